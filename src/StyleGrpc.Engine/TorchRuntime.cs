@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace StyleGrpc.Engine;
+
+/// <summary>Where tensors live. <see cref="Auto"/> picks CUDA when libtorch reports it, else the CPU.</summary>
+public enum DevicePreference
+{
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+/// <summary>
+/// Loads libtorch once, with one clear error when it cannot, and resolves the device to run on.
+/// </summary>
+public static class TorchRuntime
+{
+    private static readonly Lock Gate = new();
+    private static bool loaded;
+
+    /// <summary>Makes sure libtorch is loaded; throws <see cref="TorchUnavailableException"/> naming the cause.</summary>
+    public static void EnsureLoaded()
+    {
+        lock (Gate)
+        {
+            if (loaded)
+            {
+                return;
+            }
+            var nativeProblem = ProbeNativeLibrary();
+            try
+            {
+                torch.InitializeDeviceType(DeviceType.CPU);
+            }
+            catch (Exception ex)
+            {
+                throw new TorchUnavailableException(
+                    "libtorch could not be loaded" + (nativeProblem is null ? $": {ex.Message}" : $": {nativeProblem}") +
+                    ". On Linux with an older libstdc++ (GLIBCXX < 3.4.32) the build patches libLibTorchSharp.so; " +
+                    "rebuild or republish so the patch runs (see docs/torchsharp-loading.md).",
+                    ex);
+            }
+            loaded = true;
+        }
+    }
+
+    /// <summary>Resolves a preference to a concrete device. Asking for CUDA where it is missing is an error.</summary>
+    public static torch.Device ResolveDevice(DevicePreference preference)
+    {
+        EnsureLoaded();
+        var cuda = torch.cuda.is_available();
+        return preference switch
+        {
+            DevicePreference.Cpu => torch.CPU,
+            DevicePreference.Cuda when cuda => torch.CUDA,
+            DevicePreference.Cuda => throw new TorchUnavailableException(
+                "device 'cuda' was requested but libtorch reports no CUDA device; build with -p:StyleGrpcDevice=cuda on a machine with an NVIDIA driver, or use 'cpu'/'auto'."),
+            _ => cuda ? torch.CUDA : torch.CPU,
+        };
+    }
+
+    /// <summary>Parses <c>auto|cpu|cuda</c> (case-insensitive).</summary>
+    public static DevicePreference ParseDevice(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "auto" => DevicePreference.Auto,
+        "cpu" => DevicePreference.Cpu,
+        "cuda" or "gpu" => DevicePreference.Cuda,
+        _ => throw new InvalidStyleOptionException("Device", $"'{text}' is not one of auto, cpu, cuda"),
+    };
+
+    // The dynamic loader's own message ("version `GLIBCXX_3.4.32' not found") is the real cause;
+    // TorchSharp's exception hides it behind a message about missing package references.
+    private static string? ProbeNativeLibrary()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+        var candidates = new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native", "libLibTorchSharp.so"),
+            Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+            Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"),
+        };
+        var path = candidates.FirstOrDefault(File.Exists);
+        if (path is null)
+        {
+            return null;
+        }
+        try
+        {
+            var handle = NativeLibrary.Load(path);
+            NativeLibrary.Free(handle);
+            return null;
+        }
+        catch (DllNotFoundException ex)
+        {
+            return ex.Message;
+        }
+    }
+}
