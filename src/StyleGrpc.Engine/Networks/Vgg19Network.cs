@@ -32,12 +32,16 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
         ContentWeight: 1, StyleWeight: 1e6, TotalVariationWeight: 0,
         "Gatys et al. 2016: content relu4_2; style relu1_1, relu2_1, relu3_1, relu4_1, relu5_1");
 
+    // The write-up tapped conv1_1…conv3_1 "before ReLU", but torchvision's ReLUs are in-place, so each
+    // tap that a ReLU follows in the cut network was overwritten by it; only conv3_1, where the network
+    // was cut, stays pre-ReLU. PyTorch's own losses on ../shared/reference confirm it: this preset
+    // reproduces what the write-up computed, not what it said.
     private static readonly LayerPreset Seed = new(
         "seed",
-        [new LayerWeight("conv2_2")],
-        [new("conv1_1"), new("conv1_2"), new("conv2_1"), new("conv2_2"), new("conv3_1")],
+        [new LayerWeight("relu2_2")],
+        [new("relu1_1"), new("relu1_2"), new("relu2_1"), new("relu2_2"), new("conv3_1")],
         ContentWeight: 1, StyleWeight: 1e6, TotalVariationWeight: 0,
-        "The original write-up (PyTorch tutorial): content conv2_2; style conv1_1…conv3_1, taps before ReLU");
+        "The original write-up (PyTorch tutorial, RMSprop): content conv2_2, style conv1_1…conv3_1 as its in-place ReLUs left them");
 
     private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] Std = [0.229f, 0.224f, 0.225f];

@@ -1,0 +1,14 @@
+namespace StyleGrpc.Engine;
+
+/// <summary>Where the optimised image starts.</summary>
+public enum InitKind
+{
+    /// <summary>The content image (the original write-up's choice).</summary>
+    Content,
+
+    /// <summary>Uniform noise in [0, 1], from <see cref="StyleTransferOptions.Seed"/>.</summary>
+    Noise,
+
+    /// <summary>The content image mixed with noise: (1 − r)·content + r·noise, r = <see cref="StyleTransferOptions.InitNoiseRatio"/>.</summary>
+    Blend,
+}

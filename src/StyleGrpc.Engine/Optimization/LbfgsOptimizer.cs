@@ -1,0 +1,111 @@
+using static TorchSharp.torch;
+
+namespace StyleGrpc.Engine.Optimization;
+
+/// <summary>
+/// L-BFGS over the image, the same algorithm as <c>torch.optim.LBFGS</c> without line search: the
+/// two-loop recursion over the last <c>history</c> (s, y) pairs, a first step scaled by
+/// min(1, 1/‖g‖₁), and a fixed step size afterwards. PyTorch splits iterations into
+/// <c>.step(closure)</c> calls of <c>max_iter</c>; each call re-evaluates the point the last one
+/// ended on, which is exactly the next evaluation here, so one <see cref="Step"/> is one L-BFGS
+/// iteration and the sequence of evaluated points is PyTorch's.
+/// </summary>
+internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double learningRate, int historySize = 100,
+    double toleranceGrad = 1e-7, double toleranceChange = 1e-9) : IImageOptimizer
+{
+    private readonly List<(Tensor S, Tensor Y, double Rho)> history = [];
+    private Tensor? direction;
+    private Tensor? previousGrad;
+    private double previousLoss = double.NaN;
+    private double stepSize;
+    private double hessianDiagonal = 1;
+    private int iteration;
+
+    public bool Converged { get; private set; }
+
+    public StepLosses Step(Func<StepLosses> evaluate)
+    {
+        var losses = evaluate();
+        if (Converged)
+        {
+            return losses;
+        }
+        using var grad = image.grad!.reshape(-1);
+        if (grad.abs().max().item<float>() <= toleranceGrad || Math.Abs(losses.Total - previousLoss) < toleranceChange)
+        {
+            Converged = true;
+            return losses;
+        }
+        iteration++;
+        var newDirection = iteration == 1 ? grad.neg() : TwoLoopDirection(grad);
+        Replace(ref direction, newDirection);
+        Replace(ref previousGrad, grad.clone());
+        previousLoss = losses.Total;
+        stepSize = iteration == 1 ? Math.Min(1.0, 1.0 / grad.abs().sum().item<float>()) * learningRate : learningRate;
+        var directionalDerivative = grad.dot(direction!).item<float>();
+        if (directionalDerivative > -toleranceChange)
+        {
+            Converged = true;
+            return losses;
+        }
+        using (no_grad())
+        {
+            image.add_(direction!.view_as(image), alpha: stepSize);
+        }
+        if (direction!.abs().max().item<float>() * stepSize <= toleranceChange)
+        {
+            Converged = true;
+        }
+        return losses;
+    }
+
+    private Tensor TwoLoopDirection(Tensor grad)
+    {
+        var y = grad - previousGrad!;
+        var s = direction! * stepSize;
+        var ys = y.dot(s).item<float>();
+        if (ys > 1e-10)
+        {
+            if (history.Count == historySize)
+            {
+                history[0].S.Dispose();
+                history[0].Y.Dispose();
+                history.RemoveAt(0);
+            }
+            history.Add((s.DetachFromDisposeScope(), y.DetachFromDisposeScope(), 1.0 / ys));
+            hessianDiagonal = ys / y.dot(y).item<float>();
+        }
+        var alphas = new double[history.Count];
+        var q = grad.neg();
+        for (var i = history.Count - 1; i >= 0; i--)
+        {
+            alphas[i] = history[i].S.dot(q).item<float>() * history[i].Rho;
+            q.add_(history[i].Y, alpha: -alphas[i]);
+        }
+        var r = q.mul_(hessianDiagonal);
+        for (var i = 0; i < history.Count; i++)
+        {
+            var beta = history[i].Y.dot(r).item<float>() * history[i].Rho;
+            r.add_(history[i].S, alpha: alphas[i] - beta);
+        }
+        return r;
+    }
+
+    private static void Replace(ref Tensor? field, Tensor value)
+    {
+        field?.Dispose();
+        field = value.DetachFromDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var (s, y, _) in history)
+        {
+            s.Dispose();
+            y.Dispose();
+        }
+        history.Clear();
+        direction?.Dispose();
+        previousGrad?.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using StyleGrpc.Engine.Networks;
+
+namespace StyleGrpc.Engine;
+
+/// <summary>Every input of a run except the images themselves: with the same images, these give the same bytes.</summary>
+public sealed record ReproducibilityRecord
+{
+    public required string EngineVersion { get; init; }
+
+    public required NetworkInfo Network { get; init; }
+
+    public required string Device { get; init; }
+
+    public required string Preset { get; init; }
+
+    public required IReadOnlyList<LayerWeight> ContentLayers { get; init; }
+
+    public required IReadOnlyList<LayerWeight> StyleLayers { get; init; }
+
+    public required double ContentWeight { get; init; }
+
+    public required double StyleWeight { get; init; }
+
+    /// <summary>True when <see cref="StyleWeight"/> was balanced automatically for this job.</summary>
+    public required bool StyleWeightAutomatic { get; init; }
+
+    public required double TotalVariationWeight { get; init; }
+
+    public required string Optimizer { get; init; }
+
+    public required double LearningRate { get; init; }
+
+    public required int Iterations { get; init; }
+
+    public required string Init { get; init; }
+
+    public required double InitNoiseRatio { get; init; }
+
+    public required long Seed { get; init; }
+
+    public required int Width { get; init; }
+
+    public required int Height { get; init; }
+
+    public required int StyleWidth { get; init; }
+
+    public required int StyleHeight { get; init; }
+
+    public required bool KeepOriginalColours { get; init; }
+
+    public required double RelativeTolerance { get; init; }
+
+    public required int Threads { get; init; }
+}

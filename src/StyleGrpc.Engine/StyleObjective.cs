@@ -1,0 +1,117 @@
+using StyleGrpc.Engine.Losses;
+using StyleGrpc.Engine.Networks;
+using StyleGrpc.Engine.Optimization;
+using static TorchSharp.torch;
+
+namespace StyleGrpc.Engine;
+
+/// <summary>
+/// The loss of one run: content features and style Gram targets prepared once, then evaluated at
+/// any image. Its tensors belong to the run's dispose scope.
+/// </summary>
+internal sealed class StyleObjective
+{
+    private readonly IFeatureNetwork network;
+    private readonly LayerPlan plan;
+    private readonly Dictionary<string, Tensor> contentTargets;
+    private readonly Dictionary<string, Tensor> gramTargets;
+    private readonly IReadOnlyList<string> layers;
+
+    private StyleObjective(IFeatureNetwork network, LayerPlan plan, Dictionary<string, Tensor> contentTargets,
+        Dictionary<string, Tensor> gramTargets)
+    {
+        this.network = network;
+        this.plan = plan;
+        this.contentTargets = contentTargets;
+        this.gramTargets = gramTargets;
+        layers = plan.AllLayers;
+    }
+
+    public double ContentWeight { get; private set; }
+
+    public double StyleWeight { get; private set; }
+
+    public bool StyleWeightAutomatic { get; private set; }
+
+    public double TotalVariationWeight { get; private set; }
+
+    public static StyleObjective Create(IFeatureNetwork network, LayerPlan plan, Tensor content, StyleTargets style, StyleTransferOptions options)
+    {
+        var device = network.Device;
+        Dictionary<string, Tensor> contentFeatures;
+        using (no_grad())
+        {
+            contentFeatures = network.Extract(content, plan.AllLayers).ToDictionary(kv => kv.Key, kv => kv.Value.detach());
+        }
+        var grams = plan.Style.Select(l => style.Find(l.Layer)!)
+            .ToDictionary(s => s.Layer, s => tensor(s.Gram, [s.Channels, s.Channels], device: device));
+        var objective = new StyleObjective(network, plan,
+            plan.Content.ToDictionary(l => l.Layer, l => contentFeatures[l.Layer]), grams)
+        {
+            ContentWeight = options.ContentWeight ?? plan.Preset.ContentWeight,
+            TotalVariationWeight = options.TotalVariationWeight ?? plan.Preset.TotalVariationWeight,
+        };
+        var fixedWeight = options.StyleWeight ?? plan.Preset.StyleWeight;
+        objective.StyleWeight = fixedWeight ?? objective.AutomaticStyleWeight(contentFeatures, style, options.AutoStyleWeightFactor);
+        objective.StyleWeightAutomatic = fixedWeight is null;
+        return objective;
+    }
+
+    /// <summary>Evaluates the weighted loss at <paramref name="image"/>; with <paramref name="backward"/>, leaves its gradient in <c>image.grad</c>.</summary>
+    public StepLosses Evaluate(Tensor image, bool backward)
+    {
+        if (backward && image.grad is { } grad)
+        {
+            grad.zero_();
+        }
+        var features = network.Extract(image, layers);
+        var content = zeros(1, device: image.device);
+        foreach (var layer in plan.Content)
+        {
+            content = content + StyleLosses.Content(features[layer.Layer], contentTargets[layer.Layer]) * layer.Weight;
+        }
+        var style = zeros(1, device: image.device);
+        foreach (var layer in plan.Style)
+        {
+            style = style + StyleLosses.Style(features[layer.Layer], gramTargets[layer.Layer]) * layer.Weight;
+        }
+        var tv = TotalVariationWeight > 0 ? StyleLosses.TotalVariation(image) : zeros(1, device: image.device);
+        var total = content * ContentWeight + style * StyleWeight + tv * TotalVariationWeight;
+        if (backward)
+        {
+            total.backward();
+        }
+        return new StepLosses(content.item<float>(), style.item<float>(), tv.item<float>(), total.item<float>());
+    }
+
+    // Balances style against content for networks whose loss scales differ from VGG's: the style loss
+    // of the content image against an estimate of the content loss of the style image. The latter is
+    // E[(Fc − Fs)²] over unaligned positions, = mean(Fc²) + mean(Fs²) − 2·mean_c(μc·μs), where
+    // mean(Fs²) is the trace of the style's Gram matrix at that layer.
+    private double AutomaticStyleWeight(Dictionary<string, Tensor> contentFeatures, StyleTargets style, double factor)
+    {
+        using var noGrad = no_grad();
+        double styleLoss = 0;
+        foreach (var layer in plan.Style)
+        {
+            styleLoss += layer.Weight * StyleLosses.Style(contentFeatures[layer.Layer], gramTargets[layer.Layer]).item<float>();
+        }
+        double contentLoss = 0;
+        foreach (var layer in plan.Content)
+        {
+            var stats = style.Find(layer.Layer) ?? throw new InvalidStyleOptionException("StyleWeight",
+                $"automatic balancing needs style statistics at content layer {layer.Layer}; set a style weight or recompute the targets with this content layer");
+            var f = contentFeatures[layer.Layer];
+            var c = stats.Channels;
+            var trace = 0.0;
+            for (var i = 0; i < c; i++)
+            {
+                trace += stats.Gram[i * c + i];
+            }
+            var contentMeans = f.mean([0, 2, 3]).cpu().data<float>().ToArray();
+            var cross = contentMeans.Zip(stats.ChannelMeans, (a, b) => (double)a * b).Sum() / c;
+            contentLoss += layer.Weight * (f.square().mean().item<float>() + trace - 2 * cross);
+        }
+        return styleLoss > 0 ? factor * contentLoss / styleLoss : 1.0;
+    }
+}

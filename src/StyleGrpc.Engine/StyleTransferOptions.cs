@@ -1,0 +1,72 @@
+using StyleGrpc.Engine.Networks;
+using StyleGrpc.Engine.Optimization;
+
+namespace StyleGrpc.Engine;
+
+/// <summary>Every setting of one style-transfer run. Null means "the preset's or optimiser's default".</summary>
+public sealed record StyleTransferOptions
+{
+    /// <summary>Longer side of the output in pixels (the content image is scaled down to it, keeping aspect). Default 512.</summary>
+    public int MaxSide { get; init; } = 512;
+
+    /// <summary>Number of optimiser iterations (each evaluates the loss once). Default 300.</summary>
+    public int Iterations { get; init; } = 300;
+
+    /// <summary>Optimiser. Default L-BFGS.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Lbfgs;
+
+    /// <summary>Learning rate; null = 1 for L-BFGS, 0.02 for Adam, 0.01 for RMSprop.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>Layer preset name (see the network's presets); null = the network's default.</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>Explicit content layers and weights; overrides the preset's.</summary>
+    public IReadOnlyList<LayerWeight>? ContentLayers { get; init; }
+
+    /// <summary>Explicit style layers and weights; overrides the preset's.</summary>
+    public IReadOnlyList<LayerWeight>? StyleLayers { get; init; }
+
+    /// <summary>Weight of the content loss; null = the preset's (1).</summary>
+    public double? ContentWeight { get; init; }
+
+    /// <summary>
+    /// Weight of the style loss; null = the preset's (1e6 on VGG19). When the preset has none (the
+    /// offline ResNet18), it is balanced per job: <see cref="AutoStyleWeightFactor"/> × (estimated content
+    /// loss of the style image ÷ style loss of the content image).
+    /// </summary>
+    public double? StyleWeight { get; init; }
+
+    /// <summary>Factor of the automatic style weight. Default 10.</summary>
+    public double AutoStyleWeightFactor { get; init; } = 10;
+
+    /// <summary>Weight of the total-variation loss; null = the preset's.</summary>
+    public double? TotalVariationWeight { get; init; }
+
+    /// <summary>Starting image. Default the content image.</summary>
+    public InitKind Init { get; init; } = InitKind.Content;
+
+    /// <summary>Share of noise for <see cref="InitKind.Blend"/>, in [0, 1]. Default 0.5.</summary>
+    public double InitNoiseRatio { get; init; } = 0.5;
+
+    /// <summary>Seed of every random choice (noise init). Same inputs and seed give identical output bytes.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Send a preview image every this many iterations; 0 = never.</summary>
+    public int PreviewEvery { get; init; }
+
+    /// <summary>Keep the content's colours: luminance from the result, chroma from the content.</summary>
+    public bool KeepOriginalColours { get; init; }
+
+    /// <summary>
+    /// L-BFGS stops early once the total loss changes by less than this fraction over
+    /// <see cref="StopWindow"/> iterations; 0 = run all iterations. Default 0.
+    /// </summary>
+    public double RelativeTolerance { get; init; }
+
+    /// <summary>Iterations over which <see cref="RelativeTolerance"/> is measured. Default 20.</summary>
+    public int StopWindow { get; init; } = 20;
+
+    /// <summary>L-BFGS history size. Default 100 (PyTorch's).</summary>
+    public int LbfgsHistory { get; init; } = 100;
+}

@@ -1,0 +1,24 @@
+using StyleGrpc.Engine.Imaging;
+
+namespace StyleGrpc.Engine;
+
+/// <summary>The state of a run after one iteration. Losses are those evaluated at the start of that iteration.</summary>
+/// <param name="Iteration">1-based iteration number.</param>
+/// <param name="TotalIterations">Iterations the run will take at most.</param>
+/// <param name="ContentLoss">Unweighted content loss (sum over content layers).</param>
+/// <param name="StyleLoss">Unweighted style loss (sum over style layers).</param>
+/// <param name="TotalVariationLoss">Unweighted total-variation loss.</param>
+/// <param name="TotalLoss">Weighted total.</param>
+/// <param name="Elapsed">Time since the run started.</param>
+/// <param name="EstimatedRemaining">Estimated time to the last iteration.</param>
+/// <param name="Preview">The current image, every <see cref="StyleTransferOptions.PreviewEvery"/> iterations; else null.</param>
+public sealed record StyleTransferProgress(
+    int Iteration,
+    int TotalIterations,
+    double ContentLoss,
+    double StyleLoss,
+    double TotalVariationLoss,
+    double TotalLoss,
+    TimeSpan Elapsed,
+    TimeSpan EstimatedRemaining,
+    RgbImage? Preview);
