@@ -1,0 +1,163 @@
+using StyleGrpc.Engine.Networks.Onnx;
+using StyleGrpc.Engine.Networks.Weights;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace StyleGrpc.Engine.Networks;
+
+/// <summary>
+/// The offline default network: the ImageNet-trained ResNet18 that NuGet package
+/// Microsoft.ML.DnnImageFeaturizer.ResNet18 ships as ONNX (CNTK export; [2,2,2,3] basic blocks,
+/// BatchNorm separate). Layers: <c>relu1</c> (stem), <c>pool1</c>, <c>layer1</c>…<c>layer4</c> (stage outputs).
+/// Input: RGB 0–255 reordered to BGR minus the per-channel mean, no std — the preprocessing under which
+/// real photos match the stored BatchNorm statistics.
+/// </summary>
+public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
+{
+    /// <summary>Path of the ONNX file next to the application (copied there by the engine's build).</summary>
+    public static string DefaultModelPath => Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx");
+
+    private static readonly float[] BgrMean = [103.06f, 115.90f, 123.15f];
+
+    private static readonly LayerPreset Default = new(
+        "default",
+        [new LayerWeight("layer2")],
+        [new("relu1"), new("layer1"), new("layer2"), new("layer3")],
+        ContentWeight: 1, StyleWeight: null, TotalVariationWeight: 2,
+        "ResNet18 offline default: content layer2; style relu1, layer1, layer2, layer3; style weight balanced per job");
+
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly MaxPool2d maxpool;
+    private readonly ModuleList<Module<Tensor, Tensor>> blocks;
+    private readonly int[] stageEnds;
+    private readonly Tensor[] normalisation = new Tensor[1];
+
+    private ResNet18Network(OnnxResNetReader.Result parts, NetworkInfo info)
+        : base("resnet18")
+    {
+        Info = info;
+        conv1 = parts.StemConv;
+        bn1 = parts.StemBn;
+        maxpool = MaxPool2d(3, 2, 1);
+        blocks = new ModuleList<Module<Tensor, Tensor>>(parts.Stages.SelectMany(s => s).ToArray<Module<Tensor, Tensor>>());
+        stageEnds = parts.Stages.Select((s, i) => parts.Stages.Take(i + 1).Sum(x => x.Count) - 1).ToArray();
+        RegisterComponents();
+        LayerNames = new[] { "relu1", "pool1" }.Concat(Enumerable.Range(1, stageEnds.Length).Select(i => $"layer{i}")).ToList();
+        Presets = [Default];
+        Device = CPU;
+    }
+
+    /// <inheritdoc />
+    public NetworkInfo Info { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> LayerNames { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<LayerPreset> Presets { get; }
+
+    /// <inheritdoc />
+    public int SizeMultiple => 16;
+
+    /// <inheritdoc />
+    public Device Device { get; private set; }
+
+    /// <summary>Loads the network from the ONNX file (the packaged one by default).</summary>
+    public static ResNet18Network Load(string? path = null, Device? device = null)
+    {
+        TorchRuntime.EnsureLoaded();
+        path ??= DefaultModelPath;
+        if (!File.Exists(path))
+        {
+            throw new ModelLoadException($"{path}: the offline default model is missing; build the engine so NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 copies it there");
+        }
+        var sha = WeightsFile.VerifySha256(path, null);
+        var info = new NetworkInfo("resnet18-onnx", "ResNet18 (ImageNet, offline default from Microsoft.ML.DnnImageFeaturizer.ResNet18)",
+            Path.GetFullPath(path), sha, IsOfflineDefault: true);
+        var network = new ResNet18Network(OnnxResNetReader.Read(path), info);
+        network.eval();
+        foreach (var p in network.parameters())
+        {
+            p.requires_grad = false;
+        }
+        network.MoveTo(device ?? CPU);
+        return network;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers)
+    {
+        var wanted = layers.Select(IndexOf).ToHashSet();
+        var result = new Dictionary<string, Tensor>();
+        if (wanted.Count == 0)
+        {
+            return result;
+        }
+        var last = wanted.Max();
+        var x = image.mul(255f).flip(1).sub_(normalisation[0]);
+        x = functional.relu(bn1.call(conv1.call(x)));
+        Collect(0, x);
+        if (last == 0)
+        {
+            return result;
+        }
+        x = maxpool.call(x);
+        Collect(1, x);
+        var stage = 0;
+        for (var i = 0; i < blocks.Count && stage + 2 <= last; i++)
+        {
+            x = blocks[i].call(x);
+            if (i == stageEnds[stage])
+            {
+                Collect(stage + 2, x);
+                stage++;
+            }
+        }
+        return result;
+
+        void Collect(int index, Tensor value)
+        {
+            if (wanted.Contains(index))
+            {
+                result[LayerNames[index]] = value;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => Extract(input, [LayerNames[^1]])[LayerNames[^1]];
+
+    private int IndexOf(string layer)
+    {
+        var index = ((List<string>)LayerNames).IndexOf(layer);
+        return index >= 0 ? index : throw new InvalidStyleOptionException("Layers", $"'{layer}' is not a ResNet18 layer ({string.Join(", ", LayerNames)})");
+    }
+
+    private void MoveTo(Device target)
+    {
+        if (target.type != DeviceType.CPU)
+        {
+            this.to(target);
+        }
+        normalisation[0]?.Dispose();
+        normalisation[0] = tensor(BgrMean, [1, 3, 1, 1], device: target).DetachFromDisposeScope();
+        Device = target;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            conv1.Dispose();
+            bn1.Dispose();
+            maxpool.Dispose();
+            blocks.Dispose();
+            normalisation[0]?.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}

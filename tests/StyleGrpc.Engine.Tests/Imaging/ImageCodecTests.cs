@@ -1,0 +1,179 @@
+using System.Buffers.Binary;
+using SkiaSharp;
+using StyleGrpc.Engine.Imaging;
+
+namespace StyleGrpc.Engine.Tests.Imaging;
+
+public sealed class ImageCodecTests
+{
+    [Fact]
+    public void Decode_RealJpeg_GivesRgbOfHeaderSize()
+    {
+        var bytes = File.ReadAllBytes(TestData.Image("tubingen.jpg"));
+        var (w, h) = ImageCodec.ReadDimensions(bytes);
+        var image = ImageCodec.Decode(bytes);
+        Assert.Equal((w, h), (image.Width, image.Height));
+        Assert.Equal(w * h * 3, image.Pixels.Length);
+        Assert.InRange(image.Pixels.Average(b => (double)b), 40, 220);
+    }
+
+    [Fact]
+    public void Decode_ExifRotatedJpeg_ComesOutUpright()
+    {
+        // Stored landscape 40×20, left half red, right half blue; EXIF 6 says "rotate 90° clockwise to show".
+        var stored = new RgbImage(40, 20, Enumerable.Range(0, 40 * 20).SelectMany(i => i % 40 < 20 ? new byte[] { 255, 0, 0 } : new byte[] { 0, 0, 255 }).ToArray());
+        var jpeg = WithExifOrientation(ImageCodec.Encode(stored, ImageFormat.Jpeg, 95), 6);
+
+        var upright = ImageCodec.Decode(jpeg);
+
+        Assert.Equal((20, 40), (upright.Width, upright.Height));
+        Assert.Equal((20, 40), ImageCodec.ReadDimensions(jpeg));
+        // After a clockwise turn the stored left (red) half is at the top, the right (blue) at the bottom.
+        var top = Pixel(upright, 10, 5);
+        var bottom = Pixel(upright, 10, 35);
+        Assert.True(top.R > 200 && top.B < 60, $"top is {top}");
+        Assert.True(bottom.B > 200 && bottom.R < 60, $"bottom is {bottom}");
+    }
+
+    [Fact]
+    public void Decode_HugeHeader_RefusedBeforeDecoding()
+    {
+        var png = PngHeaderOnly(100_000, 100_000);
+        Assert.Equal((100_000, 100_000), ImageCodec.ReadDimensions(png));
+        var ex = Assert.Throws<ImageTooLargeException>(() => ImageCodec.Decode(png, maxPixels: 40_000_000));
+        Assert.Equal(100_000, ex.Width);
+    }
+
+    [Fact]
+    public void Decode_RandomBytes_ThrowsTypedError()
+    {
+        var random = new byte[4096];
+        new Random(7).NextBytes(random);
+        Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode(random));
+        Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode([]));
+    }
+
+    [Fact]
+    public void Decode_TruncatedJpeg_ThrowsTypedError()
+    {
+        var bytes = File.ReadAllBytes(TestData.Image("golden_gate.jpg"));
+        Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode(bytes.AsSpan(0, bytes.Length / 3)));
+        Assert.Throws<ImageDecodeException>(() => ImageCodec.Decode(bytes.AsSpan(0, 100)));
+    }
+
+    [Fact]
+    public void Decode_TransparentPng_FlattensOntoWhite()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(4, 4, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        bitmap.Erase(new SKColor(0, 0, 0, 0));
+        using var data = SKImage.FromBitmap(bitmap).Encode(SKEncodedImageFormat.Png, 100);
+        var image = ImageCodec.Decode(data.ToArray());
+        Assert.All(image.Pixels, b => Assert.Equal(255, b));
+    }
+
+    [Fact]
+    public void Decode_GrayscalePng_GivesEqualChannels()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(8, 8, SKColorType.Gray8, SKAlphaType.Opaque));
+        bitmap.Erase(new SKColor(90, 90, 90));
+        using var data = SKImage.FromBitmap(bitmap).Encode(SKEncodedImageFormat.Png, 100);
+        var image = ImageCodec.Decode(data.ToArray());
+        Assert.All(image.Pixels, b => Assert.Equal(90, b));
+    }
+
+    [Theory]
+    [InlineData(ImageFormat.Png)]
+    [InlineData(ImageFormat.Jpeg)]
+    [InlineData(ImageFormat.Webp)]
+    public void Encode_EachFormat_DecodesBackToSameSize(ImageFormat format)
+    {
+        var image = ImageCodec.Decode(File.ReadAllBytes(TestData.Reference("content_64.png")));
+        var decoded = ImageCodec.Decode(ImageCodec.Encode(image, format, 90));
+        Assert.Equal((64, 64), (decoded.Width, decoded.Height));
+        var meanError = image.Pixels.Zip(decoded.Pixels, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(format == ImageFormat.Png ? meanError == 0 : meanError < 8, $"mean error {meanError}");
+    }
+
+    [Theory]
+    [InlineData(1024, 768, 512, 1, 512, 384)]
+    [InlineData(768, 1024, 512, 1, 384, 512)]
+    [InlineData(300, 200, 512, 1, 300, 200)]
+    [InlineData(1000, 750, 256, 16, 256, 192)]
+    [InlineData(1000, 10, 256, 16, 256, 16)]
+    public void FitWithin_KeepsAspectAndMultiple(int w, int h, int max, int multiple, int ew, int eh)
+    {
+        Assert.Equal((ew, eh), ImageCodec.FitWithin(w, h, max, multiple));
+    }
+
+    [Fact]
+    public void Resize_KeepsContentRoughly()
+    {
+        var image = ImageCodec.Decode(File.ReadAllBytes(TestData.Image("tubingen.jpg")));
+        var small = ImageCodec.Resize(image, 64, 48);
+        Assert.Equal((64, 48), (small.Width, small.Height));
+        Assert.InRange(small.Pixels.Average(b => (double)b) - image.Pixels.Average(b => (double)b), -5, 5);
+    }
+
+    private static (byte R, byte G, byte B) Pixel(RgbImage image, int x, int y)
+    {
+        var i = (y * image.Width + x) * 3;
+        return (image.Pixels[i], image.Pixels[i + 1], image.Pixels[i + 2]);
+    }
+
+    // Inserts an APP1 Exif segment (little-endian TIFF, one IFD entry: Orientation) after SOI.
+    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
+    {
+        var tiff = new byte[8 + 2 + 12 + 4];
+        "II"u8.CopyTo(tiff);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(2), 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(4), 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(8), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(10), 0x0112);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(12), 3);
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(14), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(18), orientation);
+        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
+        var segment = new byte[4 + payload.Length];
+        segment[0] = 0xFF;
+        segment[1] = 0xE1;
+        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(payload.Length + 2));
+        payload.CopyTo(segment, 4);
+        return jpeg.Take(2).Concat(segment).Concat(jpeg.Skip(2)).ToArray();
+    }
+
+    // A PNG whose header declares width×height, followed by the start of an IDAT chunk and nothing more.
+    private static byte[] PngHeaderOnly(int width, int height)
+    {
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = 2;
+        byte[] signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        return signature.Concat(Chunk("IHDR", ihdr)).Concat(Chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00])).ToArray();
+    }
+
+    private static byte[] Chunk(string type, byte[] body)
+    {
+        var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(body).ToArray();
+        var chunk = new byte[8 + body.Length + 4];
+        BinaryPrimitives.WriteInt32BigEndian(chunk, body.Length);
+        typed.CopyTo(chunk, 4);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + body.Length), Crc32(typed));
+        return chunk;
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+}
