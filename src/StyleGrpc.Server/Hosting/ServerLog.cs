@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace StyleGrpc.Server.Hosting;
+
+/// <summary>The server's log messages, source-generated.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Loading feature network: {Source}")]
+    public static partial void LoadingNetwork(ILogger logger, string source);
+
+    [LoggerMessage(2, LogLevel.Information, "Serving {Network} ({Description}) on {Device}, weights SHA-256 {Sha256}, loaded in {Milliseconds} ms")]
+    public static partial void NetworkReady(ILogger logger, string network, string description, string device, string sha256, long milliseconds);
+
+    [LoggerMessage(3, LogLevel.Critical, "The feature network could not be loaded; the server stays NOT_SERVING")]
+    public static partial void NetworkFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Warning, "Style entry {Path} is corrupt and was skipped: {Reason}")]
+    public static partial void CorruptStyle(ILogger logger, string path, string reason);
+
+    [LoggerMessage(5, LogLevel.Information, "Loaded {Count} styles from {Directory}")]
+    public static partial void StylesLoaded(ILogger logger, int count, string directory);
+
+    [LoggerMessage(6, LogLevel.Information, "Computed targets of style {StyleId} for {Network}/{Preset} at {StyleSize} px in {Milliseconds} ms")]
+    public static partial void TargetsComputed(ILogger logger, string styleId, string network, string preset, int styleSize, long milliseconds);
+
+    [LoggerMessage(7, LogLevel.Information, "Job {JobId} accepted: style {Style}, {Width}x{Height}, {Iterations} iterations, queue position {Position}")]
+    public static partial void JobAccepted(ILogger logger, string jobId, string style, int width, int height, int iterations, int position);
+
+    [LoggerMessage(8, LogLevel.Information, "Job {JobId} finished: {Outcome} after {Iterations} iterations, queued {QueueMs} ms, ran {RunMs} ms")]
+    public static partial void JobFinished(ILogger logger, string jobId, string outcome, int iterations, long queueMs, long runMs);
+
+    [LoggerMessage(9, LogLevel.Information, "Style {StyleId} registered ({Width}x{Height}, {Bytes} bytes)")]
+    public static partial void StyleRegistered(ILogger logger, string styleId, int width, int height, long bytes);
+
+    [LoggerMessage(10, LogLevel.Information, "Style {StyleId} deleted")]
+    public static partial void StyleDeleted(ILogger logger, string styleId);
+
+    [LoggerMessage(11, LogLevel.Information, "Shutting down: {Running} running jobs get {Seconds} s to finish")]
+    public static partial void Draining(ILogger logger, int running, int seconds);
+
+    [LoggerMessage(12, LogLevel.Error, "Call {Method} failed unexpectedly")]
+    public static partial void UnexpectedError(ILogger logger, string method, Exception exception);
+}

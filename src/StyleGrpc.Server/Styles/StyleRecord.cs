@@ -1,0 +1,34 @@
+namespace StyleGrpc.Server.Styles;
+
+/// <summary>A registered style as stored in <c>style.json</c>.</summary>
+public sealed record StyleRecord
+{
+    public required string Id { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    public required int Width { get; init; }
+
+    public required int Height { get; init; }
+
+    /// <summary>SHA-256 of the stored image bytes, verified on load.</summary>
+    public required string ImageSha256 { get; init; }
+
+    public required long ImageBytes { get; init; }
+
+    public required DateTimeOffset CreateTime { get; init; }
+
+    /// <summary>Longer side the style image is scaled to for its targets.</summary>
+    public required int StyleSize { get; init; }
+
+    /// <summary>Preset the style was registered for.</summary>
+    public required string Preset { get; init; }
+
+    /// <summary>Targets files computed so far, one per (network, preset, size).</summary>
+    public required IReadOnlyList<TargetsFile> Targets { get; init; }
+
+    public long SizeBytes => ImageBytes + Targets.Sum(t => t.Bytes);
+}
+
+/// <summary>One persisted <see cref="Engine.StyleTargets"/> file and what it was computed with.</summary>
+public sealed record TargetsFile(string Key, string Network, string Preset, int StyleSize, IReadOnlyList<string> Layers, string Sha256, long Bytes);

@@ -1,0 +1,383 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using StyleGrpc.Engine;
+using StyleGrpc.Engine.Imaging;
+using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Services;
+
+namespace StyleGrpc.Server.Styles;
+
+/// <summary>
+/// Styles by ID. Each lives in <c>{data}/styles/{id}/</c>: the uploaded image, <c>style.json</c>
+/// (metadata and a SHA-256 of every file) and <c>targets/{key}.bin</c>, one per (network, preset,
+/// style size) the style has served. Targets are computed once, written atomically (temp file +
+/// rename), verified on load and kept in a byte-bounded memory cache. When the server runs another
+/// network or preset, they are recomputed from the stored image once. Corrupt entries are reported
+/// and skipped at start.
+/// </summary>
+public sealed class StyleRegistry
+{
+    private const string MetadataFile = "style.json";
+    private const string ImageFile = "image";
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private readonly ModelHost model;
+    private readonly StyleGrpcServerOptions options;
+    private readonly ILogger<StyleRegistry> logger;
+    private readonly TimeProvider time;
+    private readonly TargetsCache cache;
+    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly Dictionary<string, StyleRecord> styles = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
+    private readonly List<string> corrupt = [];
+    private long targetsComputed;
+
+    public StyleRegistry(ModelHost model, IOptions<StyleGrpcServerOptions> options, ILogger<StyleRegistry> logger, TimeProvider time)
+    {
+        this.model = model;
+        this.options = options.Value;
+        this.logger = logger;
+        this.time = time;
+        cache = new TargetsCache(this.options.StyleCacheBytes);
+        Root = Path.GetFullPath(Path.Combine(this.options.DataDirectory, "styles"));
+        Directory.CreateDirectory(Root);
+        LoadAll();
+    }
+
+    /// <summary>Folder holding one sub-folder per style.</summary>
+    public string Root { get; }
+
+    /// <summary>How many times targets were computed (registration or recomputation) since start.</summary>
+    public long TargetsComputed => Interlocked.Read(ref targetsComputed);
+
+    /// <summary>Entries skipped at start because they were corrupt.</summary>
+    public IReadOnlyList<string> CorruptEntries
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. corrupt];
+            }
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return styles.Count;
+            }
+        }
+    }
+
+    public StyleRecord Get(string id)
+    {
+        lock (gate)
+        {
+            return styles.TryGetValue(id, out var record) ? record : throw new StyleNotFoundException(id);
+        }
+    }
+
+    public bool Exists(string id)
+    {
+        lock (gate)
+        {
+            return styles.ContainsKey(id);
+        }
+    }
+
+    /// <summary>Styles ordered by ID, starting after <paramref name="afterId"/>.</summary>
+    public (IReadOnlyList<StyleRecord> Page, bool More, int Total) List(string? afterId, int pageSize)
+    {
+        lock (gate)
+        {
+            var ordered = styles.Values.OrderBy(s => s.Id, StringComparer.Ordinal)
+                .Where(s => afterId is null || string.CompareOrdinal(s.Id, afterId) > 0).ToList();
+            return (ordered.Take(pageSize).ToList(), ordered.Count > pageSize, styles.Count);
+        }
+    }
+
+    /// <summary>Decodes the image, computes its targets, stores everything and returns the record.</summary>
+    public async Task<StyleRecord> RegisterAsync(string id, string? displayName, byte[] image, int styleSize, string? preset, bool replace,
+        CancellationToken cancellationToken)
+    {
+        var engine = await model.GetEngineAsync(cancellationToken).ConfigureAwait(false);
+        var decoded = DecodeImage(image, "image", options.MaxPixels);
+        var presetName = ResolvePreset(engine, preset, "preset");
+        if (!replace && Exists(id))
+        {
+            throw new StyleAlreadyExistsException(id);
+        }
+        var targets = await Task.Run(() => Compute(engine, id, decoded, presetName, styleSize), cancellationToken).ConfigureAwait(false);
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!replace && Exists(id))
+            {
+                throw new StyleAlreadyExistsException(id);
+            }
+            var staging = Path.Combine(Root, $".staging-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(Path.Combine(staging, "targets"));
+            var key = TargetsKey(engine, presetName, styleSize);
+            var targetsFile = WriteTargets(staging, key, presetName, styleSize, targets);
+            await File.WriteAllBytesAsync(Path.Combine(staging, ImageFile), image, cancellationToken).ConfigureAwait(false);
+            var record = new StyleRecord
+            {
+                Id = id,
+                DisplayName = string.IsNullOrWhiteSpace(displayName) ? id : displayName.Trim(),
+                Width = decoded.Width,
+                Height = decoded.Height,
+                ImageSha256 = Convert.ToHexStringLower(SHA256.HashData(image)),
+                ImageBytes = image.Length,
+                CreateTime = time.GetUtcNow(),
+                StyleSize = styleSize,
+                Preset = presetName,
+                Targets = [targetsFile],
+            };
+            WriteMetadata(staging, record);
+            SwapIn(staging, Path.Combine(Root, id));
+            cache.RemovePrefix(id + "/");
+            cache.Add(id + "/" + key, targets);
+            lock (gate)
+            {
+                styles[id] = record;
+            }
+            ServerLog.StyleRegistered(logger, id, record.Width, record.Height, record.SizeBytes);
+            return record;
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (gate)
+            {
+                if (!styles.Remove(id))
+                {
+                    throw new StyleNotFoundException(id);
+                }
+            }
+            cache.RemovePrefix(id + "/");
+            var trash = Path.Combine(Root, $".trash-{Guid.NewGuid():N}");
+            Directory.Move(Path.Combine(Root, id), trash);
+            Directory.Delete(trash, recursive: true);
+            ServerLog.StyleDeleted(logger, id);
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The targets of a style for the serving network and <paramref name="preset"/> (null = the style's own
+    /// preset when the network has it, else the network's default): from memory, else from disk, else
+    /// computed from the stored image once and persisted.
+    /// </summary>
+    public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string? preset, CancellationToken cancellationToken)
+    {
+        var record = Get(id);
+        var presetName = string.IsNullOrEmpty(preset) && engine.Network.Presets.Any(p => p.Name == record.Preset)
+            ? record.Preset
+            : ResolvePreset(engine, preset, "options.preset");
+        var key = TargetsKey(engine, presetName, record.StyleSize);
+        if (cache.TryGet(id + "/" + key, out var cached))
+        {
+            return cached;
+        }
+        var dir = Path.Combine(Root, id);
+        var stored = record.Targets.FirstOrDefault(t => t.Key == key);
+        if (stored is not null && TryReadTargets(dir, stored) is { } fromDisk)
+        {
+            cache.Add(id + "/" + key, fromDisk);
+            return fromDisk;
+        }
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            record = Get(id);
+            var image = ReadVerifiedImage(dir, record);
+            var decoded = DecodeImage(image, "style", options.MaxPixels);
+            var targets = await Task.Run(() => Compute(engine, id, decoded, presetName, record.StyleSize), cancellationToken).ConfigureAwait(false);
+            var file = WriteTargets(dir, key, presetName, record.StyleSize, targets);
+            var updated = record with { Targets = [.. record.Targets.Where(t => t.Key != key), file] };
+            WriteMetadata(dir, updated);
+            lock (gate)
+            {
+                styles[id] = updated;
+            }
+            cache.Add(id + "/" + key, targets);
+            return targets;
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    /// <summary>Decodes an uploaded image, turning codec errors into errors naming <paramref name="field"/>.</summary>
+    public static RgbImage DecodeImage(byte[] bytes, string field, long maxPixels)
+    {
+        if (bytes.Length == 0)
+        {
+            throw new RequestFieldException(field, "is required");
+        }
+        try
+        {
+            return ImageCodec.Decode(bytes, maxPixels);
+        }
+        catch (ImageDecodeException ex)
+        {
+            throw new RequestFieldException(field, ex.Message);
+        }
+        catch (ImageTooLargeException ex)
+        {
+            throw new RequestFieldException(field, ex.Message);
+        }
+    }
+
+    /// <summary>The preset name to use: <paramref name="requested"/> checked against the network, or its default.</summary>
+    public static string ResolvePreset(StyleTransferEngine engine, string? requested, string field)
+    {
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            return engine.Network.Presets[0].Name;
+        }
+        return engine.Network.Presets.FirstOrDefault(p => string.Equals(p.Name, requested, StringComparison.OrdinalIgnoreCase))?.Name
+            ?? throw new RequestFieldException(field, $"'{requested}' is not a preset of {engine.Network.Info.Name} (available: {string.Join(", ", engine.Network.Presets.Select(p => p.Name))})");
+    }
+
+    private StyleTargets Compute(StyleTransferEngine engine, string id, RgbImage image, string preset, int styleSize)
+    {
+        var clock = Stopwatch.StartNew();
+        var targets = engine.ComputeStyleTargets(image, new StyleTargetOptions { MaxSide = styleSize, Preset = preset });
+        Interlocked.Increment(ref targetsComputed);
+        ServerLog.TargetsComputed(logger, id, engine.Network.Info.Fingerprint, preset, styleSize, clock.ElapsedMilliseconds);
+        return targets;
+    }
+
+    private static string TargetsKey(StyleTransferEngine engine, string preset, int styleSize) =>
+        $"{engine.Network.Info.Fingerprint.Replace(':', '_')}-{preset}-{styleSize}";
+
+    private static TargetsFile WriteTargets(string dir, string key, string preset, int styleSize, StyleTargets targets)
+    {
+        using var buffer = new MemoryStream();
+        targets.WriteTo(buffer);
+        var bytes = buffer.ToArray();
+        var targetsDir = Path.Combine(dir, "targets");
+        Directory.CreateDirectory(targetsDir);
+        WriteAtomically(Path.Combine(targetsDir, key + ".bin"), bytes);
+        return new TargetsFile(key, targets.NetworkFingerprint, preset, styleSize, targets.Layers.Select(l => l.Layer).ToList(),
+            Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+    }
+
+    private StyleTargets? TryReadTargets(string dir, TargetsFile file)
+    {
+        var path = Path.Combine(dir, "targets", file.Key + ".bin");
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != file.Sha256)
+            {
+                ServerLog.CorruptStyle(logger, path, "checksum mismatch; recomputing from the stored image");
+                return null;
+            }
+            return StyleTargets.ReadFrom(new MemoryStream(bytes));
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            ServerLog.CorruptStyle(logger, path, ex.Message + "; recomputing from the stored image");
+            return null;
+        }
+    }
+
+    private static byte[] ReadVerifiedImage(string dir, StyleRecord record)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(dir, ImageFile));
+        return Convert.ToHexStringLower(SHA256.HashData(bytes)) == record.ImageSha256
+            ? bytes
+            : throw new InvalidDataException($"stored image of style '{record.Id}' does not match its checksum");
+    }
+
+    private static void WriteMetadata(string dir, StyleRecord record) =>
+        WriteAtomically(Path.Combine(dir, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(record, Json));
+
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        var temp = path + $".tmp-{Guid.NewGuid():N}";
+        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static void SwapIn(string staging, string final)
+    {
+        if (Directory.Exists(final))
+        {
+            var trash = final + $".trash-{Guid.NewGuid():N}";
+            Directory.Move(final, trash);
+            Directory.Move(staging, final);
+            Directory.Delete(trash, recursive: true);
+        }
+        else
+        {
+            Directory.Move(staging, final);
+        }
+    }
+
+    private void LoadAll()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Root))
+        {
+            var name = Path.GetFileName(dir);
+            if (name.StartsWith('.') || name.Contains(".trash-", StringComparison.Ordinal))
+            {
+                // Leftovers of an interrupted write or delete.
+                TryDelete(dir);
+                continue;
+            }
+            try
+            {
+                var record = JsonSerializer.Deserialize<StyleRecord>(File.ReadAllBytes(Path.Combine(dir, MetadataFile)), Json)
+                    ?? throw new InvalidDataException("empty metadata");
+                if (record.Id != name || !StyleId.IsValid(record.Id))
+                {
+                    throw new InvalidDataException($"metadata names style '{record.Id}'");
+                }
+                ReadVerifiedImage(dir, record);
+                styles[record.Id] = record;
+            }
+            catch (Exception ex) when (ex is IOException or JsonException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
+            {
+                corrupt.Add(dir);
+                ServerLog.CorruptStyle(logger, dir, ex.Message);
+            }
+        }
+        ServerLog.StylesLoaded(logger, styles.Count, Root);
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

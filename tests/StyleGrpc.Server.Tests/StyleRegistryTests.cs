@@ -1,0 +1,142 @@
+extern alias server;
+
+using Grpc.Core;
+using StyleGrpc.Protos.V1;
+
+namespace StyleGrpc.Server.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class StyleRegistryTests
+{
+    [Fact]
+    public async Task RegisterStyle_ThenListAndGet_ReturnTheResource()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var style = await Frames.RegisterStarryAsync(host);
+
+        Assert.Equal("styles/starry", style.Name);
+        Assert.Equal("The Starry Night", style.DisplayName);
+        Assert.True(style.Width > 0 && style.Height > 0);
+        Assert.Equal(64, style.StyleSize);
+        Assert.Equal("seed", style.Preset);
+        Assert.Contains("conv3_1", style.Layers);
+        Assert.Equal(64, style.ImageSha256.Length);
+        Assert.True(style.SizeBytes > new FileInfo(TestData.Image("starry_night.jpg")).Length);
+        Assert.StartsWith("vgg19:", style.Network);
+
+        var list = await host.Client.ListStylesAsync(new ListStylesRequest());
+        Assert.Equal(["starry"], list.Styles.Select(s => s.StyleId));
+        var got = await host.Client.GetStyleAsync(new GetStyleRequest { Name = "styles/starry" });
+        Assert.Equal(style, got);
+    }
+
+    [Fact]
+    public async Task ListStyles_Paginates()
+    {
+        await using var host = await ServerHost.StartAsync();
+        foreach (var id in new[] { "c", "a", "b" })
+        {
+            await Frames.RegisterStarryAsync(host, id, 32);
+        }
+        var first = await host.Client.ListStylesAsync(new ListStylesRequest { PageSize = 2 });
+        Assert.Equal(["a", "b"], first.Styles.Select(s => s.StyleId));
+        Assert.Equal(3, first.TotalSize);
+        var second = await host.Client.ListStylesAsync(new ListStylesRequest { PageSize = 2, PageToken = first.NextPageToken });
+        Assert.Equal(["c"], second.Styles.Select(s => s.StyleId));
+        Assert.Equal("", second.NextPageToken);
+    }
+
+    [Fact]
+    public async Task RegisterStyle_ExistingId_FailsUnlessReplace()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.RegisterStarryAsync(host));
+        Assert.Equal(StatusCode.AlreadyExists, ex.StatusCode);
+
+        var replaced = await host.Client.RegisterStyleAsync(new RegisterStyleRequest
+        {
+            StyleId = "starry",
+            Image = Frames.Image("the_scream.jpg"),
+            StyleSize = 48,
+            Replace = true,
+        });
+        Assert.Equal(48, replaced.StyleSize);
+        Assert.Equal("starry", replaced.DisplayName);
+    }
+
+    [Fact]
+    public async Task DeleteStyle_RemovesItAndItsFiles()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        await host.Client.DeleteStyleAsync(new DeleteStyleRequest { Name = "starry" });
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.GetStyleAsync(new GetStyleRequest { Name = "styles/starry" }));
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.False(Directory.Exists(Path.Combine(host.Registry.Root, "starry")));
+        var again = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.DeleteStyleAsync(new DeleteStyleRequest { Name = "starry" }));
+        Assert.Equal(StatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Restart_SameDataDirectory_KeepsStylesWithoutRecomputing()
+    {
+        var data = TestData.NewTempDirectory();
+        await using (var first = await ServerHost.StartAsync(dataDirectory: data))
+        {
+            await Frames.RegisterStarryAsync(first);
+            Assert.Equal(1, first.Registry.TargetsComputed);
+        }
+        await using var second = await ServerHost.StartAsync(dataDirectory: data);
+        var style = await second.Client.GetStyleAsync(new GetStyleRequest { Name = "styles/starry" });
+        Assert.Equal("The Starry Night", style.DisplayName);
+
+        var frames = await Frames.CollectAsync(second.Client, Frames.Request());
+
+        Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
+        Assert.Equal(0, second.Registry.TargetsComputed);
+    }
+
+    [Fact]
+    public async Task Restart_CorruptEntry_IsReportedAndOthersServe()
+    {
+        var data = TestData.NewTempDirectory();
+        string corruptDir;
+        await using (var first = await ServerHost.StartAsync(dataDirectory: data))
+        {
+            await Frames.RegisterStarryAsync(first, "good");
+            await Frames.RegisterStarryAsync(first, "bad");
+            corruptDir = Path.Combine(first.Registry.Root, "bad");
+        }
+        await File.WriteAllTextAsync(Path.Combine(corruptDir, "style.json"), "{ not json");
+
+        await using var second = await ServerHost.StartAsync(dataDirectory: data);
+
+        Assert.Equal([corruptDir], second.Registry.CorruptEntries);
+        var list = await second.Client.ListStylesAsync(new ListStylesRequest());
+        Assert.Equal(["good"], list.Styles.Select(s => s.StyleId));
+        var frames = await Frames.CollectAsync(second.Client, Frames.Request("good"));
+        Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
+    }
+
+    [Fact]
+    public async Task Restart_TamperedTargets_AreRecomputedFromStoredImage()
+    {
+        var data = TestData.NewTempDirectory();
+        string targets;
+        await using (var first = await ServerHost.StartAsync(dataDirectory: data))
+        {
+            await Frames.RegisterStarryAsync(first);
+            targets = Directory.GetFiles(Path.Combine(first.Registry.Root, "starry", "targets")).Single();
+        }
+        var bytes = await File.ReadAllBytesAsync(targets);
+        bytes[^1] ^= 0xFF;
+        await File.WriteAllBytesAsync(targets, bytes);
+
+        await using var second = await ServerHost.StartAsync(dataDirectory: data);
+        var frames = await Frames.CollectAsync(second.Client, Frames.Request());
+
+        Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
+        Assert.Equal(1, second.Registry.TargetsComputed);
+    }
+}

@@ -1,0 +1,305 @@
+extern alias server;
+
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
+using StyleGrpc.Engine.Imaging;
+using StyleGrpc.Protos.V1;
+using server::StyleGrpc.Server.Hosting;
+
+namespace StyleGrpc.Server.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class StylizeTests
+{
+    [Fact]
+    public async Task Stylize_RegisteredStyle_StreamsFramesInOrderAndReturnsImage()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        var request = Frames.Request(iterations: 6);
+        request.Options.PreviewEvery = 3;
+
+        var frames = await Frames.CollectAsync(host.Client, request);
+
+        var kinds = frames.Select(f => f.FrameCase).ToList();
+        Assert.Equal(StylizeResponse.FrameOneofCase.Accepted, kinds[0]);
+        Assert.Equal(StylizeResponse.FrameOneofCase.Started, kinds[1]);
+        Assert.Equal(StylizeResponse.FrameOneofCase.Result, kinds[^1]);
+        Assert.All(kinds[2..^1], k => Assert.Equal(StylizeResponse.FrameOneofCase.Progress, k));
+        var progress = frames.Where(f => f.Progress is not null).Select(f => f.Progress).ToList();
+        Assert.Equal(6, progress[^1].Iteration);
+        Assert.Equal([3, 6], progress.Where(p => p.Preview is not null).Select(p => p.Iteration));
+        Assert.True(progress.Zip(progress.Skip(1)).All(p => p.First.Iteration < p.Second.Iteration));
+
+        var result = frames[^1].Result;
+        var image = ImageCodec.Decode(result.Image.Data.ToByteArray());
+        Assert.Equal((64, 48), (image.Width, image.Height));
+        Assert.Equal((64, 48), (result.Image.Width, result.Image.Height));
+        Assert.Equal((64, 48), (frames[1].Started.Width, frames[1].Started.Height));
+        Assert.Equal(result.Image.Data.Length, result.SizeBytes);
+        Assert.Equal(6, result.IterationsRun);
+        Assert.Equal("vgg19", result.Reproducibility.Network);
+        Assert.Equal(3, result.Reproducibility.Seed);
+        Assert.Equal("seed", result.Reproducibility.Preset);
+        Assert.Equal(frames[0].Accepted.JobId, result.JobId);
+    }
+
+    [Fact]
+    public async Task Stylize_InlineStyle_GivesSameBytesAsRegistered()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host, styleSize: 64);
+        var registered = await Frames.CollectAsync(host.Client, Frames.Request(iterations: 8));
+        var inline = Frames.Request(styleId: null, iterations: 8);
+        inline.StyleImage = Frames.Image("starry_night.jpg");
+        var fromInline = await Frames.CollectAsync(host.Client, inline);
+
+        Assert.Equal(registered[^1].Result.Image.Data, fromInline[^1].Result.Image.Data);
+    }
+
+    [Fact]
+    public async Task Stylize_Blend_RunsAndNamesBothStyles()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        await host.Client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "scream", Image = Frames.Image("the_scream.jpg"), StyleSize = 64 });
+        var request = Frames.Request(styleId: null);
+        request.Blend = new StyleBlend();
+        request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "styles/starry", Weight = 2 });
+        request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "scream", Weight = 1 });
+        var frames = await Frames.CollectAsync(host.Client, request);
+        Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
+    }
+
+    [Fact]
+    public async Task Stylize_JpegOutput_IsJpeg()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        var request = Frames.Request();
+        request.Options.OutputFormat = Protos.V1.ImageFormat.Jpeg;
+        request.Options.Quality = 80;
+        var frames = await Frames.CollectAsync(host.Client, request);
+        var data = frames[^1].Result.Image.Data.ToByteArray();
+        Assert.Equal(new byte[] { 0xFF, 0xD8 }, data[..2]);
+    }
+
+    [Fact]
+    public async Task Stylize_ProgressFrames_AreRateLimited()
+    {
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:MaxProgressFramesPerSecond"] = "10" });
+        await Frames.RegisterStarryAsync(host);
+        var frames = await Frames.CollectAsync(host.Client, Frames.Request(iterations: 300, maxSide: 32));
+        var result = frames[^1].Result;
+        var progress = frames.Count(f => f.Progress is not null);
+        var bound = (int)(result.RunTime.ToTimeSpan().TotalSeconds * 10) + 2;
+        Assert.True(progress <= bound, $"{progress} progress frames in {result.RunTime.ToTimeSpan().TotalSeconds:F2} s");
+        Assert.Equal(300, frames.Last(f => f.Progress is not null).Progress.Iteration);
+    }
+
+    [Fact]
+    public async Task Stylize_CancelledMidRun_StopsJobAndNextQueuedStarts()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        using var first = new CancellationTokenSource();
+        using var firstCall = host.Client.Stylize(Frames.Request(iterations: 5000), cancellationToken: first.Token);
+        await Frames.ReadUntilAsync(firstCall, f => f.Progress is not null);
+        using var secondCall = host.Client.Stylize(Frames.Request(iterations: 3));
+        var queued = await Frames.ReadUntilAsync(secondCall, f => f.Accepted is not null);
+        Assert.Equal(1, queued[0].Accepted.QueuePosition);
+
+        await first.CancelAsync();
+        var rest = await Frames.ReadUntilAsync(secondCall, f => f.Result is not null);
+
+        Assert.Contains(rest, f => f.Started is not null);
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Frames.ReadUntilAsync(firstCall, _ => false));
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        Assert.Equal(0, host.Scheduler.Running);
+    }
+
+    [Fact]
+    public async Task Stylize_QueueFull_ReturnsResourceExhausted()
+    {
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:QueueCapacity"] = "1" });
+        await Frames.RegisterStarryAsync(host);
+        using var cancel = new CancellationTokenSource();
+        using var running = host.Client.Stylize(Frames.Request(iterations: 5000), cancellationToken: cancel.Token);
+        await Frames.ReadUntilAsync(running, f => f.Started is not null);
+        using var waiting = host.Client.Stylize(Frames.Request(iterations: 5000), cancellationToken: cancel.Token);
+        await Frames.ReadUntilAsync(waiting, f => f.Accepted is not null);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request()));
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        await cancel.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Stylize_DeadlinePasses_ReturnsDeadlineExceededAndFreesSlot()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Frames.CollectAsync(host.Client, Frames.Request(iterations: 5000), deadline: DateTime.UtcNow.AddMilliseconds(1500)));
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        var frames = await Frames.CollectAsync(host.Client, Frames.Request(iterations: 2));
+        Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
+    }
+
+    [Fact]
+    public async Task Stylize_UnknownStyle_ReturnsNotFound()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request("nope")));
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("nope", ex.Status.Detail);
+    }
+
+    public static TheoryData<string, string> InvalidRequests => new()
+    {
+        { "bad-id", "style_name" },
+        { "iterations", "options.iterations" },
+        { "max-side", "options.max_side" },
+        { "nan-weight", "options.style_weight" },
+        { "undecodable", "content_image" },
+        { "too-many-pixels", "content_image" },
+        { "missing-style", "style" },
+        { "preset", "options.preset" },
+        { "previews", "options.preview_every" },
+        { "too-large", "content_image" },
+        { "blend-weight", "blend.components[0].weight" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidRequests))]
+    public async Task Stylize_InvalidField_ReturnsInvalidArgumentNamingIt(string problem, string field)
+    {
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["StyleGrpc:MaxPixels"] = problem == "too-many-pixels" ? "10000" : "40000000",
+            ["StyleGrpc:MaxRequestBytes"] = problem == "too-large" ? "100000" : "33554432",
+        });
+        await host.Client.RegisterStyleAsync(new RegisterStyleRequest
+        {
+            StyleId = "starry",
+            Image = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(TestData.Reference("style_64.png"))),
+            StyleSize = 64,
+        });
+        var request = Frames.Request();
+        switch (problem)
+        {
+            case "bad-id": request.StyleName = "Bad ID!"; break;
+            case "iterations": request.Options.Iterations = 999_999; break;
+            case "max-side": request.Options.MaxSide = 5; break;
+            case "nan-weight": request.Options.StyleWeight = double.NaN; break;
+            case "undecodable": request.ContentImage = Google.Protobuf.ByteString.CopyFrom(new byte[500]); break;
+            case "too-many-pixels": break;
+            case "missing-style": request.ClearStyle(); break;
+            case "preset": request.Options.Preset = "no-such-preset"; break;
+            case "previews": request.Options.Iterations = 1000; request.Options.PreviewEvery = 1; break;
+            case "too-large": break;
+            case "blend-weight":
+                request.Blend = new StyleBlend();
+                request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "starry", Weight = double.NaN });
+                break;
+        }
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, request));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith(field + ":", ex.Status.Detail);
+    }
+
+    [Theory]
+    [InlineData("", "style_id")]
+    [InlineData("UPPER", "style_id")]
+    [InlineData("-leading-dash", "style_id")]
+    public async Task RegisterStyle_BadId_ReturnsInvalidArgument(string id, string field)
+    {
+        await using var host = await ServerHost.StartAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.RegisterStyleAsync(new RegisterStyleRequest
+        {
+            StyleId = id,
+            Image = Frames.Image("starry_night.jpg"),
+        }));
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith(field + ":", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task RegisterStyle_UndecodableImage_ReturnsInvalidArgument()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.RegisterStyleAsync(new RegisterStyleRequest
+        {
+            StyleId = "x",
+            Image = Google.Protobuf.ByteString.CopyFromUtf8("definitely not an image"),
+        }));
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.StartsWith("image:", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Health_GoesFromNotServingToServing()
+    {
+        var gate = new ModelLoadGate(isOpen: false);
+        await using var host = await ServerHost.StartAsync(gate: gate, waitForModel: false);
+        var health = new Health.HealthClient(host.Channel);
+
+        var before = await health.CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, before.Status);
+        var unavailable = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request()));
+        Assert.Equal(StatusCode.Unavailable, unavailable.StatusCode);
+
+        gate.Open();
+        await host.Services.GetRequiredService<ModelHost>().GetEngineAsync(CancellationToken.None).WaitAsync(Frames.Timeout);
+        var after = await health.CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, after.Status);
+    }
+
+    [Fact]
+    public async Task Reflection_ListsTheService()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var reflection = new ServerReflection.ServerReflectionClient(host.Channel);
+        using var call = reflection.ServerReflectionInfo();
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains("stylegrpc.v1.StyleTransferService", services);
+        Assert.Contains("grpc.health.v1.Health", services);
+    }
+
+    [Fact]
+    public async Task GetServerInfo_ReportsNetworkAndLimits()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var info = await host.Client.GetServerInfoAsync(new GetServerInfoRequest());
+        Assert.Equal("vgg19", info.Network.Name);
+        Assert.False(info.Network.OfflineDefault);
+        Assert.Equal("cpu", info.Device);
+        Assert.Equal(256, info.Limits.MaxSide);
+        Assert.Equal(4, info.Limits.QueueCapacity);
+        Assert.Contains("seed", info.Network.Presets);
+        Assert.False(string.IsNullOrEmpty(info.Version));
+    }
+
+    [Fact]
+    public async Task Shutdown_RunningJobPastDrain_GetsUnavailable()
+    {
+        var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+        using var call = host.Client.Stylize(Frames.Request(iterations: 100_000 / 20));
+        await Frames.ReadUntilAsync(call, f => f.Progress is not null);
+
+        var stopping = host.StopAsync();
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await Frames.ReadUntilAsync(call, _ => false));
+        await stopping;
+
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        await host.DisposeAsync();
+    }
+}
