@@ -1,6 +1,7 @@
 using StyleGrpc.Server.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json ships next to the binary; data and models folders resolve against the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddStyleTransfer(builder.Configuration);
 
 var app = builder.Build();

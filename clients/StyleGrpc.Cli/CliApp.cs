@@ -1,0 +1,124 @@
+using System.CommandLine;
+using Spectre.Console;
+using StyleGrpc.Client;
+
+namespace StyleGrpc.Cli;
+
+/// <summary>
+/// The <c>stylegrpc</c> command tree. Parsing, help and completion come from System.CommandLine;
+/// output from Spectre.Console. Every failure becomes one line on stderr and its own exit code
+/// (<see cref="ExitCodes"/>); stack traces only with <c>--verbose</c>.
+/// </summary>
+public static class CliApp
+{
+    internal static readonly Option<string?> Server = new("--server", "-s")
+    {
+        Description = "Server address (else $STYLEGRPC_SERVER, else http://127.0.0.1:50051)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<string?> ApiKey = new("--api-key")
+    {
+        Description = "API key sent as a bearer token (else $STYLEGRPC_API_KEY)",
+        Recursive = true,
+    };
+
+    internal static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Show full error details",
+        Recursive = true,
+    };
+
+    /// <summary>Runs the CLI with the given console and writers; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken = default)
+    {
+        var context = new CliContext(console, output, error);
+        var root = new RootCommand("stylegrpc: neural style transfer on a StyleGrpc server");
+        root.Options.Add(Server);
+        root.Options.Add(ApiKey);
+        root.Options.Add(Verbose);
+        root.Subcommands.Add(StylesCommands.Create(context));
+        root.Subcommands.Add(StylizeCommand.Create(context));
+        root.Subcommands.Add(InfoCommands.CreateInfo(context));
+        root.Subcommands.Add(InfoCommands.CreateHealth(context));
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var parseError in parse.Errors)
+            {
+                await error.WriteLineAsync($"error: {parseError.Message}");
+            }
+            await error.WriteLineAsync("Run 'stylegrpc --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, linked.Token);
+    }
+
+    /// <summary>Client options from <c>--server</c>/<c>--api-key</c>, else the environment, else defaults.</summary>
+    internal static StyleGrpcClientOptions ClientOptions(ParseResult parse)
+    {
+        var address = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("STYLEGRPC_SERVER") ?? StyleGrpcClientOptions.DefaultAddress;
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new UsageException($"--server: '{address}' is not an http:// or https:// address");
+        }
+        return new StyleGrpcClientOptions
+        {
+            Address = uri,
+            ApiKey = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("STYLEGRPC_API_KEY"),
+        };
+    }
+
+    /// <summary>Runs a command body, turning every failure into a one-line message and an exit code.</summary>
+    internal static async Task<int> Guard(CliContext context, ParseResult parse, Func<StyleGrpcClient, CancellationToken, Task<int>> body,
+        CancellationToken cancellationToken)
+    {
+        var verbose = parse.GetValue(Verbose);
+        try
+        {
+            using var client = new StyleGrpcClient(ClientOptions(parse));
+            return await body(client, cancellationToken);
+        }
+        catch (StyleGrpcException ex)
+        {
+            var code = ExitCodes.For(ex);
+            var message = code switch
+            {
+                ExitCodes.Unreachable => $"server unreachable at {ClientOptions(parse).Address}: {ex.Detail}",
+                ExitCodes.Cancelled => "cancelled",
+                _ => ex.Detail,
+            };
+            await context.Error.WriteLineAsync($"error: {message}" + (verbose ? Environment.NewLine + ex : ""));
+            return code;
+        }
+        catch (OperationCanceledException)
+        {
+            await context.Error.WriteLineAsync("error: cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (UsageException ex)
+        {
+            await context.Error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await context.Error.WriteLineAsync($"error: {ex.Message}" + (verbose ? Environment.NewLine + ex : ""));
+            return ExitCodes.LocalFile;
+        }
+        catch (Exception ex)
+        {
+            await context.Error.WriteLineAsync($"error: unexpected: {ex.Message}" + (verbose ? Environment.NewLine + ex : ""));
+            return ExitCodes.Unexpected;
+        }
+    }
+}
+
+/// <summary>Where a command writes: the Spectre console for people, plain writers for data and errors.</summary>
+internal sealed record CliContext(IAnsiConsole Console, TextWriter Output, TextWriter Error);
+
+/// <summary>A command-line mistake found after parsing (exit code 2).</summary>
+internal sealed class UsageException(string message) : Exception(message);

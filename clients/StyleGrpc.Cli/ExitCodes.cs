@@ -1,0 +1,33 @@
+using Grpc.Core;
+using StyleGrpc.Client;
+
+namespace StyleGrpc.Cli;
+
+/// <summary>The CLI's exit codes: one per failure class, stable for scripts.</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Unexpected = 1;
+    public const int Usage = 2;
+    public const int Unreachable = 3;
+    public const int NotFound = 4;
+    public const int InvalidArgument = 5;
+    public const int AlreadyExists = 6;
+    public const int Busy = 7;
+    public const int DeadlineExceeded = 8;
+    public const int ServerError = 9;
+    public const int LocalFile = 10;
+    public const int Cancelled = 130;
+
+    public static int For(StyleGrpcException ex) => ex.StatusCode switch
+    {
+        StatusCode.Unavailable => Unreachable,
+        StatusCode.NotFound => NotFound,
+        StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.FailedPrecondition => InvalidArgument,
+        StatusCode.AlreadyExists => AlreadyExists,
+        StatusCode.ResourceExhausted => Busy,
+        StatusCode.DeadlineExceeded => DeadlineExceeded,
+        StatusCode.Cancelled => Cancelled,
+        _ => ServerError,
+    };
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace StyleGrpc.Cli;
+
+/// <summary><c>stylegrpc info</c> and <c>stylegrpc health</c>.</summary>
+internal static class InfoCommands
+{
+    public static Command CreateInfo(CliContext context)
+    {
+        var command = new Command("info", "Show the server's version, network, device and limits");
+        command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
+        {
+            var info = await client.GetServerInfoAsync(token);
+            var grid = new Grid().AddColumn().AddColumn();
+            void Row(string key, string value) => grid.AddRow(new Text(key), new Text(value));
+            Row("version", info.Version);
+            Row("network", $"{info.Network}{(info.OfflineDefault ? " (offline default)" : "")}: {info.NetworkDescription}");
+            Row("device", info.Device);
+            Row("presets", string.Join(", ", info.Presets));
+            Row("limits", $"max side {info.MaxSide} px, {info.MaxPixels:N0} pixels, {info.MaxIterations} iterations, {info.MaxRequestBytes:N0} bytes/request");
+            Row("jobs", $"{info.RunningJobs} running of {info.ConcurrentJobs}, {info.QueuedJobs} queued of {info.QueueCapacity}");
+            Row("styles", info.Styles.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            context.Console.Write(grid);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command CreateHealth(CliContext context)
+    {
+        var command = new Command("health", "Check the server's health (exit 0 when SERVING, 3 otherwise)");
+        command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
+        {
+            var serving = await client.IsServingAsync(token);
+            context.Console.MarkupLine(serving ? "SERVING" : "NOT_SERVING");
+            return serving ? ExitCodes.Ok : ExitCodes.Unreachable;
+        }, ct));
+        return command;
+    }
+}

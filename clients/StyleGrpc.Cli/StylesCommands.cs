@@ -1,0 +1,105 @@
+using System.CommandLine;
+using Spectre.Console;
+using StyleGrpc.Client;
+
+namespace StyleGrpc.Cli;
+
+/// <summary><c>stylegrpc styles add|list|show|rm</c>.</summary>
+internal static class StylesCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var styles = new Command("styles", "Manage registered styles");
+        styles.Subcommands.Add(Add(context));
+        styles.Subcommands.Add(List(context));
+        styles.Subcommands.Add(Show(context));
+        styles.Subcommands.Add(Remove(context));
+        return styles;
+    }
+
+    private static Command Add(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "Style ID: [a-z0-9][a-z0-9-_.]{0,62}" };
+        var image = new Argument<FileInfo>("image") { Description = "Style image (JPEG, PNG, WebP, BMP, GIF)" };
+        image.AcceptExistingOnly();
+        var name = new Option<string?>("--name") { Description = "Display name (default: the ID)" };
+        var replace = new Option<bool>("--replace") { Description = "Replace an existing style with this ID" };
+        var size = new Option<int?>("--style-size") { Description = "Longer side, in pixels, the style is scaled to for its targets (server default 512)" };
+        var preset = new Option<string?>("--preset") { Description = "Layer preset (default: the network's)" };
+        var command = new Command("add", "Register a style image under an ID") { id, image, name, replace, size, preset };
+        command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
+        {
+            var style = await client.RegisterStyleAsync(parse.GetValue(id)!, parse.GetValue(image)!.FullName, new RegisterStyleOptions
+            {
+                DisplayName = parse.GetValue(name),
+                Replace = parse.GetValue(replace),
+                StyleSize = parse.GetValue(size),
+                Preset = parse.GetValue(preset),
+            }, token);
+            context.Console.MarkupLineInterpolated($"registered [bold]{style.Id}[/] ({style.Width}x{style.Height}, preset {style.Preset}, {style.SizeBytes:N0} bytes)");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command List(CliContext context)
+    {
+        var command = new Command("list", "List registered styles");
+        command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
+        {
+            var table = new Table().AddColumns("ID", "Name", "Size", "Preset", "Created");
+            var count = 0;
+            await foreach (var style in client.ListAllStylesAsync(token))
+            {
+                table.AddRow(Markup.Escape(style.Id), Markup.Escape(style.DisplayName), $"{style.Width}x{style.Height}",
+                    Markup.Escape(style.Preset), style.CreateTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+                count++;
+            }
+            if (count == 0)
+            {
+                context.Console.MarkupLine("no styles registered");
+            }
+            else
+            {
+                context.Console.Write(table);
+            }
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command Show(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "Style ID" };
+        var command = new Command("show", "Show one style") { id };
+        command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
+        {
+            var style = await client.GetStyleAsync(parse.GetValue(id)!, token);
+            var grid = new Grid().AddColumn().AddColumn();
+            void Row(string key, string value) => grid.AddRow(new Text(key), new Text(value));
+            Row("id", style.Id);
+            Row("name", style.DisplayName);
+            Row("image", $"{style.Width}x{style.Height}, sha256 {style.ImageSha256}");
+            Row("targets", $"{style.Network}, preset {style.Preset}, style size {style.StyleSize} px");
+            Row("layers", string.Join(", ", style.Layers));
+            Row("size", $"{style.SizeBytes:N0} bytes");
+            Row("created", style.CreateTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+            context.Console.Write(grid);
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    private static Command Remove(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "Style ID" };
+        var command = new Command("rm", "Delete a style") { id };
+        command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
+        {
+            await client.DeleteStyleAsync(parse.GetValue(id)!, token);
+            context.Console.MarkupLineInterpolated($"deleted [bold]{parse.GetValue(id)}[/]");
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}

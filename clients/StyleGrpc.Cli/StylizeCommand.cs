@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using StyleGrpc.Client;
+
+namespace StyleGrpc.Cli;
+
+/// <summary><c>stylegrpc stylize &lt;content&gt; (--style ID | --style-image PATH | --blend id=w,...) -o OUT</c>.</summary>
+internal static class StylizeCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var content = new Argument<FileInfo>("content") { Description = "Content image" };
+        content.AcceptExistingOnly();
+        var style = new Option<string?>("--style") { Description = "Registered style ID" };
+        var styleImage = new Option<FileInfo>("--style-image") { Description = "Style image sent with the request" };
+        styleImage.AcceptExistingOnly();
+        var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight" };
+        var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the result", Required = true };
+        var size = new Option<int?>("--size") { Description = "Longer side of the output in pixels (server default 512)" };
+        var iterations = new Option<int?>("--iterations", "-n") { Description = "Iterations (server default 300)" };
+        var optimizer = new Option<string?>("--optimizer") { Description = "lbfgs (default), adam or rmsprop" };
+        optimizer.AcceptOnlyFromAmong("lbfgs", "adam", "rmsprop");
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Learning rate (default per optimizer)" };
+        var styleWeight = new Option<double?>("--style-weight") { Description = "Style loss weight" };
+        var contentWeight = new Option<double?>("--content-weight") { Description = "Content loss weight" };
+        var tvWeight = new Option<double?>("--tv-weight") { Description = "Total-variation loss weight" };
+        var seed = new Option<long>("--seed") { Description = "Random seed (same inputs and seed give the same image)" };
+        var preset = new Option<string?>("--preset") { Description = "Layer preset, e.g. gatys or seed on VGG19" };
+        var init = new Option<string?>("--init") { Description = "content (default), noise or blend" };
+        init.AcceptOnlyFromAmong("content", "noise", "blend");
+        var previewEvery = new Option<int>("--preview-every") { Description = "Ask for a preview every N iterations (default 10 with --preview-dir)" };
+        var previewDir = new Option<DirectoryInfo?>("--preview-dir") { Description = "Write previews here as they arrive" };
+        var format = new Option<string?>("--format") { Description = "png, jpeg or webp (default: from the output's extension)" };
+        format.AcceptOnlyFromAmong("png", "jpeg", "jpg", "webp");
+        var quality = new Option<int?>("--quality") { Description = "JPEG/WebP quality 1-100" };
+        var keepColors = new Option<bool>("--keep-colors") { Description = "Keep the content's original colours" };
+        var styleScale = new Option<double?>("--style-scale") { Description = "Inline style size relative to the output (default 1)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object per frame (NDJSON) instead of a progress bar" };
+        var timeout = new Option<double?>("--timeout") { Description = "Give up after this many seconds (deadline)" };
+
+        var command = new Command("stylize", "Stylize an image, showing progress")
+        {
+            content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
+            seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout,
+        };
+        command.Validators.Add(result =>
+        {
+            var given = new[] { style, (Option)styleImage, blend }.Count(o => result.GetResult(o) is not null);
+            if (given != 1)
+            {
+                result.AddError("give exactly one of --style, --style-image or --blend");
+            }
+        });
+        command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
+        {
+            var outputFile = parse.GetValue(output)!;
+            var options = new StylizeOptions
+            {
+                MaxSide = parse.GetValue(size),
+                Iterations = parse.GetValue(iterations),
+                Optimizer = parse.GetValue(optimizer) switch
+                {
+                    "adam" => OptimizerKind.Adam,
+                    "rmsprop" => OptimizerKind.RmsProp,
+                    "lbfgs" => OptimizerKind.Lbfgs,
+                    _ => null,
+                },
+                LearningRate = parse.GetValue(learningRate),
+                StyleWeight = parse.GetValue(styleWeight),
+                ContentWeight = parse.GetValue(contentWeight),
+                TotalVariationWeight = parse.GetValue(tvWeight),
+                Seed = parse.GetValue(seed),
+                Preset = parse.GetValue(preset),
+                Init = parse.GetValue(init) switch
+                {
+                    "noise" => InitKind.Noise,
+                    "blend" => InitKind.Blend,
+                    "content" => InitKind.Content,
+                    _ => null,
+                },
+                PreviewEvery = parse.GetValue(previewEvery) is > 0 and var every ? every : parse.GetValue(previewDir) is null ? 0 : 10,
+                Format = FormatOf(parse.GetValue(format), outputFile.Name),
+                Quality = parse.GetValue(quality),
+                KeepOriginalColors = parse.GetValue(keepColors),
+                StyleScale = parse.GetValue(styleScale),
+            };
+            var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
+                : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))
+                : StyleSpec.Blend(ParseBlend(parse.GetValue(blend)!));
+            var contentBytes = await File.ReadAllBytesAsync(parse.GetValue(content)!.FullName, token);
+            DateTime? deadline = parse.GetValue(timeout) is { } seconds ? DateTime.UtcNow.AddSeconds(seconds) : null;
+
+            var updates = client.StylizeAsync(contentBytes, spec, options, deadline, token);
+            var previews = parse.GetValue(previewDir);
+            var reporter = parse.GetValue(json)
+                ? (IStylizeReporter)new JsonReporter(context.Output, outputFile.FullName)
+                : context.Console.Profile.Capabilities.Interactive
+                    ? new ProgressBarReporter(context.Console, outputFile.FullName)
+                    : new PlainReporter(context.Console, outputFile.FullName);
+            var completed = await reporter.RunAsync(WithSideEffects(updates, previews, outputFile, token));
+            return completed is null ? ExitCodes.ServerError : ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+
+    // Previews are written as they arrive and the result before the completion is reported.
+    private static async IAsyncEnumerable<StylizeUpdate> WithSideEffects(IAsyncEnumerable<StylizeUpdate> updates, DirectoryInfo? previews,
+        FileInfo output, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var update in updates.WithCancellation(cancellationToken))
+        {
+            if (update is JobProgress { Preview: { } preview } progress && previews is not null)
+            {
+                Directory.CreateDirectory(previews.FullName);
+                var path = Path.Combine(previews.FullName, $"preview-{progress.Iteration:D5}.{Extension(preview.Format)}");
+                await File.WriteAllBytesAsync(path, preview.Data, cancellationToken);
+            }
+            if (update is JobCompleted completed)
+            {
+                if (output.Directory is { } dir)
+                {
+                    Directory.CreateDirectory(dir.FullName);
+                }
+                await File.WriteAllBytesAsync(output.FullName, completed.Image.Data, cancellationToken);
+            }
+            yield return update;
+        }
+    }
+
+    internal static (string Id, double Weight)[] ParseBlend(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return parts.Select(part =>
+        {
+            var pieces = part.Split('=', 2);
+            if (pieces.Length != 2 || !double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || !(weight > 0))
+            {
+                throw new UsageException($"--blend: '{part}' is not id=weight with a weight > 0");
+            }
+            return (pieces[0], weight);
+        }).ToArray() is { Length: > 0 } result ? result : throw new UsageException("--blend: give at least one id=weight");
+    }
+
+    private static OutputFormat FormatOf(string? format, string outputName) =>
+        (format ?? Path.GetExtension(outputName).TrimStart('.').ToLowerInvariant()) switch
+        {
+            "jpg" or "jpeg" => OutputFormat.Jpeg,
+            "webp" => OutputFormat.Webp,
+            _ => OutputFormat.Png,
+        };
+
+    internal static string Extension(OutputFormat format) => format switch
+    {
+        OutputFormat.Jpeg => "jpg",
+        OutputFormat.Webp => "webp",
+        _ => "png",
+    };
+}

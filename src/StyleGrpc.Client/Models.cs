@@ -1,0 +1,165 @@
+namespace StyleGrpc.Client;
+
+/// <summary>A registered style.</summary>
+public sealed record StyleInfo(
+    string Id,
+    string DisplayName,
+    int Width,
+    int Height,
+    IReadOnlyList<string> Layers,
+    string ImageSha256,
+    DateTimeOffset CreateTime,
+    long SizeBytes,
+    int StyleSize,
+    string Preset,
+    string Network);
+
+/// <summary>One page of <see cref="StyleGrpcClient.ListStylesAsync"/>.</summary>
+public sealed record StylePage(IReadOnlyList<StyleInfo> Styles, string? NextPageToken, int TotalSize);
+
+/// <summary>Options of <see cref="StyleGrpcClient.RegisterStyleAsync(string, ReadOnlyMemory{byte}, RegisterStyleOptions?, CancellationToken)"/>.</summary>
+public sealed record RegisterStyleOptions
+{
+    public string? DisplayName { get; init; }
+
+    /// <summary>Longer side, in pixels, the style image is scaled to for its targets; null = server default (512).</summary>
+    public int? StyleSize { get; init; }
+
+    /// <summary>Layer preset; null = the network's default.</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>Replace an existing style with the same ID.</summary>
+    public bool Replace { get; init; }
+}
+
+/// <summary>Where the style comes from.</summary>
+public abstract record StyleSpec
+{
+    /// <summary>A registered style by ID.</summary>
+    public static StyleSpec Registered(string id) => new RegisteredStyle(id);
+
+    /// <summary>An inline style image (encoded bytes).</summary>
+    public static StyleSpec Inline(ReadOnlyMemory<byte> image) => new InlineStyleImage(image);
+
+    /// <summary>A weighted blend of registered styles.</summary>
+    public static StyleSpec Blend(params (string Id, double Weight)[] components) => new StyleBlendSpec(components);
+}
+
+public sealed record RegisteredStyle(string Id) : StyleSpec;
+
+public sealed record InlineStyleImage(ReadOnlyMemory<byte> Image) : StyleSpec;
+
+public sealed record StyleBlendSpec(IReadOnlyList<(string Id, double Weight)> Components) : StyleSpec;
+
+public enum OptimizerKind
+{
+    Lbfgs,
+    Adam,
+    RmsProp,
+}
+
+public enum InitKind
+{
+    Content,
+    Noise,
+    Blend,
+}
+
+public enum OutputFormat
+{
+    Png,
+    Jpeg,
+    Webp,
+}
+
+/// <summary>Stylize options; null = the server's default.</summary>
+public sealed record StylizeOptions
+{
+    /// <summary>Longer side of the output, in pixels (default 512).</summary>
+    public int? MaxSide { get; init; }
+
+    /// <summary>Iterations (default 300).</summary>
+    public int? Iterations { get; init; }
+
+    public OptimizerKind? Optimizer { get; init; }
+
+    public double? LearningRate { get; init; }
+
+    public double? ContentWeight { get; init; }
+
+    public double? StyleWeight { get; init; }
+
+    public double? TotalVariationWeight { get; init; }
+
+    public string? Preset { get; init; }
+
+    public InitKind? Init { get; init; }
+
+    public long Seed { get; init; }
+
+    /// <summary>A preview every this many iterations; 0 = none.</summary>
+    public int PreviewEvery { get; init; }
+
+    public OutputFormat Format { get; init; } = OutputFormat.Png;
+
+    /// <summary>JPEG/WebP quality 1–100; null = 92.</summary>
+    public int? Quality { get; init; }
+
+    public bool KeepOriginalColors { get; init; }
+
+    /// <summary>Inline styles: style size relative to the output (default 1).</summary>
+    public double? StyleScale { get; init; }
+
+    /// <summary>L-BFGS early stop when the loss changes by less than this fraction over 20 iterations.</summary>
+    public double? RelativeTolerance { get; init; }
+}
+
+/// <summary>Losses of one iteration; content and style unweighted.</summary>
+public sealed record LossValues(double Content, double Style, double TotalVariation, double Total);
+
+/// <summary>An encoded image.</summary>
+public sealed record EncodedImage(byte[] Data, OutputFormat Format, int Width, int Height);
+
+/// <summary>A frame of a Stylize call.</summary>
+public abstract record StylizeUpdate;
+
+/// <summary>The server admitted the job. <see cref="QueuePosition"/> 0 = it starts at once.</summary>
+public sealed record JobAccepted(string JobId, int QueuePosition) : StylizeUpdate;
+
+/// <summary>The job's queue position changed.</summary>
+public sealed record JobQueued(int QueuePosition) : StylizeUpdate;
+
+/// <summary>The job started.</summary>
+public sealed record JobStarted(int Width, int Height, int TotalIterations, TimeSpan QueueTime, string Network) : StylizeUpdate;
+
+/// <summary>Progress; <see cref="Preview"/> every N iterations when asked.</summary>
+public sealed record JobProgress(int Iteration, int TotalIterations, LossValues Losses, TimeSpan Elapsed, TimeSpan Eta, EncodedImage? Preview) : StylizeUpdate;
+
+/// <summary>The result. <see cref="Reproducibility"/> lists every parameter the server used.</summary>
+public sealed record JobCompleted(
+    string JobId,
+    EncodedImage Image,
+    int IterationsRun,
+    LossValues FinalLosses,
+    TimeSpan QueueTime,
+    TimeSpan RunTime,
+    TimeSpan TotalTime,
+    IReadOnlyDictionary<string, string> Reproducibility) : StylizeUpdate;
+
+/// <summary>What the server runs and its limits.</summary>
+public sealed record ServerDetails(
+    string Version,
+    string Device,
+    string Network,
+    string NetworkDescription,
+    bool OfflineDefault,
+    IReadOnlyList<string> Presets,
+    long MaxRequestBytes,
+    long MaxPixels,
+    int MaxSide,
+    int MaxIterations,
+    int QueueCapacity,
+    int ConcurrentJobs,
+    int QueuedJobs,
+    int RunningJobs,
+    int Styles);

@@ -1,0 +1,138 @@
+using Google.Protobuf;
+using P = StyleGrpc.Protos.V1;
+
+namespace StyleGrpc.Client;
+
+/// <summary>Client domain types to and from the proto contract; proto types never leave this assembly.</summary>
+internal static class ProtoConversions
+{
+    public static StyleInfo ToStyle(P.Style s) => new(s.StyleId, s.DisplayName, s.Width, s.Height, [.. s.Layers], s.ImageSha256,
+        s.CreateTime?.ToDateTimeOffset() ?? default, s.SizeBytes, s.StyleSize, s.Preset, s.Network);
+
+    public static P.StylizeRequest ToRequest(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? options)
+    {
+        var request = new P.StylizeRequest { ContentImage = ByteString.CopyFrom(content.Span), Options = ToProto(options ?? new StylizeOptions()) };
+        switch (style)
+        {
+            case RegisteredStyle r:
+                request.StyleName = r.Id;
+                break;
+            case InlineStyleImage i:
+                request.StyleImage = ByteString.CopyFrom(i.Image.Span);
+                break;
+            case StyleBlendSpec b:
+                request.Blend = new P.StyleBlend();
+                request.Blend.Components.AddRange(b.Components.Select(c => new P.StyleBlend.Types.Component { Style = c.Id, Weight = c.Weight }));
+                break;
+            default:
+                throw new ArgumentException("unknown style kind", nameof(style));
+        }
+        return request;
+    }
+
+    private static P.StylizeOptions ToProto(StylizeOptions o)
+    {
+        var proto = new P.StylizeOptions
+        {
+            MaxSide = o.MaxSide ?? 0,
+            Iterations = o.Iterations ?? 0,
+            Optimizer = o.Optimizer switch
+            {
+                OptimizerKind.Lbfgs => P.Optimizer.Lbfgs,
+                OptimizerKind.Adam => P.Optimizer.Adam,
+                OptimizerKind.RmsProp => P.Optimizer.Rmsprop,
+                _ => P.Optimizer.Unspecified,
+            },
+            Preset = o.Preset ?? "",
+            Init = o.Init switch
+            {
+                InitKind.Content => P.Init.Content,
+                InitKind.Noise => P.Init.Noise,
+                InitKind.Blend => P.Init.Blend,
+                _ => P.Init.Unspecified,
+            },
+            Seed = o.Seed,
+            PreviewEvery = o.PreviewEvery,
+            OutputFormat = ToProto(o.Format),
+            Quality = o.Quality ?? 0,
+            KeepOriginalColors = o.KeepOriginalColors,
+            StyleScale = o.StyleScale ?? 0,
+            RelativeTolerance = o.RelativeTolerance ?? 0,
+        };
+        if (o.LearningRate is { } lr)
+        {
+            proto.LearningRate = lr;
+        }
+        if (o.ContentWeight is { } cw)
+        {
+            proto.ContentWeight = cw;
+        }
+        if (o.StyleWeight is { } sw)
+        {
+            proto.StyleWeight = sw;
+        }
+        if (o.TotalVariationWeight is { } tv)
+        {
+            proto.TvWeight = tv;
+        }
+        return proto;
+    }
+
+    public static StylizeUpdate? ToUpdate(P.StylizeResponse frame) => frame.FrameCase switch
+    {
+        P.StylizeResponse.FrameOneofCase.Accepted => new JobAccepted(frame.Accepted.JobId, frame.Accepted.QueuePosition),
+        P.StylizeResponse.FrameOneofCase.Queued => new JobQueued(frame.Queued.QueuePosition),
+        P.StylizeResponse.FrameOneofCase.Started => new JobStarted(frame.Started.Width, frame.Started.Height, frame.Started.TotalIterations,
+            frame.Started.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Started.Network),
+        P.StylizeResponse.FrameOneofCase.Progress => new JobProgress(frame.Progress.Iteration, frame.Progress.TotalIterations,
+            ToLosses(frame.Progress.Losses), frame.Progress.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero, frame.Progress.Eta?.ToTimeSpan() ?? TimeSpan.Zero,
+            frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview)),
+        P.StylizeResponse.FrameOneofCase.Result => new JobCompleted(frame.Result.JobId, ToImage(frame.Result.Image), frame.Result.IterationsRun,
+            ToLosses(frame.Result.FinalLosses), frame.Result.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Result.RunTime?.ToTimeSpan() ?? TimeSpan.Zero,
+            frame.Result.TotalTime?.ToTimeSpan() ?? TimeSpan.Zero, ToDictionary(frame.Result.Reproducibility)),
+        _ => null,
+    };
+
+    public static ServerDetails ToDetails(P.ServerInfo i) => new(i.Version, i.Device, i.Network?.Name ?? "", i.Network?.Description ?? "",
+        i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,
+        i.Limits?.MaxSide ?? 0, i.Limits?.MaxIterations ?? 0, i.Limits?.QueueCapacity ?? 0, i.Limits?.ConcurrentJobs ?? 0,
+        i.QueuedJobs, i.RunningJobs, i.Styles);
+
+    private static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);
+
+    private static EncodedImage ToImage(P.EncodedImage image) => new(image.Data.ToByteArray(), image.Format switch
+    {
+        P.ImageFormat.Jpeg => OutputFormat.Jpeg,
+        P.ImageFormat.Webp => OutputFormat.Webp,
+        _ => OutputFormat.Png,
+    }, image.Width, image.Height);
+
+    private static P.ImageFormat ToProto(OutputFormat format) => format switch
+    {
+        OutputFormat.Jpeg => P.ImageFormat.Jpeg,
+        OutputFormat.Webp => P.ImageFormat.Webp,
+        _ => P.ImageFormat.Png,
+    };
+
+    // The record as field name → value, so callers can log or store it without proto types.
+    private static IReadOnlyDictionary<string, string> ToDictionary(P.Reproducibility? record)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (record is null)
+        {
+            return result;
+        }
+        foreach (var field in P.Reproducibility.Descriptor.Fields.InFieldNumberOrder())
+        {
+            var value = field.Accessor.GetValue(record);
+            result[field.JsonName] = value switch
+            {
+                System.Collections.IEnumerable list and not string => string.Join(",", list.Cast<object>().Select(item =>
+                    item is P.LayerWeight lw ? $"{lw.Layer}={lw.Weight.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : item?.ToString())),
+                double d => d.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            };
+        }
+        return result;
+    }
+}

@@ -1,0 +1,23 @@
+namespace StyleGrpc.Client;
+
+/// <summary>Settings of <see cref="StyleGrpcClient"/>; bindable from configuration (section <c>StyleGrpc:Client</c> by convention).</summary>
+public sealed class StyleGrpcClientOptions
+{
+    /// <summary>Default server address: h2c on the loopback, port 50051.</summary>
+    public const string DefaultAddress = "http://127.0.0.1:50051";
+
+    /// <summary>Server address. Default <see cref="DefaultAddress"/>.</summary>
+    public Uri Address { get; set; } = new(DefaultAddress);
+
+    /// <summary>Optional API key, sent as <c>authorization: Bearer …</c> on every call.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Largest message sent or received, in bytes. Default 64 MiB (above the server's default 32 MiB request limit).</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Deadline of unary calls (styles, info). Default 60 s.</summary>
+    public TimeSpan UnaryTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Attempts for unary calls answered UNAVAILABLE (gRPC retry policy). Stylize is never retried. Default 4; 1 disables retries.</summary>
+    public int MaxAttempts { get; set; } = 4;
+}

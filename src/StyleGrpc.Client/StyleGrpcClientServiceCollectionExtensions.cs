@@ -1,0 +1,48 @@
+using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace StyleGrpc.Client;
+
+/// <summary>Registers <see cref="StyleGrpcClient"/> with the gRPC client factory.</summary>
+public static class StyleGrpcClientServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="StyleGrpcClient"/> with options bound from <paramref name="configuration"/> (e.g. section <c>StyleGrpc:Client</c>).</summary>
+    public static IHttpClientBuilder AddStyleGrpcClient(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddStyleGrpcClient(o => configuration.Bind(o));
+
+    /// <summary>Adds <see cref="StyleGrpcClient"/> configured in code.</summary>
+    public static IHttpClientBuilder AddStyleGrpcClient(this IServiceCollection services, Action<StyleGrpcClientOptions> configure)
+    {
+        services.AddOptions<StyleGrpcClientOptions>().Configure(configure);
+        var builder = services
+            .AddGrpcClient<FactoryCallInvoker>((sp, o) =>
+                o.Address = sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value.Address)
+            .ConfigureChannel((sp, channel) =>
+            {
+                var options = sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value;
+                StyleGrpcChannel.Configure(channel, options);
+                channel.Credentials = null;
+            })
+            .AddCallCredentials((_, metadata, sp) =>
+            {
+                var key = sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value.ApiKey;
+                if (!string.IsNullOrEmpty(key))
+                {
+                    metadata.Add("authorization", "Bearer " + key);
+                }
+                return Task.CompletedTask;
+            });
+        services.AddTransient(sp => new StyleGrpcClient(
+            sp.GetRequiredService<GrpcClientFactory>().CreateClient<FactoryCallInvoker>(builder.Name).Invoker,
+            sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value));
+        return builder;
+    }
+
+    /// <summary>What the client factory creates: the configured call invoker, wrapped by <see cref="StyleGrpcClient"/>.</summary>
+    internal sealed class FactoryCallInvoker(Grpc.Core.CallInvoker invoker)
+    {
+        public Grpc.Core.CallInvoker Invoker { get; } = invoker;
+    }
+}
