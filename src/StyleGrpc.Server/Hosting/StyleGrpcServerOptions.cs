@@ -53,6 +53,12 @@ public sealed class StyleGrpcServerOptions
     /// <summary>On shutdown, running jobs may finish for this long before they are cancelled. Default 30 s.</summary>
     public int DrainTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// API keys accepted as <c>authorization: Bearer {key}</c>. Empty (the default): no key is required.
+    /// Set as <c>StyleGrpc__ApiKeys__0=...</c>.
+    /// </summary>
+    public List<string> ApiKeys { get; set; } = [];
+
     /// <summary>Progress frames per second at most. Default 10.</summary>
     public double MaxProgressFramesPerSecond { get; set; } = 10;
 }

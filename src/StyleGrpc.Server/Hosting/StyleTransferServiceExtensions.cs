@@ -38,6 +38,7 @@ public static class StyleTransferServiceExtensions
             o.MaxReceiveMessageSize = maxBytes;
             o.MaxSendMessageSize = null;
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<ApiKeyInterceptor>();
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<ModelHealthCheck>("model");

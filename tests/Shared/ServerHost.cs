@@ -7,18 +7,17 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using StyleGrpc.Protos.V1;
 using server::StyleGrpc.Server.Hosting;
 using server::StyleGrpc.Server.Jobs;
 using server::StyleGrpc.Server.Styles;
 
-namespace StyleGrpc.Server.Tests;
+namespace StyleGrpc.Tests.Shared;
 
 /// <summary>
 /// The real server (same wiring as Program.cs) on Kestrel, h2c on 127.0.0.1 and a free port, with the
 /// small reference VGG19 so jobs take milliseconds. Settings can be overridden per test.
 /// </summary>
-internal sealed class ServerHost : IAsyncDisposable
+public sealed class ServerHost : IAsyncDisposable
 {
     private readonly WebApplication app;
 
@@ -28,7 +27,6 @@ internal sealed class ServerHost : IAsyncDisposable
         Address = address;
         DataDirectory = dataDirectory;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 << 20, MaxSendMessageSize = 64 << 20 });
-        Client = new StyleTransferService.StyleTransferServiceClient(Channel);
     }
 
     public string Address { get; }
@@ -36,8 +34,6 @@ internal sealed class ServerHost : IAsyncDisposable
     public string DataDirectory { get; }
 
     public GrpcChannel Channel { get; }
-
-    public StyleTransferService.StyleTransferServiceClient Client { get; }
 
     public IServiceProvider Services => app.Services;
 

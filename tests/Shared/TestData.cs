@@ -1,7 +1,7 @@
-namespace StyleGrpc.Server.Tests;
+namespace StyleGrpc.Tests.Shared;
 
 /// <summary>Locates the shared test data (<c>../shared</c> beside the repository, or <c>STYLEGRPC_SHARED</c>).</summary>
-internal static class TestData
+public static class TestData
 {
     public static string SharedRoot { get; } = FindShared();
 

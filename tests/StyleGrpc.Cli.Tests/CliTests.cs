@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Text.Json;
+using StyleGrpc.Engine.Imaging;
+
+namespace StyleGrpc.Cli.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class CliTests
+{
+    [Fact]
+    public async Task StylesAddListShowRm_Work()
+    {
+        await using var host = await ServerHost.StartAsync();
+
+        var add = await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--name", "Starry Night", "--style-size", "64");
+        Assert.Equal(0, add.ExitCode);
+        Assert.Contains("registered starry", add.Console);
+
+        var list = await CliRunner.RunAsync(host.Address, "styles", "list");
+        Assert.Equal(0, list.ExitCode);
+        Assert.Contains("starry", list.Console);
+        Assert.Contains("Starry Night", list.Console);
+
+        var show = await CliRunner.RunAsync(host.Address, "styles", "show", "starry");
+        Assert.Equal(0, show.ExitCode);
+        Assert.Contains("conv3_1", show.Console);
+
+        var again = await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"));
+        Assert.Equal(ExitCodes.AlreadyExists, again.ExitCode);
+
+        var rm = await CliRunner.RunAsync(host.Address, "styles", "rm", "starry");
+        Assert.Equal(0, rm.ExitCode);
+        Assert.Equal(ExitCodes.NotFound, (await CliRunner.RunAsync(host.Address, "styles", "show", "starry")).ExitCode);
+    }
+
+    [Fact]
+    public async Task Stylize_RealPhotoToPng_WritesImageAtAskedSize()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--style-size", "64");
+        var dir = TestData.NewTempDirectory();
+        var output = Path.Combine(dir, "out.png");
+        var previews = Path.Combine(dir, "previews");
+
+        var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "starry", "-o", output,
+            "--size", "64", "--iterations", "6", "--preview-dir", previews, "--preview-every", "3");
+
+        Assert.Equal(0, run.ExitCode);
+        var image = ImageCodec.Decode(await File.ReadAllBytesAsync(output));
+        Assert.Equal((64, 48), (image.Width, image.Height));
+        Assert.Contains("iter 6/6", run.Console);
+        Assert.Contains("wrote", run.Console);
+        Assert.Equal(["preview-00003.png", "preview-00006.png"], Directory.GetFiles(previews).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task Stylize_Json_PrintsOneObjectPerFrameEndingWithCompleted()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var output = Path.Combine(TestData.NewTempDirectory(), "out.jpg");
+
+        var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
+            "-o", output, "--size", "48", "--iterations", "4", "--json", "--seed", "5");
+
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var frames = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal("accepted", frames[0].GetProperty("type").GetString());
+        Assert.Equal("started", frames[1].GetProperty("type").GetString());
+        var last = frames[^1];
+        Assert.Equal("completed", last.GetProperty("type").GetString());
+        Assert.Equal(output, last.GetProperty("output").GetString());
+        Assert.Equal("5", last.GetProperty("reproducibility").GetProperty("seed").GetString());
+        Assert.Equal(new byte[] { 0xFF, 0xD8 }, (await File.ReadAllBytesAsync(output))[..2]);
+    }
+
+    [Fact]
+    public async Task Stylize_UnknownStyle_ExitsNotFoundNamingIt()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "no-such-style",
+            "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"));
+        Assert.Equal(ExitCodes.NotFound, run.ExitCode);
+        Assert.Contains("no-such-style", run.Error);
+        Assert.DoesNotContain("   at ", run.Error);
+    }
+
+    [Fact]
+    public async Task Stylize_ServerRefusesField_ExitsInvalidArgument()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
+            "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--iterations", "999999");
+        Assert.Equal(ExitCodes.InvalidArgument, run.ExitCode);
+        Assert.Contains("options.iterations", run.Error);
+    }
+
+    [Fact]
+    public async Task UnreachableServer_ExitsWithItsOwnCodeQuickly()
+    {
+        var clock = Stopwatch.StartNew();
+        var run = await CliRunner.RunAsync("http://127.0.0.1:1", "info");
+        Assert.Equal(ExitCodes.Unreachable, run.ExitCode);
+        Assert.Contains("unreachable", run.Error);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("stylize")]
+    [InlineData("stylize", "/no/such/file.jpg", "--style", "x", "-o", "out.png")]
+    [InlineData("frobnicate")]
+    public async Task BadUsage_ExitsTwo(params string[] args)
+    {
+        var run = await CliRunner.RunAsync("http://127.0.0.1:1", args);
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.StartsWith("error:", run.Error);
+    }
+
+    [Fact]
+    public async Task Stylize_BothStyleAndImage_ExitsTwo()
+    {
+        var run = await CliRunner.RunAsync("http://127.0.0.1:1", "stylize", TestData.Image("tubingen.jpg"), "--style", "a",
+            "--style-image", TestData.Image("the_scream.jpg"), "-o", "x.png");
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task Stylize_Cancelled_Exits130AndStopsServerJob()
+    {
+        await using var host = await ServerHost.StartAsync();
+        using var cts = new CancellationTokenSource();
+        var run = CliRunner.RunAsync(host.Address, cts.Token, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
+            "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--size", "64", "--iterations", "5000");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (host.Scheduler.Running == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        await cts.CancelAsync();
+        var outcome = await run;
+        Assert.Equal(ExitCodes.Cancelled, outcome.ExitCode);
+        while (host.Scheduler.Running > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(0, host.Scheduler.Running);
+    }
+
+    [Fact]
+    public async Task Health_And_Info_Work()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var health = await CliRunner.RunAsync(host.Address, "health");
+        Assert.Equal(0, health.ExitCode);
+        Assert.Contains("SERVING", health.Console);
+        var info = await CliRunner.RunAsync(host.Address, "info");
+        Assert.Equal(0, info.ExitCode);
+        Assert.Contains("vgg19", info.Console);
+    }
+}
