@@ -139,4 +139,28 @@ public sealed class StyleRegistryTests
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
         Assert.Equal(1, second.Registry.TargetsComputed);
     }
+
+    [Fact]
+    public async Task Restart_OnAnotherNetwork_RecomputesTargetsOnceFromStoredImage()
+    {
+        var data = TestData.NewTempDirectory();
+        await using (var first = await ServerHost.StartAsync(dataDirectory: data))
+        {
+            await Frames.RegisterStarryAsync(first);
+        }
+        var offlineDefault = new Dictionary<string, string?>
+        {
+            ["StyleGrpc:Vgg19WeightsPath"] = "",
+            ["StyleGrpc:ModelsDirectory"] = Path.Combine(data, "no-models"),
+        };
+        await using var second = await ServerHost.StartAsync(offlineDefault, dataDirectory: data);
+
+        var first64 = await Frames.CollectAsync(second.Client, Frames.Request(iterations: 2));
+        var again = await Frames.CollectAsync(second.Client, Frames.Request(iterations: 2));
+
+        Assert.Equal("resnet18-onnx", first64[^1].Result.Reproducibility.Network);
+        Assert.Equal(StylizeResponse.FrameOneofCase.Result, again[^1].FrameCase);
+        Assert.Equal(1, second.Registry.TargetsComputed);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(second.Registry.Root, "starry", "targets")).Length);
+    }
 }

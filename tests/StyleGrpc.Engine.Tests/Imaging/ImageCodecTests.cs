@@ -81,6 +81,50 @@ public sealed class ImageCodecTests
         Assert.All(image.Pixels, b => Assert.Equal(90, b));
     }
 
+    [Fact]
+    public void Decode_Bmp_GivesItsPixels()
+    {
+        // 2×1 24-bit BMP, rows bottom-up, BGR, padded to 4 bytes: red then blue.
+        byte[] pixels = [0, 0, 255, 255, 0, 0, 0, 0];
+        var header = new byte[54];
+        "BM"u8.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(2), 54 + pixels.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(10), 54);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(14), 40);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(18), 2);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(22), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(header.AsSpan(26), 1);
+        BinaryPrimitives.WriteInt16LittleEndian(header.AsSpan(28), 24);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(34), pixels.Length);
+        var image = ImageCodec.Decode([.. header, .. pixels]);
+        Assert.Equal(new byte[] { 255, 0, 0, 0, 0, 255 }, image.Pixels);
+    }
+
+    [Fact]
+    public void Decode_Gif_GivesFirstFrame()
+    {
+        // 1×1 GIF89a, global palette [green, black], one frame of colour index 0.
+        byte[] gif =
+        [
+            .. "GIF89a"u8, 1, 0, 1, 0, 0x80, 0, 0, 0, 255, 0, 0, 0, 0,
+            0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0x02, 0x02, 0x44, 0x01, 0, 0x3B,
+        ];
+        var image = ImageCodec.Decode(gif);
+        Assert.Equal((1, 1), (image.Width, image.Height));
+        Assert.Equal(new byte[] { 0, 255, 0 }, image.Pixels);
+    }
+
+    [Fact]
+    public void Decode_SixteenBitPng_GivesEightBitRgb()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(4, 4, SKColorType.Rgba16161616, SKAlphaType.Unpremul));
+        bitmap.Erase(new SKColor(200, 100, 50));
+        using var data = SKImage.FromBitmap(bitmap).Encode(SKEncodedImageFormat.Png, 100);
+        Assert.Equal(16, data.ToArray()[24]);
+        var image = ImageCodec.Decode(data.ToArray());
+        Assert.Equal(new byte[] { 200, 100, 50 }, image.Pixels[..3]);
+    }
+
     [Theory]
     [InlineData(ImageFormat.Png)]
     [InlineData(ImageFormat.Jpeg)]
