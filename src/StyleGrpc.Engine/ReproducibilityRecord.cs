@@ -51,4 +51,8 @@ public sealed record ReproducibilityRecord
     public required double RelativeTolerance { get; init; }
 
     public required int Threads { get; init; }
+
+    public required int ScaleLevels { get; init; }
+
+    public required int CoarseIterations { get; init; }
 }

@@ -66,22 +66,80 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             throw new InvalidStyleOptionException("StyleLayers", $"the style targets have no statistics for {string.Join(", ", missing)}");
         }
         cancellationToken.ThrowIfCancellationRequested();
-        var (width, height) = ImageCodec.FitWithin(content.Width, content.Height, options.MaxSide, Network.SizeMultiple);
-        var contentImage = ImageCodec.Resize(content, width, height);
+        var previousThreads = get_num_threads();
+        if (options.Threads is { } threads && threads != previousThreads)
+        {
+            set_num_threads(threads);
+        }
+        try
+        {
+            return RunScales(content, style, options, plan, onProgress, cancellationToken);
+        }
+        finally
+        {
+            if (get_num_threads() != previousThreads)
+            {
+                set_num_threads(previousThreads);
+            }
+        }
+    }
+
+    // Coarse-to-fine: each level optimises at a larger size, starting from the previous level's
+    // image upsampled; a single level is the plain algorithm.
+    private StyleTransferResult RunScales(RgbImage content, StyleTargets style, StyleTransferOptions options, LayerPlan plan,
+        Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
-
-        using var runScope = NewDisposeScope();
-        var device = Network.Device;
-        var contentTensor = ImageTensor.ToTensor(contentImage, device);
-        var objective = StyleObjective.Create(Network, plan, contentTensor, style, options);
-        using var image = new Parameter(InitialImage(contentTensor, options), requires_grad: true);
+        var coarseIterations = options.CoarseIterations ?? Math.Max(1, options.Iterations / 2);
+        var totalIterations = options.Iterations + (options.ScaleLevels - 1) * coarseIterations;
         var learningRate = options.LearningRate ?? DefaultLearningRate(options.Optimizer);
-        using var optimizer = CreateOptimizer(options, image, learningRate);
+        using var runScope = NewDisposeScope();
+        Tensor? carried = null;
+        StyleObjective? objective = null;
+        Tensor? contentTensor = null;
+        var (width, height) = (0, 0);
+        var iteration = 0;
+        for (var level = options.ScaleLevels - 1; level >= 0; level--)
+        {
+            var maxSide = Math.Max(16, options.MaxSide >> level);
+            (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, Network.SizeMultiple);
+            contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, width, height), Network.Device);
+            objective = StyleObjective.Create(Network, plan, contentTensor, style, options);
+            var start = carried is null
+                ? InitialImage(contentTensor, options)
+                : nn.functional.interpolate(carried, [height, width], mode: InterpolationMode.Bicubic, align_corners: false).clamp_(0, 1);
+            using var image = new Parameter(start, requires_grad: true);
+            using var optimizer = CreateOptimizer(options, image, learningRate);
+            var budget = level == 0 ? options.Iterations : coarseIterations;
+            iteration = Optimise(image, optimizer, objective, contentTensor, options, budget, iteration, totalIterations, clock, onProgress, cancellationToken);
+            using (no_grad())
+            {
+                image.clamp_(0, 1);
+            }
+            carried = image.detach().clone();
+        }
 
-        StyleTransferProgress? last = null;
+        StepLosses final;
+        RgbImage result;
+        using (NewDisposeScope())
+        {
+            using var noGrad = no_grad();
+            final = objective!.Evaluate(carried!, backward: false);
+            result = Output(carried!, contentTensor!, options);
+        }
+        clock.Stop();
+        var finalProgress = Progress(iteration, iteration, final, clock.Elapsed, null);
+        return new StyleTransferResult(result, finalProgress, iteration, clock.Elapsed,
+            Record(options, plan, objective, learningRate, width, height, style));
+    }
+
+    // The optimiser loop of one scale: one loss evaluation and one update per iteration, each in its own
+    // dispose scope; stops at the budget, on convergence or stall, or when cancelled (checked every iteration).
+    private int Optimise(Parameter image, IImageOptimizer optimizer, StyleObjective objective, Tensor content, StyleTransferOptions options,
+        int budget, int iteration, int totalIterations, Stopwatch clock, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
+    {
         var totals = new List<double>();
-        var iterations = 0;
-        while (iterations < options.Iterations && !optimizer.Converged)
+        for (var step = 0; step < budget && !optimizer.Converged; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             StepLosses losses;
@@ -89,41 +147,24 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             using (NewDisposeScope())
             {
                 losses = optimizer.Step(() => objective.Evaluate(image, backward: true));
-                iterations++;
-                if (options.PreviewEvery > 0 && iterations % options.PreviewEvery == 0)
+                iteration++;
+                if (options.PreviewEvery > 0 && iteration % options.PreviewEvery == 0)
                 {
-                    preview = Output(image, contentTensor, options);
+                    preview = Output(image, content, options);
                 }
             }
             if (!double.IsFinite(losses.Total))
             {
-                throw new StyleTransferException($"the loss became {losses.Total} at iteration {iterations}; lower the learning rate or the weights");
+                throw new StyleTransferException($"the loss became {losses.Total} at iteration {iteration}; lower the learning rate or the weights");
             }
-            last = Progress(iterations, options.Iterations, losses, clock.Elapsed, preview);
-            onProgress?.Invoke(last);
+            onProgress?.Invoke(Progress(iteration, totalIterations, losses, clock.Elapsed, preview));
             totals.Add(losses.Total);
             if (HasStalled(totals, options))
             {
                 break;
             }
         }
-
-        using (no_grad())
-        {
-            image.clamp_(0, 1);
-        }
-        StepLosses final;
-        RgbImage result;
-        using (NewDisposeScope())
-        {
-            using var noGrad = no_grad();
-            final = objective.Evaluate(image, backward: false);
-            result = Output(image, contentTensor, options);
-        }
-        clock.Stop();
-        var finalProgress = Progress(iterations, options.Iterations, final, clock.Elapsed, null) with { EstimatedRemaining = TimeSpan.Zero };
-        return new StyleTransferResult(result, finalProgress, iterations, clock.Elapsed,
-            Record(options, plan, objective, learningRate, width, height, style));
+        return iteration;
     }
 
     /// <summary>
@@ -218,11 +259,13 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     private static StyleTransferProgress Progress(int iteration, int total, StepLosses losses, TimeSpan elapsed, RgbImage? preview) =>
         new(iteration, total, losses.Content, losses.Style, losses.TotalVariation, losses.Total, elapsed,
-            iteration == 0 ? TimeSpan.Zero : elapsed / iteration * (total - iteration), preview);
+            iteration == 0 ? TimeSpan.Zero : elapsed / iteration * Math.Max(0, total - iteration), preview);
 
     private ReproducibilityRecord Record(StyleTransferOptions options, LayerPlan plan, StyleObjective objective,
         double learningRate, int width, int height, StyleTargets style) => new()
     {
+        ScaleLevels = options.ScaleLevels,
+        CoarseIterations = options.ScaleLevels > 1 ? options.CoarseIterations ?? Math.Max(1, options.Iterations / 2) : 0,
         EngineVersion = Version,
         Network = Network.Info,
         Device = Network.Device.ToString(),
@@ -262,6 +305,9 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         Require(double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance >= 0, "RelativeTolerance", "must be a finite number ≥ 0");
         Require(o.StopWindow >= 1, "StopWindow", "must be ≥ 1");
         Require(o.LbfgsHistory is >= 1 and <= 1000, "LbfgsHistory", "must be between 1 and 1000");
+        Require(o.ScaleLevels is >= 1 and <= 4, "ScaleLevels", "must be between 1 and 4");
+        Require(o.CoarseIterations is null or (>= 1 and <= 100_000), "CoarseIterations", "must be between 1 and 100000");
+        Require(o.Threads is null or (>= 1 and <= 256), "Threads", "must be between 1 and 256");
         Require(Enum.IsDefined(o.Optimizer), "Optimizer", "is not a known optimiser");
         Require(Enum.IsDefined(o.Init), "Init", "is not a known init");
     }

@@ -69,4 +69,16 @@ public sealed record StyleTransferOptions
 
     /// <summary>L-BFGS history size. Default 100 (PyTorch's).</summary>
     public int LbfgsHistory { get; init; } = 100;
+
+    /// <summary>
+    /// Coarse-to-fine levels: 1 = optimise at the output size only; 2 = first at half size, then at full
+    /// size starting from the upsampled result; up to 4. Default 1.
+    /// </summary>
+    public int ScaleLevels { get; init; } = 1;
+
+    /// <summary>Iterations at each coarser level; null = half of <see cref="Iterations"/>.</summary>
+    public int? CoarseIterations { get; init; }
+
+    /// <summary>Intra-op threads for this run; null = the process setting. Hosts running several jobs at once split the cores.</summary>
+    public int? Threads { get; init; }
 }

@@ -41,9 +41,40 @@ public static class TorchRuntime
                     "rebuild or republish so the patch runs (see docs/torchsharp-loading.md).",
                     ex);
             }
+            TuneAllocator();
             loaded = true;
         }
     }
+
+    /// <summary>
+    /// Whether <see cref="EnsureLoaded"/> asks glibc's malloc to keep large freed blocks instead of
+    /// returning them to the kernel. Every iteration frees and reallocates the same activation-sized
+    /// buffers (tens of MB); served by mmap, each reallocation costs fresh zeroed pages — about 20 % of
+    /// a VGG19 step here (docs/performance.md). The price: resident memory stays at the run's peak.
+    /// Set to false before the first use to keep glibc's defaults. Linux only.
+    /// </summary>
+    public static bool KeepFreedMemory { get; set; } = true;
+
+    private static void TuneAllocator()
+    {
+        if (!KeepFreedMemory || !OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            const int mmapThreshold = -3, trimThreshold = -1;
+            _ = mallopt(mmapThreshold, 1 << 30);
+            _ = mallopt(trimThreshold, int.MaxValue);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc (musl, say): keep its allocator as it is.
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int mallopt(int parameter, int value);
 
     /// <summary>Resolves a preference to a concrete device. Asking for CUDA where it is missing is an error.</summary>
     public static torch.Device ResolveDevice(DevicePreference preference)

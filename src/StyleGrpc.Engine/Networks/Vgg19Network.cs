@@ -158,7 +158,11 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
         var i = 0;
         foreach (var layer in features.children())
         {
-            x = ((Module<Tensor, Tensor>)layer).call(x);
+            // ReLU in place unless the value it would overwrite was asked for: saves one activation-sized
+            // allocation and pass per ReLU (conv backward does not need its output).
+            x = layer is ReLU && !wanted.Contains(i - 1)
+                ? nn.functional.relu(x, inplace: true)
+                : ((Module<Tensor, Tensor>)layer).call(x);
             if (wanted.Contains(i))
             {
                 result[AllLayerNames[i]] = x;
