@@ -5,83 +5,155 @@ using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
+using static StyleGrpc.Bench.BenchSettings;
 
-// Usage: dotnet run -c Release --project bench/StyleGrpc.Bench -- [--quick] [--vgg19 PATH] [--images DIR]
-// Prints ms/step (median after warm-up) for VGG19 (gatys and seed presets) and the offline default,
-// at 256 and 512 px, for each optimiser.
-var quick = args.Contains("--quick");
-var vggPath = ArgValue(args, "--vgg19");
-var imagesDir = ArgValue(args, "--images") ?? Path.Combine(BenchPaths.RepositoryRoot, "..", "shared", "images");
-var sizes = quick ? new[] { 256 } : [256, 512];
-var timedSteps = quick ? 5 : 10;
-const int warmup = 3;
+// dotnet run -c Release --project bench/StyleGrpc.Bench [-- --quick] [--skip-pytorch] [--vgg19 PATH] [--report PATH]
+// Prints every figure as it is measured and writes docs/performance.md. See bench/README.md.
+if (args.Length > 0 && args[0] == "--child")
+{
+    return StepTiming.RunChild(args);
+}
 
+var settings = BenchSettings.Parse(args);
 TorchRuntime.EnsureLoaded();
-Console.WriteLine($"StyleGrpc bench {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, CPU: {BenchPaths.CpuModel()}, torch threads: {TorchSharp.torch.get_num_threads()}");
-var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(imagesDir, "tubingen.jpg")));
-var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(imagesDir, "starry_night.jpg")));
-
-string? tempVgg = null;
-if (vggPath is null)
+var report = new Report(settings, string.Join(' ', args));
+var work = Directory.CreateTempSubdirectory("stylegrpc-bench-").FullName;
+try
 {
-    // Speed does not depend on the weights' values: a random VGG19 in torchvision's layout stands in
-    // when no pretrained file is given, loaded through the same safetensors path users take.
-    tempVgg = RandomVgg19.Write();
-    vggPath = tempVgg;
-    Console.WriteLine("VGG19: random weights in torchvision layout (no --vgg19 file given; timing only)");
-}
-
-var rows = new List<string[]>();
-using (var vgg = Vgg19Network.Load(vggPath, "relu5_1"))
-{
-    foreach (var preset in new[] { "seed", "gatys" })
+    var why = "--skip-pytorch";
+    var pyTorch = !settings.SkipPyTorch && PyTorchReference.IsAvailable(out why) ? why : null;
+    if (pyTorch is null)
     {
-        Measure(vgg, preset);
+        report.Note($"PyTorch reference skipped: {why}");
     }
-}
-using (var resnet = ResNet18Network.Load())
-{
-    Measure(resnet, "default");
-}
-if (tempVgg is not null)
-{
-    File.Delete(tempVgg);
-}
-
-Console.WriteLine();
-Console.WriteLine($"{"network",-14} {"preset",-8} {"optimizer",-9} {"size",-9} {"ms/step",8}");
-foreach (var row in rows)
-{
-    Console.WriteLine($"{row[0],-14} {row[1],-8} {row[2],-9} {row[3],-9} {row[4],8}");
-}
-return 0;
-
-void Measure(IFeatureNetwork network, string preset)
-{
-    var engine = new StyleTransferEngine(network);
-    foreach (var size in sizes)
+    var vggPath = settings.Vgg19Path;
+    if (vggPath is null)
     {
-        var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size, Preset = preset });
-        foreach (var optimizer in new[] { OptimizerKind.Lbfgs, OptimizerKind.Adam, OptimizerKind.RmsProp })
+        vggPath = Path.Combine(work, "vgg19-random.pth");
+        if (pyTorch is not null)
         {
-            var stamps = new List<TimeSpan>();
-            var result = engine.Run(content, targets, new StyleTransferOptions
-            {
-                MaxSide = size,
-                Preset = preset,
-                Optimizer = optimizer,
-                Iterations = warmup + timedSteps,
-            }, p => stamps.Add(p.Elapsed));
-            var steps = stamps.Zip(stamps.Skip(1), (a, b) => (b - a).TotalMilliseconds).Skip(warmup - 1).Order().ToList();
-            var median = steps[steps.Count / 2];
-            rows.Add([network.Info.Name, preset, optimizer.ToString(), $"{result.Image.Width}x{result.Image.Height}", median.ToString("F1", CultureInfo.InvariantCulture)]);
-            Console.WriteLine($"  {network.Info.Name} {preset} {optimizer} {size}px: {median:F1} ms/step");
+            PyTorchReference.MakeWeights(vggPath);
+            report.Note("VGG19 weights: torchvision's vgg19() random init (seed 0), written by PyTorch and read by both sides. Speed does not depend on the values.");
+        }
+        else
+        {
+            vggPath = RandomVgg19.Write();
+            report.Note("VGG19 weights: random, torchvision layout (no pretrained file here). Speed does not depend on the values.");
         }
     }
-}
+    report.Header(pyTorch);
 
-static string? ArgValue(string[] args, string name)
+    // Matrix-product peak in this process: the yardstick for achieved GFLOP/s.
+    var peak = MatmulPeak.Measure();
+    report.Peak(peak);
+
+    // 1. Engine ms/step and peak memory, one child process per configuration.
+    var timings = new List<StepTiming>();
+    foreach (var size in settings.Sizes)
+    {
+        foreach (var (network, preset) in new[] { ("vgg19", "seed"), ("vgg19", "gatys"), ("resnet18-onnx", "default") })
+        {
+            foreach (var optimizer in Enum.GetValues<OptimizerKind>())
+            {
+                var t = StepTiming.MeasureInChild(network, preset, optimizer, size, settings, vggPath);
+                Console.WriteLine($"  {network} {preset} {optimizer} {t.Width}x{t.Height}: {F(t.MsPerStep)} ms/step, peak RSS {F(t.PeakRssMb, "F0")} MiB");
+                timings.Add(t);
+            }
+        }
+    }
+    report.Steps(timings, peak);
+
+    // 2. What each fast path is worth: seed preset, RMSprop, 256 px, each switched off alone.
+    var fastPaths = new List<(string Tuning, StepTiming Timing)>();
+    foreach (var tuning in new[] { "all", "no-memory", "no-gram", "no-relu", "none" })
+    {
+        var t = StepTiming.MeasureInChild("vgg19", "seed", OptimizerKind.RmsProp, 256, settings, vggPath, tuning);
+        Console.WriteLine($"  fast paths {tuning}: {F(t.MsPerStep)} ms/step");
+        fastPaths.Add((tuning, t));
+    }
+    report.FastPaths(fastPaths);
+
+    // 3. Side by side with PyTorch on the same images and weights file.
+    if (pyTorch is not null)
+    {
+        var rows = new List<(int Size, PyTorchReference.Measurement Fair, PyTorchReference.Measurement Naive, StepTiming Engine)>();
+        foreach (var size in settings.Sizes)
+        {
+            var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
+            var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg")));
+            var (cw, ch) = ImageCodec.FitWithin(content.Width, content.Height, size);
+            var (sw, sh) = ImageCodec.FitWithin(style.Width, style.Height, size, upscale: true);
+            var contentPng = Path.Combine(work, $"content-{size}.png");
+            var stylePng = Path.Combine(work, $"style-{size}.png");
+            File.WriteAllBytes(contentPng, ImageCodec.Encode(ImageCodec.Resize(content, cw, ch)));
+            File.WriteAllBytes(stylePng, ImageCodec.Encode(ImageCodec.Resize(style, sw, sh)));
+            var fair = PyTorchReference.Measure("fair", "rmsprop", vggPath, contentPng, stylePng, settings.TimedSteps, settings.WarmupSteps);
+            var naive = PyTorchReference.Measure("naive", "rmsprop", vggPath, contentPng, stylePng, settings.TimedSteps, settings.WarmupSteps);
+            var engine = StepTiming.MeasureInChild("vgg19", "seed", OptimizerKind.RmsProp, size, settings, vggPath);
+            Console.WriteLine($"  {size}px: PyTorch fair {F(fair.MsPerStep)}, naive {F(naive.MsPerStep)}, StyleGrpc {F(engine.MsPerStep)} ms/step");
+            rows.Add((size, fair, naive, engine));
+        }
+        report.Reference(rows);
+    }
+
+    // 4. Time to the quality of the write-up's 700 RMSprop steps, 256 px, seed preset.
+    using (var vgg = Vgg19Network.Load(vggPath, "relu5_1"))
+    {
+        var engine = new StyleTransferEngine(vgg);
+        var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
+        var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg")));
+        var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = 256, Preset = "seed" });
+        var (target, rmsSeconds) = QualityRuns.LossAfter(engine, content, targets, QualityRuns.Options(OptimizerKind.RmsProp, "seed", 256, settings.QualitySteps));
+        Console.WriteLine($"  RMSprop {settings.QualitySteps} steps: loss {target:E4} in {F(rmsSeconds)} s");
+        var reaches = new List<QualityRuns.Reach>
+        {
+            QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps), target, "L-BFGS"),
+            QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps) with { LbfgsHistory = 20 }, target, "L-BFGS, history 20"),
+            QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps) with { ScaleLevels = 2, CoarseIterations = 50 }, target, "L-BFGS, 2 scales (50 at 128 px)"),
+            QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Adam, "seed", 256, settings.QualitySteps), target, "Adam"),
+        };
+        foreach (var r in reaches)
+        {
+            Console.WriteLine($"  {r.Method}: {(r.Reached ? "reached" : "did not reach")} after {r.Iterations} iterations, {F(r.Seconds)} s");
+        }
+        report.TimeToQuality(settings.QualitySteps, target, rmsSeconds, reaches);
+    }
+
+    // 5. Multi-scale at 512 px on the offline default network.
+    using (var resnet = ResNet18Network.Load())
+    {
+        var engine = new StyleTransferEngine(resnet);
+        var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
+        var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg")));
+        var size = settings.Quick ? 256 : 512;
+        var iterations = settings.Quick ? 60 : 300;
+        var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
+        var (target, singleSeconds) = QualityRuns.LossAfter(engine, content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations });
+        var multi = QualityRuns.RunUntil(engine, content, targets,
+            new StyleTransferOptions { MaxSide = size, Iterations = iterations, ScaleLevels = 2, CoarseIterations = iterations / 2 }, target, "L-BFGS, 2 scales");
+        Console.WriteLine($"  multi-scale {size}px: single {iterations} its {F(singleSeconds)} s; two scales {F(multi.Seconds)} s ({(multi.Reached ? "reached" : "not reached")})");
+        report.MultiScale(size, iterations, target, singleSeconds, multi);
+
+        // 7. Throughput with one versus two concurrent jobs.
+        var throughputTargets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = 256 });
+        var throughput = Throughput.Measure(engine, content, throughputTargets, 256, settings.Quick ? 15 : 40, 4);
+        foreach (var t in throughput)
+        {
+            Console.WriteLine($"  {t.Setup}: {F(t.JobsPerMinute)} jobs/min");
+        }
+        report.Throughput(throughput, settings.Quick ? 15 : 40);
+    }
+
+    // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).
+    var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 1 : 2);
+    Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
+    report.EndToEnd(e2e);
+
+    report.Write();
+    Console.WriteLine($"wrote {settings.ReportPath}");
+    return 0;
+}
+finally
 {
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    Directory.Delete(work, recursive: true);
 }

@@ -16,7 +16,7 @@ internal static class InfoCommands
             void Row(string key, string value) => grid.AddRow(new Text(key), new Text(value));
             Row("version", info.Version);
             Row("network", $"{info.Network}{(info.OfflineDefault ? " (offline default)" : "")}: {info.NetworkDescription}");
-            Row("device", info.Device);
+            Row("device", $"{info.Device}, {info.Precision}");
             Row("presets", string.Join(", ", info.Presets));
             Row("limits", $"max side {info.MaxSide} px, {info.MaxPixels:N0} pixels, {info.MaxIterations} iterations, {info.MaxRequestBytes:N0} bytes/request");
             Row("jobs", $"{info.RunningJobs} running of {info.ConcurrentJobs}, {info.QueuedJobs} queued of {info.QueueCapacity}");

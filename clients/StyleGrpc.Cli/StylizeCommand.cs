@@ -17,7 +17,7 @@ internal static class StylizeCommand
         var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight" };
         var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the result", Required = true };
         var size = new Option<int?>("--size") { Description = "Longer side of the output in pixels (server default 512)" };
-        var iterations = new Option<int?>("--iterations", "-n") { Description = "Iterations (server default 300)" };
+        var iterations = new Option<int?>("--iterations", "-n") { Description = "Most iterations (server default 500; stops earlier once converged)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "lbfgs (default), adam or rmsprop" };
         optimizer.AcceptOnlyFromAmong("lbfgs", "adam", "rmsprop");
         var learningRate = new Option<double?>("--learning-rate") { Description = "Learning rate (default per optimizer)" };
@@ -37,11 +37,13 @@ internal static class StylizeCommand
         var styleScale = new Option<double?>("--style-scale") { Description = "Inline style size relative to the output (default 1)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per frame (NDJSON) instead of a progress bar" };
         var timeout = new Option<double?>("--timeout") { Description = "Give up after this many seconds (deadline)" };
+        var scales = new Option<int?>("--scales") { Description = "Coarse-to-fine levels: 2 = half size first, then full size (default 1)" };
+        var tolerance = new Option<double?>("--tolerance") { Description = "Stop when the loss changes by less than this fraction over 20 iterations (default 0.005, 0 = never)" };
 
         var command = new Command("stylize", "Stylize an image, showing progress")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
-            seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout,
+            seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, tolerance,
         };
         command.Validators.Add(result =>
         {
@@ -83,6 +85,8 @@ internal static class StylizeCommand
                 Quality = parse.GetValue(quality),
                 KeepOriginalColors = parse.GetValue(keepColors),
                 StyleScale = parse.GetValue(styleScale),
+                ScaleLevels = parse.GetValue(scales),
+                RelativeTolerance = parse.GetValue(tolerance),
             };
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))

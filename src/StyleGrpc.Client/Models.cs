@@ -78,7 +78,7 @@ public sealed record StylizeOptions
     /// <summary>Longer side of the output, in pixels (default 512).</summary>
     public int? MaxSide { get; init; }
 
-    /// <summary>Iterations (default 300).</summary>
+    /// <summary>Most iterations (default 500; the job stops earlier once converged, see <see cref="RelativeTolerance"/>).</summary>
     public int? Iterations { get; init; }
 
     public OptimizerKind? Optimizer { get; init; }
@@ -110,8 +110,14 @@ public sealed record StylizeOptions
     /// <summary>Inline styles: style size relative to the output (default 1).</summary>
     public double? StyleScale { get; init; }
 
-    /// <summary>L-BFGS early stop when the loss changes by less than this fraction over 20 iterations.</summary>
+    /// <summary>Stop once the loss changes by less than this fraction over 20 iterations (server default 0.005; 0 = never).</summary>
     public double? RelativeTolerance { get; init; }
+
+    /// <summary>Coarse-to-fine levels (1 = output size only; 2 = half size first).</summary>
+    public int? ScaleLevels { get; init; }
+
+    /// <summary>Iterations at each coarser level (default: half of <see cref="Iterations"/>).</summary>
+    public int? CoarseIterations { get; init; }
 }
 
 /// <summary>Losses of one iteration; content and style unweighted.</summary>
@@ -150,6 +156,7 @@ public sealed record JobCompleted(
 public sealed record ServerDetails(
     string Version,
     string Device,
+    string Precision,
     string Network,
     string NetworkDescription,
     bool OfflineDefault,

@@ -57,7 +57,8 @@ internal static class ProtoConversions
             Quality = o.Quality ?? 0,
             KeepOriginalColors = o.KeepOriginalColors,
             StyleScale = o.StyleScale ?? 0,
-            RelativeTolerance = o.RelativeTolerance ?? 0,
+            ScaleLevels = o.ScaleLevels ?? 0,
+            CoarseIterations = o.CoarseIterations ?? 0,
         };
         if (o.LearningRate is { } lr)
         {
@@ -70,6 +71,10 @@ internal static class ProtoConversions
         if (o.StyleWeight is { } sw)
         {
             proto.StyleWeight = sw;
+        }
+        if (o.RelativeTolerance is { } tolerance)
+        {
+            proto.RelativeTolerance = tolerance;
         }
         if (o.TotalVariationWeight is { } tv)
         {
@@ -93,7 +98,7 @@ internal static class ProtoConversions
         _ => null,
     };
 
-    public static ServerDetails ToDetails(P.ServerInfo i) => new(i.Version, i.Device, i.Network?.Name ?? "", i.Network?.Description ?? "",
+    public static ServerDetails ToDetails(P.ServerInfo i) => new(i.Version, i.Device, i.Network?.Precision ?? "", i.Network?.Name ?? "", i.Network?.Description ?? "",
         i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,
         i.Limits?.MaxSide ?? 0, i.Limits?.MaxIterations ?? 0, i.Limits?.QueueCapacity ?? 0, i.Limits?.ConcurrentJobs ?? 0,
         i.QueuedJobs, i.RunningJobs, i.Styles);

@@ -237,7 +237,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     private static IImageOptimizer CreateOptimizer(StyleTransferOptions options, Parameter image, double learningRate) =>
         options.Optimizer == OptimizerKind.Lbfgs
-            ? new LbfgsOptimizer(image, learningRate, options.LbfgsHistory)
+            ? new LbfgsOptimizer(image, learningRate, options.LbfgsHistory, options.ClampPixels)
             : new TorchOptimizer(image, options.Optimizer, learningRate);
 
     private static double DefaultLearningRate(OptimizerKind kind) => kind switch

@@ -46,18 +46,9 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>
-    /// Whether <see cref="EnsureLoaded"/> asks glibc's malloc to keep large freed blocks instead of
-    /// returning them to the kernel. Every iteration frees and reallocates the same activation-sized
-    /// buffers (tens of MB); served by mmap, each reallocation costs fresh zeroed pages — about 20 % of
-    /// a VGG19 step here (docs/performance.md). The price: resident memory stays at the run's peak.
-    /// Set to false before the first use to keep glibc's defaults. Linux only.
-    /// </summary>
-    public static bool KeepFreedMemory { get; set; } = true;
-
     private static void TuneAllocator()
     {
-        if (!KeepFreedMemory || !OperatingSystem.IsLinux())
+        if (!EngineTuning.KeepFreedMemory || !OperatingSystem.IsLinux())
         {
             return;
         }

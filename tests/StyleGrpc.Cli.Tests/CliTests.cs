@@ -130,7 +130,7 @@ public sealed class CliTests
         await using var host = await ServerHost.StartAsync();
         using var cts = new CancellationTokenSource();
         var run = CliRunner.RunAsync(host.Address, cts.Token, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
-            "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--size", "64", "--iterations", "5000");
+            "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--size", "64", "--iterations", "5000", "--tolerance", "0");
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (host.Scheduler.Running == 0 && DateTime.UtcNow < deadline)
         {

@@ -29,7 +29,7 @@ internal static class Frames
     {
         ContentImage = Image("tubingen.jpg"),
         StyleName = styleId ?? "",
-        Options = new StylizeOptions { MaxSide = maxSide, Iterations = iterations, Seed = 3 },
+        Options = new StylizeOptions { MaxSide = maxSide, Iterations = iterations, Seed = 3, RelativeTolerance = 0 },
     };
 
     public static async Task<Style> RegisterStarryAsync(ServerHost host, string id = "starry", int styleSize = 64) =>

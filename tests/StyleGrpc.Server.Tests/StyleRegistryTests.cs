@@ -22,7 +22,7 @@ public sealed class StyleRegistryTests
         Assert.Contains("conv3_1", style.Layers);
         Assert.Equal(64, style.ImageSha256.Length);
         Assert.True(style.SizeBytes > new FileInfo(TestData.Image("starry_night.jpg")).Length);
-        Assert.StartsWith("vgg19:", style.Network);
+        Assert.StartsWith("vgg19", style.Network);
 
         var list = await host.Client.ListStylesAsync(new ListStylesRequest());
         Assert.Equal(["starry"], list.Styles.Select(s => s.StyleId));

@@ -285,6 +285,20 @@ public sealed class StylizeTests
         Assert.Equal(4, info.Limits.QueueCapacity);
         Assert.Contains("seed", info.Network.Presets);
         Assert.False(string.IsNullOrEmpty(info.Version));
+        Assert.Contains(info.Network.Precision, new[] { "float32", "bfloat16" });
+    }
+
+    [Theory]
+    [InlineData("float32", "float32")]
+    [InlineData("bfloat16", "bfloat16")]
+    public async Task Precision_Configured_IsReportedAndUsed(string configured, string expected)
+    {
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:Precision"] = configured });
+        await Frames.RegisterStarryAsync(host);
+        var info = await host.Client.GetServerInfoAsync(new GetServerInfoRequest());
+        var frames = await Frames.CollectAsync(host.Client, Frames.Request(iterations: 2));
+        Assert.Equal(expected, info.Network.Precision);
+        Assert.Equal(expected, frames[^1].Result.Reproducibility.Precision);
     }
 
     [Fact]

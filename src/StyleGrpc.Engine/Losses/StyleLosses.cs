@@ -29,7 +29,7 @@ public static class StyleLosses
     /// </remarks>
     public static Tensor Style(Tensor features, Tensor targetGram)
     {
-        if (!features.requires_grad)
+        if (!features.requires_grad || !EngineTuning.OneProductGramGradient)
         {
             return nn.functional.mse_loss(Gram(features), targetGram);
         }

@@ -12,8 +12,8 @@ public static class FeatureNetworkFactory
             {
                 throw new ModelLoadException($"{options.Vgg19WeightsPath}: VGG19 weights file not found");
             }
-            return Vgg19Network.Load(options.Vgg19WeightsPath, options.Vgg19DeepestLayer, options.Vgg19Pooling, device, options.Vgg19Sha256);
+            return Vgg19Network.Load(options.Vgg19WeightsPath, options.Vgg19DeepestLayer, options.Vgg19Pooling, device, options.Vgg19Sha256, options.Precision);
         }
-        return ResNet18Network.Load(options.OfflineModelPath, device);
+        return ResNet18Network.Load(options.OfflineModelPath, device, options.Precision);
     }
 }

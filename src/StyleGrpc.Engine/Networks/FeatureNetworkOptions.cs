@@ -21,6 +21,9 @@ public sealed record FeatureNetworkOptions
     /// <summary>ONNX file of the offline default; null = the one packaged next to the application.</summary>
     public string? OfflineModelPath { get; init; }
 
+    /// <summary>Number format of the convolutions. Default float32.</summary>
+    public Precision Precision { get; init; } = Precision.Float32;
+
     /// <summary>Device preference. Default auto (CUDA when available).</summary>
     public DevicePreference Device { get; init; } = DevicePreference.Auto;
 }

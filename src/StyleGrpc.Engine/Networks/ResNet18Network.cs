@@ -66,7 +66,7 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
     public Device Device { get; private set; }
 
     /// <summary>Loads the network from the ONNX file (the packaged one by default).</summary>
-    public static ResNet18Network Load(string? path = null, Device? device = null)
+    public static ResNet18Network Load(string? path = null, Device? device = null, Precision precision = Precision.Float32)
     {
         TorchRuntime.EnsureLoaded();
         path ??= DefaultModelPath;
@@ -75,13 +75,19 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
             throw new ModelLoadException($"{path}: the offline default model is missing; build the engine so NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 copies it there");
         }
         var sha = WeightsFile.VerifySha256(path, null);
-        var info = new NetworkInfo("resnet18-onnx", "ResNet18 (ImageNet, offline default from Microsoft.ML.DnnImageFeaturizer.ResNet18)",
-            Path.GetFullPath(path), sha, IsOfflineDefault: true);
+        precision = PrecisionSupport.Resolve(precision, device ?? CPU);
+        var info = new NetworkInfo("resnet18-onnx",
+            $"ResNet18 (ImageNet, offline default from Microsoft.ML.DnnImageFeaturizer.ResNet18{(precision == Precision.BFloat16 ? ", bfloat16" : "")})",
+            Path.GetFullPath(path), sha, IsOfflineDefault: true, precision);
         var network = new ResNet18Network(OnnxResNetReader.Read(path), info);
         network.eval();
         foreach (var p in network.parameters())
         {
             p.requires_grad = false;
+        }
+        if (precision == Precision.BFloat16)
+        {
+            network.to(ScalarType.BFloat16);
         }
         network.MoveTo(device ?? CPU);
         return network;
@@ -98,6 +104,11 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
         }
         var last = wanted.Max();
         var x = image.mul(255f).flip(1).sub_(normalisation[0]);
+        var reduced = Info.Precision == Precision.BFloat16;
+        if (reduced)
+        {
+            x = x.to(ScalarType.BFloat16);
+        }
         x = functional.relu(bn1.call(conv1.call(x)));
         Collect(0, x);
         if (last == 0)
@@ -122,7 +133,7 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
         {
             if (wanted.Contains(index))
             {
-                result[LayerNames[index]] = value;
+                result[LayerNames[index]] = reduced ? value.to(ScalarType.Float32) : value;
             }
         }
     }

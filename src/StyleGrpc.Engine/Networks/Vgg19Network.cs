@@ -111,17 +111,23 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
     /// ignored; missing or mis-shaped keys fail with <see cref="ModelLoadException"/> naming them.
     /// </summary>
     public static Vgg19Network Load(string path, string deepestLayer = "relu5_4", PoolingKind pooling = PoolingKind.Max,
-        Device? device = null, string? expectedSha256 = null)
+        Device? device = null, string? expectedSha256 = null, Precision precision = Precision.Float32)
     {
         TorchRuntime.EnsureLoaded();
         var depth = IndexOf(deepestLayer) + 1;
         var sha = WeightsFile.VerifySha256(path, expectedSha256);
-        var info = new NetworkInfo("vgg19", $"VGG19 ({Path.GetFileName(path)})", Path.GetFullPath(path), sha, IsOfflineDefault: false);
+        precision = PrecisionSupport.Resolve(precision, device ?? CPU);
+        var info = new NetworkInfo("vgg19", $"VGG19 ({Path.GetFileName(path)}{(precision == Precision.BFloat16 ? ", bfloat16" : "")})",
+            Path.GetFullPath(path), sha, IsOfflineDefault: false, precision);
         var network = new Vgg19Network(depth, pooling, info, CPU);
         try
         {
             WeightsFile.LoadInto(network, path);
             network.Freeze();
+            if (precision == Precision.BFloat16)
+            {
+                network.to(ScalarType.BFloat16);
+            }
             return network.MoveTo(device ?? CPU);
         }
         catch
@@ -155,17 +161,22 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
         }
         var result = new Dictionary<string, Tensor>();
         var x = (image - normalisation[0]).div_(normalisation[1]);
+        var reduced = Info.Precision == Precision.BFloat16;
+        if (reduced)
+        {
+            x = x.to(ScalarType.BFloat16);
+        }
         var i = 0;
         foreach (var layer in features.children())
         {
             // ReLU in place unless the value it would overwrite was asked for: saves one activation-sized
             // allocation and pass per ReLU (conv backward does not need its output).
-            x = layer is ReLU && !wanted.Contains(i - 1)
+            x = layer is ReLU && EngineTuning.InPlaceRelu && !wanted.Contains(i - 1)
                 ? nn.functional.relu(x, inplace: true)
                 : ((Module<Tensor, Tensor>)layer).call(x);
             if (wanted.Contains(i))
             {
-                result[AllLayerNames[i]] = x;
+                result[AllLayerNames[i]] = reduced ? x.to(ScalarType.Float32) : x;
             }
             if (i++ == last)
             {

@@ -11,11 +11,12 @@ namespace StyleGrpc.Engine.Optimization;
 /// iteration and the sequence of evaluated points is PyTorch's.
 /// </summary>
 internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double learningRate, int historySize = 100,
-    double toleranceGrad = 1e-7, double toleranceChange = 1e-9) : IImageOptimizer
+    bool clampPixels = false, double toleranceGrad = 1e-7, double toleranceChange = 1e-9) : IImageOptimizer
 {
     private readonly List<(Tensor S, Tensor Y, double Rho)> history = [];
     private Tensor? direction;
     private Tensor? previousGrad;
+    private Tensor? previousImage;
     private double previousLoss = double.NaN;
     private double stepSize;
     private double hessianDiagonal = 1;
@@ -25,6 +26,14 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
 
     public StepLosses Step(Func<StepLosses> evaluate)
     {
+        if (clampPixels)
+        {
+            // As the PyTorch tutorial's closure does: evaluate only valid images.
+            using (no_grad())
+            {
+                image.clamp_(0, 1);
+            }
+        }
         var losses = evaluate();
         if (Converged)
         {
@@ -40,6 +49,7 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
         var newDirection = iteration == 1 ? grad.neg() : TwoLoopDirection(grad);
         Replace(ref direction, newDirection);
         Replace(ref previousGrad, grad.clone());
+        Replace(ref previousImage, image.detach().reshape(-1).clone());
         previousLoss = losses.Total;
         stepSize = iteration == 1 ? Math.Min(1.0, 1.0 / grad.abs().sum().item<float>()) * learningRate : learningRate;
         var directionalDerivative = grad.dot(direction!).item<float>();
@@ -62,7 +72,9 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
     private Tensor TwoLoopDirection(Tensor grad)
     {
         var y = grad - previousGrad!;
-        var s = direction! * stepSize;
+        // The step actually taken: d·t, or less where clamping cut it, so the (s, y) pairs stay
+        // consistent with the points evaluated (without clamping this is exactly PyTorch's d·t).
+        var s = clampPixels ? image.detach().reshape(-1) - previousImage! : direction! * stepSize;
         var ys = y.dot(s).item<float>();
         if (ys > 1e-10)
         {
@@ -107,5 +119,6 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
         history.Clear();
         direction?.Dispose();
         previousGrad?.Dispose();
+        previousImage?.Dispose();
     }
 }

@@ -45,6 +45,7 @@ public sealed class ModelHost(IOptions<StyleGrpcServerOptions> options, ModelLoa
         Vgg19Sha256 = o.Vgg19Sha256,
         Vgg19DeepestLayer = o.Vgg19DeepestLayer,
         Device = TorchRuntime.ParseDevice(o.Device),
+        Precision = PrecisionSupport.Parse(o.Precision),
     };
 
     private void Load()

@@ -23,6 +23,15 @@ public sealed class StyleGrpcServerOptions
     /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c>. Default auto.</summary>
     public string Device { get; set; } = "auto";
 
+    /// <summary>
+    /// Number format of the network's convolutions: <c>float32</c>, <c>bfloat16</c>, or <c>auto</c> (bfloat16 on
+    /// CPUs with native bf16 dot products, about 1.3× faster per step there; else float32). Default auto.
+    /// </summary>
+    public string Precision { get; set; } = "auto";
+
+    /// <summary>Intra-op threads per job; 0 = the machine's cores divided by <see cref="ConcurrentJobs"/> (at least 1). Default 0.</summary>
+    public int ThreadsPerJob { get; set; }
+
     /// <summary>Largest request message in bytes (also the gRPC receive limit and Kestrel's body limit). Default 32 MiB.</summary>
     public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
 

@@ -27,7 +27,7 @@ public sealed record StylizeJobSpec(
 public static class RequestMapper
 {
     private const int DefaultMaxSide = 512;
-    private const int DefaultIterations = 300;
+    private const int DefaultIterations = 500;
 
     public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleRegistry registry, StyleGrpcServerOptions limits)
     {
@@ -49,7 +49,9 @@ public static class RequestMapper
             $"would send {iterations / Math.Max(1, o.PreviewEvery)} previews, more than the limit of {limits.MaxPreviews}");
         Require(o.Quality is >= 0 and <= 100, "options.quality", "must be between 1 and 100 (0 = 92)");
         Require(o.StyleScale == 0 || o.StyleScale is >= 0.1 and <= 4, "options.style_scale", "must be between 0.1 and 4 (0 = 1)");
-        Require(double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance is >= 0 and < 1, "options.relative_tolerance", "must be in [0, 1)");
+        Require(!o.HasRelativeTolerance || (double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance is >= 0 and < 1), "options.relative_tolerance", "must be in [0, 1)");
+        Require(o.ScaleLevels is >= 0 and <= 4, "options.scale_levels", "must be between 1 and 4 (0 = 1)");
+        Require(o.CoarseIterations >= 0 && o.CoarseIterations <= limits.MaxIterations, "options.coarse_iterations", $"must be between 0 and {limits.MaxIterations}");
         var preset = string.IsNullOrEmpty(o.Preset) ? null : StyleRegistry.ResolvePreset(engine, o.Preset, "options.preset");
 
         var content = StyleRegistry.DecodeImage(request.ContentImage.ToByteArray(), "content_image", limits.MaxPixels);
@@ -80,7 +82,10 @@ public static class RequestMapper
             Seed = o.Seed,
             PreviewEvery = o.PreviewEvery,
             KeepOriginalColours = o.KeepOriginalColors,
-            RelativeTolerance = o.RelativeTolerance,
+            RelativeTolerance = o.HasRelativeTolerance ? o.RelativeTolerance : new StyleTransferOptions().RelativeTolerance,
+            ScaleLevels = Math.Max(1, o.ScaleLevels),
+            CoarseIterations = o.CoarseIterations == 0 ? null : o.CoarseIterations,
+            Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / Math.Max(1, limits.ConcurrentJobs)),
         };
         var format = o.OutputFormat switch
         {

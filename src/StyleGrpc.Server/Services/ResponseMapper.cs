@@ -105,6 +105,9 @@ public static class ResponseMapper
             KeepOriginalColors = r.KeepOriginalColours,
             RelativeTolerance = r.RelativeTolerance,
             Threads = r.Threads,
+            ScaleLevels = r.ScaleLevels,
+            CoarseIterations = r.CoarseIterations,
+            Precision = r.Network.Precision == Engine.Networks.Precision.BFloat16 ? "bfloat16" : "float32",
         };
         proto.ContentLayers.AddRange(r.ContentLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
         proto.StyleLayers.AddRange(r.StyleLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));

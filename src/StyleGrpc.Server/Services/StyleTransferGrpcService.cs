@@ -95,6 +95,7 @@ public sealed class StyleTransferGrpcService(
                 Description = network.Info.Description,
                 WeightsSha256 = network.Info.WeightsSha256,
                 OfflineDefault = network.Info.IsOfflineDefault,
+                Precision = network.Info.Precision == Engine.Networks.Precision.BFloat16 ? "bfloat16" : "float32",
             };
             info.Network.Layers.AddRange(network.LayerNames);
             info.Network.Presets.AddRange(network.Presets.Select(p => p.Name));

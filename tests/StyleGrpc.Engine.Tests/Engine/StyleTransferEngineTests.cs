@@ -8,7 +8,7 @@ namespace StyleGrpc.Engine.Tests.Engine;
 [Collection(TorchCollection.Name)]
 public sealed class StyleTransferEngineTests(EngineFixture fixture) : IClassFixture<EngineFixture>
 {
-    private static readonly StyleTransferOptions Small = new() { MaxSide = 64, Iterations = 10 };
+    private static readonly StyleTransferOptions Small = new() { MaxSide = 64, Iterations = 10, RelativeTolerance = 0 };
 
     [Theory]
     [InlineData(OptimizerKind.Lbfgs, InitKind.Noise)]

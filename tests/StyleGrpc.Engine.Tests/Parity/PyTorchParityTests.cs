@@ -32,6 +32,8 @@ public sealed class PyTorchParityTests(ITestOutputHelper output) : IClassFixture
             Iterations = records.Count * iterationsPerRecord,
             ContentWeight = fixture.Reference.GetProperty("content_weight").GetDouble(),
             StyleWeight = fixture.Reference.GetProperty("style_weight").GetDouble(),
+            ClampPixels = false,
+            RelativeTolerance = 0,
         }, progress.Add);
 
         output.WriteLine($"{run}: {progress.Count} iterations; last total {progress[^1].TotalLoss:E6}");

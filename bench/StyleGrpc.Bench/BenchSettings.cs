@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace StyleGrpc.Bench;
+
+/// <summary>Command-line settings of the benchmark.</summary>
+internal sealed record BenchSettings
+{
+    public bool Quick { get; init; }
+
+    public bool SkipPyTorch { get; init; }
+
+    public string? Vgg19Path { get; init; }
+
+    public string ImagesDirectory { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "..", "shared", "images");
+
+    public string ReportPath { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "docs", "performance.md");
+
+    public int[] Sizes => Quick ? [256] : [256, 512];
+
+    public int TimedSteps => Quick ? 5 : 10;
+
+    public int WarmupSteps => 3;
+
+    /// <summary>RMSprop steps whose loss defines "quality" (the original write-up's setting).</summary>
+    public int QualitySteps => Quick ? 150 : 700;
+
+    public static BenchSettings Parse(string[] args)
+    {
+        string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        var settings = new BenchSettings
+        {
+            Quick = args.Contains("--quick"),
+            SkipPyTorch = args.Contains("--skip-pytorch"),
+            Vgg19Path = Value("--vgg19"),
+        };
+        if (Value("--images") is { } images)
+        {
+            settings = settings with { ImagesDirectory = images };
+        }
+        if (Value("--report") is { } report)
+        {
+            settings = settings with { ReportPath = report };
+        }
+        return settings;
+    }
+
+    public static string F(double value, string format = "F1") => value.ToString(format, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Text;
+using static StyleGrpc.Bench.BenchSettings;
+
+namespace StyleGrpc.Bench;
+
+/// <summary>Collects every figure and writes docs/performance.md, ending with the targets and whether each was met.</summary>
+internal sealed class Report(BenchSettings settings, string arguments)
+{
+    private readonly StringBuilder body = new();
+    private readonly List<string> notes = [];
+    private readonly List<(string Target, string Measured, bool Met)> targets = [];
+    private string header = "";
+
+    public void Note(string note)
+    {
+        notes.Add(note);
+        Console.WriteLine(note);
+    }
+
+    public void Header(string? pyTorch)
+    {
+        var command = "dotnet run -c Release --project bench/StyleGrpc.Bench" + (arguments.Length > 0 ? " -- " + arguments : "");
+        header = $"""
+            # Performance
+
+            Written by the benchmark; every figure below comes from one run of
+
+                bench/setup.sh   # once: Debian's python3-torch for the PyTorch reference
+                {command}
+
+            - date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC
+            - CPU: {BenchPaths.CpuModel()}; torch intra-op threads: {TorchSharp.torch.get_num_threads()}
+            - StyleGrpc: TorchSharp-cpu 0.107.0 (libtorch 2.10); PyTorch reference: {pyTorch ?? "not run"} (Debian python3-torch, {Environment.ProcessorCount} threads, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it)
+            - images: tubingen.jpg (content) and starry_night.jpg (style) from ../shared/images, scaled to the longer side given
+            - ms/step: median of {settings.TimedSteps} timed iterations after {settings.WarmupSteps} warm-up ones; one iteration = one loss evaluation + one update.
+              The machine is shared and noisy: compare ratios within this run rather than absolute times across runs.
+
+            """;
+    }
+
+    public void Peak(double gflops)
+    {
+        Peak_ = gflops;
+        body.AppendLine($"Matrix-product peak in the same process (2048×2048 float32 `mm`): **{F(gflops)} GFLOP/s**.\n");
+    }
+
+    private double Peak_ { get; set; }
+
+    public void Steps(IReadOnlyList<StepTiming> timings, double peak)
+    {
+        body.AppendLine("## Engine speed\n");
+        body.AppendLine("Peak RSS is the job's own process (network, targets and one run); `+job` is the rise during the run. Achieved GFLOP/s counts the convolutions forward and backward-to-input as direct convolution, plus the Gram products (`bench/StyleGrpc.Bench/FlopCount.cs`).\n");
+        body.AppendLine("| network | preset | optimizer | size | ms/step | peak RSS MiB (+job) | GFLOP/step | achieved GFLOP/s | of mm peak |");
+        body.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|");
+        foreach (var t in timings)
+        {
+            var flops = FlopCount.For(t.Network, t.Preset, t.Width, t.Height) / 1e9;
+            var achieved = flops / (t.MsPerStep / 1000);
+            body.AppendLine($"| {t.Network} | {t.Preset} | {t.Optimizer} | {t.Width}×{t.Height} | {F(t.MsPerStep)} | {F(t.PeakRssMb, "F0")} (+{F(t.PeakRssMb - t.BaselineRssMb, "F0")}) | {F(flops, "F2")} | {F(achieved, "F0")} | {F(achieved / peak * 100, "F0")} % |");
+        }
+        body.AppendLine();
+        var seed = timings.FirstOrDefault(t => t.Network == "vgg19" && t.Preset == "seed" && t.Optimizer == "RmsProp" && t.Width == 256);
+        if (seed is not null)
+        {
+            var achieved = FlopCount.For("vgg19", "seed", seed.Width, seed.Height) / 1e9 / (seed.MsPerStep / 1000);
+            targets.Add(("Achieved GFLOP/s in the conv stack ≥ 50 % of the matrix-product peak (seed, 256 px)",
+                $"{F(achieved, "F0")} of {F(peak, "F0")} GFLOP/s = {F(achieved / peak * 100, "F0")} %", achieved >= 0.5 * peak));
+        }
+    }
+
+    public void FastPaths(IReadOnlyList<(string Tuning, StepTiming Timing)> rows)
+    {
+        body.AppendLine("## Fast paths, before and after\n");
+        body.AppendLine("VGG19 `seed` preset, RMSprop, 256 px; each row switches fast paths off (`EngineTuning`):\n");
+        body.AppendLine("| setting | ms/step | vs all on |");
+        body.AppendLine("|---|---:|---:|");
+        var all = rows.First(r => r.Tuning == "all").Timing.MsPerStep;
+        var names = new Dictionary<string, string>
+        {
+            ["all"] = "all fast paths on (default)",
+            ["no-memory"] = "without keeping freed memory (glibc defaults)",
+            ["no-gram"] = "without the one-product Gram gradient",
+            ["no-relu"] = "without in-place ReLU",
+            ["none"] = "all off",
+        };
+        foreach (var (tuning, t) in rows)
+        {
+            body.AppendLine($"| {names[tuning]} | {F(t.MsPerStep)} | {F(t.MsPerStep / all, "F2")}× |");
+        }
+        body.AppendLine("""
+
+            Kept because they help: each switch above is measured in the same run. Not done:
+            `channels_last` (TorchSharp 0.107 exposes no memory-format API for tensors or modules);
+            a fused Gram+MSE kernel beyond the one-product gradient (no custom kernels in TorchSharp;
+            the remaining Gram cost is two matrix products per layer). Network cut after the deepest
+            layer, frozen weights, targets under no-grad, content features once per job and style
+            targets once per style are structural (the engine never does otherwise).
+
+            """);
+    }
+
+    public void Reference(IReadOnlyList<(int Size, PyTorchReference.Measurement Fair, PyTorchReference.Measurement Naive, StepTiming Engine)> rows)
+    {
+        body.AppendLine("## Against PyTorch\n");
+        body.AppendLine("Same algorithm (`seed`: content conv2_2, style conv1_1…conv3_1, RMSprop), same images, same weights file. `fair`: network cut after conv3_1, weights frozen. `naive`: the write-up as written, all of VGG19 `features` kept and weights requiring grad (`bench/reference/pytorch_reference.py`).\n");
+        body.AppendLine("| size | PyTorch naive | PyTorch fair | StyleGrpc | vs fair | vs naive |");
+        body.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var (size, fair, naive, engine) in rows)
+        {
+            body.AppendLine($"| {engine.Width}×{engine.Height} | {F(naive.MsPerStep)} | {F(fair.MsPerStep)} | {F(engine.MsPerStep)} | {F(engine.MsPerStep / fair.MsPerStep, "F2")}× | {F(engine.MsPerStep / naive.MsPerStep, "F2")}× |");
+        }
+        body.AppendLine();
+        var at256 = rows.FirstOrDefault(r => r.Size == 256);
+        if (at256.Engine is not null)
+        {
+            var vsFair = at256.Engine.MsPerStep / at256.Fair.MsPerStep;
+            var vsNaive = at256.Engine.MsPerStep / at256.Naive.MsPerStep;
+            targets.Add(("Engine ms/step ≤ 0.5× fair PyTorch (seed, 256 px)", $"{F(vsFair, "F2")}× ({F(at256.Engine.MsPerStep)} vs {F(at256.Fair.MsPerStep)} ms)", vsFair <= 0.5));
+            targets.Add(("Engine ms/step ≤ 0.33× naive PyTorch (seed, 256 px)", $"{F(vsNaive, "F2")}× ({F(at256.Engine.MsPerStep)} vs {F(at256.Naive.MsPerStep)} ms)", vsNaive <= 0.33));
+        }
+    }
+
+    public void TimeToQuality(int rmsSteps, double target, double rmsSeconds, IReadOnlyList<QualityRuns.Reach> reaches)
+    {
+        body.AppendLine("## Time to quality\n");
+        body.AppendLine($"The total loss RMSprop reaches in {rmsSteps} steps (the write-up's setting), VGG19 `seed` preset, 256 px: **{target.ToString("E4", CultureInfo.InvariantCulture)}** in {F(rmsSeconds)} s. Iterations and seconds each method needs to reach it:\n");
+        body.AppendLine("| method | iterations | seconds | vs RMSprop |");
+        body.AppendLine("|---|---:|---:|---:|");
+        body.AppendLine($"| RMSprop (reference) | {rmsSteps} | {F(rmsSeconds)} | 1.00× |");
+        foreach (var r in reaches)
+        {
+            body.AppendLine($"| {r.Method} | {(r.Reached ? r.Iterations.ToString(CultureInfo.InvariantCulture) : $"not reached in {r.Iterations}")} | {F(r.Seconds)} | {F(r.Seconds / rmsSeconds, "F2")}× |");
+        }
+        body.AppendLine();
+        var best = reaches.Where(r => r.Reached).MinBy(r => r.Seconds);
+        targets.Add(("Time to the 700-step RMSprop quality ≤ 0.2× RMSprop's", best is null ? "no method reached it" : $"{F(best.Seconds / rmsSeconds, "F2")}× ({best.Method})",
+            best is not null && best.Seconds <= 0.2 * rmsSeconds));
+    }
+
+    public void MultiScale(int size, int iterations, double target, double singleSeconds, QualityRuns.Reach multi)
+    {
+        body.AppendLine("## Multi-scale\n");
+        body.AppendLine($"Offline default network, {size} px, L-BFGS. Single scale: {iterations} iterations reach total loss {target.ToString("E4", CultureInfo.InvariantCulture)} in {F(singleSeconds)} s. Two scales ({iterations / 2} iterations at half size, then full size until that loss): {(multi.Reached ? $"{F(multi.Seconds)} s ({F(multi.Seconds / singleSeconds, "F2")}×), {multi.Iterations} iterations in all" : $"not reached within {multi.Iterations} iterations ({F(multi.Seconds)} s)")}.\n");
+    }
+
+    public void Throughput(IReadOnlyList<Throughput.Result> results, int iterations)
+    {
+        body.AppendLine("## Concurrent jobs\n");
+        body.AppendLine($"Offline default network, 256 px, {iterations} iterations per job, 4 jobs:\n");
+        body.AppendLine("| setup | seconds | jobs/min |");
+        body.AppendLine("|---|---:|---:|");
+        foreach (var r in results)
+        {
+            body.AppendLine($"| {r.Setup} | {F(r.Seconds)} | {F(r.JobsPerMinute)} |");
+        }
+        body.AppendLine("\nThe server gives each job `cores / ConcurrentJobs` threads (at least 1).\n");
+    }
+
+    public void EndToEnd(EndToEnd.Result r)
+    {
+        body.AppendLine("## Through gRPC\n");
+        body.AppendLine($"Offline default network, {r.Size} px, {r.Iterations} iterations; in-process server on loopback (Kestrel, HTTP/2), best of the repeats:\n");
+        body.AppendLine("| path | seconds |");
+        body.AppendLine("|---|---:|");
+        body.AppendLine($"| engine alone (targets precomputed) | {F(r.EngineSeconds, "F3")} |");
+        body.AppendLine($"| Stylize, registered style | {F(r.GrpcRegisteredSeconds, "F3")} |");
+        body.AppendLine($"| Stylize, inline style | {F(r.GrpcInlineSeconds, "F3")} |");
+        body.AppendLine($"| style targets alone (one forward pass of the style image) | {F(r.StyleTargetsSeconds, "F3")} |");
+        body.AppendLine($"\ngRPC overhead: {F(r.OverheadPercent, "F2")} % of the job. A registered style saves {F(r.InlineExtraSeconds, "F3")} s per request against an inline one.\n");
+        targets.Add(("gRPC overhead ≤ 3 % of job time (256 px, 100 steps)", $"{F(r.OverheadPercent, "F2")} %", r.OverheadPercent <= 3));
+        targets.Add(("Registered style saves the style forward pass", $"inline costs {F(r.InlineExtraSeconds, "F3")} s more; the targets take {F(r.StyleTargetsSeconds, "F3")} s",
+            r.InlineExtraSeconds > 0.5 * r.StyleTargetsSeconds));
+    }
+
+    public void Write()
+    {
+        var text = new StringBuilder(header);
+        foreach (var note in notes)
+        {
+            text.AppendLine($"- {note}");
+        }
+        text.AppendLine();
+        text.AppendLine("## Targets\n");
+        text.AppendLine("| target | measured | met |");
+        text.AppendLine("|---|---|---|");
+        foreach (var (target, measured, met) in targets)
+        {
+            text.AppendLine($"| {target} | {measured} | {(met ? "yes" : "**no**")} |");
+        }
+        text.AppendLine();
+        text.Append(body);
+        Directory.CreateDirectory(Path.GetDirectoryName(settings.ReportPath)!);
+        File.WriteAllText(settings.ReportPath, text.ToString());
+        Console.WriteLine(text.ToString());
+    }
+}
