@@ -19,7 +19,8 @@ namespace StyleGrpc.Bench;
 /// <summary>The same job through gRPC (in-process server on loopback, real HTTP/2) and through the engine alone.</summary>
 internal static class EndToEnd
 {
-    public sealed record Result(int Iterations, int Size, double EngineSeconds, double GrpcRegisteredSeconds, double GrpcInlineSeconds, double StyleTargetsSeconds)
+    public sealed record Result(int Iterations, int Size, int Repeats, double EngineSeconds, double GrpcRegisteredSeconds, double GrpcInlineSeconds,
+        double StyleTargetsSeconds, long TargetsComputedByRegisteredCalls)
     {
         public double OverheadPercent => (GrpcRegisteredSeconds - EngineSeconds) / EngineSeconds * 100;
 
@@ -50,26 +51,48 @@ internal static class EndToEnd
             var contentBytes = await File.ReadAllBytesAsync(Path.Combine(settings.ImagesDirectory, "tubingen.jpg"));
             var styleBytes = await File.ReadAllBytesAsync(Path.Combine(settings.ImagesDirectory, "starry_night.jpg"));
             await client.RegisterStyleAsync("starry", styleBytes, new RegisterStyleOptions { StyleSize = size });
-            var options = new StylizeOptions { MaxSide = size, Iterations = iterations, StyleScale = 1 };
+            var options = new StylizeOptions { MaxSide = size, Iterations = iterations, StyleScale = 1, RelativeTolerance = 0 };
             var content = ImageCodec.Decode(contentBytes);
             var style = ImageCodec.Decode(styleBytes);
 
+            // One untimed call of each kind: JIT, connection and first-use costs are not per-request costs.
+            await TimeCallAsync(client, contentBytes, StyleSpec.Registered("starry"), options with { Iterations = 2 });
+            await TimeCallAsync(client, contentBytes, StyleSpec.Inline(styleBytes), options with { Iterations = 2 });
             var engineTimes = new List<double>();
             var registeredTimes = new List<double>();
             var inlineTimes = new List<double>();
             var targetTimes = new List<double>();
+            var registry = app.Services.GetRequiredService<StyleGrpc.Server.Styles.StyleRegistry>();
+            long computedByRegistered = 0;
             for (var i = 0; i < repeats; i++)
             {
-                var clock = Stopwatch.StartNew();
-                var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
-                targetTimes.Add(clock.Elapsed.TotalSeconds);
-                clock.Restart();
-                engine.Run(content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations });
-                engineTimes.Add(clock.Elapsed.TotalSeconds);
-                registeredTimes.Add(await TimeCallAsync(client, contentBytes, StyleSpec.Registered("starry"), options));
-                inlineTimes.Add(await TimeCallAsync(client, contentBytes, StyleSpec.Inline(styleBytes), options));
+                // Rotate the order so drift on a shared machine does not favour one path.
+                var order = new Func<Task>[]
+                {
+                    async () =>
+                    {
+                        var clock = Stopwatch.StartNew();
+                        var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
+                        targetTimes.Add(clock.Elapsed.TotalSeconds);
+                        clock.Restart();
+                        engine.Run(content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 });
+                        engineTimes.Add(clock.Elapsed.TotalSeconds);
+                        await Task.CompletedTask;
+                    },
+                    async () =>
+                    {
+                        var before = registry.TargetsComputed;
+                        registeredTimes.Add(await TimeCallAsync(client, contentBytes, StyleSpec.Registered("starry"), options));
+                        computedByRegistered += registry.TargetsComputed - before;
+                    },
+                    async () => inlineTimes.Add(await TimeCallAsync(client, contentBytes, StyleSpec.Inline(styleBytes), options)),
+                };
+                for (var k = 0; k < order.Length; k++)
+                {
+                    await order[(i + k) % order.Length]();
+                }
             }
-            return new Result(iterations, size, engineTimes.Min(), registeredTimes.Min(), inlineTimes.Min(), targetTimes.Min());
+            return new Result(iterations, size, repeats, Median(engineTimes), Median(registeredTimes), Median(inlineTimes), Median(targetTimes), computedByRegistered);
         }
         finally
         {
@@ -77,6 +100,8 @@ internal static class EndToEnd
             Directory.Delete(data, recursive: true);
         }
     }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
     private static async Task<double> TimeCallAsync(StyleGrpcClient client, byte[] content, StyleSpec style, StylizeOptions options)
     {

@@ -65,7 +65,7 @@ try
 
     // 2. What each fast path is worth: seed preset, RMSprop, 256 px, each switched off alone.
     var fastPaths = new List<(string Tuning, StepTiming Timing)>();
-    foreach (var tuning in new[] { "all", "no-memory", "no-gram", "no-relu", "none" })
+    foreach (var tuning in new[] { "all", "no-memory", "no-gram", "no-relu", "none", "bf16" })
     {
         var t = StepTiming.MeasureInChild("vgg19", "seed", OptimizerKind.RmsProp, 256, settings, vggPath, tuning);
         Console.WriteLine($"  fast paths {tuning}: {F(t.MsPerStep)} ms/step");
@@ -76,7 +76,7 @@ try
     // 3. Side by side with PyTorch on the same images and weights file.
     if (pyTorch is not null)
     {
-        var rows = new List<(int Size, PyTorchReference.Measurement Fair, PyTorchReference.Measurement Naive, StepTiming Engine)>();
+        var rows = new List<(int Size, PyTorchReference.Measurement Fair, PyTorchReference.Measurement Naive, StepTiming Engine, StepTiming Reduced)>();
         foreach (var size in settings.Sizes)
         {
             var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
@@ -90,8 +90,9 @@ try
             var fair = PyTorchReference.Measure("fair", "rmsprop", vggPath, contentPng, stylePng, settings.TimedSteps, settings.WarmupSteps);
             var naive = PyTorchReference.Measure("naive", "rmsprop", vggPath, contentPng, stylePng, settings.TimedSteps, settings.WarmupSteps);
             var engine = StepTiming.MeasureInChild("vgg19", "seed", OptimizerKind.RmsProp, size, settings, vggPath);
-            Console.WriteLine($"  {size}px: PyTorch fair {F(fair.MsPerStep)}, naive {F(naive.MsPerStep)}, StyleGrpc {F(engine.MsPerStep)} ms/step");
-            rows.Add((size, fair, naive, engine));
+            var reduced = StepTiming.MeasureInChild("vgg19", "seed", OptimizerKind.RmsProp, size, settings, vggPath, "bf16");
+            Console.WriteLine($"  {size}px: PyTorch fair {F(fair.MsPerStep)}, naive {F(naive.MsPerStep)}, StyleGrpc {F(engine.MsPerStep)} (bf16 {F(reduced.MsPerStep)}) ms/step");
+            rows.Add((size, fair, naive, engine, reduced));
         }
         report.Reference(rows);
     }
@@ -128,9 +129,9 @@ try
         var size = settings.Quick ? 256 : 512;
         var iterations = settings.Quick ? 60 : 300;
         var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
-        var (target, singleSeconds) = QualityRuns.LossAfter(engine, content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations });
+        var (target, singleSeconds) = QualityRuns.LossAfter(engine, content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 });
         var multi = QualityRuns.RunUntil(engine, content, targets,
-            new StyleTransferOptions { MaxSide = size, Iterations = iterations, ScaleLevels = 2, CoarseIterations = iterations / 2 }, target, "L-BFGS, 2 scales");
+            new StyleTransferOptions { MaxSide = size, Iterations = iterations, ScaleLevels = 2, CoarseIterations = iterations / 2, RelativeTolerance = 0 }, target, "L-BFGS, 2 scales");
         Console.WriteLine($"  multi-scale {size}px: single {iterations} its {F(singleSeconds)} s; two scales {F(multi.Seconds)} s ({(multi.Reached ? "reached" : "not reached")})");
         report.MultiScale(size, iterations, target, singleSeconds, multi);
 
@@ -145,7 +146,7 @@ try
     }
 
     // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).
-    var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 1 : 2);
+    var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 3 : 5);
     Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
     report.EndToEnd(e2e);
 

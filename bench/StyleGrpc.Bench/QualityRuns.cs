@@ -55,5 +55,6 @@ internal static class QualityRuns
         Preset = preset,
         Optimizer = optimizer,
         Iterations = iterations,
+        RelativeTolerance = 0,
     };
 }

@@ -15,7 +15,7 @@ internal static class Throughput
     public static IReadOnlyList<Result> Measure(StyleTransferEngine engine, RgbImage content, StyleTargets targets, int size, int iterations, int jobs)
     {
         var cores = Environment.ProcessorCount;
-        var options = new StyleTransferOptions { MaxSide = size, Iterations = iterations };
+        var options = new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 };
         engine.Run(content, targets, options with { Iterations = 3 });
         var results = new List<Result>();
 

@@ -130,20 +130,12 @@ public sealed class CliTests
         await using var host = await ServerHost.StartAsync();
         using var cts = new CancellationTokenSource();
         var run = CliRunner.RunAsync(host.Address, cts.Token, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
-            "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--size", "64", "--iterations", "5000", "--tolerance", "0");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (host.Scheduler.Running == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+            "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--size", "64", "--iterations", "5000", "--tolerance", "0", "--optimizer", "adam");
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 1, TimeSpan.FromSeconds(60)));
         await cts.CancelAsync();
         var outcome = await run;
         Assert.Equal(ExitCodes.Cancelled, outcome.ExitCode);
-        while (host.Scheduler.Running > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-        Assert.Equal(0, host.Scheduler.Running);
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 0, TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

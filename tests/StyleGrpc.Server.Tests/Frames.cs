@@ -32,6 +32,14 @@ internal static class Frames
         Options = new StylizeOptions { MaxSide = maxSide, Iterations = iterations, Seed = 3, RelativeTolerance = 0 },
     };
 
+    /// <summary>A job that runs until cancelled: Adam never reports convergence, and the tolerance stop is off.</summary>
+    public static StylizeRequest LongRequest()
+    {
+        var request = Request(iterations: 5000);
+        request.Options.Optimizer = Optimizer.Adam;
+        return request;
+    }
+
     public static async Task<Style> RegisterStarryAsync(ServerHost host, string id = "starry", int styleSize = 64) =>
         await host.Client.RegisterStyleAsync(new RegisterStyleRequest
         {

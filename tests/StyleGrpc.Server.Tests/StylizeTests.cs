@@ -104,7 +104,7 @@ public sealed class StylizeTests
         await using var host = await ServerHost.StartAsync();
         await Frames.RegisterStarryAsync(host);
         using var first = new CancellationTokenSource();
-        using var firstCall = host.Client.Stylize(Frames.Request(iterations: 5000), cancellationToken: first.Token);
+        using var firstCall = host.Client.Stylize(Frames.LongRequest(), cancellationToken: first.Token);
         await Frames.ReadUntilAsync(firstCall, f => f.Progress is not null);
         using var secondCall = host.Client.Stylize(Frames.Request(iterations: 3));
         var queued = await Frames.ReadUntilAsync(secondCall, f => f.Accepted is not null);
@@ -125,9 +125,9 @@ public sealed class StylizeTests
         await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:QueueCapacity"] = "1" });
         await Frames.RegisterStarryAsync(host);
         using var cancel = new CancellationTokenSource();
-        using var running = host.Client.Stylize(Frames.Request(iterations: 5000), cancellationToken: cancel.Token);
+        using var running = host.Client.Stylize(Frames.LongRequest(), cancellationToken: cancel.Token);
         await Frames.ReadUntilAsync(running, f => f.Started is not null);
-        using var waiting = host.Client.Stylize(Frames.Request(iterations: 5000), cancellationToken: cancel.Token);
+        using var waiting = host.Client.Stylize(Frames.LongRequest(), cancellationToken: cancel.Token);
         await Frames.ReadUntilAsync(waiting, f => f.Accepted is not null);
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request()));
@@ -142,7 +142,7 @@ public sealed class StylizeTests
         await using var host = await ServerHost.StartAsync();
         await Frames.RegisterStarryAsync(host);
         var ex = await Assert.ThrowsAsync<RpcException>(() =>
-            Frames.CollectAsync(host.Client, Frames.Request(iterations: 5000), deadline: DateTime.UtcNow.AddMilliseconds(1500)));
+            Frames.CollectAsync(host.Client, Frames.LongRequest(), deadline: DateTime.UtcNow.AddMilliseconds(1500)));
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         var frames = await Frames.CollectAsync(host.Client, Frames.Request(iterations: 2));
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
@@ -306,7 +306,7 @@ public sealed class StylizeTests
     {
         var host = await ServerHost.StartAsync();
         await Frames.RegisterStarryAsync(host);
-        using var call = host.Client.Stylize(Frames.Request(iterations: 100_000 / 20));
+        using var call = host.Client.Stylize(Frames.LongRequest());
         await Frames.ReadUntilAsync(call, f => f.Progress is not null);
 
         var stopping = host.StopAsync();

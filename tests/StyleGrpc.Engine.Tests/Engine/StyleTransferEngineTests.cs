@@ -159,6 +159,16 @@ public sealed class StyleTransferEngineTests(EngineFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public void Run_LbfgsWithClamping_EvaluatesOnlyValidImagesAndImproves()
+    {
+        var progress = new List<StyleTransferProgress>();
+        var result = fixture.Engine.Run(fixture.Content, fixture.Targets, Small with { Iterations = 40, PreviewEvery = 1 }, progress.Add);
+        Assert.True(progress[^1].TotalLoss < progress[0].TotalLoss / 5, $"{progress[0].TotalLoss:E3} -> {progress[^1].TotalLoss:E3}");
+        // Every evaluated image was already in [0, 1], so clamping the final one changes its loss by no more than the last step did.
+        Assert.True(result.Final.TotalLoss <= progress.Min(p => p.TotalLoss) * 1.5);
+    }
+
+    [Fact]
     public void Run_KeepOriginalColours_KeepsContentChroma()
     {
         var plain = fixture.Engine.Run(fixture.Content, fixture.Targets, Small with { Iterations = 20, Optimizer = OptimizerKind.Adam, LearningRate = 0.05 });
