@@ -9,6 +9,11 @@ internal sealed record BenchSettings
 
     public bool SkipPyTorch { get; init; }
 
+    /// <summary>Run one section only (steps, fastpaths, pytorch, quality, multiscale, throughput, grpc); the report then holds just that.</summary>
+    public string? Only { get; init; }
+
+    public bool Runs(string section) => Only is null || Only == section;
+
     public string? Vgg19Path { get; init; }
 
     public string ImagesDirectory { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "..", "shared", "images");
@@ -32,6 +37,7 @@ internal sealed record BenchSettings
             Quick = args.Contains("--quick"),
             SkipPyTorch = args.Contains("--skip-pytorch"),
             Vgg19Path = Value("--vgg19"),
+            Only = Value("--only"),
         };
         if (Value("--images") is { } images)
         {

@@ -49,7 +49,7 @@ try
 
     // 1. Engine ms/step and peak memory, one child process per configuration.
     var timings = new List<StepTiming>();
-    foreach (var size in settings.Sizes)
+    foreach (var size in settings.Runs("steps") ? settings.Sizes : [])
     {
         foreach (var (network, preset) in new[] { ("vgg19", "seed"), ("vgg19", "gatys"), ("resnet18-onnx", "default") })
         {
@@ -61,20 +61,26 @@ try
             }
         }
     }
-    report.Steps(timings, peak);
+    if (timings.Count > 0)
+    {
+        report.Steps(timings, peak);
+    }
 
     // 2. What each fast path is worth: seed preset, RMSprop, 256 px, each switched off alone.
     var fastPaths = new List<(string Tuning, StepTiming Timing)>();
-    foreach (var tuning in new[] { "all", "no-memory", "no-gram", "no-relu", "none", "bf16" })
+    foreach (var tuning in settings.Runs("fastpaths") ? ["all", "no-memory", "no-gram", "no-relu", "none", "bf16"] : Array.Empty<string>())
     {
         var t = StepTiming.MeasureInChild("vgg19", "seed", OptimizerKind.RmsProp, 256, settings, vggPath, tuning);
         Console.WriteLine($"  fast paths {tuning}: {F(t.MsPerStep)} ms/step");
         fastPaths.Add((tuning, t));
     }
-    report.FastPaths(fastPaths);
+    if (fastPaths.Count > 0)
+    {
+        report.FastPaths(fastPaths);
+    }
 
     // 3. Side by side with PyTorch on the same images and weights file.
-    if (pyTorch is not null)
+    if (pyTorch is not null && settings.Runs("pytorch"))
     {
         var rows = new List<(int Size, PyTorchReference.Measurement Fair, PyTorchReference.Measurement Naive, StepTiming Engine, StepTiming Reduced)>();
         foreach (var size in settings.Sizes)
@@ -98,8 +104,9 @@ try
     }
 
     // 4. Time to the quality of the write-up's 700 RMSprop steps, 256 px, seed preset.
-    using (var vgg = Vgg19Network.Load(vggPath, "relu5_1"))
+    if (settings.Runs("quality"))
     {
+        using var vgg = Vgg19Network.Load(vggPath, "relu5_1");
         var engine = new StyleTransferEngine(vgg);
         var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
         var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg")));
@@ -121,21 +128,27 @@ try
     }
 
     // 5. Multi-scale at 512 px on the offline default network.
-    using (var resnet = ResNet18Network.Load())
+    if (settings.Runs("multiscale") || settings.Runs("throughput"))
     {
+        using var resnet = ResNet18Network.Load();
         var engine = new StyleTransferEngine(resnet);
         var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
         var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg")));
         var size = settings.Quick ? 256 : 512;
         var iterations = settings.Quick ? 60 : 300;
+        if (settings.Runs("multiscale"))
+        {
         var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
         var (target, singleSeconds) = QualityRuns.LossAfter(engine, content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 });
         var multi = QualityRuns.RunUntil(engine, content, targets,
             new StyleTransferOptions { MaxSide = size, Iterations = iterations, ScaleLevels = 2, CoarseIterations = iterations / 2, RelativeTolerance = 0 }, target, "L-BFGS, 2 scales");
         Console.WriteLine($"  multi-scale {size}px: single {iterations} its {F(singleSeconds)} s; two scales {F(multi.Seconds)} s ({(multi.Reached ? "reached" : "not reached")})");
         report.MultiScale(size, iterations, target, singleSeconds, multi);
+        }
 
         // 7. Throughput with one versus two concurrent jobs.
+        if (settings.Runs("throughput"))
+        {
         var throughputTargets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = 256 });
         var throughput = Throughput.Measure(engine, content, throughputTargets, 256, settings.Quick ? 15 : 40, 4);
         foreach (var t in throughput)
@@ -143,12 +156,16 @@ try
             Console.WriteLine($"  {t.Setup}: {F(t.JobsPerMinute)} jobs/min");
         }
         report.Throughput(throughput, settings.Quick ? 15 : 40);
+        }
     }
 
     // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).
-    var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 3 : 5);
-    Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
-    report.EndToEnd(e2e);
+    if (settings.Runs("grpc"))
+    {
+        var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 3 : 5);
+        Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
+        report.EndToEnd(e2e);
+    }
 
     report.Write();
     Console.WriteLine($"wrote {settings.ReportPath}");

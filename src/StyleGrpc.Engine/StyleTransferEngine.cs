@@ -168,7 +168,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     }
 
     /// <summary>
-    /// Runs on a dedicated thread and streams each iteration, then one <see cref="StyleTransferCompleted"/>.
+    /// Runs on one of the engine's long-lived worker threads and streams each iteration, then one <see cref="StyleTransferCompleted"/>.
     /// Progress items may be dropped (never the completion) when the reader falls more than 64 behind.
     /// Abandoning the enumeration cancels the run.
     /// </summary>
@@ -182,7 +182,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             SingleReader = true,
             SingleWriter = true,
         });
-        var run = Task.Factory.StartNew(() =>
+        var run = EngineWorkers.Run(() =>
         {
             try
             {
@@ -192,7 +192,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             {
                 channel.Writer.TryComplete();
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        });
         try
         {
             await foreach (var update in channel.Reader.ReadAllAsync(CancellationToken.None))
