@@ -75,9 +75,11 @@ internal static class EndToEnd
                         var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
                         targetTimes.Add(clock.Elapsed.TotalSeconds);
                         clock.Restart();
-                        engine.Run(content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 });
+                        // RunAsync: the same worker threads the server's jobs use.
+                        await foreach (var _ in engine.RunAsync(content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 }))
+                        {
+                        }
                         engineTimes.Add(clock.Elapsed.TotalSeconds);
-                        await Task.CompletedTask;
                     },
                     async () =>
                     {
