@@ -152,7 +152,15 @@ public static class WeightsFile
                 }
                 using (no_grad())
                 {
-                    target.copy_(source.to_type(target.dtype));
+                    if (source.dtype == target.dtype)
+                    {
+                        target.copy_(source);
+                    }
+                    else
+                    {
+                        using var converted = source.to_type(target.dtype);
+                        target.copy_(converted);
+                    }
                 }
             }
             if (wrongShape.Count > 0)
