@@ -1,4 +1,5 @@
 using StyleGrpc.Engine.Networks;
+using StyleGrpc.Engine.Optimization;
 
 namespace StyleGrpc.Engine;
 
@@ -26,13 +27,13 @@ public sealed record ReproducibilityRecord
 
     public required double TotalVariationWeight { get; init; }
 
-    public required string Optimizer { get; init; }
+    public required OptimizerKind Optimizer { get; init; }
 
     public required double LearningRate { get; init; }
 
     public required int Iterations { get; init; }
 
-    public required string Init { get; init; }
+    public required InitKind Init { get; init; }
 
     public required double InitNoiseRatio { get; init; }
 

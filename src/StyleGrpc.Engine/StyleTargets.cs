@@ -46,9 +46,6 @@ public sealed class StyleTargets
     /// <summary>The statistics of <paramref name="layer"/>, or null.</summary>
     public LayerStatistics? Find(string layer) => Layers.FirstOrDefault(l => l.Layer == layer);
 
-    /// <summary>True when every named layer is present.</summary>
-    public bool Covers(IEnumerable<string> layers) => layers.All(l => Find(l) is not null);
-
     /// <summary>
     /// Weighted mix of several targets computed on the same network: Gram matrices and means are
     /// averaged with weights normalised to sum to 1. Only layers present in all inputs are kept.

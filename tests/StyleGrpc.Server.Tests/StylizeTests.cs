@@ -59,7 +59,7 @@ public sealed class StylizeTests
     }
 
     [Fact]
-    public async Task Stylize_Blend_RunsAndNamesBothStyles()
+    public async Task Stylize_Blend_DiffersFromEitherStyleAlone()
     {
         await using var host = await ServerHost.StartAsync();
         await Frames.RegisterStarryAsync(host);
@@ -70,6 +70,12 @@ public sealed class StylizeTests
         request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "scream", Weight = 1 });
         var frames = await Frames.CollectAsync(host.Client, request);
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
+
+        var starryOnly = await Frames.CollectAsync(host.Client, Frames.Request("starry"));
+        var screamOnly = await Frames.CollectAsync(host.Client, Frames.Request("scream"));
+        var blended = frames[^1].Result.Image.Data;
+        Assert.NotEqual(starryOnly[^1].Result.Image.Data, blended);
+        Assert.NotEqual(screamOnly[^1].Result.Image.Data, blended);
     }
 
     [Fact]

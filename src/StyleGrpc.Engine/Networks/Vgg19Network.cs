@@ -102,9 +102,6 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
     /// <inheritdoc />
     public Device Device { get; private set; }
 
-    /// <summary>The presets VGG19 offers when its weights reach deep enough: <c>gatys</c> and <c>seed</c>.</summary>
-    public static IReadOnlyList<LayerPreset> AllPresets { get; } = [Gatys, Seed];
-
     /// <summary>
     /// Loads VGG19 from a weights file (torchvision legacy or zip <c>.pth</c>, <c>.safetensors</c>, or
     /// TorchSharp's format), keeping layers up to <paramref name="deepestLayer"/>. Classifier keys are

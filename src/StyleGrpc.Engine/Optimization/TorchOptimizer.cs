@@ -30,7 +30,7 @@ internal sealed class TorchOptimizer : IImageOptimizer
         {
             image.clamp_(0, 1);
         }
-        optimizer.zero_grad();
+        // The objective zeroes the gradient itself before its backward pass.
         var losses = evaluate();
         optimizer.step();
         return losses;

@@ -84,7 +84,7 @@ public static class ResponseMapper
             StyleWeight = r.StyleWeight,
             StyleWeightAutomatic = r.StyleWeightAutomatic,
             TvWeight = r.TotalVariationWeight,
-            Optimizer = System.Enum.Parse<OptimizerKind>(r.Optimizer) switch
+            Optimizer = r.Optimizer switch
             {
                 OptimizerKind.Adam => Protos.V1.Optimizer.Adam,
                 OptimizerKind.RmsProp => Protos.V1.Optimizer.Rmsprop,
@@ -92,7 +92,7 @@ public static class ResponseMapper
             },
             LearningRate = r.LearningRate,
             Iterations = r.Iterations,
-            Init = System.Enum.Parse<InitKind>(r.Init) switch
+            Init = r.Init switch
             {
                 InitKind.Noise => Protos.V1.Init.Noise,
                 InitKind.Blend => Protos.V1.Init.Blend,

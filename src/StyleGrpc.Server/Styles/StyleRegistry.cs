@@ -206,6 +206,11 @@ public sealed class StyleRegistry
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // A concurrent request may have computed them while this one waited for the lock.
+            if (cache.TryGet(id + "/" + key, out cached))
+            {
+                return cached;
+            }
             record = Get(id);
             var image = ReadVerifiedImage(dir, record);
             var decoded = DecodeImage(image, "style", options.MaxPixels);

@@ -10,18 +10,6 @@ public sealed class TargetsCache(long capacityBytes)
     private readonly LinkedList<(string Key, StyleTargets Targets)> order = new();
     private long bytes;
 
-    /// <summary>Bytes held now.</summary>
-    public long Bytes
-    {
-        get
-        {
-            lock (gate)
-            {
-                return bytes;
-            }
-        }
-    }
-
     public bool TryGet(string key, out StyleTargets targets)
     {
         lock (gate)

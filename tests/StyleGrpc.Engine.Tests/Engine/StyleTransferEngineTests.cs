@@ -117,7 +117,7 @@ public sealed class StyleTransferEngineTests(EngineFixture fixture) : IClassFixt
         Assert.Equal("vgg19", record.Network.Name);
         Assert.Equal(fixture.Network.Info.WeightsSha256, record.Network.WeightsSha256);
         Assert.Equal("seed", record.Preset);
-        Assert.Equal("Adam", record.Optimizer);
+        Assert.Equal(OptimizerKind.Adam, record.Optimizer);
         Assert.Equal(0.05, record.LearningRate);
         Assert.Equal(9, record.Seed);
         Assert.Equal(1e5, record.StyleWeight);

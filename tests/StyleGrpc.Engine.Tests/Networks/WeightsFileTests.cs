@@ -112,6 +112,21 @@ public sealed class WeightsFileTests
     }
 
     [Fact]
+    public void AveragePooling_ChangesFeaturesOnlyAfterThePool()
+    {
+        using var max = Vgg19Network.Load(TestData.Reference(Stem + ".pth"), "conv3_1");
+        using var average = Vgg19Network.Load(TestData.Reference(Stem + ".pth"), "conv3_1", PoolingKind.Average);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var image = rand(1, 3, 32, 32, generator: new Generator(5));
+        var a = max.Extract(image, ["conv1_2", "conv2_1"]);
+        var b = average.Extract(image, ["conv1_2", "conv2_1"]);
+        Assert.True(a["conv1_2"].eq(b["conv1_2"]).all().item<bool>());
+        Assert.False(a["conv2_1"].allclose(b["conv2_1"]));
+        Assert.Equal(16, b["conv2_1"].shape[2]);
+    }
+
+    [Fact]
     public void Network_Info_NamesVggAndHash()
     {
         using var net = Vgg19Network.Load(TestData.Reference(Stem + ".pth"), "relu3_1");
