@@ -9,7 +9,11 @@ internal sealed record BenchSettings
 
     public bool SkipPyTorch { get; init; }
 
-    /// <summary>Run one section only (steps, fastpaths, pytorch, quality, multiscale, throughput, grpc); the report then holds just that.</summary>
+    /// <summary>
+    /// Run one section only (steps, fastpaths, pytorch, quality, multiscale, throughput, grpc); the report
+    /// then holds just that and goes to the temp directory unless <c>--report</c> says where, so a partial
+    /// run never overwrites docs/performance.md.
+    /// </summary>
     public string? Only { get; init; }
 
     public bool Runs(string section) => Only is null || Only == section;
@@ -39,6 +43,10 @@ internal sealed record BenchSettings
             Vgg19Path = Value("--vgg19"),
             Only = Value("--only"),
         };
+        if (settings.Only is { } only)
+        {
+            settings = settings with { ReportPath = Path.Combine(Path.GetTempPath(), $"stylegrpc-performance-{only}.md") };
+        }
         if (Value("--images") is { } images)
         {
             settings = settings with { ImagesDirectory = images };

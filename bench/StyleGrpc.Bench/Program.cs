@@ -68,7 +68,7 @@ try
 
     // 2. What each fast path is worth: seed preset, RMSprop, 256 px, each switched off alone.
     var fastPaths = new List<(string Tuning, StepTiming Timing)>();
-    foreach (var tuning in settings.Runs("fastpaths") ? ["all", "no-memory", "no-gram", "no-relu", "none", "bf16"] : Array.Empty<string>())
+    foreach (var tuning in settings.Runs("fastpaths") ? ["all", "no-memory", "no-gram", "no-relu", "no-channels-last", "no-mkl-avx512", "none", "bf16"] : Array.Empty<string>())
     {
         var t = StepTiming.MeasureInChild("vgg19", "seed", OptimizerKind.RmsProp, 256, settings, vggPath, tuning);
         Console.WriteLine($"  fast paths {tuning}: {F(t.MsPerStep)} ms/step");

@@ -83,6 +83,8 @@ internal sealed class Report(BenchSettings settings, string arguments)
             ["no-memory"] = "without keeping freed memory (glibc defaults)",
             ["no-gram"] = "without the one-product Gram gradient",
             ["no-relu"] = "without in-place ReLU",
+            ["no-channels-last"] = "without channels-last layout",
+            ["no-mkl-avx512"] = "without MKL's AVX-512 kernels on this AMD CPU (`MklCpuDispatch`)",
             ["none"] = "all off",
             ["bf16"] = "all on, and bfloat16 convolutions (`Precision.BFloat16`)",
         };
@@ -92,10 +94,14 @@ internal sealed class Report(BenchSettings settings, string arguments)
         }
         body.AppendLine("""
 
-            Kept because they help: each switch above is measured in the same run. Not done:
-            `channels_last` (TorchSharp 0.107 exposes no memory-format API for tensors or modules);
-            a fused Gram+MSE kernel beyond the one-product gradient (no custom kernels in TorchSharp;
-            the remaining Gram cost is two matrix products per layer). Network cut after the deepest
+            Kept because they help: each switch above is measured in the same run. Channels-last has
+            no memory-format API in TorchSharp 0.107; the engine gets it from strides (NCHW shape, NHWC
+            storage), which libtorch's oneDNN convolutions recognise (`Networks/ChannelsLast.cs`). MKL
+            picks its kernels by CPU vendor and runs AVX2 ones on AMD even with AVX-512; the engine sets
+            MKL's cached "Intel CPU" flag after checking the code it belongs to (`MklCpuDispatch.cs`),
+            which makes the Gram products 2× faster here. Not done: a fused Gram+MSE kernel beyond the
+            one-product gradient (no custom kernels in TorchSharp; the remaining Gram cost is two
+            matrix products per layer). Network cut after the deepest
             layer, frozen weights, targets under no-grad, content features once per job and style
             targets once per style are structural (the engine never does otherwise).
 

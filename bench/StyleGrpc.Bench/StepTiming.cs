@@ -46,6 +46,8 @@ internal sealed record StepTiming(string Network, string Preset, string Optimize
         EngineTuning.KeepFreedMemory = tuning is not ("no-memory" or "none");
         EngineTuning.OneProductGramGradient = tuning is not ("no-gram" or "none");
         EngineTuning.InPlaceRelu = tuning is not ("no-relu" or "none");
+        EngineTuning.ChannelsLast = tuning is not ("no-channels-last" or "none");
+        EngineTuning.MklAvx512OnNonIntel = tuning is not ("no-mkl-avx512" or "none");
         var (network, preset, optimizer) = (args[1], args[2], Enum.Parse<OptimizerKind>(args[3]));
         var size = int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture);
         var steps = int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture);

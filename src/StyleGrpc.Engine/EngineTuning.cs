@@ -19,4 +19,10 @@ public static class EngineTuning
 
     /// <summary>ReLUs of VGG19 run in place where nothing reads the value they overwrite.</summary>
     public static bool InPlaceRelu { get; set; } = true;
+
+    /// <summary>Network weights and activations stored channels-last (see <see cref="Networks.ChannelsLast"/>). Read when a network loads.</summary>
+    public static bool ChannelsLast { get; set; } = true;
+
+    /// <summary>Let libtorch's MKL use AVX-512 kernels on non-Intel CPUs that have AVX-512 (see <see cref="MklCpuDispatch"/>). Read by <see cref="TorchRuntime.EnsureLoaded"/>.</summary>
+    public static bool MklAvx512OnNonIntel { get; set; } = true;
 }

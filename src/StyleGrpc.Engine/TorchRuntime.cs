@@ -42,6 +42,7 @@ public static class TorchRuntime
                     ex);
             }
             TuneAllocator();
+            MklCpuDispatch.Apply();
             loaded = true;
         }
     }

@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.Networks;
 using static TorchSharp.torch;
 
 namespace StyleGrpc.Engine.Losses;
@@ -11,9 +12,9 @@ public static class StyleLosses
     /// </summary>
     public static Tensor Gram(Tensor features)
     {
-        var (b, c, h, w) = (features.shape[0], features.shape[1], features.shape[2], features.shape[3]);
-        var f = features.reshape(b * c, h * w);
-        return f.mm(f.t()).div_(b * c * h * w);
+        var f = ChannelsLast.FeatureMatrix(features, out var channelsByPositions);
+        var gram = channelsByPositions ? f.mm(f.t()) : f.t().mm(f);
+        return gram.div_(features.numel());
     }
 
     /// <summary>Content loss: mean squared difference of two feature maps.</summary>
@@ -33,9 +34,9 @@ public static class StyleLosses
         {
             return nn.functional.mse_loss(Gram(features), targetGram);
         }
-        var (b, c, h, w) = (features.shape[0], features.shape[1], features.shape[2], features.shape[3]);
-        var f = features.reshape(b * c, h * w);
-        var oneSided = nn.functional.mse_loss(f.mm(f.detach().t()).div_(b * c * h * w), targetGram);
+        var f = ChannelsLast.FeatureMatrix(features, out var channelsByPositions);
+        var product = channelsByPositions ? f.mm(f.detach().t()) : f.t().mm(f.detach());
+        var oneSided = nn.functional.mse_loss(product.div_(features.numel()), targetGram);
         return oneSided.mul(2).sub_(oneSided.detach());
     }
 

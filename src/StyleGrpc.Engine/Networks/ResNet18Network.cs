@@ -34,6 +34,7 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
     private readonly ModuleList<Module<Tensor, Tensor>> blocks;
     private readonly int[] stageEnds;
     private readonly Tensor[] normalisation = new Tensor[1];
+    private readonly bool channelsLast = EngineTuning.ChannelsLast;
 
     private ResNet18Network(OnnxResNetReader.Result parts, NetworkInfo info)
         : base("resnet18")
@@ -90,6 +91,10 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
             network.to(ScalarType.BFloat16);
         }
         network.MoveTo(device ?? CPU);
+        if (network.channelsLast)
+        {
+            ChannelsLast.ConvertWeights(network);
+        }
         return network;
     }
 
@@ -108,6 +113,10 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
         if (reduced)
         {
             x = x.to(ScalarType.BFloat16);
+        }
+        if (channelsLast)
+        {
+            x = ChannelsLast.From(x);
         }
         x = functional.relu(bn1.call(conv1.call(x)));
         Collect(0, x);

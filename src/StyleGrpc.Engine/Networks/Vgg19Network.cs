@@ -52,6 +52,7 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
     // Held in an array so RegisterComponents doesn't turn them into state-dict buffers.
     private readonly Tensor[] normalisation = new Tensor[2];
     private readonly int depth;
+    private readonly bool channelsLast = EngineTuning.ChannelsLast;
 
     private Vgg19Network(int depth, PoolingKind pooling, NetworkInfo info, Device device)
         : base("vgg19")
@@ -125,7 +126,12 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
             {
                 network.to(ScalarType.BFloat16);
             }
-            return network.MoveTo(device ?? CPU);
+            network.MoveTo(device ?? CPU);
+            if (network.channelsLast)
+            {
+                ChannelsLast.ConvertWeights(network);
+            }
+            return network;
         }
         catch
         {
@@ -163,6 +169,10 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
         {
             x = x.to(ScalarType.BFloat16);
         }
+        if (channelsLast)
+        {
+            x = ChannelsLast.From(x);
+        }
         var i = 0;
         foreach (var layer in features.children())
         {
@@ -186,14 +196,13 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => features.call(input);
 
-    private Vgg19Network MoveTo(Device target)
+    private void MoveTo(Device target)
     {
         if (target.type != DeviceType.CPU)
         {
             this.to(target);
             SetNormalisation(target);
         }
-        return this;
     }
 
     private void SetNormalisation(Device target)

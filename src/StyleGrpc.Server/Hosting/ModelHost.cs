@@ -58,6 +58,7 @@ public sealed class ModelHost(IOptions<StyleGrpcServerOptions> options, ModelLoa
             network = FeatureNetworkFactory.Load(networkOptions);
             ServerLog.NetworkReady(logger, network.Info.Name, network.Info.Description, network.Device.type.ToString().ToLowerInvariant(),
                 network.Info.WeightsSha256, clock.ElapsedMilliseconds);
+            ServerLog.MklDispatch(logger, MklCpuDispatch.Status);
             ready.SetResult(new StyleTransferEngine(network));
         }
         catch (Exception ex)

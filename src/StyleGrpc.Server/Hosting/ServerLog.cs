@@ -11,6 +11,9 @@ internal static partial class ServerLog
     [LoggerMessage(2, LogLevel.Information, "Serving {Network} ({Description}) on {Device}, weights SHA-256 {Sha256}, loaded in {Milliseconds} ms")]
     public static partial void NetworkReady(ILogger logger, string network, string description, string device, string sha256, long milliseconds);
 
+    [LoggerMessage(20, LogLevel.Information, "Matrix products: MKL vendor dispatch {Status}")]
+    public static partial void MklDispatch(ILogger logger, string status);
+
     [LoggerMessage(3, LogLevel.Critical, "The feature network could not be loaded; the server stays NOT_SERVING")]
     public static partial void NetworkFailed(ILogger logger, Exception exception);
 

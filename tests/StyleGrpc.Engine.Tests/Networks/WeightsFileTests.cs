@@ -58,9 +58,16 @@ public sealed class WeightsFileTests
     {
         var dir = TestData.NewTempDirectory();
         var path = Path.Combine(dir, "vgg.dat");
-        using (var net = Vgg19Network.Load(TestData.Reference(Stem + ".safetensors"), "relu3_1"))
+        // A plain module tree in torchvision's layout, written by TorchSharp's own save (a loaded
+        // Vgg19Network keeps its weights channels-last, which TorchSharp's format cannot store).
+        using (var features = nn.Sequential(
+            ("0", nn.Conv2d(3, 64, 3, padding: 1)), ("1", nn.ReLU()), ("2", nn.Conv2d(64, 64, 3, padding: 1)), ("3", nn.ReLU()),
+            ("4", nn.MaxPool2d(2, 2)), ("5", nn.Conv2d(64, 128, 3, padding: 1)), ("6", nn.ReLU()),
+            ("7", nn.Conv2d(128, 128, 3, padding: 1)), ("8", nn.ReLU()), ("9", nn.MaxPool2d(2, 2)), ("10", nn.Conv2d(128, 256, 3, padding: 1))))
+        using (var tree = nn.Sequential(("features", features)))
         {
-            net.save(path);
+            WeightsFile.LoadInto(tree, TestData.Reference(Stem + ".safetensors"));
+            tree.save(path);
         }
         Assert.Equal(WeightsFormat.TorchSharp, WeightsFile.DetectFormat(path));
         using var reloaded = Vgg19Network.Load(path, "relu3_1");
