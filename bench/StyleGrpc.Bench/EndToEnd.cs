@@ -19,10 +19,12 @@ namespace StyleGrpc.Bench;
 /// <summary>The same job through gRPC (in-process server on loopback, real HTTP/2) and through the engine alone.</summary>
 internal static class EndToEnd
 {
+    /// <param name="OverheadPercent">Median over rounds of (registered call − engine alone) / engine alone, the two measured back to back.</param>
+    /// <param name="InCallOverheadPercent">Median over registered calls of (wall time − the server's own run time of that job) / run time:
+    /// everything but the optimisation, measured within one call, so free of run-to-run noise.</param>
     public sealed record Result(int Iterations, int Size, int Repeats, double EngineSeconds, double GrpcRegisteredSeconds, double GrpcInlineSeconds,
-        double StyleTargetsSeconds, long TargetsComputedByRegisteredCalls)
+        double StyleTargetsSeconds, long TargetsComputedByRegisteredCalls, double OverheadPercent, double InCallOverheadPercent)
     {
-        public double OverheadPercent => (GrpcRegisteredSeconds - EngineSeconds) / EngineSeconds * 100;
 
         public double InlineExtraSeconds => GrpcInlineSeconds - GrpcRegisteredSeconds;
     }
@@ -62,6 +64,7 @@ internal static class EndToEnd
             var registeredTimes = new List<double>();
             var inlineTimes = new List<double>();
             var targetTimes = new List<double>();
+            var inCall = new List<double>();
             var registry = app.Services.GetRequiredService<StyleGrpc.Server.Styles.StyleRegistry>();
             long computedByRegistered = 0;
             for (var i = 0; i < repeats; i++)
@@ -84,17 +87,22 @@ internal static class EndToEnd
                     async () =>
                     {
                         var before = registry.TargetsComputed;
-                        registeredTimes.Add(await TimeCallAsync(client, contentBytes, StyleSpec.Registered("starry"), options));
+                        var (wall, run) = await TimeCallAsync(client, contentBytes, StyleSpec.Registered("starry"), options);
+                        registeredTimes.Add(wall);
+                        inCall.Add((wall - run) / run * 100);
                         computedByRegistered += registry.TargetsComputed - before;
                     },
-                    async () => inlineTimes.Add(await TimeCallAsync(client, contentBytes, StyleSpec.Inline(styleBytes), options)),
+                    async () => inlineTimes.Add((await TimeCallAsync(client, contentBytes, StyleSpec.Inline(styleBytes), options)).Wall),
                 };
                 for (var k = 0; k < order.Length; k++)
                 {
                     await order[(i + k) % order.Length]();
                 }
             }
-            return new Result(iterations, size, repeats, Median(engineTimes), Median(registeredTimes), Median(inlineTimes), Median(targetTimes), computedByRegistered);
+            var paired = registeredTimes.Zip(engineTimes, (grpc, alone) => (grpc - alone) / alone * 100).ToList();
+            Console.WriteLine($"  per round, gRPC vs engine alone %: {string.Join(", ", paired.Select(p => BenchSettings.F(p, "F2")))}; within the call %: {string.Join(", ", inCall.Select(p => BenchSettings.F(p, "F2")))}");
+            return new Result(iterations, size, repeats, Median(engineTimes), Median(registeredTimes), Median(inlineTimes), Median(targetTimes), computedByRegistered,
+                Median(paired), Median(inCall));
         }
         finally
         {
@@ -105,14 +113,15 @@ internal static class EndToEnd
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-    private static async Task<double> TimeCallAsync(StyleGrpcClient client, byte[] content, StyleSpec style, StylizeOptions options)
+    /// <summary>Wall time of one call, and the run time the server reports for its job.</summary>
+    private static async Task<(double Wall, double Run)> TimeCallAsync(StyleGrpcClient client, byte[] content, StyleSpec style, StylizeOptions options)
     {
         var clock = Stopwatch.StartNew();
         await foreach (var update in client.StylizeAsync(content, style, options))
         {
-            if (update is JobCompleted)
+            if (update is JobCompleted done)
             {
-                return clock.Elapsed.TotalSeconds;
+                return (clock.Elapsed.TotalSeconds, done.RunTime.TotalSeconds);
             }
         }
         throw new InvalidOperationException("no result");

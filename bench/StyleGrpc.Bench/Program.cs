@@ -162,7 +162,7 @@ try
     // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).
     if (settings.Runs("grpc"))
     {
-        var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 3 : 5);
+        var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 3 : 7);
         Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
         report.EndToEnd(e2e);
     }

@@ -190,8 +190,10 @@ internal sealed class Report(BenchSettings settings, string arguments)
         body.AppendLine($"| Stylize, registered style | {F(r.GrpcRegisteredSeconds, "F3")} |");
         body.AppendLine($"| Stylize, inline style | {F(r.GrpcInlineSeconds, "F3")} |");
         body.AppendLine($"| style targets alone (one forward pass of the style image) | {F(r.StyleTargetsSeconds, "F3")} |");
-        body.AppendLine($"\ngRPC overhead: {F(r.OverheadPercent, "F2")} % of the job. Registered-style calls computed style targets {r.TargetsComputedByRegisteredCalls} times (the registry's counter); an inline style costs one forward pass of the style image ({F(r.StyleTargetsSeconds, "F3")} s here, against a measured difference of {F(r.InlineExtraSeconds, "F3")} s, within the run-to-run noise).\n");
-        targets.Add(("gRPC overhead ≤ 3 % of job time (256 px, 100 steps)", $"{F(r.OverheadPercent, "F2")} %", r.OverheadPercent <= 3));
+        body.AppendLine($"\ngRPC overhead: {F(r.OverheadPercent, "F2")} % of the job (median over rounds of registered call versus engine alone, run back to back). " +
+            $"Within each call, wall time minus the run time the server reports for that job is {F(r.InCallOverheadPercent, "F2")} % of it (median): transport, decoding, resizing, encoding, scheduling, free of run-to-run noise. Registered-style calls computed style targets {r.TargetsComputedByRegisteredCalls} times (the registry's counter); an inline style costs one forward pass of the style image ({F(r.StyleTargetsSeconds, "F3")} s here, against a measured difference of {F(r.InlineExtraSeconds, "F3")} s, within the run-to-run noise).\n");
+        targets.Add(("gRPC overhead ≤ 3 % of job time (256 px, 100 steps)", $"{F(r.OverheadPercent, "F2")} % against the engine alone; {F(r.InCallOverheadPercent, "F2")} % within the call",
+            r.OverheadPercent <= 3 && r.InCallOverheadPercent <= 3));
         targets.Add(("Registered style saves the style forward pass entirely", $"{r.TargetsComputedByRegisteredCalls} target computations in {r.Repeats} registered calls; inline pays {F(r.StyleTargetsSeconds, "F3")} s per call",
             r.TargetsComputedByRegisteredCalls == 0));
     }
