@@ -26,7 +26,7 @@ internal sealed record BenchSettings
 
     public int[] Sizes => Quick ? [256] : [256, 512];
 
-    public int TimedSteps => Quick ? 5 : 10;
+    public int TimedSteps => Quick ? 5 : 20;
 
     public int WarmupSteps => 3;
 

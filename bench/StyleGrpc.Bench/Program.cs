@@ -120,6 +120,13 @@ try
             QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps) with { ScaleLevels = 2, CoarseIterations = 50 }, target, "L-BFGS, 2 scales (50 at 128 px)"),
             QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Adam, "seed", 256, settings.QualitySteps), target, "Adam"),
         };
+        using (var reduced = Vgg19Network.Load(vggPath, "relu5_1", precision: Precision.BFloat16))
+        {
+            var reducedEngine = new StyleTransferEngine(reduced);
+            var reducedTargets = reducedEngine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = 256, Preset = "seed" });
+            reaches.Add(QualityRuns.RunUntil(reducedEngine, content, reducedTargets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps), target,
+                "L-BFGS, bfloat16 network (loss as the bf16 network computes it)"));
+        }
         foreach (var r in reaches)
         {
             Console.WriteLine($"  {r.Method}: {(r.Reached ? "reached" : "did not reach")} after {r.Iterations} iterations, {F(r.Seconds)} s");
@@ -139,11 +146,11 @@ try
         if (settings.Runs("multiscale"))
         {
         var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
-        var (target, singleSeconds) = QualityRuns.LossAfter(engine, content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 });
-        var multi = QualityRuns.RunUntil(engine, content, targets,
-            new StyleTransferOptions { MaxSide = size, Iterations = iterations, ScaleLevels = 2, CoarseIterations = iterations / 2, RelativeTolerance = 0 }, target, "L-BFGS, 2 scales");
-        Console.WriteLine($"  multi-scale {size}px: single {iterations} its {F(singleSeconds)} s; two scales {F(multi.Seconds)} s ({(multi.Reached ? "reached" : "not reached")})");
-        report.MultiScale(size, iterations, target, singleSeconds, multi);
+        var single = QualityRuns.Curve(engine, content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 });
+        var multi = QualityRuns.Curve(engine, content, targets,
+            new StyleTransferOptions { MaxSide = size, Iterations = iterations, ScaleLevels = 2, CoarseIterations = iterations / 2, RelativeTolerance = 0 });
+        Console.WriteLine($"  multi-scale {size}px: single {iterations} its {F(single[^1].Seconds)} s, loss {single[^1].Loss:E3}; two scales {F(multi[^1].Seconds)} s, loss {multi[^1].Loss:E3}");
+        report.MultiScale(size, iterations, iterations / 2, single, multi);
         }
 
         // 7. Throughput with one versus two concurrent jobs.

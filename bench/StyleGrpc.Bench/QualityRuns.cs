@@ -40,6 +40,15 @@ internal static class QualityRuns
             : new Reach(method, lastIteration, clock.Elapsed.TotalSeconds, false, last);
     }
 
+    /// <summary>Iteration, seconds since the start and total loss after every iteration of one run.</summary>
+    public static List<(int Iteration, double Seconds, double Loss)> Curve(StyleTransferEngine engine, RgbImage content, StyleTargets targets, StyleTransferOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        var curve = new List<(int, double, double)>();
+        engine.Run(content, targets, options, p => curve.Add((p.Iteration, clock.Elapsed.TotalSeconds, p.TotalLoss)));
+        return curve;
+    }
+
     /// <summary>The total loss after <paramref name="iterations"/> iterations, and the time taken.</summary>
     public static (double Loss, double Seconds) LossAfter(StyleTransferEngine engine, RgbImage content, StyleTargets targets, StyleTransferOptions options)
     {
