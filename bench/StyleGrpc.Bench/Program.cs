@@ -79,6 +79,19 @@ try
         report.FastPaths(fastPaths);
     }
 
+    // 2b. Where a seed step's time goes, float32 and bfloat16.
+    if (settings.Runs("breakdown"))
+    {
+        var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
+        var (bw, bh) = ImageCodec.FitWithin(content.Width, content.Height, 256);
+        var parts = new[] { Precision.Float32, Precision.BFloat16 }.Select(p => StepBreakdown.Measure(vggPath, bw, bh, p)).ToList();
+        foreach (var b in parts)
+        {
+            Console.WriteLine($"  breakdown {b.Precision}: forward {F(b.ForwardMs)}, losses {F(b.LossesMs)}, backward {F(b.BackwardMs)} ms; convolutions alone {F(b.ConvolutionsMs)}, Gram products alone {F(b.GramProductsMs)} ms");
+        }
+        report.Breakdown(parts, peak, fastPaths.FirstOrDefault(f => f.Tuning == "all").Timing);
+    }
+
     // 3. Side by side with PyTorch on the same images and weights file.
     if (pyTorch is not null && settings.Runs("pytorch"))
     {

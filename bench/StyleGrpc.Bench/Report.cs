@@ -70,6 +70,27 @@ internal sealed class Report(BenchSettings settings, string arguments)
         }
     }
 
+    public void Breakdown(IReadOnlyList<StepBreakdown.Result> parts, double peak, StepTiming? fullStep)
+    {
+        var first = parts[0];
+        body.AppendLine("## Where a step's time goes\n");
+        body.AppendLine($"VGG19 `seed` preset, {first.Width}×{first.Height}, one loss evaluation with its backward pass (`bench/StyleGrpc.Bench/StepBreakdown.cs`); " +
+            "the convolutions (forward, and backward to the input) and the Gram products (forward and backward product) are also timed alone on tensors of the same shapes and layout:\n");
+        body.AppendLine("| precision | forward | loss terms | backward | pass total | convolutions alone | GFLOP/s | of mm peak | Gram products alone (float32) | everything else |");
+        body.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var convFlops = FlopCount.Vgg19(first.Width, first.Height, 5, []);
+        foreach (var b in parts)
+        {
+            var gflops = convFlops / (b.ConvolutionsMs / 1000) / 1e9;
+            body.AppendLine($"| {b.Precision} | {F(b.ForwardMs)} ms | {F(b.LossesMs)} ms | {F(b.BackwardMs)} ms | {F(b.PassMs)} ms | {F(b.ConvolutionsMs)} ms | {F(gflops, "F0")} | {F(100 * gflops / peak, "F0")} % | {F(b.GramProductsMs)} ms | {F(b.PassMs - b.ConvolutionsMs - b.GramProductsMs)} ms |");
+        }
+        if (fullStep is not null)
+        {
+            body.AppendLine($"\nA whole engine step (RMSprop, from \"Fast paths\") took {F(fullStep.MsPerStep)} ms in float32: the pass above plus the clamp, the update and the bookkeeping.");
+        }
+        body.AppendLine("\n\"Everything else\" is ReLU and pooling (forward and backward), the MSE terms, gradient sums where a feature feeds two consumers, and the layout copy of the input.\n");
+    }
+
     public void FastPaths(IReadOnlyList<(string Tuning, StepTiming Timing)> rows)
     {
         body.AppendLine("## Fast paths, before and after\n");
@@ -238,16 +259,17 @@ internal sealed class Report(BenchSettings settings, string arguments)
             }
             text.AppendLine("""
 
-                Why: at 256 px a `seed` step is mostly oneDNN convolutions (forward and backward to the
-                image) already running above the float32 matrix-product peak in effective terms
-                (Winograd-class kernels; see "Engine speed"), plus five Gram products (two matrix products
-                each, about 20 ms); what is left of the loop is a few milliseconds. PyTorch 1.13 runs the
-                same convolutions about 1.5× slower, so float32 cannot reach 0.5× without doing less
-                arithmetic. bfloat16 convolutions (the server's default on CPUs with native bf16, like this
-                one) bring the ratio to about 0.5× at 256 px and about 0.4× at 512 px, where the larger
-                layers amortise the fixed costs. Not tried yet: Gram products in bf16 with float32
-                accumulation (needs a kernel TorchSharp does not expose), cutting the first two
-                full-resolution Gram layers' cost with a symmetric (syrk) product.
+                Why: a float32 `seed` step is mostly oneDNN convolutions (forward and backward to the
+                image) running close to this machine's measured matrix-product peak, plus the Gram
+                products, which run on MKL's AVX-512 kernels; "Where a step's time goes" below has the
+                split from this run. Debian's PyTorch 1.13 runs the same convolutions on oneDNN 2.6 in
+                NCHW, its elementwise kernels at AVX2 and its Gram products on the system BLAS (OpenBLAS),
+                so the engine's lead is layout, newer kernels and the fast paths above; what is left to win in float32 is small: the
+                convolutions cannot get faster without less arithmetic (no Winograd kernels reachable
+                from TorchSharp) and the Gram products already run near MKL's speed for their shapes.
+                bfloat16 convolutions (the server's default on CPUs with native bf16, like this one)
+                meet both ratios. The PyTorch reference's own time moves between runs (fair 144–169
+                ms/step at 256 px in three runs on this machine), which moves the ratio by ±8 %.
 
                 """);
         }

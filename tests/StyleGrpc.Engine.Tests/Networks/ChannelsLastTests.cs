@@ -27,7 +27,7 @@ public sealed class ChannelsLastTests
         using var scope = NewDisposeScope();
         manual_seed(3);
         var values = randn(1, 6, 7, 5);
-        var target = randn(6, 6).mul(0.1);
+        var target = StyleLosses.Gram(randn(1, 6, 4, 4)); // a Gram matrix: symmetric, as the one-product gradient assumes
         var plain = values.clone().requires_grad_(true);
         var strided = values.clone().requires_grad_(true);
         var plainLoss = StyleLosses.Style(plain, target);
@@ -38,6 +38,24 @@ public sealed class ChannelsLastTests
         Assert.True(StyleLosses.Gram(values).allclose(StyleLosses.Gram(ChannelsLast.From(values)), rtol: 1e-5, atol: 1e-7));
         Assert.Equal(plainLoss.item<float>(), stridedLoss.item<float>(), 1e-6f);
         Assert.True(plain.grad!.allclose(strided.grad!, rtol: 1e-4, atol: 1e-8));
+    }
+
+    [Fact]
+    public void ContentLoss_ChannelsLastFeatures_EqualsContiguousOne()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(4);
+        var values = randn(1, 5, 6, 7);
+        var target = randn(1, 5, 6, 7);
+        var plain = values.clone().requires_grad_(true);
+        var strided = values.clone().requires_grad_(true);
+        var plainLoss = StyleLosses.Content(plain, target);
+        var stridedLoss = StyleLosses.Content(ChannelsLast.From(strided), ChannelsLast.From(target));
+        plainLoss.backward();
+        stridedLoss.backward();
+
+        Assert.Equal(plainLoss.item<float>(), stridedLoss.item<float>(), 1e-6f);
+        Assert.True(plain.grad!.allclose(strided.grad!, rtol: 1e-5, atol: 1e-8));
     }
 
     [Fact]
