@@ -7,8 +7,11 @@ internal static class BenchPaths
     public static string CpuModel()
     {
         const string cpuinfo = "/proc/cpuinfo";
-        var line = File.Exists(cpuinfo) ? File.ReadLines(cpuinfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal)) : null;
-        return $"{line?.Split(':', 2)[1].Trim() ?? "unknown"}, {Environment.ProcessorCount} cores";
+        var lines = File.Exists(cpuinfo) ? File.ReadLines(cpuinfo).TakeWhile(l => l.Length > 0).ToList() : [];
+        string? Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+        var flags = (Field("flags") ?? "").Split(' ');
+        var simd = string.Join(", ", new[] { "avx2", "avx512f", "avx512_bf16", "amx_bf16" }.Where(flags.Contains));
+        return $"{Field("model name") ?? "unknown"} (family {Field("cpu family") ?? "?"}, model {Field("model") ?? "?"}; {simd}), {Environment.ProcessorCount} cores, MKL dispatch: {StyleGrpc.Engine.MklCpuDispatch.Status}";
     }
 
     /// <summary>Peak resident set size of this process (VmHWM), in MiB.</summary>
