@@ -183,7 +183,7 @@ try
     if (settings.Runs("grpc"))
     {
         var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 3 : 7);
-        Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
+        Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} % (fastest vs fastest), paired median {F(e2e.PairedOverheadPercent, "F2")} %, within the call {F(e2e.InCallOverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
         report.EndToEnd(e2e);
     }
 
