@@ -16,7 +16,9 @@ public enum PoolingKind
 /// <summary>
 /// torchvision's VGG19 <c>features</c> stack, cut after the deepest layer it is asked to provide.
 /// Children are named "0".."36" under <c>features</c>, so state-dict keys match torchvision's
-/// (<c>features.0.weight</c>…). Parameters are frozen; the module stays in eval mode.
+/// (<c>features.0.weight</c>…). Parameters are frozen; the module stays in eval mode. With
+/// <see cref="EngineTuning.ChannelsLast"/> (the default) the loaded weights are stored channels-last,
+/// which TorchSharp's own <c>save</c> format cannot write: keep the file the network was loaded from.
 /// </summary>
 public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
 {
