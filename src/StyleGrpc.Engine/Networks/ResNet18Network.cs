@@ -81,20 +81,7 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
             $"ResNet18 (ImageNet, offline default from Microsoft.ML.DnnImageFeaturizer.ResNet18{(precision == Precision.BFloat16 ? ", bfloat16" : "")})",
             Path.GetFullPath(path), sha, IsOfflineDefault: true, precision);
         var network = new ResNet18Network(OnnxResNetReader.Read(path), info);
-        network.eval();
-        foreach (var p in network.parameters())
-        {
-            p.requires_grad = false;
-        }
-        if (precision == Precision.BFloat16)
-        {
-            network.to(ScalarType.BFloat16);
-        }
-        network.MoveTo(device ?? CPU);
-        if (network.channelsLast)
-        {
-            ChannelsLast.ConvertWeights(network);
-        }
+        ServingPreparation.Prepare(network, precision, network.channelsLast, () => network.MoveTo(device ?? CPU));
         return network;
     }
 

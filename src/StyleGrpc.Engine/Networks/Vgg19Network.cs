@@ -123,16 +123,7 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
         try
         {
             WeightsFile.LoadInto(network, path);
-            network.Freeze();
-            if (precision == Precision.BFloat16)
-            {
-                network.to(ScalarType.BFloat16);
-            }
-            network.MoveTo(device ?? CPU);
-            if (network.channelsLast)
-            {
-                ChannelsLast.ConvertWeights(network);
-            }
+            ServingPreparation.Prepare(network, precision, network.channelsLast, () => network.MoveTo(device ?? CPU));
             return network;
         }
         catch
@@ -216,15 +207,6 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
         normalisation[0] = tensor(Mean, [1, 3, 1, 1], device: target).DetachFromDisposeScope();
         normalisation[1] = tensor(Std, [1, 3, 1, 1], device: target).DetachFromDisposeScope();
         Device = target;
-    }
-
-    private void Freeze()
-    {
-        eval();
-        foreach (var p in parameters())
-        {
-            p.requires_grad = false;
-        }
     }
 
     private static List<string> BuildLayerNames()
