@@ -30,7 +30,6 @@ internal static class EndToEnd
     {
         public double OverheadPercent => (GrpcRegisteredFastestSeconds - EngineFastestSeconds) / EngineFastestSeconds * 100;
 
-
         public double InlineExtraSeconds => GrpcInlineSeconds - GrpcRegisteredSeconds;
     }
 

@@ -124,7 +124,7 @@ try
         var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
         var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg")));
         var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = 256, Preset = "seed" });
-        var (target, rmsSeconds) = QualityRuns.LossAfter(engine, content, targets, QualityRuns.Options(OptimizerKind.RmsProp, "seed", 256, settings.QualitySteps));
+        var (_, rmsSeconds, target) = QualityRuns.Curve(engine, content, targets, QualityRuns.Options(OptimizerKind.RmsProp, "seed", 256, settings.QualitySteps))[^1];
         Console.WriteLine($"  RMSprop {settings.QualitySteps} steps: loss {target:E4} in {F(rmsSeconds)} s");
         var reaches = new List<QualityRuns.Reach>
         {

@@ -49,15 +49,6 @@ internal static class QualityRuns
         return curve;
     }
 
-    /// <summary>The total loss after <paramref name="iterations"/> iterations, and the time taken.</summary>
-    public static (double Loss, double Seconds) LossAfter(StyleTransferEngine engine, RgbImage content, StyleTargets targets, StyleTransferOptions options)
-    {
-        var clock = Stopwatch.StartNew();
-        StyleTransferProgress? last = null;
-        engine.Run(content, targets, options, p => last = p);
-        return (last!.TotalLoss, clock.Elapsed.TotalSeconds);
-    }
-
     public static StyleTransferOptions Options(OptimizerKind optimizer, string preset, int size, int iterations) => new()
     {
         MaxSide = size,

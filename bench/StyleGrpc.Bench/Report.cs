@@ -174,7 +174,7 @@ internal sealed class Report(BenchSettings settings, string arguments)
         }
         body.AppendLine();
         var best = reaches.Where(r => r.Reached).MinBy(r => r.Seconds);
-        targets.Add(("Time to the 700-step RMSprop quality ≤ 0.2× RMSprop's", best is null ? "no method reached it" : $"{F(best.Seconds / rmsSeconds, "F2")}× ({best.Method})",
+        targets.Add(($"Time to the {rmsSteps}-step RMSprop quality ≤ 0.2× RMSprop's", best is null ? "no method reached it" : $"{F(best.Seconds / rmsSeconds, "F2")}× ({best.Method})",
             best is not null && best.Seconds <= 0.2 * rmsSeconds));
     }
 

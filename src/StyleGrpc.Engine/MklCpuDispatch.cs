@@ -50,40 +50,44 @@ public static class MklCpuDispatch
         }
         try
         {
-            Status = TrySetIntelFlag();
+            Applied = TrySetIntelFlag(out var status);
+            Status = status;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
             Status = $"not applied ({ex.Message})";
         }
-        Applied = Status.StartsWith("applied", StringComparison.Ordinal);
     }
 
-    private static unsafe string TrySetIntelFlag()
+    private static unsafe bool TrySetIntelFlag(out string status)
     {
         // Only the copy libtorch already loaded counts: RTLD_NOLOAD never loads a second one.
         const int lazy = 0x1, noLoad = 0x4;
         var handle = dlopen("libtorch_cpu.so", lazy | noLoad);
         if (handle == 0)
         {
-            return "not applied (libtorch_cpu.so is not loaded)";
+            status = "not applied (libtorch_cpu.so is not loaded)";
+            return false;
         }
         try
         {
             var function = dlsym(handle, "mkl_serv_intel_cpu_true");
             if (function == 0)
             {
-                return "not applied (this libtorch has no mkl_serv_intel_cpu_true)";
+                status = "not applied (this libtorch has no mkl_serv_intel_cpu_true)";
+                return false;
             }
             // mov eax, [rip+disp32]; test eax, eax; js +1; ret
             var code = new ReadOnlySpan<byte>((void*)function, 11);
             if (code[0] != 0x8B || code[1] != 0x05 || code[6] != 0x85 || code[7] != 0xC0 || code[8] != 0x78 || code[10] != 0xC3)
             {
-                return "not applied (mkl_serv_intel_cpu_true is not the code this was written for)";
+                status = "not applied (mkl_serv_intel_cpu_true is not the code this was written for)";
+                return false;
             }
             var flag = (int*)((byte*)function + 6 + BitConverter.ToInt32(code[2..6]));
             *flag = 1;
-            return "applied (MKL uses its AVX-512 kernels on this non-Intel CPU)";
+            status = "applied (MKL uses its AVX-512 kernels on this non-Intel CPU)";
+            return true;
         }
         finally
         {

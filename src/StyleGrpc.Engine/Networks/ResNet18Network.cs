@@ -81,8 +81,16 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
             $"ResNet18 (ImageNet, offline default from Microsoft.ML.DnnImageFeaturizer.ResNet18{(precision == Precision.BFloat16 ? ", bfloat16" : "")})",
             Path.GetFullPath(path), sha, IsOfflineDefault: true, precision);
         var network = new ResNet18Network(OnnxResNetReader.Read(path), info);
-        ServingPreparation.Prepare(network, precision, network.channelsLast, () => network.MoveTo(device ?? CPU));
-        return network;
+        try
+        {
+            ServingPreparation.Prepare(network, precision, network.channelsLast, () => network.MoveTo(device ?? CPU));
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc />
