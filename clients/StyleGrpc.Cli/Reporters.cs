@@ -103,7 +103,7 @@ internal sealed class JsonReporter(TextWriter output, string outputPath) : IStyl
             {
                 JobAccepted a => new { type = "accepted", jobId = a.JobId, queuePosition = a.QueuePosition },
                 JobQueued q => new { type = "queued", queuePosition = q.QueuePosition },
-                JobStarted s => new { type = "started", width = s.Width, height = s.Height, totalIterations = s.TotalIterations, queueMs = s.QueueTime.TotalMilliseconds, network = s.Network },
+                JobStarted s => new { type = "started", width = s.Width, height = s.Height, totalIterations = s.TotalIterations, queueMs = s.QueueTime.TotalMilliseconds, network = s.Network, estimatedMemoryBytes = s.EstimatedMemoryBytes },
                 JobProgress p => new
                 {
                     type = "progress",
@@ -113,6 +113,8 @@ internal sealed class JsonReporter(TextWriter output, string outputPath) : IStyl
                     elapsedMs = p.Elapsed.TotalMilliseconds,
                     etaMs = p.Eta.TotalMilliseconds,
                     preview = p.Preview is not null,
+                    framesCoalesced = p.FramesCoalesced,
+                    previewsDropped = p.PreviewsDropped,
                 },
                 JobCompleted c => new
                 {
@@ -128,6 +130,8 @@ internal sealed class JsonReporter(TextWriter output, string outputPath) : IStyl
                     runMs = c.RunTime.TotalMilliseconds,
                     totalMs = c.TotalTime.TotalMilliseconds,
                     reproducibility = c.Reproducibility,
+                    framesCoalesced = c.FramesCoalesced,
+                    previewsDropped = c.PreviewsDropped,
                 },
                 _ => null,
             };

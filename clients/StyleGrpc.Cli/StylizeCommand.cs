@@ -102,6 +102,14 @@ internal static class StylizeCommand
                     ? new ProgressBarReporter(context.Console, outputFile.FullName)
                     : new PlainReporter(context.Console, outputFile.FullName);
             var completed = await reporter.RunAsync(WithSideEffects(updates, previews, outputFile, token));
+            if (completed is not null && previews is not null)
+            {
+                // stderr, so --json output stays one JSON object per line.
+                var written = Directory.Exists(previews.FullName) ? Directory.GetFiles(previews.FullName, "preview-*").Length : 0;
+                await context.Error.WriteLineAsync(completed.PreviewsDropped > 0
+                    ? $"previews: {written} written to {previews.FullName}, {completed.PreviewsDropped} skipped by the server because this client read too slowly"
+                    : $"previews: {written} written to {previews.FullName}");
+            }
             return completed is null ? ExitCodes.ServerError : ExitCodes.Ok;
         }, ct));
         return command;

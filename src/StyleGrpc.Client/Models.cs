@@ -135,11 +135,16 @@ public sealed record JobAccepted(string JobId, int QueuePosition) : StylizeUpdat
 /// <summary>The job's queue position changed.</summary>
 public sealed record JobQueued(int QueuePosition) : StylizeUpdate;
 
-/// <summary>The job started.</summary>
-public sealed record JobStarted(int Width, int Height, int TotalIterations, TimeSpan QueueTime, string Network) : StylizeUpdate;
+/// <summary>The job started. <see cref="EstimatedMemoryBytes"/> is held against the server's memory budget while it runs.</summary>
+public sealed record JobStarted(int Width, int Height, int TotalIterations, TimeSpan QueueTime, string Network, long EstimatedMemoryBytes = 0) : StylizeUpdate;
 
-/// <summary>Progress; <see cref="Preview"/> every N iterations when asked.</summary>
-public sealed record JobProgress(int Iteration, int TotalIterations, LossValues Losses, TimeSpan Elapsed, TimeSpan Eta, EncodedImage? Preview) : StylizeUpdate;
+/// <summary>
+/// Progress; <see cref="Preview"/> every N iterations when asked. When the reader lags, the server coalesces
+/// progress frames and drops the oldest unsent previews: <see cref="FramesCoalesced"/> and
+/// <see cref="PreviewsDropped"/> count them for this job so far.
+/// </summary>
+public sealed record JobProgress(int Iteration, int TotalIterations, LossValues Losses, TimeSpan Elapsed, TimeSpan Eta, EncodedImage? Preview,
+    int FramesCoalesced = 0, int PreviewsDropped = 0) : StylizeUpdate;
 
 /// <summary>The result. <see cref="Reproducibility"/> lists every parameter the server used.</summary>
 public sealed record JobCompleted(
@@ -150,7 +155,9 @@ public sealed record JobCompleted(
     TimeSpan QueueTime,
     TimeSpan RunTime,
     TimeSpan TotalTime,
-    IReadOnlyDictionary<string, string> Reproducibility) : StylizeUpdate;
+    IReadOnlyDictionary<string, string> Reproducibility,
+    int FramesCoalesced = 0,
+    int PreviewsDropped = 0) : StylizeUpdate;
 
 /// <summary>What the server runs and its limits.</summary>
 public sealed record ServerDetails(
@@ -169,4 +176,9 @@ public sealed record ServerDetails(
     int ConcurrentJobs,
     int QueuedJobs,
     int RunningJobs,
-    int Styles);
+    int Styles,
+    int QuarantinedStyles = 0,
+    long MemoryBudgetBytes = 0,
+    int MaxRunSeconds = 0,
+    int StallTimeoutSeconds = 0,
+    bool Draining = false);

@@ -88,20 +88,22 @@ internal static class ProtoConversions
         P.StylizeResponse.FrameOneofCase.Accepted => new JobAccepted(frame.Accepted.JobId, frame.Accepted.QueuePosition),
         P.StylizeResponse.FrameOneofCase.Queued => new JobQueued(frame.Queued.QueuePosition),
         P.StylizeResponse.FrameOneofCase.Started => new JobStarted(frame.Started.Width, frame.Started.Height, frame.Started.TotalIterations,
-            frame.Started.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Started.Network),
+            frame.Started.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Started.Network, frame.Started.EstimatedMemoryBytes),
         P.StylizeResponse.FrameOneofCase.Progress => new JobProgress(frame.Progress.Iteration, frame.Progress.TotalIterations,
             ToLosses(frame.Progress.Losses), frame.Progress.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero, frame.Progress.Eta?.ToTimeSpan() ?? TimeSpan.Zero,
-            frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview)),
+            frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview), frame.Progress.FramesCoalesced, frame.Progress.PreviewsDropped),
         P.StylizeResponse.FrameOneofCase.Result => new JobCompleted(frame.Result.JobId, ToImage(frame.Result.Image), frame.Result.IterationsRun,
             ToLosses(frame.Result.FinalLosses), frame.Result.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Result.RunTime?.ToTimeSpan() ?? TimeSpan.Zero,
-            frame.Result.TotalTime?.ToTimeSpan() ?? TimeSpan.Zero, ToDictionary(frame.Result.Reproducibility)),
+            frame.Result.TotalTime?.ToTimeSpan() ?? TimeSpan.Zero, ToDictionary(frame.Result.Reproducibility), frame.Result.FramesCoalesced,
+            frame.Result.PreviewsDropped),
         _ => null,
     };
 
     public static ServerDetails ToDetails(P.ServerInfo i) => new(i.Version, i.Device, i.Network?.Precision ?? "", i.Network?.Name ?? "", i.Network?.Description ?? "",
         i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,
         i.Limits?.MaxSide ?? 0, i.Limits?.MaxIterations ?? 0, i.Limits?.QueueCapacity ?? 0, i.Limits?.ConcurrentJobs ?? 0,
-        i.QueuedJobs, i.RunningJobs, i.Styles);
+        i.QueuedJobs, i.RunningJobs, i.Styles, i.QuarantinedStyles, i.Limits?.MemoryBudgetBytes ?? 0, i.Limits?.MaxRunSeconds ?? 0,
+        i.Limits?.StallTimeoutSeconds ?? 0, i.Draining);
 
     private static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);
 

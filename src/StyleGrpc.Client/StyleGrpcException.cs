@@ -1,20 +1,23 @@
+using System.Globalization;
+using Google.Rpc;
 using Grpc.Core;
 
 namespace StyleGrpc.Client;
 
-/// <summary>A call failed. <see cref="StatusCode"/> is the gRPC status; <see cref="Field"/> names the request field the server refused, when it did.</summary>
+/// <summary>
+/// A call failed. <see cref="StatusCode"/> is the gRPC status; <see cref="Field"/> names the request field the server
+/// refused (from the status's <c>google.rpc.BadRequest</c> detail); <see cref="RetryAfter"/> says when a retry may
+/// succeed (from <c>google.rpc.RetryInfo</c> or the <c>retry-after-ms</c> trailer).
+/// </summary>
 public sealed class StyleGrpcException : Exception
 {
-    public StyleGrpcException(StatusCode statusCode, string detail, Exception? inner = null)
+    public StyleGrpcException(StatusCode statusCode, string detail, Exception? inner = null, string? field = null, TimeSpan? retryAfter = null)
         : base(string.IsNullOrEmpty(detail) ? statusCode.ToString() : detail, inner)
     {
         StatusCode = statusCode;
         Detail = detail;
-        if (statusCode == StatusCode.InvalidArgument && detail.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon
-            && !detail[..colon].Contains(' ', StringComparison.Ordinal))
-        {
-            Field = detail[..colon];
-        }
+        Field = field;
+        RetryAfter = retryAfter;
     }
 
     public StatusCode StatusCode { get; }
@@ -25,5 +28,18 @@ public sealed class StyleGrpcException : Exception
     /// <summary>The offending request field for INVALID_ARGUMENT, e.g. <c>options.iterations</c>.</summary>
     public string? Field { get; }
 
-    internal static StyleGrpcException From(RpcException ex) => new(ex.StatusCode, ex.Status.Detail, ex);
+    /// <summary>When a retry may succeed (RESOURCE_EXHAUSTED from a full queue or a used-up quota), if the server said.</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    internal static StyleGrpcException From(RpcException ex)
+    {
+        var status = ex.GetRpcStatus();
+        var field = status?.GetDetail<BadRequest>()?.FieldViolations.FirstOrDefault()?.Field;
+        TimeSpan? retryAfter = status?.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan();
+        if (retryAfter is null && ex.Trailers.GetValue("retry-after-ms") is { } ms && long.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            retryAfter = TimeSpan.FromMilliseconds(value);
+        }
+        return new StyleGrpcException(ex.StatusCode, ex.Status.Detail, ex, field, retryAfter);
+    }
 }

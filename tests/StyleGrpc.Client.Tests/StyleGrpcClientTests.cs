@@ -119,7 +119,7 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task ApiKey_RequiredByServer_IsSentAsBearerToken()
     {
-        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:ApiKeys:0"] = "s3cret" });
+        await using var host = await ServerHost.StartAsync(TestKeys.Settings(("s3cret", "user")));
         using var without = Connect(host);
         var ex = await Assert.ThrowsAsync<StyleGrpcException>(() => without.GetServerInfoAsync());
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
@@ -134,7 +134,7 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task AddStyleGrpcClient_FromConfiguration_ResolvesWorkingClient()
     {
-        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:ApiKeys:0"] = "k" });
+        await using var host = await ServerHost.StartAsync(TestKeys.Settings(("k", "admin")));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["StyleGrpc:Client:Address"] = host.Address,

@@ -97,26 +97,47 @@ public sealed class StyleRegistryTests
         Assert.Equal(0, second.Registry.TargetsComputed);
     }
 
-    [Fact]
-    public async Task Restart_CorruptEntry_IsReportedAndOthersServe()
+    [Theory]
+    [InlineData("truncated-metadata")]
+    [InlineData("flipped-image-byte")]
+    public async Task Restart_DamagedEntry_IsQuarantinedCountedAndKeptThroughReRegistration(string damage)
     {
         var data = TestData.NewTempDirectory();
-        string corruptDir;
+        string damagedDir;
         await using (var first = await ServerHost.StartAsync(dataDirectory: data))
         {
             await Frames.RegisterStarryAsync(first, "good");
             await Frames.RegisterStarryAsync(first, "bad");
-            corruptDir = Path.Combine(first.Registry.Root, "bad");
+            damagedDir = Path.Combine(first.Registry.Root, "bad");
         }
-        await File.WriteAllTextAsync(Path.Combine(corruptDir, "style.json"), "{ not json");
+        if (damage == "truncated-metadata")
+        {
+            var json = await File.ReadAllBytesAsync(Path.Combine(damagedDir, "style.json"));
+            await File.WriteAllBytesAsync(Path.Combine(damagedDir, "style.json"), json[..(json.Length / 2)]);
+        }
+        else
+        {
+            var image = await File.ReadAllBytesAsync(Path.Combine(damagedDir, "image"));
+            image[image.Length / 2] ^= 0x01;
+            await File.WriteAllBytesAsync(Path.Combine(damagedDir, "image"), image);
+        }
 
         await using var second = await ServerHost.StartAsync(dataDirectory: data);
 
-        Assert.Equal([corruptDir], second.Registry.CorruptEntries);
+        var moved = Assert.Single(second.Registry.QuarantinedEntries);
+        Assert.StartsWith(Path.Combine(data, "data", "quarantine", "bad-"), moved);
+        Assert.False(Directory.Exists(damagedDir));
+        var info = await second.Client.GetServerInfoAsync(new GetServerInfoRequest());
+        Assert.Equal(1, info.QuarantinedStyles);
+        Assert.Equal(1, info.Styles);
         var list = await second.Client.ListStylesAsync(new ListStylesRequest());
         Assert.Equal(["good"], list.Styles.Select(s => s.StyleId));
         var frames = await Frames.CollectAsync(second.Client, Frames.Request("good"));
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
+
+        // Registering the ID again must not destroy the evidence.
+        await Frames.RegisterStarryAsync(second, "bad");
+        Assert.True(File.Exists(Path.Combine(moved, "style.json")));
     }
 
     [Fact]

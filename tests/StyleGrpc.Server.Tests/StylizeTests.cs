@@ -177,7 +177,8 @@ public sealed class StylizeTests
         { "preset", "options.preset" },
         { "previews", "options.preview_every" },
         { "too-large", "content_image" },
-        { "blend-weight", "blend.components[0].weight" },
+        { "blend-weight", "blend.components[1].weight" },
+        { "blend-of-one", "blend.components" },
     };
 
     [Theory]
@@ -210,7 +211,12 @@ public sealed class StylizeTests
             case "too-large": break;
             case "blend-weight":
                 request.Blend = new StyleBlend();
+                request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "starry", Weight = 1 });
                 request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "starry", Weight = double.NaN });
+                break;
+            case "blend-of-one":
+                request.Blend = new StyleBlend();
+                request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "starry", Weight = 1 });
                 break;
         }
 

@@ -83,7 +83,3 @@ public sealed class ModelHost(IOptions<StyleGrpcServerOptions> options, ModelLoa
 
     public void Dispose() => network?.Dispose();
 }
-
-/// <summary>The network is still loading, or failed to load.</summary>
-public sealed class ModelNotReadyException(Exception? cause)
-    : Exception(cause is null ? "the feature network is still loading" : $"the feature network failed to load: {cause.Message}", cause);

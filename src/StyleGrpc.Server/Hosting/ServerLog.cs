@@ -26,8 +26,8 @@ internal static partial class ServerLog
     [LoggerMessage(6, LogLevel.Information, "Computed targets of style {StyleId} for {Network}/{Preset} at {StyleSize} px in {Milliseconds} ms")]
     public static partial void TargetsComputed(ILogger logger, string styleId, string network, string preset, int styleSize, long milliseconds);
 
-    [LoggerMessage(7, LogLevel.Information, "Job {JobId} accepted: style {Style}, {Width}x{Height}, {Iterations} iterations, queue position {Position}")]
-    public static partial void JobAccepted(ILogger logger, string jobId, string style, int width, int height, int iterations, int position);
+    [LoggerMessage(7, LogLevel.Information, "Job {JobId} accepted from {Caller}: style {Style}, {Width}x{Height}, {Iterations} iterations, queue position {Position}, estimated {EstimateMiB} MiB")]
+    public static partial void JobAccepted(ILogger logger, string jobId, string caller, string style, int width, int height, int iterations, int position, long estimateMiB);
 
     [LoggerMessage(8, LogLevel.Information, "Job {JobId} finished: {Outcome} after {Iterations} iterations, queued {QueueMs} ms, ran {RunMs} ms")]
     public static partial void JobFinished(ILogger logger, string jobId, string outcome, int iterations, long queueMs, long runMs);
@@ -38,8 +38,29 @@ internal static partial class ServerLog
     [LoggerMessage(10, LogLevel.Information, "Style {StyleId} deleted")]
     public static partial void StyleDeleted(ILogger logger, string styleId);
 
-    [LoggerMessage(11, LogLevel.Information, "Shutting down: {Running} running jobs get {Seconds} s to finish")]
+    [LoggerMessage(11, LogLevel.Information, "Draining: {Running} running jobs get {Seconds} s to finish")]
     public static partial void Draining(ILogger logger, int running, int seconds);
+
+    [LoggerMessage(13, LogLevel.Information, "Stopping: health NOT_SERVING, new calls refused, {Queued} queued jobs refused")]
+    public static partial void Stopping(ILogger logger, int queued);
+
+    [LoggerMessage(14, LogLevel.Information, "Drained; {Active} calls still open; stopping the web server")]
+    public static partial void Drained(ILogger logger, int active);
+
+    [LoggerMessage(15, LogLevel.Warning, "Job {JobId} from {Caller}: the reader took no frame for {Seconds} s ({Pending} waiting); stopping the job and ending the call")]
+    public static partial void ReaderStalled(ILogger logger, string jobId, string caller, int seconds, int pending);
+
+    [LoggerMessage(16, LogLevel.Warning, "No API keys are configured and the server listens on {Urls}: anyone who reaches it may register, delete and stylize (StyleGrpc:AllowAnonymous=true)")]
+    public static partial void AnonymousExposed(ILogger logger, string urls);
+
+    [LoggerMessage(17, LogLevel.Error, "Data directory full: {Operation} failed")]
+    public static partial void StorageFull(ILogger logger, string operation, Exception exception);
+
+    [LoggerMessage(18, LogLevel.Warning, "Could not persist the targets of style {StyleId}; the job goes on with them in memory")]
+    public static partial void TargetsNotPersisted(ILogger logger, string styleId, Exception exception);
+
+    [LoggerMessage(19, LogLevel.Warning, "Style entry {Path} is damaged ({Reason}); moved to {Quarantine}")]
+    public static partial void Quarantined(ILogger logger, string path, string reason, string quarantine);
 
     [LoggerMessage(12, LogLevel.Error, "Call {Method} failed unexpectedly")]
     public static partial void UnexpectedError(ILogger logger, string method, Exception exception);

@@ -59,14 +59,48 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Default longer side of style images for their targets, in pixels. Default 512.</summary>
     public int DefaultStyleSize { get; set; } = 512;
 
-    /// <summary>On shutdown, running jobs may finish for this long before they are cancelled. Default 30 s.</summary>
+    /// <summary>
+    /// On shutdown (SIGTERM), running jobs may finish for this long, in seconds, before they are cancelled with
+    /// UNAVAILABLE. Queued jobs are refused at once. Default 30 s.
+    /// </summary>
     public int DrainTimeoutSeconds { get; set; } = 30;
 
     /// <summary>
-    /// API keys accepted as <c>authorization: Bearer {key}</c>. Empty (the default): no key is required.
-    /// Set as <c>StyleGrpc__ApiKeys__0=...</c>.
+    /// A Stylize call whose reader takes no frame for this long, in seconds, is ended with ABORTED; its job is
+    /// stopped and its result discarded. Default 30 s.
     /// </summary>
-    public List<string> ApiKeys { get; set; } = [];
+    public int StallTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Longest run of one job, in seconds, before it is stopped with DEADLINE_EXCEEDED; 0 = no limit. Default 3600 s.</summary>
+    public int MaxRunSeconds { get; set; } = 3600;
+
+    /// <summary>Unsent previews kept per call for a lagging reader before the oldest is dropped. Default 2.</summary>
+    public int BufferedPreviews { get; set; } = 2;
+
+    /// <summary>Memory the running jobs' estimates may add up to, in bytes; 0 = <see cref="MemoryBudgetShare"/> of the machine's (or cgroup's) memory. Default 0.</summary>
+    public long MemoryBudgetBytes { get; set; }
+
+    /// <summary>Share of the machine's (or cgroup's) memory used as the budget when <see cref="MemoryBudgetBytes"/> is 0. Default 0.6.</summary>
+    public double MemoryBudgetShare { get; set; } = 0.6;
+
+    /// <summary>
+    /// Accepted API keys, as SHA-256 hashes with a role: <c>StyleGrpc:Keys:0:Sha256</c> (lower-case hex of the key's
+    /// UTF-8 bytes) and <c>StyleGrpc:Keys:0:Role</c> (<c>admin</c> or <c>user</c>). Empty (the default): no key is
+    /// required, and the server refuses to listen beyond loopback unless <see cref="AllowAnonymous"/> is set.
+    /// </summary>
+    public List<Access.ApiKeyEntry> Keys { get; set; } = [];
+
+    /// <summary>Allows an open server (no keys) on a non-loopback address. Default false; a warning is logged when used.</summary>
+    public bool AllowAnonymous { get; set; }
+
+    /// <summary>Jobs one caller (API key) may have queued or running at once; 0 = no limit. Default 0.</summary>
+    public int MaxJobsPerKey { get; set; }
+
+    /// <summary>Stylize calls one caller may start per minute (token bucket); 0 = no limit. Default 0.</summary>
+    public int StylizePerMinutePerKey { get; set; }
+
+    /// <summary>RegisterStyle calls one caller may make per minute (token bucket); 0 = no limit. Default 0.</summary>
+    public int RegisterPerMinutePerKey { get; set; }
 
     /// <summary>Progress frames per second at most. Default 10.</summary>
     public double MaxProgressFramesPerSecond { get; set; } = 10;

@@ -1,7 +1,7 @@
-using Grpc.AspNetCore.HealthChecks;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
+using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Styles;
@@ -11,7 +11,10 @@ namespace StyleGrpc.Server.Hosting;
 /// <summary>All of the server's wiring in one place.</summary>
 public static class StyleTransferServiceExtensions
 {
-    /// <summary>Registers options, the model host, registry, scheduler, gRPC (with raised message limits), health and reflection.</summary>
+    /// <summary>
+    /// Registers options, access (API keys, roles, quotas), the model host, registry, job runner and scheduler,
+    /// graceful shutdown, gRPC (with raised message limits), health and reflection.
+    /// </summary>
     public static IServiceCollection AddStyleTransfer(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(StyleGrpcServerOptions.Section);
@@ -23,47 +26,47 @@ public static class StyleTransferServiceExtensions
         var maxBytes = (int)Math.Min(int.MaxValue, transportLimit);
 
         services.AddSingleton(TimeProvider.System);
+        services.AddHostedService<AccessGuard>();
         services.TryAddSingleton(new ModelLoadGate());
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         services.AddSingleton<StyleRegistry>();
+        services.AddSingleton<JobMemoryEstimator>();
         services.AddSingleton<JobScheduler>();
-        services.AddHostedService<SchedulerShutdown>();
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainTimeoutSeconds + 5));
+        services.AddSingleton<CallerQuotas>();
+        services.AddSingleton<JobRunner>();
+        services.AddHostedService<GracefulShutdown>();
+        // The drain runs before the web server stops; the web server then needs only a moment for the last statuses.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainTimeoutSeconds + 20));
         // Whole images travel in single messages: Kestrel's body limit and gRPC's message limits follow MaxRequestBytes.
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = transportLimit);
+
+        services.AddAuthentication(AccessRoles.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessRoles.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AccessRoles.Admin, p => p.RequireRole(AccessRoles.Admin))
+            .AddPolicy(AccessRoles.User, p => p.RequireRole(AccessRoles.User));
 
         services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = maxBytes;
             o.MaxSendMessageSize = null;
             o.Interceptors.Add<ErrorMappingInterceptor>();
-            o.Interceptors.Add<ApiKeyInterceptor>();
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<ModelHealthCheck>("model");
         return services;
     }
 
-    /// <summary>Maps the StyleGrpc service, health and reflection.</summary>
+    /// <summary>Maps authentication, the StyleGrpc service, health and reflection.</summary>
     public static WebApplication MapStyleTransfer(this WebApplication app)
     {
         _ = app.Services.GetRequiredService<StyleRegistry>();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGrpcService<StyleTransferGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
-    }
-
-    /// <summary>Drains the scheduler when the host stops.</summary>
-    private sealed class SchedulerShutdown(JobScheduler scheduler, IOptions<StyleGrpcServerOptions> options, ILogger<SchedulerShutdown> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            ServerLog.Draining(logger, scheduler.Running, options.Value.DrainTimeoutSeconds);
-            return scheduler.StopAsync(TimeSpan.FromSeconds(options.Value.DrainTimeoutSeconds), cancellationToken);
-        }
     }
 }

@@ -4,30 +4,40 @@ using StyleGrpc.Server.Hosting;
 namespace StyleGrpc.Server.Jobs;
 
 /// <summary>
-/// A bounded FIFO queue in front of a fixed number of job slots. <see cref="TryEnqueue"/> admits a
-/// job or refuses at once when the queue is full; a ticket waits for its turn, sees its position
-/// change, and frees its slot (or its place in the queue) when disposed. On shutdown the scheduler
-/// stops admitting, gives running jobs <see cref="StyleGrpcServerOptions.DrainTimeoutSeconds"/>, then
-/// cancels them through <see cref="ShutdownToken"/>.
+/// A bounded FIFO queue in front of a fixed number of job slots and a memory budget. <see cref="TryEnqueue"/>
+/// admits a job or refuses at once when the queue is full; a ticket waits for its turn (a free slot and
+/// room in the budget for its estimate), sees its position change, and frees its slot (or its place in
+/// the queue) when disposed. <see cref="BeginDrain"/> stops admitting and refuses every queued job.
 /// </summary>
-public sealed class JobScheduler : IDisposable
+public sealed class JobScheduler
 {
     private readonly Lock gate = new();
     private readonly LinkedList<JobTicket> waiting = new();
     private readonly int capacity;
     private readonly int slots;
-    private readonly CancellationTokenSource shutdown = new();
+    private readonly long budget;
     private int running;
+    private long runningBytes;
     private bool stopping;
 
-    public JobScheduler(IOptions<StyleGrpcServerOptions> options)
+    public JobScheduler(IOptions<StyleGrpcServerOptions> options, JobMemoryEstimator memory)
     {
         capacity = Math.Max(0, options.Value.QueueCapacity);
         slots = Math.Max(1, options.Value.ConcurrentJobs);
+        budget = memory.BudgetBytes;
     }
 
-    /// <summary>Cancelled when the drain timeout after shutdown has passed.</summary>
-    public CancellationToken ShutdownToken => shutdown.Token;
+    /// <summary>Estimated bytes of the running jobs.</summary>
+    public long RunningBytes
+    {
+        get
+        {
+            lock (gate)
+            {
+                return runningBytes;
+            }
+        }
+    }
 
     public int Running
     {
@@ -51,9 +61,12 @@ public sealed class JobScheduler : IDisposable
         }
     }
 
-    /// <summary>Admits a job: it starts at once when a slot is free, else waits in the queue. Null when the queue is full.</summary>
+    /// <summary>
+    /// Admits a job with an estimated peak of <paramref name="bytes"/>: it starts at once when a slot and room in
+    /// the budget are free, else waits in the queue. Null when the queue is full.
+    /// </summary>
     /// <exception cref="ServerStoppingException">The server is shutting down.</exception>
-    public JobTicket? TryEnqueue(string jobId)
+    public JobTicket? TryEnqueue(string jobId, long bytes = 0)
     {
         lock (gate)
         {
@@ -61,10 +74,12 @@ public sealed class JobScheduler : IDisposable
             {
                 throw new ServerStoppingException();
             }
-            var ticket = new JobTicket(this, jobId);
-            if (running < slots && waiting.Count == 0)
+            var ticket = new JobTicket(this, jobId, bytes);
+            if (waiting.Count == 0 && Fits(ticket))
             {
                 running++;
+                runningBytes += bytes;
+                ticket.HoldsSlot = true;
                 ticket.MarkStarted();
                 return ticket;
             }
@@ -78,31 +93,44 @@ public sealed class JobScheduler : IDisposable
         }
     }
 
-    /// <summary>Stops admitting jobs, waits up to <paramref name="drain"/> for running ones, then cancels the rest.</summary>
-    public async Task StopAsync(TimeSpan drain, CancellationToken cancellationToken)
+    /// <summary>True once <see cref="BeginDrain"/> was called.</summary>
+    public bool IsStopping
+    {
+        get
+        {
+            lock (gate)
+            {
+                return stopping;
+            }
+        }
+    }
+
+    /// <summary>Stops admitting jobs and refuses every queued one at once; running jobs go on.</summary>
+    public void BeginDrain()
     {
         List<JobTicket> queued;
         lock (gate)
         {
             stopping = true;
             queued = [.. waiting];
+            waiting.Clear();
+            foreach (var ticket in queued)
+            {
+                ticket.Node = null;
+            }
         }
         foreach (var ticket in queued)
         {
-            ticket.Abandon(new ServerStoppingException());
+            ticket.Abandon(new ServerStoppingException("the server is stopping; the job was not started; retry on another replica"));
         }
-        var deadline = DateTime.UtcNow + drain;
-        while (Running > 0 && DateTime.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
-        {
-            await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
-        }
-        await shutdown.CancelAsync().ConfigureAwait(false);
     }
+
+    private bool Fits(JobTicket ticket) => running < slots && (running == 0 || runningBytes + ticket.Bytes <= budget);
 
     internal void Leave(JobTicket ticket)
     {
         List<(JobTicket Ticket, int Position)> moved = [];
-        JobTicket? promoted = null;
+        List<JobTicket> promoted = [];
         lock (gate)
         {
             if (ticket.Node is { } node)
@@ -110,16 +138,20 @@ public sealed class JobScheduler : IDisposable
                 waiting.Remove(node);
                 ticket.Node = null;
             }
-            else if (ticket.HasStarted)
+            else if (ticket.HoldsSlot)
             {
+                ticket.HoldsSlot = false;
                 running--;
+                runningBytes -= ticket.Bytes;
             }
-            if (running < slots && waiting.First is { } first && !stopping)
+            while (waiting.First is { } first && !stopping && Fits(first.Value))
             {
                 waiting.RemoveFirst();
                 first.Value.Node = null;
                 running++;
-                promoted = first.Value;
+                runningBytes += first.Value.Bytes;
+                first.Value.HoldsSlot = true;
+                promoted.Add(first.Value);
             }
             var position = 1;
             foreach (var t in waiting)
@@ -127,15 +159,13 @@ public sealed class JobScheduler : IDisposable
                 moved.Add((t, position++));
             }
         }
-        promoted?.MarkStarted();
+        foreach (var t in promoted)
+        {
+            t.MarkStarted();
+        }
         foreach (var (t, position) in moved)
         {
             t.SetPosition(position);
         }
     }
-
-    public void Dispose() => shutdown.Dispose();
 }
-
-/// <summary>The server is shutting down and takes no new jobs.</summary>
-public sealed class ServerStoppingException() : Exception("the server is shutting down");

@@ -9,13 +9,17 @@ public sealed class JobTicket : IDisposable
     private int position;
     private int disposed;
 
-    internal JobTicket(JobScheduler scheduler, string jobId)
+    internal JobTicket(JobScheduler scheduler, string jobId, long bytes)
     {
         this.scheduler = scheduler;
         JobId = jobId;
+        Bytes = bytes;
     }
 
     public string JobId { get; }
+
+    /// <summary>The job's estimated peak memory, held against the budget while it runs.</summary>
+    public long Bytes { get; }
 
     /// <summary>1-based place in the queue; 0 once started.</summary>
     public int Position => Volatile.Read(ref position);
@@ -26,6 +30,9 @@ public sealed class JobTicket : IDisposable
     public Task Started => started.Task;
 
     internal LinkedListNode<JobTicket>? Node { get; set; }
+
+    /// <summary>True while the ticket counts as running (set and read under the scheduler's lock).</summary>
+    internal bool HoldsSlot { get; set; }
 
     /// <summary>Completes at the next position change (or start); take a fresh one after each.</summary>
     public Task NextChange() => Volatile.Read(ref positionChanged).Task;

@@ -1,25 +1,38 @@
+using System.Globalization;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using StyleGrpc.Engine;
+using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Styles;
+using Status = Google.Rpc.Status;
 
 namespace StyleGrpc.Server.Services;
 
 /// <summary>
-/// The one place exceptions become gRPC statuses: bad field → INVALID_ARGUMENT naming it; unknown
-/// style → NOT_FOUND; existing ID → ALREADY_EXISTS; full queue → RESOURCE_EXHAUSTED; shutting down or
-/// model not loaded → UNAVAILABLE; the caller's cancellation or deadline propagates as is. Anything
-/// else is INTERNAL, with the exception text only in Development.
+/// The one place exceptions become gRPC statuses: bad field → INVALID_ARGUMENT naming it (message
+/// <c>field: reason</c> and a <c>google.rpc.BadRequest</c> detail); unknown style → NOT_FOUND; existing ID →
+/// ALREADY_EXISTS; full queue, memory budget, caller quota or data directory → RESOURCE_EXHAUSTED (with a
+/// <c>retry-after-ms</c> trailer and <c>google.rpc.RetryInfo</c> when waiting helps); stopping or model not
+/// loaded → UNAVAILABLE; a stalled reader → ABORTED; the run limit → DEADLINE_EXCEEDED; the caller's
+/// cancellation or deadline propagates as is. Anything else is INTERNAL, with the exception text only in
+/// Development. While the server drains, StyleGrpc calls are refused with UNAVAILABLE before they start.
 /// </summary>
-public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger, IHostEnvironment environment) : Interceptor
+public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<ErrorMappingInterceptor> logger, IHostEnvironment environment) : Interceptor
 {
+    /// <summary>Trailer with the milliseconds after which a retry may succeed.</summary>
+    public const string RetryAfterTrailer = "retry-after-ms";
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
         try
         {
+            RefuseWhileDraining(context);
             return await continuation(request, context).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RpcException)
@@ -33,6 +46,7 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
     {
         try
         {
+            RefuseWhileDraining(context);
             await continuation(request, responseStream, context).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RpcException)
@@ -41,8 +55,18 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         }
     }
 
+    private void RefuseWhileDraining(ServerCallContext context)
+    {
+        if (scheduler.IsStopping && context.Method.StartsWith("/stylegrpc.", StringComparison.Ordinal))
+        {
+            throw new ServerStoppingException();
+        }
+    }
+
     private RpcException Map(Exception ex, ServerCallContext context)
     {
+        string? field = null;
+        TimeSpan? retryAfter = null;
         var (code, message) = ex switch
         {
             RequestFieldException e => (StatusCode.InvalidArgument, e.Message),
@@ -50,20 +74,56 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             StyleNotFoundException e => (StatusCode.NotFound, e.Message),
             StyleAlreadyExistsException e => (StatusCode.AlreadyExists, e.Message),
             QueueFullException e => (StatusCode.ResourceExhausted, e.Message),
+            MemoryBudgetExceededException e => (StatusCode.ResourceExhausted, e.Message),
+            QuotaExceededException e => (StatusCode.ResourceExhausted, e.Message),
+            StorageFullException e => (StatusCode.ResourceExhausted, e.Message),
             ServerStoppingException e => (StatusCode.Unavailable, e.Message),
             ModelNotReadyException e => (StatusCode.Unavailable, e.Message),
+            JobStoppedException e => (e.Reason switch
+            {
+                JobStopReason.Caller => StatusCode.Cancelled,
+                JobStopReason.Deadline or JobStopReason.MaxRunTime => StatusCode.DeadlineExceeded,
+                JobStopReason.ReaderStalled => StatusCode.Aborted,
+                _ => StatusCode.Unavailable,
+            }, e.Message),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested =>
                 (context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled, "the call was cancelled"),
-            OperationCanceledException => (StatusCode.Unavailable, "the server is shutting down; the job was cancelled"),
+            OperationCanceledException => (StatusCode.Unavailable, "the server is stopping; the job was cancelled"),
             _ => (StatusCode.Internal, environment.IsDevelopment() ? ex.ToString() : "internal error; see the server log"),
         };
+        switch (ex)
+        {
+            case RequestFieldException e:
+                field = e.Field;
+                message = e.Message;
+                break;
+            case InvalidStyleOptionException e:
+                field = RequestMapper.FieldOf(e.Field);
+                break;
+            case QueueFullException e:
+                retryAfter = e.RetryAfter;
+                break;
+            case QuotaExceededException e:
+                retryAfter = e.RetryAfter;
+                break;
+        }
         if (code == StatusCode.Internal)
         {
             ServerLog.UnexpectedError(logger, context.Method, ex);
         }
-        return new RpcException(new Status(code, message, ex));
+        var status = new Status { Code = (int)code, Message = message };
+        if (field is not null)
+        {
+            var violation = new BadRequest.Types.FieldViolation { Field = field, Description = message[(message.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim() };
+            status.Details.Add(Any.Pack(new BadRequest { FieldViolations = { violation } }));
+        }
+        var trailers = new Metadata();
+        if (retryAfter is { } after)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(after) }));
+            trailers.Add(RetryAfterTrailer, ((long)after.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        }
+        trailers.Add("grpc-status-details-bin", status.ToByteArray());
+        return new RpcException(new Grpc.Core.Status(code, message, ex), trailers);
     }
 }
-
-/// <summary>The job queue is full.</summary>
-public sealed class QueueFullException(int capacity) : Exception($"the job queue is full ({capacity} waiting); retry later");

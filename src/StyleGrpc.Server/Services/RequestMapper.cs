@@ -5,20 +5,8 @@ using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Styles;
-using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
-using ProtoFormat = StyleGrpc.Protos.V1.ImageFormat;
 
 namespace StyleGrpc.Server.Services;
-
-/// <summary>A validated Stylize request in engine terms.</summary>
-public sealed record StylizeJobSpec(
-    RgbImage Content,
-    StyleSource Style,
-    StyleTransferOptions Options,
-    ImageFormat OutputFormat,
-    int Quality,
-    int Width,
-    int Height);
 
 /// <summary>
 /// Proto requests to engine inputs, checking every field against the server's limits. Errors name
@@ -28,9 +16,64 @@ public static class RequestMapper
 {
     private const int DefaultMaxSide = 512;
     private const int DefaultIterations = 500;
+    private const int MaxBlendComponents = 16;
+
+    /// <summary>A RegisterStyle request, checked: the ID, display name, size, preset and image.</summary>
+    public static StyleRegistration ToRegistration(RegisterStyleRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits)
+    {
+        var id = StyleNames.Validate(request.StyleId, "style_id");
+        Require(request.DisplayName.Length <= 200, "display_name", "must be at most 200 characters");
+        var styleSize = request.StyleSize == 0 ? Math.Min(limits.DefaultStyleSize, limits.MaxSide) : request.StyleSize;
+        Require(styleSize >= 16 && styleSize <= limits.MaxSide, "style_size", $"must be between 16 and {limits.MaxSide} pixels");
+        RequireSize(request.Image.Length, "image", limits);
+        var preset = ResolvePreset(engine, request.Preset, "preset");
+        var bytes = request.Image.ToByteArray();
+        var decoded = DecodeImage(bytes, "image", limits.MaxPixels);
+        return new StyleRegistration(id, string.IsNullOrWhiteSpace(request.DisplayName) ? id : request.DisplayName.Trim(), bytes, decoded, styleSize,
+            preset, request.Replace);
+    }
+
+    /// <summary>A ListStyles request, checked: the ID to start after and the page size.</summary>
+    public static (string? After, int PageSize) ToPage(ListStylesRequest request, int defaultPageSize)
+    {
+        Require(request.PageSize is >= 0 and <= 1000, "page_size", "must be between 0 and 1000");
+        Require(string.IsNullOrEmpty(request.PageToken) || StyleId.IsValid(request.PageToken), "page_token", "is not a token this server issued");
+        return (string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken, request.PageSize == 0 ? defaultPageSize : request.PageSize);
+    }
+
+    /// <summary>Decodes an uploaded image, turning codec errors into errors naming <paramref name="field"/>.</summary>
+    public static RgbImage DecodeImage(byte[] bytes, string field, long maxPixels)
+    {
+        Require(bytes.Length > 0, field, "is required");
+        try
+        {
+            return ImageCodec.Decode(bytes, maxPixels);
+        }
+        catch (ImageDecodeException ex)
+        {
+            throw new RequestFieldException(field, ex.Message);
+        }
+        catch (ImageTooLargeException ex)
+        {
+            throw new RequestFieldException(field, ex.Message);
+        }
+    }
+
+    /// <summary>The preset name to use: <paramref name="requested"/> checked against the network, or its default.</summary>
+    public static string ResolvePreset(StyleTransferEngine engine, string? requested, string field)
+    {
+        if (string.IsNullOrWhiteSpace(requested))
+        {
+            return engine.Network.Presets[0].Name;
+        }
+        return engine.Network.Presets.FirstOrDefault(p => string.Equals(p.Name, requested, StringComparison.OrdinalIgnoreCase))?.Name
+            ?? throw new RequestFieldException(field, $"'{requested}' is not a preset of {engine.Network.Info.Name} (available: {string.Join(", ", engine.Network.Presets.Select(p => p.Name))})");
+    }
 
     public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleRegistry registry, StyleGrpcServerOptions limits)
     {
+        var inline = request.StyleCase == StylizeRequest.StyleOneofCase.StyleImage;
+        RequireSize(request.ContentImage.Length + (inline ? request.StyleImage.Length : 0), inline ? "style_image" : "content_image", limits);
         var o = request.Options ?? new StylizeOptions();
         var maxSide = o.MaxSide == 0 ? Math.Min(DefaultMaxSide, limits.MaxSide) : o.MaxSide;
         Require(maxSide >= 16 && maxSide <= limits.MaxSide, "options.max_side", $"must be between 16 and {limits.MaxSide} pixels");
@@ -52,32 +95,22 @@ public static class RequestMapper
         Require(!o.HasRelativeTolerance || (double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance is >= 0 and < 1), "options.relative_tolerance", "must be in [0, 1)");
         Require(o.ScaleLevels is >= 0 and <= 4, "options.scale_levels", "must be between 1 and 4 (0 = 1)");
         Require(o.CoarseIterations >= 0 && o.CoarseIterations <= limits.MaxIterations, "options.coarse_iterations", $"must be between 0 and {limits.MaxIterations}");
-        var preset = string.IsNullOrEmpty(o.Preset) ? null : StyleRegistry.ResolvePreset(engine, o.Preset, "options.preset");
+        var preset = string.IsNullOrEmpty(o.Preset) ? null : ResolvePreset(engine, o.Preset, "options.preset");
 
-        var content = StyleRegistry.DecodeImage(request.ContentImage.ToByteArray(), "content_image", limits.MaxPixels);
+        var content = DecodeImage(request.ContentImage.ToByteArray(), "content_image", limits.MaxPixels);
         var style = ToStyleSource(request, registry, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
         var (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, engine.Network.SizeMultiple);
         var options = new StyleTransferOptions
         {
             MaxSide = maxSide,
             Iterations = iterations,
-            Optimizer = o.Optimizer switch
-            {
-                Protos.V1.Optimizer.Adam => OptimizerKind.Adam,
-                Protos.V1.Optimizer.Rmsprop => OptimizerKind.RmsProp,
-                _ => OptimizerKind.Lbfgs,
-            },
+            Optimizer = ProtoEnums.ToEngine(o.Optimizer),
             LearningRate = o.HasLearningRate ? o.LearningRate : null,
             ContentWeight = o.HasContentWeight ? o.ContentWeight : null,
             StyleWeight = o.HasStyleWeight ? o.StyleWeight : null,
             TotalVariationWeight = o.HasTvWeight ? o.TvWeight : null,
             Preset = preset,
-            Init = o.Init switch
-            {
-                Protos.V1.Init.Noise => InitKind.Noise,
-                Protos.V1.Init.Blend => InitKind.Blend,
-                _ => InitKind.Content,
-            },
+            Init = ProtoEnums.ToEngine(o.Init),
             InitNoiseRatio = o.HasInitNoiseRatio ? o.InitNoiseRatio : 0.5,
             Seed = o.Seed,
             PreviewEvery = o.PreviewEvery,
@@ -87,13 +120,7 @@ public static class RequestMapper
             CoarseIterations = o.CoarseIterations == 0 ? null : o.CoarseIterations,
             Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / Math.Max(1, limits.ConcurrentJobs)),
         };
-        var format = o.OutputFormat switch
-        {
-            ProtoFormat.Jpeg => ImageFormat.Jpeg,
-            ProtoFormat.Webp => ImageFormat.Webp,
-            _ => ImageFormat.Png,
-        };
-        return new StylizeJobSpec(content, style, options, format, o.Quality == 0 ? 92 : o.Quality, width, height);
+        return new StylizeJobSpec(content, style, options, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality, width, height);
     }
 
     /// <summary>The engine option names mapped to the proto fields that set them, for error messages.</summary>
@@ -119,11 +146,11 @@ public static class RequestMapper
             case StylizeRequest.StyleOneofCase.StyleName:
                 return new RegisteredStyles([(Existing(registry, request.StyleName, "style_name"), 1.0)]);
             case StylizeRequest.StyleOneofCase.StyleImage:
-                return new InlineStyle(StyleRegistry.DecodeImage(request.StyleImage.ToByteArray(), "style_image", limits.MaxPixels), scale);
+                return new InlineStyle(DecodeImage(request.StyleImage.ToByteArray(), "style_image", limits.MaxPixels), scale);
             case StylizeRequest.StyleOneofCase.Blend:
                 var components = request.Blend.Components;
-                Require(components.Count >= 1, "blend.components", "needs at least one style");
-                Require(components.Count <= 16, "blend.components", "takes at most 16 styles");
+                Require(components.Count >= 2, "blend.components", "needs at least two styles (use style_name for one)");
+                Require(components.Count <= MaxBlendComponents, "blend.components", $"takes at most {MaxBlendComponents} styles");
                 var parts = new List<(string, double)>();
                 for (var i = 0; i < components.Count; i++)
                 {
@@ -139,9 +166,12 @@ public static class RequestMapper
 
     private static string Existing(StyleRegistry registry, string name, string field)
     {
-        var id = StyleId.FromName(name, field);
+        var id = StyleNames.FromName(name, field);
         return registry.Exists(id) ? id : throw new StyleNotFoundException(id);
     }
+
+    private static void RequireSize(long bytes, string field, StyleGrpcServerOptions limits) =>
+        Require(bytes <= limits.MaxRequestBytes, field, $"the request carries {bytes} bytes of images, above the limit of {limits.MaxRequestBytes}");
 
     private static void RequireFinite(double? value, string field, bool positive)
     {

@@ -2,11 +2,12 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
-using StyleGrpc.Engine.Optimization;
+using StyleGrpc.Engine.Networks;
 using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Styles;
 using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
-using ProtoFormat = StyleGrpc.Protos.V1.ImageFormat;
 
 namespace StyleGrpc.Server.Services;
 
@@ -18,7 +19,7 @@ public static class ResponseMapper
         var primary = record.Targets.FirstOrDefault(t => t.Preset == record.Preset) ?? record.Targets.FirstOrDefault();
         var style = new Style
         {
-            Name = StyleId.ToName(record.Id),
+            Name = StyleNames.ToName(record.Id),
             StyleId = record.Id,
             DisplayName = record.DisplayName,
             Width = record.Width,
@@ -37,10 +38,95 @@ public static class ResponseMapper
     public static EncodedImage Encode(RgbImage image, ImageFormat format, int quality) => new()
     {
         Data = ByteString.CopyFrom(ImageCodec.Encode(image, format, quality)),
-        Format = ToProto(format),
+        Format = ProtoEnums.ToProto(format),
         Width = image.Width,
         Height = image.Height,
     };
+
+    /// <summary>A job event as a stream frame; previews and the result are encoded here, so coalesced ones never are.</summary>
+    public static StylizeResponse ToFrame(JobEvent item, ImageFormat format, int quality) => item switch
+    {
+        JobAccepted a => new StylizeResponse { Accepted = new Accepted { JobId = a.JobId, QueuePosition = a.QueuePosition } },
+        JobQueued q => new StylizeResponse { Queued = new Queued { QueuePosition = q.QueuePosition } },
+        JobStarted s => new StylizeResponse
+        {
+            Started = new Started
+            {
+                Width = s.Width,
+                Height = s.Height,
+                TotalIterations = s.TotalIterations,
+                QueueTime = Duration.FromTimeSpan(s.QueueTime),
+                Network = s.Network,
+                EstimatedMemoryBytes = s.EstimatedMemoryBytes,
+            },
+        },
+        JobProgressed p => new StylizeResponse { Progress = ToProto(p, format, quality) },
+        JobFinished f => new StylizeResponse { Result = ToProto(f, format, quality) },
+        _ => throw new ArgumentOutOfRangeException(nameof(item), item.GetType().Name, "unknown job event"),
+    };
+
+    public static ServerInfo ToServerInfo(StyleGrpcServerOptions limits, long memoryBudget, IFeatureNetwork? network, int queued, int running,
+        int styles, int quarantined, bool draining)
+    {
+        var info = new ServerInfo
+        {
+            Version = StyleTransferEngine.Version,
+            Limits = new Limits
+            {
+                MaxRequestBytes = limits.MaxRequestBytes,
+                MaxPixels = limits.MaxPixels,
+                MaxSide = limits.MaxSide,
+                MaxIterations = limits.MaxIterations,
+                MaxPreviews = limits.MaxPreviews,
+                QueueCapacity = limits.QueueCapacity,
+                ConcurrentJobs = limits.ConcurrentJobs,
+                MaxRunSeconds = limits.MaxRunSeconds,
+                StallTimeoutSeconds = limits.StallTimeoutSeconds,
+                MemoryBudgetBytes = memoryBudget,
+                MaxJobsPerKey = limits.MaxJobsPerKey,
+                StylizePerMinutePerKey = limits.StylizePerMinutePerKey,
+                RegisterPerMinutePerKey = limits.RegisterPerMinutePerKey,
+                BufferedPreviews = limits.BufferedPreviews,
+                MaxProgressFramesPerSecond = limits.MaxProgressFramesPerSecond,
+            },
+            QueuedJobs = queued,
+            RunningJobs = running,
+            Styles = styles,
+            QuarantinedStyles = quarantined,
+            Draining = draining,
+        };
+        if (network is not null)
+        {
+            info.Device = network.Device.type.ToString().ToLowerInvariant();
+            info.Network = new Protos.V1.NetworkInfo
+            {
+                Name = network.Info.Name,
+                Description = network.Info.Description,
+                WeightsSha256 = network.Info.WeightsSha256,
+                OfflineDefault = network.Info.IsOfflineDefault,
+                Precision = ProtoEnums.ToProto(network.Info.Precision),
+            };
+            info.Network.Layers.AddRange(network.LayerNames);
+            info.Network.Presets.AddRange(network.Presets.Select(p => p.Name));
+        }
+        return info;
+    }
+
+    private static Progress ToProto(JobProgressed item, ImageFormat format, int quality)
+    {
+        var progress = ToProto(item.Progress, format, quality);
+        progress.FramesCoalesced = item.FramesCoalesced;
+        progress.PreviewsDropped = item.PreviewsDropped;
+        return progress;
+    }
+
+    private static Result ToProto(JobFinished item, ImageFormat format, int quality)
+    {
+        var result = ToProto(item.JobId, item.Result, format, quality, item.QueueTime, item.TotalTime);
+        result.FramesCoalesced = item.FramesCoalesced;
+        result.PreviewsDropped = item.PreviewsDropped;
+        return result;
+    }
 
     public static Progress ToProto(StyleTransferProgress p, ImageFormat format, int quality) => new()
     {
@@ -84,20 +170,10 @@ public static class ResponseMapper
             StyleWeight = r.StyleWeight,
             StyleWeightAutomatic = r.StyleWeightAutomatic,
             TvWeight = r.TotalVariationWeight,
-            Optimizer = r.Optimizer switch
-            {
-                OptimizerKind.Adam => Protos.V1.Optimizer.Adam,
-                OptimizerKind.RmsProp => Protos.V1.Optimizer.Rmsprop,
-                _ => Protos.V1.Optimizer.Lbfgs,
-            },
+            Optimizer = ProtoEnums.ToProto(r.Optimizer),
             LearningRate = r.LearningRate,
             Iterations = r.Iterations,
-            Init = r.Init switch
-            {
-                InitKind.Noise => Protos.V1.Init.Noise,
-                InitKind.Blend => Protos.V1.Init.Blend,
-                _ => Protos.V1.Init.Content,
-            },
+            Init = ProtoEnums.ToProto(r.Init),
             InitNoiseRatio = r.InitNoiseRatio,
             Seed = r.Seed,
             StyleWidth = r.StyleWidth,
@@ -107,7 +183,7 @@ public static class ResponseMapper
             Threads = r.Threads,
             ScaleLevels = r.ScaleLevels,
             CoarseIterations = r.CoarseIterations,
-            Precision = r.Network.Precision == Engine.Networks.Precision.BFloat16 ? "bfloat16" : "float32",
+            Precision = ProtoEnums.ToProto(r.Network.Precision),
         };
         proto.ContentLayers.AddRange(r.ContentLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
         proto.StyleLayers.AddRange(r.StyleLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
@@ -120,12 +196,5 @@ public static class ResponseMapper
         Style = p.StyleLoss,
         TotalVariation = p.TotalVariationLoss,
         Total = p.TotalLoss,
-    };
-
-    private static ProtoFormat ToProto(ImageFormat format) => format switch
-    {
-        ImageFormat.Jpeg => ProtoFormat.Jpeg,
-        ImageFormat.Webp => ProtoFormat.Webp,
-        _ => ProtoFormat.Png,
     };
 }

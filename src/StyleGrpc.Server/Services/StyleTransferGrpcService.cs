@@ -1,205 +1,100 @@
-using System.Diagnostics;
+using System.Security.Claims;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
-using StyleGrpc.Engine;
 using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Services;
 
-/// <summary>The gRPC surface: validate, call the registry, scheduler and engine, map to proto.</summary>
+/// <summary>The gRPC surface: validate and map requests, call the registry and the job runner, map results to proto.</summary>
+[Authorize(Policy = AccessRoles.User)]
 public sealed class StyleTransferGrpcService(
     ModelHost model,
     StyleRegistry registry,
+    JobRunner runner,
     JobScheduler scheduler,
-    IOptions<StyleGrpcServerOptions> options,
-    ILogger<StyleTransferGrpcService> logger) : StyleTransferService.StyleTransferServiceBase
+    JobMemoryEstimator memory,
+    CallerQuotas quotas,
+    IOptions<StyleGrpcServerOptions> options) : StyleTransferService.StyleTransferServiceBase
 {
     private const int DefaultPageSize = 50;
     private readonly StyleGrpcServerOptions limits = options.Value;
 
+    [Authorize(Policy = AccessRoles.Admin)]
     public override async Task<Style> RegisterStyle(RegisterStyleRequest request, ServerCallContext context)
     {
-        var id = StyleId.Validate(request.StyleId, "style_id");
-        if (request.DisplayName.Length > 200)
-        {
-            throw new RequestFieldException("display_name", "must be at most 200 characters");
-        }
-        var styleSize = request.StyleSize == 0 ? Math.Min(limits.DefaultStyleSize, limits.MaxSide) : request.StyleSize;
-        if (styleSize < 16 || styleSize > limits.MaxSide)
-        {
-            throw new RequestFieldException("style_size", $"must be between 16 and {limits.MaxSide} pixels");
-        }
-        _ = model.Engine;
-        RequireSize(request.Image.Length, "image");
-        var record = await registry.RegisterAsync(id, request.DisplayName, request.Image.ToByteArray(), styleSize, request.Preset,
-            request.Replace, context.CancellationToken);
+        quotas.CountRegister(Caller(context));
+        var engine = model.Engine;
+        var registration = RequestMapper.ToRegistration(request, engine, limits);
+        var record = await registry.RegisterAsync(registration, context.CancellationToken);
         return ResponseMapper.ToProto(record);
     }
 
     public override Task<Style> GetStyle(GetStyleRequest request, ServerCallContext context) =>
-        Task.FromResult(ResponseMapper.ToProto(registry.Get(StyleId.FromName(request.Name, "name"))));
+        Task.FromResult(ResponseMapper.ToProto(registry.Get(StyleNames.FromName(request.Name, "name"))));
 
     public override Task<ListStylesResponse> ListStyles(ListStylesRequest request, ServerCallContext context)
     {
-        if (request.PageSize is < 0 or > 1000)
-        {
-            throw new RequestFieldException("page_size", "must be between 0 and 1000");
-        }
-        string? after = null;
-        if (!string.IsNullOrEmpty(request.PageToken))
-        {
-            after = StyleId.IsValid(request.PageToken) ? request.PageToken : throw new RequestFieldException("page_token", "is not a token this server issued");
-        }
-        var (page, more, total) = registry.List(after, request.PageSize == 0 ? DefaultPageSize : request.PageSize);
+        var (after, pageSize) = RequestMapper.ToPage(request, DefaultPageSize);
+        var (page, more, total) = registry.List(after, pageSize);
         var response = new ListStylesResponse { TotalSize = total, NextPageToken = more ? page[^1].Id : "" };
         response.Styles.AddRange(page.Select(ResponseMapper.ToProto));
         return Task.FromResult(response);
     }
 
+    [Authorize(Policy = AccessRoles.Admin)]
     public override async Task<Empty> DeleteStyle(DeleteStyleRequest request, ServerCallContext context)
     {
-        await registry.DeleteAsync(StyleId.FromName(request.Name, "name"), context.CancellationToken);
+        await registry.DeleteAsync(StyleNames.FromName(request.Name, "name"), context.CancellationToken);
         return new Empty();
     }
 
-    public override Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context)
-    {
-        var info = new ServerInfo
-        {
-            Version = StyleTransferEngine.Version,
-            Limits = new Limits
-            {
-                MaxRequestBytes = limits.MaxRequestBytes,
-                MaxPixels = limits.MaxPixels,
-                MaxSide = limits.MaxSide,
-                MaxIterations = limits.MaxIterations,
-                MaxPreviews = limits.MaxPreviews,
-                QueueCapacity = limits.QueueCapacity,
-                ConcurrentJobs = limits.ConcurrentJobs,
-            },
-            QueuedJobs = scheduler.Waiting,
-            RunningJobs = scheduler.Running,
-            Styles = registry.Count,
-        };
-        if (model.IsReady)
-        {
-            var network = model.Engine.Network;
-            info.Device = network.Device.type.ToString().ToLowerInvariant();
-            info.Network = new Protos.V1.NetworkInfo
-            {
-                Name = network.Info.Name,
-                Description = network.Info.Description,
-                WeightsSha256 = network.Info.WeightsSha256,
-                OfflineDefault = network.Info.IsOfflineDefault,
-                Precision = network.Info.Precision == Engine.Networks.Precision.BFloat16 ? "bfloat16" : "float32",
-            };
-            info.Network.Layers.AddRange(network.LayerNames);
-            info.Network.Presets.AddRange(network.Presets.Select(p => p.Name));
-        }
-        return Task.FromResult(info);
-    }
+    public override Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
+            scheduler.Waiting, scheduler.Running, registry.Count, registry.QuarantinedCount, scheduler.IsStopping));
 
     public override async Task Stylize(StylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {
-        var clock = Stopwatch.StartNew();
-        var cancellationToken = context.CancellationToken;
-        var engine = model.Engine;
-        RequireSize(request.ContentImage.Length + (request.StyleCase == StylizeRequest.StyleOneofCase.StyleImage ? request.StyleImage.Length : 0),
-            request.StyleCase == StylizeRequest.StyleOneofCase.StyleImage ? "style_image" : "content_image");
-        var job = RequestMapper.ToJob(request, engine, registry, limits);
-        var jobId = Guid.NewGuid().ToString("N")[..12];
-        using var ticket = scheduler.TryEnqueue(jobId) ?? throw new QueueFullException(limits.QueueCapacity);
-        ServerLog.JobAccepted(logger, jobId, job.Style.Describe(), job.Width, job.Height, job.Options.Iterations, ticket.Position);
-        var outcome = "failed";
-        var iterations = 0;
-        TimeSpan queueTime = TimeSpan.Zero, runTime = TimeSpan.Zero;
+        var caller = Caller(context);
+        quotas.CountStylize(caller);
+        var spec = RequestMapper.ToJob(request, model.Engine, registry, limits);
+        var job = runner.Submit(spec, caller);
         try
         {
-            await responseStream.WriteAsync(new StylizeResponse { Accepted = new Accepted { JobId = jobId, QueuePosition = ticket.Position } }, cancellationToken);
-            await WaitForTurnAsync(ticket, responseStream, cancellationToken);
-            queueTime = clock.Elapsed;
-
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, scheduler.ShutdownToken);
-            var targets = await job.Style.ResolveAsync(registry, engine, job.Options.Preset, job.Options.MaxSide, linked.Token);
-            await responseStream.WriteAsync(new StylizeResponse
+            await foreach (var item in job.Events.ReadAllAsync(context.CancellationToken))
             {
-                Started = new Started
+                var frame = ResponseMapper.ToFrame(item, spec.OutputFormat, spec.Quality);
+                try
                 {
-                    Width = job.Width,
-                    Height = job.Height,
-                    TotalIterations = job.Options.Iterations,
-                    QueueTime = Duration.FromTimeSpan(queueTime),
-                    Network = engine.Network.Info.Name,
-                },
-            }, cancellationToken);
-
-            var minInterval = TimeSpan.FromSeconds(1 / Math.Max(0.1, limits.MaxProgressFramesPerSecond));
-            var lastSent = -minInterval;
-            await foreach (var update in engine.RunAsync(job.Content, targets, job.Options, linked.Token))
-            {
-                switch (update)
+                    await responseStream.WriteAsync(frame, job.ReaderStalled);
+                }
+                catch (Exception) when (job.ReaderStalled.IsCancellationRequested)
                 {
-                    case StyleTransferStep { Progress: var p }:
-                        iterations = p.Iteration;
-                        var due = p.Preview is not null || p.Iteration == p.TotalIterations || p.Elapsed - lastSent >= minInterval;
-                        if (due)
-                        {
-                            lastSent = p.Elapsed;
-                            await responseStream.WriteAsync(new StylizeResponse { Progress = ResponseMapper.ToProto(p, job.OutputFormat, job.Quality) }, cancellationToken);
-                        }
-                        break;
-                    case StyleTransferCompleted { Result: var result }:
-                        iterations = result.IterationsRun;
-                        runTime = result.Elapsed;
-                        await responseStream.WriteAsync(new StylizeResponse
-                        {
-                            Result = ResponseMapper.ToProto(jobId, result, job.OutputFormat, job.Quality, queueTime, clock.Elapsed),
-                        }, cancellationToken);
-                        break;
+                    break;
                 }
             }
-            outcome = "completed";
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            outcome = context.Deadline <= DateTime.UtcNow ? "deadline exceeded" : "cancelled by the client";
-            throw;
-        }
-        catch (OperationCanceledException)
-        {
-            outcome = "cancelled by shutdown";
-            throw;
+            if (job.StopReason == JobStopReason.ReaderStalled)
+            {
+                throw new JobStoppedException(JobStopReason.ReaderStalled,
+                    $"the client read nothing for {limits.StallTimeoutSeconds} s (StyleGrpc:StallTimeoutSeconds); the job was stopped and its result discarded");
+            }
         }
         finally
         {
-            ServerLog.JobFinished(logger, jobId, outcome, iterations, (long)queueTime.TotalMilliseconds, (long)runTime.TotalMilliseconds);
-        }
-    }
-
-    private void RequireSize(long bytes, string field)
-    {
-        if (bytes > limits.MaxRequestBytes)
-        {
-            throw new RequestFieldException(field, $"the request carries {bytes} bytes of images, above the limit of {limits.MaxRequestBytes}");
-        }
-    }
-
-    private static async Task WaitForTurnAsync(JobTicket ticket, IServerStreamWriter<StylizeResponse> stream, CancellationToken cancellationToken)
-    {
-        var reported = ticket.Position;
-        while (!ticket.Started.IsCompleted)
-        {
-            await Task.WhenAny(ticket.NextChange(), ticket.Started).WaitAsync(cancellationToken);
-            if (!ticket.Started.IsCompleted && ticket.Position != reported)
+            // The call ended before the run did (cancelled, deadline, reset): nobody will read the result.
+            if (!job.Completion.IsCompleted)
             {
-                reported = ticket.Position;
-                await stream.WriteAsync(new StylizeResponse { Queued = new Queued { QueuePosition = reported } }, cancellationToken);
+                job.Stop(context.Deadline <= DateTime.UtcNow ? JobStopReason.Deadline : JobStopReason.Caller);
             }
+            runner.Release(job);
         }
-        await ticket.Started;
     }
+
+    private static string Caller(ServerCallContext context) =>
+        context.GetHttpContext().User.FindFirstValue(ClaimTypes.NameIdentifier) ?? AccessRoles.Anonymous;
 }

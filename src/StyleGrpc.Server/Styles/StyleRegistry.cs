@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Server.Hosting;
-using StyleGrpc.Server.Services;
 
 namespace StyleGrpc.Server.Styles;
 
@@ -14,13 +13,16 @@ namespace StyleGrpc.Server.Styles;
 /// (metadata and a SHA-256 of every file) and <c>targets/{key}.bin</c>, one per (network, preset,
 /// style size) the style has served. Targets are computed once, written atomically (temp file +
 /// rename), verified on load and kept in a byte-bounded memory cache. When the server runs another
-/// network or preset, they are recomputed from the stored image once. Corrupt entries are reported
-/// and skipped at start.
+/// network or preset, they are recomputed from the stored image once. Damaged entries are moved to
+/// <c>{data}/quarantine/</c> at start (counted, logged with their path); a damaged targets file is
+/// recomputed from the stored image. A full disk fails a registration with <see cref="StorageFullException"/>
+/// and leaves nothing behind; a job whose recomputed targets cannot be persisted still runs.
 /// </summary>
 public sealed class StyleRegistry
 {
     private const string MetadataFile = "style.json";
     private const string ImageFile = "image";
+    private const string TempMarker = ".tmp-";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     private readonly ModelHost model;
@@ -31,7 +33,7 @@ public sealed class StyleRegistry
     private readonly SemaphoreSlim writeLock = new(1, 1);
     private readonly Dictionary<string, StyleRecord> styles = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
-    private readonly List<string> corrupt = [];
+    private readonly List<string> quarantined = [];
     private long targetsComputed;
 
     public StyleRegistry(ModelHost model, IOptions<StyleGrpcServerOptions> options, ILogger<StyleRegistry> logger, TimeProvider time)
@@ -42,6 +44,7 @@ public sealed class StyleRegistry
         this.time = time;
         cache = new TargetsCache(this.options.StyleCacheBytes);
         Root = Path.GetFullPath(Path.Combine(this.options.DataDirectory, "styles"));
+        QuarantineRoot = Path.GetFullPath(Path.Combine(this.options.DataDirectory, "quarantine"));
         Directory.CreateDirectory(Root);
         LoadAll();
     }
@@ -49,17 +52,32 @@ public sealed class StyleRegistry
     /// <summary>Folder holding one sub-folder per style.</summary>
     public string Root { get; }
 
+    /// <summary>Folder damaged entries are moved to.</summary>
+    public string QuarantineRoot { get; }
+
     /// <summary>How many times targets were computed (registration or recomputation) since start.</summary>
     public long TargetsComputed => Interlocked.Read(ref targetsComputed);
 
-    /// <summary>Entries skipped at start because they were corrupt.</summary>
-    public IReadOnlyList<string> CorruptEntries
+    /// <summary>Where damaged entries found since start were moved.</summary>
+    public IReadOnlyList<string> QuarantinedEntries
     {
         get
         {
             lock (gate)
             {
-                return [.. corrupt];
+                return [.. quarantined];
+            }
+        }
+    }
+
+    /// <summary>Damaged entries found since start.</summary>
+    public int QuarantinedCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return quarantined.Count;
             }
         }
     }
@@ -102,45 +120,61 @@ public sealed class StyleRegistry
         }
     }
 
-    /// <summary>Decodes the image, computes its targets, stores everything and returns the record.</summary>
-    public async Task<StyleRecord> RegisterAsync(string id, string? displayName, byte[] image, int styleSize, string? preset, bool replace,
-        CancellationToken cancellationToken)
+    /// <summary>Computes the style's targets, stores image and targets and returns the record.</summary>
+    /// <exception cref="StyleAlreadyExistsException">The ID exists and <see cref="StyleRegistration.Replace"/> is not set.</exception>
+    /// <exception cref="StorageFullException">The data directory is full; nothing was left behind.</exception>
+    public async Task<StyleRecord> RegisterAsync(StyleRegistration registration, CancellationToken cancellationToken)
     {
         var engine = await model.GetEngineAsync(cancellationToken).ConfigureAwait(false);
-        var decoded = DecodeImage(image, "image", options.MaxPixels);
-        var presetName = ResolvePreset(engine, preset, "preset");
-        if (!replace && Exists(id))
+        var id = registration.Id;
+        if (!registration.Replace && Exists(id))
         {
             throw new StyleAlreadyExistsException(id);
         }
-        var targets = await Task.Run(() => Compute(engine, id, decoded, presetName, styleSize), cancellationToken).ConfigureAwait(false);
+        var targets = await Task.Run(() => Compute(engine, id, registration.Decoded, registration.Preset, registration.StyleSize), cancellationToken)
+            .ConfigureAwait(false);
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (!replace && Exists(id))
+            if (!registration.Replace && Exists(id))
             {
                 throw new StyleAlreadyExistsException(id);
             }
+            var key = TargetsKey(engine, registration.Preset, registration.StyleSize);
             var staging = Path.Combine(Root, $".staging-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(Path.Combine(staging, "targets"));
-            var key = TargetsKey(engine, presetName, styleSize);
-            var targetsFile = WriteTargets(staging, key, presetName, styleSize, targets);
-            await File.WriteAllBytesAsync(Path.Combine(staging, ImageFile), image, cancellationToken).ConfigureAwait(false);
-            var record = new StyleRecord
+            StyleRecord record;
+            try
             {
-                Id = id,
-                DisplayName = string.IsNullOrWhiteSpace(displayName) ? id : displayName.Trim(),
-                Width = decoded.Width,
-                Height = decoded.Height,
-                ImageSha256 = Convert.ToHexStringLower(SHA256.HashData(image)),
-                ImageBytes = image.Length,
-                CreateTime = time.GetUtcNow(),
-                StyleSize = styleSize,
-                Preset = presetName,
-                Targets = [targetsFile],
-            };
-            WriteMetadata(staging, record);
-            SwapIn(staging, Path.Combine(Root, id));
+                Directory.CreateDirectory(Path.Combine(staging, "targets"));
+                var targetsFile = WriteTargets(staging, key, registration.Preset, registration.StyleSize, targets);
+                WriteAtomically(Path.Combine(staging, ImageFile), registration.Image);
+                record = new StyleRecord
+                {
+                    Id = id,
+                    DisplayName = registration.DisplayName,
+                    Width = registration.Decoded.Width,
+                    Height = registration.Decoded.Height,
+                    ImageSha256 = Convert.ToHexStringLower(SHA256.HashData(registration.Image)),
+                    ImageBytes = registration.Image.Length,
+                    CreateTime = time.GetUtcNow(),
+                    StyleSize = registration.StyleSize,
+                    Preset = registration.Preset,
+                    Targets = [targetsFile],
+                };
+                WriteMetadata(staging, record);
+                SwapIn(staging, Path.Combine(Root, id));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A failed registration leaves nothing behind: its staging folder would hold the disk's last free bytes.
+                TryDelete(staging);
+                if (StorageFullException.IsDiskFull(ex))
+                {
+                    ServerLog.StorageFull(logger, $"registering style {id}", ex);
+                    throw new StorageFullException($"style '{id}'", ex);
+                }
+                throw;
+            }
             cache.RemovePrefix(id + "/");
             cache.Add(id + "/" + key, targets);
             lock (gate)
@@ -188,9 +222,9 @@ public sealed class StyleRegistry
     public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string? preset, CancellationToken cancellationToken)
     {
         var record = Get(id);
-        var presetName = string.IsNullOrEmpty(preset) && engine.Network.Presets.Any(p => p.Name == record.Preset)
-            ? record.Preset
-            : ResolvePreset(engine, preset, "options.preset");
+        var presetName = !string.IsNullOrEmpty(preset) ? preset
+            : engine.Network.Presets.Any(p => p.Name == record.Preset) ? record.Preset
+            : engine.Network.Presets[0].Name;
         var key = TargetsKey(engine, presetName, record.StyleSize);
         if (cache.TryGet(id + "/" + key, out var cached))
         {
@@ -213,54 +247,30 @@ public sealed class StyleRegistry
             }
             record = Get(id);
             var image = ReadVerifiedImage(dir, record);
-            var decoded = DecodeImage(image, "style", options.MaxPixels);
+            var decoded = ImageCodec.Decode(image, options.MaxPixels);
             var targets = await Task.Run(() => Compute(engine, id, decoded, presetName, record.StyleSize), cancellationToken).ConfigureAwait(false);
-            var file = WriteTargets(dir, key, presetName, record.StyleSize, targets);
-            var updated = record with { Targets = [.. record.Targets.Where(t => t.Key != key), file] };
-            WriteMetadata(dir, updated);
-            lock (gate)
-            {
-                styles[id] = updated;
-            }
             cache.Add(id + "/" + key, targets);
+            try
+            {
+                var file = WriteTargets(dir, key, presetName, record.StyleSize, targets);
+                var updated = record with { Targets = [.. record.Targets.Where(t => t.Key != key), file] };
+                WriteMetadata(dir, updated);
+                lock (gate)
+                {
+                    styles[id] = updated;
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The job needs the targets, not their file: it runs with them in memory, and a later start recomputes them.
+                ServerLog.TargetsNotPersisted(logger, id, ex);
+            }
             return targets;
         }
         finally
         {
             writeLock.Release();
         }
-    }
-
-    /// <summary>Decodes an uploaded image, turning codec errors into errors naming <paramref name="field"/>.</summary>
-    public static RgbImage DecodeImage(byte[] bytes, string field, long maxPixels)
-    {
-        if (bytes.Length == 0)
-        {
-            throw new RequestFieldException(field, "is required");
-        }
-        try
-        {
-            return ImageCodec.Decode(bytes, maxPixels);
-        }
-        catch (ImageDecodeException ex)
-        {
-            throw new RequestFieldException(field, ex.Message);
-        }
-        catch (ImageTooLargeException ex)
-        {
-            throw new RequestFieldException(field, ex.Message);
-        }
-    }
-
-    /// <summary>The preset name to use: <paramref name="requested"/> checked against the network, or its default.</summary>
-    public static string ResolvePreset(StyleTransferEngine engine, string? requested, string field)
-    {
-        if (string.IsNullOrWhiteSpace(requested))
-        {
-            return engine.Network.Presets[0].Name;
-        }
-        return engine.Network.Presets.FirstOrDefault(p => string.Equals(p.Name, requested, StringComparison.OrdinalIgnoreCase))?.Name
-            ?? throw new RequestFieldException(field, $"'{requested}' is not a preset of {engine.Network.Info.Name} (available: {string.Join(", ", engine.Network.Presets.Select(p => p.Name))})");
     }
 
     private StyleTargets Compute(StyleTransferEngine engine, string id, RgbImage image, string preset, int styleSize)
@@ -320,13 +330,22 @@ public sealed class StyleRegistry
 
     private static void WriteAtomically(string path, byte[] bytes)
     {
-        var temp = path + $".tmp-{Guid.NewGuid():N}";
-        using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        var temp = path + TempMarker + Guid.NewGuid().ToString("N");
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
         }
-        File.Move(temp, path, overwrite: true);
+        catch
+        {
+            // Never leave a partial temp file inside a live style's folder.
+            File.Delete(temp);
+            throw;
+        }
     }
 
     private static void SwapIn(string staging, string final)
@@ -355,6 +374,11 @@ public sealed class StyleRegistry
                 TryDelete(dir);
                 continue;
             }
+            // Temp files of writes that never finished (a crash between write and rename), at any depth.
+            foreach (var temp in Directory.EnumerateFiles(dir, "*" + TempMarker + "*", SearchOption.AllDirectories))
+            {
+                File.Delete(temp);
+            }
             try
             {
                 var record = JsonSerializer.Deserialize<StyleRecord>(File.ReadAllBytes(Path.Combine(dir, MetadataFile)), Json)
@@ -368,18 +392,34 @@ public sealed class StyleRegistry
             }
             catch (Exception ex) when (ex is IOException or JsonException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
             {
-                corrupt.Add(dir);
-                ServerLog.CorruptStyle(logger, dir, ex.Message);
+                Quarantine(dir, ex.Message);
             }
         }
         ServerLog.StylesLoaded(logger, styles.Count, Root);
+    }
+
+    // Moves a damaged entry out of the live folder, so it neither vanishes silently nor is overwritten by a new
+    // registration of the same ID: operators find it under quarantine/ with the time it was found.
+    private void Quarantine(string dir, string reason)
+    {
+        Directory.CreateDirectory(QuarantineRoot);
+        var target = Path.Combine(QuarantineRoot, $"{Path.GetFileName(dir)}-{time.GetUtcNow():yyyyMMddTHHmmssfff}Z");
+        Directory.Move(dir, target);
+        lock (gate)
+        {
+            quarantined.Add(target);
+        }
+        ServerLog.Quarantined(logger, dir, reason, target);
     }
 
     private static void TryDelete(string dir)
     {
         try
         {
-            Directory.Delete(dir, recursive: true);
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
         catch (IOException)
         {

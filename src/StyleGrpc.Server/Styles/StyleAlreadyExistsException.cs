@@ -1,11 +1,5 @@
 namespace StyleGrpc.Server.Styles;
 
-/// <summary>No style has this ID.</summary>
-public sealed class StyleNotFoundException(string styleId) : Exception($"style '{styleId}' not found")
-{
-    public string StyleId { get; } = styleId;
-}
-
 /// <summary>A style with this ID exists and the request did not ask to replace it.</summary>
 public sealed class StyleAlreadyExistsException(string styleId) : Exception($"style '{styleId}' already exists; set replace to overwrite it")
 {

@@ -1,0 +1,74 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using StyleGrpc.Server.Access;
+
+namespace StyleGrpc.Server.Hosting;
+
+/// <summary>
+/// Checks the access settings before the server listens: every key has a 64-digit hex SHA-256 and a known
+/// role; and a server with no keys listens only on loopback unless <see cref="StyleGrpcServerOptions.AllowAnonymous"/>
+/// is set (then it warns). A wrong setting stops the start with a message that names it.
+/// </summary>
+public sealed class AccessGuard(IOptions<StyleGrpcServerOptions> options, IConfiguration configuration, ILogger<AccessGuard> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        for (var i = 0; i < o.Keys.Count; i++)
+        {
+            var key = o.Keys[i];
+            if (key.Sha256.Length != 64 || !key.Sha256.All(char.IsAsciiHexDigitLower))
+            {
+                throw new InvalidOperationException($"StyleGrpc:Keys:{i}:Sha256 must be 64 lower-case hex digits (the SHA-256 of the key; 'stylegrpc keys new' prints one)");
+            }
+            if (key.Role is not (AccessRoles.Admin or AccessRoles.User))
+            {
+                throw new InvalidOperationException($"StyleGrpc:Keys:{i}:Role must be '{AccessRoles.Admin}' or '{AccessRoles.User}', not '{key.Role}'");
+            }
+        }
+        if (o.Keys.Count > 0)
+        {
+            return Task.CompletedTask;
+        }
+        var exposed = ConfiguredUrls(configuration).Where(u => !IsLoopback(u)).ToList();
+        if (exposed.Count > 0)
+        {
+            if (!o.AllowAnonymous)
+            {
+                throw new InvalidOperationException(
+                    $"refusing to listen on {string.Join(", ", exposed)} without API keys: set StyleGrpc:Keys (see docs/server.md) or StyleGrpc:AllowAnonymous=true");
+            }
+            ServerLog.AnonymousExposed(logger, string.Join(", ", exposed));
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Every URL the configuration makes Kestrel listen on: its endpoints and <c>urls</c>/<c>ASPNETCORE_URLS</c>.</summary>
+    public static IEnumerable<string> ConfiguredUrls(IConfiguration configuration)
+    {
+        foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            if (endpoint["Url"] is { Length: > 0 } url)
+            {
+                yield return url;
+            }
+        }
+        foreach (var url in (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            yield return url;
+        }
+    }
+
+    /// <summary>True for URLs on localhost, 127.0.0.0/8 or [::1].</summary>
+    public static bool IsLoopback(string url)
+    {
+        var start = url.IndexOf("://", StringComparison.Ordinal);
+        var rest = start < 0 ? url : url[(start + 3)..];
+        var end = rest.StartsWith('[') ? rest.IndexOf(']') + 1 : rest.IndexOfAny([':', '/']);
+        var host = end > 0 ? rest[..end] : rest;
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+    }
+}

@@ -1,0 +1,13 @@
+using StyleGrpc.Engine;
+
+namespace StyleGrpc.Server.Jobs.Events;
+
+/// <summary>The job completed; always the last event of a successful job.</summary>
+/// <param name="JobId">The job's ID.</param>
+/// <param name="Result">The engine's result.</param>
+/// <param name="QueueTime">Time from admission to start.</param>
+/// <param name="TotalTime">Time from admission to the end of the run.</param>
+/// <param name="FramesCoalesced">Progress events of this job replaced because the reader lagged.</param>
+/// <param name="PreviewsDropped">Previews of this job dropped because the reader lagged.</param>
+public sealed record JobFinished(string JobId, StyleTransferResult Result, TimeSpan QueueTime, TimeSpan TotalTime,
+    int FramesCoalesced = 0, int PreviewsDropped = 0) : JobEvent;

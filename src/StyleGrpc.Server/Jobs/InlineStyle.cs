@@ -1,0 +1,20 @@
+using StyleGrpc.Engine;
+using StyleGrpc.Engine.Imaging;
+using StyleGrpc.Server.Styles;
+
+namespace StyleGrpc.Server.Jobs;
+
+/// <summary>A style image sent with the request; its targets are computed for this job only.</summary>
+/// <param name="Image">The decoded style image.</param>
+/// <param name="Scale">Style size relative to the output's longer side.</param>
+public sealed record InlineStyle(RgbImage Image, double Scale) : StyleSource
+{
+    public override string Describe() => $"inline {Image.Width}x{Image.Height}";
+
+    public override Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
+        CancellationToken cancellationToken)
+    {
+        var size = Math.Clamp((int)Math.Round(outputMaxSide * Scale), 16, 8192);
+        return Task.Run(() => engine.ComputeStyleTargets(Image, new StyleTargetOptions { MaxSide = size, Preset = preset }), cancellationToken);
+    }
+}

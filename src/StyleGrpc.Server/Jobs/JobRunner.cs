@@ -1,0 +1,252 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using StyleGrpc.Engine;
+using StyleGrpc.Server.Access;
+using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Styles;
+
+namespace StyleGrpc.Server.Jobs;
+
+/// <summary>
+/// Owns the life of every Stylize job: admission (memory budget, the caller's quota, the queue), the
+/// wait for a slot, style targets, the run, and the outcome log. A job runs on its own, whatever its
+/// reader does; its events wait in a bounded <see cref="JobEventBuffer"/>. Its slot is released when
+/// the <em>run</em> ends. A watchdog stops jobs whose reader has taken nothing for
+/// <see cref="StyleGrpcServerOptions.StallTimeoutSeconds"/>, and runs that pass
+/// <see cref="StyleGrpcServerOptions.MaxRunSeconds"/> are stopped too.
+/// </summary>
+public sealed class JobRunner : IDisposable
+{
+    private readonly ModelHost model;
+    private readonly StyleRegistry registry;
+    private readonly JobScheduler scheduler;
+    private readonly JobMemoryEstimator memory;
+    private readonly CallerQuotas quotas;
+    private readonly StyleGrpcServerOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger<JobRunner> logger;
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, Job> active = new(StringComparer.Ordinal);
+    private readonly ITimer watchdog;
+
+    public JobRunner(ModelHost model, StyleRegistry registry, JobScheduler scheduler, JobMemoryEstimator memory, CallerQuotas quotas,
+        IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
+    {
+        this.model = model;
+        this.registry = registry;
+        this.scheduler = scheduler;
+        this.memory = memory;
+        this.quotas = quotas;
+        this.options = options.Value;
+        this.time = time;
+        this.logger = logger;
+        var period = TimeSpan.FromMilliseconds(Math.Clamp(this.options.StallTimeoutSeconds * 1000 / 4, 50, 1000));
+        watchdog = time.CreateTimer(_ => StopStalledReaders(), null, period, period);
+    }
+
+    /// <summary>Jobs admitted and not yet finished with (running, queued, or with events still unread).</summary>
+    public int Active
+    {
+        get
+        {
+            lock (gate)
+            {
+                return active.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Admits a job and starts it in the background. Throws at once, with nothing started, when the server is
+    /// stopping, the job could never fit the memory budget, the caller's quota is used up, or the queue is full.
+    /// </summary>
+    public Job Submit(StylizeJobSpec spec, string caller)
+    {
+        var engine = model.Engine;
+        var estimate = memory.Estimate(engine.Network, spec.Width, spec.Height, spec.Options);
+        if (estimate > memory.BudgetBytes)
+        {
+            throw new MemoryBudgetExceededException(estimate, memory.BudgetBytes,
+                memory.LargestSide(engine.Network, spec.Content.Width, spec.Content.Height, spec.Options));
+        }
+        var quota = quotas.EnterJob(caller);
+        var id = Guid.NewGuid().ToString("N")[..12];
+        JobTicket? ticket;
+        try
+        {
+            ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
+        }
+        catch
+        {
+            quota.Dispose();
+            throw;
+        }
+        var job = new Job(id, caller, spec, estimate, new JobEventBuffer(options.BufferedPreviews, time));
+        lock (gate)
+        {
+            active[id] = job;
+        }
+        ServerLog.JobAccepted(logger, id, caller, spec.Style.Describe(), spec.Width, spec.Height, spec.Options.Iterations, ticket.Position,
+            estimate >> 20);
+        job.Events.Add(new JobAccepted(id, ticket.Position));
+        job.Completion = Task.Run(() => RunAsync(job, ticket, quota, engine), CancellationToken.None);
+        return job;
+    }
+
+    /// <summary>The reader is done with <paramref name="job"/> (the call ended); forget it once its run has ended too.</summary>
+    public void Release(Job job) =>
+        job.Completion.ContinueWith(_ =>
+        {
+            lock (gate)
+            {
+                active.Remove(job.Id);
+            }
+            job.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>
+    /// Shutdown: waits up to <paramref name="drain"/> for running jobs to end, then stops the rest
+    /// (their callers get UNAVAILABLE) and waits for their runs to end and their readers to get the status.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan drain, CancellationToken cancellationToken)
+    {
+        var running = Snapshot();
+        var all = Task.WhenAll(running.Select(j => j.Completion));
+        await Task.WhenAny(all, Task.Delay(drain, time, cancellationToken)).ConfigureAwait(false);
+        foreach (var job in running.Where(j => !j.Completion.IsCompleted))
+        {
+            job.Stop(JobStopReason.Shutdown);
+        }
+        await all.WaitAsync(TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
+        // Give the readers a moment to send the final status of each stopped job before the web server stops.
+        var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(5);
+        while (Active > 0 && time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private List<Job> Snapshot()
+    {
+        lock (gate)
+        {
+            return [.. active.Values];
+        }
+    }
+
+    private async Task RunAsync(Job job, JobTicket ticket, IDisposable quota, StyleTransferEngine engine)
+    {
+        var clock = Stopwatch.StartNew();
+        var spec = job.Spec;
+        var outcome = "failed";
+        var iterations = 0;
+        TimeSpan queueTime = TimeSpan.Zero, runTime = TimeSpan.Zero;
+        Exception? error = null;
+        try
+        {
+            using (ticket)
+            {
+                await WaitForTurnAsync(job, ticket).ConfigureAwait(false);
+                queueTime = clock.Elapsed;
+                using var runLimit = new CancellationTokenSource();
+                if (options.MaxRunSeconds > 0)
+                {
+                    runLimit.CancelAfter(TimeSpan.FromSeconds(options.MaxRunSeconds));
+                }
+                using var maxRun = runLimit.Token.Register(() => job.Stop(JobStopReason.MaxRunTime));
+                var targets = await spec.Style.ResolveAsync(registry, engine, spec.Options.Preset, spec.Options.MaxSide, job.StopToken)
+                    .ConfigureAwait(false);
+                job.Events.Add(new JobStarted(spec.Width, spec.Height, spec.Options.Iterations, queueTime, engine.Network.Info.Name, job.EstimatedBytes));
+                var minInterval = TimeSpan.FromSeconds(1 / Math.Max(0.1, options.MaxProgressFramesPerSecond));
+                var lastSent = -minInterval;
+                await foreach (var update in engine.RunAsync(spec.Content, targets, spec.Options, job.StopToken).ConfigureAwait(false))
+                {
+                    switch (update)
+                    {
+                        case StyleTransferStep { Progress: var p }:
+                            iterations = p.Iteration;
+                            if (p.Preview is not null || p.Iteration == p.TotalIterations || p.Elapsed - lastSent >= minInterval)
+                            {
+                                lastSent = p.Elapsed;
+                                job.Events.Add(new JobProgressed(p));
+                            }
+                            break;
+                        case StyleTransferCompleted { Result: var result }:
+                            iterations = result.IterationsRun;
+                            runTime = result.Elapsed;
+                            job.Events.Add(new JobFinished(job.Id, result, queueTime, clock.Elapsed));
+                            break;
+                    }
+                }
+                outcome = "completed";
+            }
+        }
+        catch (OperationCanceledException) when (job.StopReason is { } reason)
+        {
+            outcome = Describe(reason);
+            error = new JobStoppedException(reason, Message(reason));
+        }
+        catch (Exception ex)
+        {
+            outcome = ex is ServerStoppingException ? "refused: server stopping" : "failed";
+            error = ex;
+        }
+        finally
+        {
+            quota.Dispose();
+            runTime = runTime == TimeSpan.Zero && queueTime > TimeSpan.Zero ? clock.Elapsed - queueTime : runTime;
+            ServerLog.JobFinished(logger, job.Id, outcome, iterations, (long)queueTime.TotalMilliseconds, (long)runTime.TotalMilliseconds);
+        }
+        job.Events.Complete(error);
+    }
+
+    private static async Task WaitForTurnAsync(Job job, JobTicket ticket)
+    {
+        var reported = ticket.Position;
+        while (!ticket.Started.IsCompleted)
+        {
+            await Task.WhenAny(ticket.NextChange(), ticket.Started).WaitAsync(job.StopToken).ConfigureAwait(false);
+            if (!ticket.Started.IsCompleted && ticket.Position != reported)
+            {
+                reported = ticket.Position;
+                job.Events.Add(new JobQueued(reported));
+            }
+        }
+        await ticket.Started.ConfigureAwait(false);
+    }
+
+    private void StopStalledReaders()
+    {
+        var limit = TimeSpan.FromSeconds(options.StallTimeoutSeconds);
+        foreach (var job in Snapshot())
+        {
+            if (job.StopReason is null && job.Events.ReaderIdleSince > limit)
+            {
+                ServerLog.ReaderStalled(logger, job.Id, job.Caller, options.StallTimeoutSeconds, job.Events.Pending);
+                job.Stop(JobStopReason.ReaderStalled);
+            }
+        }
+    }
+
+    private static string Describe(JobStopReason reason) => reason switch
+    {
+        JobStopReason.Caller => "cancelled by the client",
+        JobStopReason.Deadline => "deadline exceeded",
+        JobStopReason.ReaderStalled => "reader stalled; result discarded",
+        JobStopReason.MaxRunTime => "stopped at the maximum run time",
+        _ => "cancelled by shutdown",
+    };
+
+    private string Message(JobStopReason reason) => reason switch
+    {
+        JobStopReason.Caller => "the call was cancelled",
+        JobStopReason.Deadline => "the call's deadline passed",
+        JobStopReason.ReaderStalled =>
+            $"the client read nothing for {options.StallTimeoutSeconds} s (StyleGrpc:StallTimeoutSeconds); the job was stopped and its result discarded",
+        JobStopReason.MaxRunTime => $"the job ran longer than the server's limit of {options.MaxRunSeconds} s (StyleGrpc:MaxRunSeconds)",
+        _ => $"the server is stopping; the job was cancelled after the drain timeout of {options.DrainTimeoutSeconds} s",
+    };
+
+    public void Dispose() => watchdog.Dispose();
+}

@@ -1,0 +1,23 @@
+using StyleGrpc.Engine;
+using StyleGrpc.Server.Styles;
+
+namespace StyleGrpc.Server.Jobs;
+
+/// <summary>Registered styles mixed with weights; a single registered style is a blend of one.</summary>
+public sealed record RegisteredStyles(IReadOnlyList<(string Id, double Weight)> Components) : StyleSource
+{
+    public override string Describe() => Components.Count == 1
+        ? Components[0].Id
+        : string.Join("+", Components.Select(c => $"{c.Id}*{c.Weight:G3}"));
+
+    public override async Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
+        CancellationToken cancellationToken)
+    {
+        var parts = new List<(StyleTargets, double)>();
+        foreach (var (id, weight) in Components)
+        {
+            parts.Add((await registry.GetTargetsAsync(id, engine, preset, cancellationToken).ConfigureAwait(false), weight));
+        }
+        return StyleTargets.Blend(parts);
+    }
+}

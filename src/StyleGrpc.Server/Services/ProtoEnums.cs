@@ -1,0 +1,58 @@
+using StyleGrpc.Engine;
+using StyleGrpc.Engine.Networks;
+using StyleGrpc.Engine.Optimization;
+using EngineFormat = StyleGrpc.Engine.Imaging.ImageFormat;
+using ProtoFormat = StyleGrpc.Protos.V1.ImageFormat;
+using ProtoInit = StyleGrpc.Protos.V1.Init;
+using ProtoOptimizer = StyleGrpc.Protos.V1.Optimizer;
+
+namespace StyleGrpc.Server.Services;
+
+/// <summary>The one mapping between the contract's enums and the engine's, both ways; UNSPECIFIED means the default.</summary>
+public static class ProtoEnums
+{
+    public static OptimizerKind ToEngine(ProtoOptimizer value) => value switch
+    {
+        ProtoOptimizer.Adam => OptimizerKind.Adam,
+        ProtoOptimizer.Rmsprop => OptimizerKind.RmsProp,
+        _ => OptimizerKind.Lbfgs,
+    };
+
+    public static ProtoOptimizer ToProto(OptimizerKind value) => value switch
+    {
+        OptimizerKind.Adam => ProtoOptimizer.Adam,
+        OptimizerKind.RmsProp => ProtoOptimizer.Rmsprop,
+        _ => ProtoOptimizer.Lbfgs,
+    };
+
+    public static InitKind ToEngine(ProtoInit value) => value switch
+    {
+        ProtoInit.Noise => InitKind.Noise,
+        ProtoInit.Blend => InitKind.Blend,
+        _ => InitKind.Content,
+    };
+
+    public static ProtoInit ToProto(InitKind value) => value switch
+    {
+        InitKind.Noise => ProtoInit.Noise,
+        InitKind.Blend => ProtoInit.Blend,
+        _ => ProtoInit.Content,
+    };
+
+    public static EngineFormat ToEngine(ProtoFormat value) => value switch
+    {
+        ProtoFormat.Jpeg => EngineFormat.Jpeg,
+        ProtoFormat.Webp => EngineFormat.Webp,
+        _ => EngineFormat.Png,
+    };
+
+    public static ProtoFormat ToProto(EngineFormat value) => value switch
+    {
+        EngineFormat.Jpeg => ProtoFormat.Jpeg,
+        EngineFormat.Webp => ProtoFormat.Webp,
+        _ => ProtoFormat.Png,
+    };
+
+    /// <summary>The contract's name of a precision: <c>float32</c> or <c>bfloat16</c>.</summary>
+    public static string ToProto(Precision value) => value == Precision.BFloat16 ? "bfloat16" : "float32";
+}
