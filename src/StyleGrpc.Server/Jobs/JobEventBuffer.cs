@@ -5,9 +5,9 @@ namespace StyleGrpc.Server.Jobs;
 
 /// <summary>
 /// Events of one job waiting for its reader, so the run never waits for the reader. Bounded by policy:
-/// a progress event without a preview replaces an unsent one just before it (coalesced, latest wins);
-/// a progress event with a preview, when <c>maxPreviews</c> previews already wait, drops the oldest
-/// waiting one (latest wins). Queue-position events coalesce the same way. Accepted, started and
+/// a progress event supersedes an unsent progress event without a preview (coalesced, latest wins), so
+/// at most one such waits; a progress event with a preview, when <c>maxPreviews</c> previews already
+/// wait, drops the oldest waiting one (latest wins). Queue-position events coalesce too. Accepted, started and
 /// finished are never dropped. The counts are stamped into every progress and finished event as it is
 /// taken, so the reader always learns what it missed. The buffer also tracks whether its reader is
 /// keeping up: <see cref="ReaderIdleSince"/> is the time since the reader last asked for an event while
@@ -82,27 +82,27 @@ public sealed class JobEventBuffer
             }
             switch (item)
             {
-                case JobProgressed { Progress.Preview: null } when pending.Last?.Value is JobProgressed { Progress.Preview: null }:
-                    pending.Last.Value = item;
-                    FramesCoalesced++;
+                case JobProgressed progress:
+                    // A newer progress event supersedes an unsent plain one (its losses and timing are newer).
+                    if (FindLast(e => e is JobProgressed { Progress.Preview: null }) is { } plain)
+                    {
+                        pending.Remove(plain);
+                        FramesCoalesced++;
+                    }
+                    if (progress.Progress.Preview is not null)
+                    {
+                        if (previewsPending >= maxPreviews)
+                        {
+                            pending.Remove(FindFirst(e => e is JobProgressed { Progress.Preview: not null })!);
+                            previewsPending--;
+                            PreviewsDropped++;
+                        }
+                        previewsPending++;
+                    }
+                    pending.AddLast(item);
                     break;
                 case JobQueued when pending.Last?.Value is JobQueued:
                     pending.Last.Value = item;
-                    break;
-                case JobProgressed { Progress.Preview: not null }:
-                    if (previewsPending >= maxPreviews)
-                    {
-                        var oldest = pending.First;
-                        while (oldest is not null && oldest.Value is not JobProgressed { Progress.Preview: not null })
-                        {
-                            oldest = oldest.Next;
-                        }
-                        pending.Remove(oldest!);
-                        previewsPending--;
-                        PreviewsDropped++;
-                    }
-                    pending.AddLast(item);
-                    previewsPending++;
                     break;
                 default:
                     pending.AddLast(item);
@@ -161,6 +161,30 @@ public sealed class JobEventBuffer
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private LinkedListNode<JobEvent>? FindFirst(Func<JobEvent, bool> match)
+    {
+        for (var node = pending.First; node is not null; node = node.Next)
+        {
+            if (match(node.Value))
+            {
+                return node;
+            }
+        }
+        return null;
+    }
+
+    private LinkedListNode<JobEvent>? FindLast(Func<JobEvent, bool> match)
+    {
+        for (var node = pending.Last; node is not null; node = node.Previous)
+        {
+            if (match(node.Value))
+            {
+                return node;
+            }
+        }
+        return null;
     }
 
     private JobEvent Stamp(JobEvent item)

@@ -45,6 +45,9 @@ public sealed class JobRunner : IDisposable
         watchdog = time.CreateTimer(_ => StopStalledReaders(), null, period, period);
     }
 
+    /// <summary>Raised when a job's run has ended and its slot is free, however it ended.</summary>
+    public event Action<JobOutcome>? JobEnded;
+
     /// <summary>Jobs admitted and not yet finished with (running, queued, or with events still unread).</summary>
     public int Active
     {
@@ -197,6 +200,7 @@ public sealed class JobRunner : IDisposable
             quota.Dispose();
             runTime = runTime == TimeSpan.Zero && queueTime > TimeSpan.Zero ? clock.Elapsed - queueTime : runTime;
             ServerLog.JobFinished(logger, job.Id, outcome, iterations, (long)queueTime.TotalMilliseconds, (long)runTime.TotalMilliseconds);
+            JobEnded?.Invoke(new JobOutcome(job.Id, job.Caller, outcome, iterations, queueTime, runTime));
         }
         job.Events.Complete(error);
     }

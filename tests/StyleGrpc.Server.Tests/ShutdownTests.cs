@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Health.V1;
+using StyleGrpc.Protos.V1;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>SIGTERM to a real server process: the order operators and load balancers rely on.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ShutdownTests
+{
+    private const int SigTerm = 15;
+
+    [Fact]
+    public async Task Sigterm_RefusesQueuedAndNewAtOnce_DrainsRunningThenEndsItWithUnavailable_AndExits()
+    {
+        await using var server = ServerProcess.Start(new Dictionary<string, string?>
+        {
+            ["StyleGrpc:DrainTimeoutSeconds"] = "3",
+            ["StyleGrpc:ConcurrentJobs"] = "1",
+        });
+        var client = new StyleTransferService.StyleTransferServiceClient(server.Channel);
+        var health = new Health.HealthClient(server.Channel);
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => IsServing(health), TimeSpan.FromSeconds(60)), string.Join('\n', server.Output));
+        await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        using var running = client.Stylize(Frames.LongRequest());
+        await Frames.ReadUntilAsync(running, f => f.Progress is not null);
+        using var queued = client.Stylize(Frames.Request(iterations: 3));
+        Assert.Equal(1, (await Frames.ReadUntilAsync(queued, f => f.Accepted is not null))[0].Accepted.QueuePosition);
+
+        var clock = Stopwatch.StartNew();
+        server.Signal(SigTerm);
+
+        // Queued: refused at once, with a real status that says why.
+        var queuedError = await Assert.ThrowsAsync<RpcException>(() => Frames.ReadUntilAsync(queued, _ => false));
+        var queuedAt = clock.Elapsed;
+        Assert.Equal(StatusCode.Unavailable, queuedError.StatusCode);
+        Assert.Contains("stopping", queuedError.Status.Detail);
+        // Health says NOT_SERVING, and a new call is refused, while the running job still runs.
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        var fresh = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(client, Frames.Request(iterations: 2)));
+        Assert.Equal(StatusCode.Unavailable, fresh.StatusCode);
+        Assert.False(server.HasExited);
+
+        // Running: keeps going for the drain timeout, then ends with UNAVAILABLE as a status trailer, not a reset.
+        var runningError = await Assert.ThrowsAsync<RpcException>(() => Frames.ReadUntilAsync(running, _ => false));
+        var runningAt = clock.Elapsed;
+        Assert.Equal(StatusCode.Unavailable, runningError.StatusCode);
+        Assert.Contains("drain timeout", runningError.Status.Detail);
+        Assert.InRange(runningAt.TotalSeconds, 2.5, 10);
+
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(15));
+        var exitedAt = clock.Elapsed;
+        Assert.Equal(0, server.ExitCode);
+        Assert.InRange(queuedAt.TotalSeconds, 0, 1.5);
+        Assert.InRange((exitedAt - runningAt).TotalSeconds, 0, 5);
+        // The log tells the same story in the same order.
+        var stopping = server.LineOf("Stopping: health NOT_SERVING");
+        var drained = server.LineOf("Drained;");
+        Assert.True(stopping >= 0 && drained > stopping, string.Join('\n', server.Output));
+    }
+
+    private static bool IsServing(Health.HealthClient health)
+    {
+        try
+        {
+            return health.Check(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
+        }
+        catch (RpcException)
+        {
+            return false;
+        }
+    }
+}
