@@ -23,6 +23,12 @@ public static class CliApp
         Recursive = true,
     };
 
+    internal static readonly Option<FileInfo?> CaFile = new("--ca-file")
+    {
+        Description = "PEM certificate of the CA that signed an https:// server's certificate (else $STYLEGRPC_CA_FILE, else the system's)",
+        Recursive = true,
+    };
+
     internal static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Show full error details",
@@ -37,11 +43,13 @@ public static class CliApp
         var root = new RootCommand("stylegrpc: neural style transfer on a StyleGrpc server");
         root.Options.Add(Server);
         root.Options.Add(ApiKey);
+        root.Options.Add(CaFile);
         root.Options.Add(Verbose);
         root.Subcommands.Add(StylesCommands.Create(context));
         root.Subcommands.Add(StylizeCommand.Create(context));
         root.Subcommands.Add(InfoCommands.CreateInfo(context));
         root.Subcommands.Add(InfoCommands.CreateHealth(context));
+        root.Subcommands.Add(KeysCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -69,6 +77,7 @@ public static class CliApp
         {
             Address = uri,
             ApiKey = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("STYLEGRPC_API_KEY"),
+            CaCertificatePath = parse.GetValue(CaFile)?.FullName ?? Environment.GetEnvironmentVariable("STYLEGRPC_CA_FILE"),
         };
     }
 

@@ -1,3 +1,5 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Configuration;
@@ -25,6 +27,7 @@ public static class StyleGrpcChannel
         channel.MaxReceiveMessageSize = options.MaxMessageBytes;
         channel.MaxSendMessageSize = options.MaxMessageBytes;
         channel.ServiceConfig = RetryConfig(options.MaxAttempts);
+        channel.HttpHandler = CreateHandler(options);
         if (!string.IsNullOrEmpty(options.ApiKey))
         {
             channel.Credentials = options.Address.Scheme == Uri.UriSchemeHttps
@@ -33,6 +36,33 @@ public static class StyleGrpcChannel
             // The key travels in clear text on h2c; that is the operator's choice for a loopback or private network.
             channel.UnsafeUseInsecureChannelCallCredentials = options.Address.Scheme != Uri.UriSchemeHttps;
         }
+    }
+
+    /// <summary>
+    /// The HTTP handler of a channel: several HTTP/2 connections when one is full, and, with
+    /// <see cref="StyleGrpcClientOptions.CaCertificatePath"/>, server certificates checked against that CA
+    /// (host name included) instead of the system's trust store.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler(StyleGrpcClientOptions options)
+    {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        if (!string.IsNullOrEmpty(options.CaCertificatePath))
+        {
+            var authority = X509Certificate2.CreateFromPem(File.ReadAllText(options.CaCertificatePath));
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (certificate is null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                {
+                    return false;
+                }
+                using var chain = new X509Chain();
+                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(authority);
+                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                return chain.Build(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+            };
+        }
+        return handler;
     }
 
     /// <summary>Call credentials adding <c>authorization: Bearer {key}</c>.</summary>

@@ -9,6 +9,12 @@ public sealed class StyleGrpcClientOptions
     /// <summary>Server address. Default <see cref="DefaultAddress"/>.</summary>
     public Uri Address { get; set; } = new(DefaultAddress);
 
+    /// <summary>
+    /// PEM file of the certificate authority that signed the server's certificate, for <c>https://</c> addresses whose
+    /// certificate the system does not trust (a private CA or a self-signed certificate). Null: the system's trust store.
+    /// </summary>
+    public string? CaCertificatePath { get; set; }
+
     /// <summary>Optional API key, sent as <c>authorization: Bearer …</c> on every call.</summary>
     public string? ApiKey { get; set; }
 

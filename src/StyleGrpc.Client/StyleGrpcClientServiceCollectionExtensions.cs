@@ -23,8 +23,11 @@ public static class StyleGrpcClientServiceCollectionExtensions
             {
                 var options = sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value;
                 StyleGrpcChannel.Configure(channel, options);
+                // The factory owns the handler (below) and the credentials (the call credentials below).
+                channel.HttpHandler = null;
                 channel.Credentials = null;
             })
+            .ConfigurePrimaryHttpMessageHandler(sp => StyleGrpcChannel.CreateHandler(sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value))
             .AddCallCredentials((_, metadata, sp) =>
             {
                 var key = sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value.ApiKey;
