@@ -10,30 +10,29 @@ namespace StyleGrpc.Server.Jobs;
 /// <summary>
 /// Estimates a job's peak memory before it is admitted, and holds the budget running jobs share.
 /// The estimate is a fixed cost per job plus a cost per output pixel: the network's activations and
-/// their gradients (calibrated by measurement, below), the optimiser's state (exact: L-BFGS keeps
-/// <c>history</c> pairs of image-sized vectors, Adam and RMSprop one or two), and the image tensors.
+/// their gradients with the image tensors (calibrated by measurement, below), and the optimiser's state
+/// (exact: L-BFGS keeps up to <c>history</c> pairs of image-sized float32 vectors, Adam two, RMSprop one).
 /// </summary>
 /// <remarks>
-/// Calibration: <c>dotnet run -c Release --project bench/StyleGrpc.Bench -- --only memory</c> runs one job
-/// per size in a fresh process and reports its peak RSS above the loaded-model baseline; the constants
-/// below are fitted to those figures with a safety margin (docs/reliability.md lists them).
+/// Calibration (docs/performance.md, "Engine speed", written by <c>dotnet run -c Release --project bench/StyleGrpc.Bench</c>):
+/// the rise of a job's process RSS during a run ("+job"), Adam, at 256×192 and 512×384. VGG19 (gatys and seed presets):
+/// +255 and +921 MiB, so 4,736 bytes per pixel and 33 MiB fixed; ResNet18: +86 and +313 MiB, so 1,614 bytes per pixel
+/// and 10 MiB fixed. Minus Adam's 24 bytes per pixel, rounded up by about 2–5 %: the constants below. bfloat16
+/// convolutions are estimated as float32 (not measured separately; it can only over-estimate).
 /// </remarks>
 public sealed class JobMemoryEstimator
 {
     /// <summary>Per-job cost that does not grow with the image (allocator arenas, style targets, encoders).</summary>
-    public const long FixedBytes = 96L << 20;
+    public const long FixedBytes = 64L << 20;
 
-    /// <summary>Activation and gradient bytes per output pixel in float32, by network (measured; see remarks).</summary>
+    /// <summary>Activation, gradient and image bytes per output pixel, by network (measured; see remarks).</summary>
     private static readonly Dictionary<string, double> ActivationBytesPerPixel = new(StringComparer.Ordinal)
     {
-        ["vgg19"] = 3600,
-        ["resnet18-onnx"] = 1400,
+        ["vgg19"] = 4800,
+        ["resnet18-onnx"] = 1700,
     };
 
-    private const double UnknownNetworkBytesPerPixel = 4000;
-
-    // Image, content copy, gradient and working copies: a few float32 RGB images.
-    private const double ImageBytesPerPixel = 8 * 3 * 4;
+    private const double UnknownNetworkBytesPerPixel = 6000;
 
     public JobMemoryEstimator(IOptions<StyleGrpcServerOptions> options)
     {
@@ -51,18 +50,13 @@ public sealed class JobMemoryEstimator
     {
         var pixels = (double)width * height;
         var activations = ActivationBytesPerPixel.GetValueOrDefault(network.Info.Name, UnknownNetworkBytesPerPixel);
-        if (network.Info.Precision == Precision.BFloat16)
-        {
-            // The convolutions' inputs and outputs are half-size; gradients and losses stay float32.
-            activations *= 0.75;
-        }
         var optimizerVectors = options.Optimizer switch
         {
             OptimizerKind.Lbfgs => 2 * options.LbfgsHistory + 4,
             OptimizerKind.Adam => 2,
             _ => 1,
         };
-        var perPixel = activations + ImageBytesPerPixel + optimizerVectors * 3 * 4;
+        var perPixel = activations + optimizerVectors * 3 * 4;
         return FixedBytes + (long)(pixels * perPixel);
     }
 
