@@ -1,18 +1,8 @@
 using System.Diagnostics;
-using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using StyleGrpc.Client;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
-using StyleGrpc.Server.Hosting;
 
 namespace StyleGrpc.Bench;
 
@@ -35,25 +25,11 @@ internal static class EndToEnd
 
     public static async Task<Result> MeasureAsync(BenchSettings settings, int size, int iterations, int repeats)
     {
-        var data = Path.Combine(Path.GetTempPath(), $"stylegrpc-bench-{Environment.ProcessId}");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = Path.GetTempPath() });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        await using var server = await BenchServer.StartAsync();
+        var app = server.App;
         {
-            ["StyleGrpc:DataDirectory"] = data,
-            ["StyleGrpc:ModelsDirectory"] = Path.Combine(data, "models"),
-            ["StyleGrpc:Device"] = "cpu",
-        });
-        builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddStyleTransfer(builder.Configuration);
-        await using var app = builder.Build();
-        app.MapStyleTransfer();
-        await app.StartAsync();
-        try
-        {
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-            var engine = await app.Services.GetRequiredService<ModelHost>().GetEngineAsync(CancellationToken.None);
-            using var client = new StyleGrpcClient(new StyleGrpcClientOptions { Address = new Uri(address) });
+            var engine = server.Engine;
+            using var client = new StyleGrpcClient(new StyleGrpcClientOptions { Address = new Uri(server.Address) });
             var contentBytes = await File.ReadAllBytesAsync(Path.Combine(settings.ImagesDirectory, "tubingen.jpg"));
             var styleBytes = await File.ReadAllBytesAsync(Path.Combine(settings.ImagesDirectory, "starry_night.jpg"));
             await client.RegisterStyleAsync("starry", styleBytes, new RegisterStyleOptions { StyleSize = size });
@@ -107,11 +83,6 @@ internal static class EndToEnd
             Console.WriteLine($"  per round, gRPC vs engine alone %: {string.Join(", ", paired.Select(p => BenchSettings.F(p, "F2")))}; within the call %: {string.Join(", ", inCall.Select(p => BenchSettings.F(p, "F2")))}");
             return new Result(iterations, size, repeats, Median(engineTimes), Median(registeredTimes), Median(inlineTimes), Median(targetTimes), computedByRegistered,
                 engineTimes.Min(), registeredTimes.Min(), Median(paired), Median(inCall));
-        }
-        finally
-        {
-            await app.StopAsync();
-            Directory.Delete(data, recursive: true);
         }
     }
 

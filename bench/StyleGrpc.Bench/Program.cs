@@ -187,6 +187,12 @@ try
         report.EndToEnd(e2e);
     }
 
+    // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.
+    if (settings.Only == "soak")
+    {
+        await Soak.MeasureAsync(settings, settings.Quick ? 40 : 200, 32);
+    }
+
     report.Write();
     Console.WriteLine($"wrote {settings.ReportPath}");
     return 0;

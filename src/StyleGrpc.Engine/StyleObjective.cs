@@ -1,6 +1,7 @@
 using StyleGrpc.Engine.Losses;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StyleGrpc.Engine;
@@ -68,15 +69,20 @@ internal sealed class StyleObjective
         var content = zeros(1, device: image.device);
         foreach (var layer in plan.Content)
         {
-            content = content + StyleLosses.Content(features[layer.Layer], contentTargets[layer.Layer]) * layer.Weight;
+            using var weight = layer.Weight.ToScalar();
+            content = content + StyleLosses.Content(features[layer.Layer], contentTargets[layer.Layer]) * weight;
         }
         var style = zeros(1, device: image.device);
         foreach (var layer in plan.Style)
         {
-            style = style + StyleLosses.Style(features[layer.Layer], gramTargets[layer.Layer]) * layer.Weight;
+            using var weight = layer.Weight.ToScalar();
+            style = style + StyleLosses.Style(features[layer.Layer], gramTargets[layer.Layer]) * weight;
         }
         var tv = TotalVariationWeight > 0 ? StyleLosses.TotalVariation(image) : zeros(1, device: image.device);
-        var total = content * ContentWeight + style * StyleWeight + tv * TotalVariationWeight;
+        using var contentWeight = ContentWeight.ToScalar();
+        using var styleWeight = StyleWeight.ToScalar();
+        using var tvWeight = TotalVariationWeight.ToScalar();
+        var total = content * contentWeight + style * styleWeight + tv * tvWeight;
         if (backward)
         {
             total.backward();

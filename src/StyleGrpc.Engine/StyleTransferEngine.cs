@@ -6,6 +6,7 @@ using StyleGrpc.Engine.Losses;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
 using TorchSharp.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StyleGrpc.Engine;
@@ -20,6 +21,12 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 {
     /// <summary>Engine version written into every reproducibility record.</summary>
     public static readonly string Version = typeof(StyleTransferEngine).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>
+    /// Diagnostic: tensors alive that runs on the engine's worker threads created and did not dispose. 0 between
+    /// jobs unless something leaks; soak tests and the benchmark read it.
+    /// </summary>
+    public static Task<long> LiveTensorsOnWorkersAsync() => EngineWorkers.CountLiveTensorsAsync();
 
     /// <summary>The network every run uses.</summary>
     public IFeatureNetwork Network { get; } = network;
@@ -107,14 +114,14 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             objective = StyleObjective.Create(Network, plan, contentTensor, style, options);
             var start = carried is null
                 ? InitialImage(contentTensor, options)
-                : nn.functional.interpolate(carried, [height, width], mode: InterpolationMode.Bicubic, align_corners: false).clamp_(0, 1);
+                : nn.functional.interpolate(carried, [height, width], mode: InterpolationMode.Bicubic, align_corners: false).clamp_(Scalars.Zero, Scalars.One);
             using var image = new Parameter(start, requires_grad: true);
             using var optimizer = CreateOptimizer(options, image, learningRate);
             var budget = level == 0 ? options.Iterations : coarseIterations;
             iteration = Optimise(image, optimizer, objective, contentTensor, options, budget, iteration, totalIterations, clock, onProgress, cancellationToken);
             using (no_grad())
             {
-                image.clamp_(0, 1);
+                image.clamp_(Scalars.Zero, Scalars.One);
             }
             carried = image.detach().clone();
         }
@@ -218,7 +225,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     private RgbImage Output(Tensor image, Tensor content, StyleTransferOptions options)
     {
         using var scope = NewDisposeScope();
-        var current = image.detach().clamp(0, 1);
+        var current = image.detach().clamp(Scalars.Zero, Scalars.One);
         return ImageTensor.ToImage(options.KeepOriginalColours ? ImageTensor.KeepOriginalColours(current, content) : current);
     }
 
@@ -230,9 +237,13 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
         using var generator = new Generator((ulong)options.Seed, content.device);
         var noise = rand(content.shape, generator: generator, device: content.device);
-        return options.Init == InitKind.Noise
-            ? noise
-            : content.mul(1 - options.InitNoiseRatio).add_(noise.mul_(options.InitNoiseRatio));
+        if (options.Init == InitKind.Noise)
+        {
+            return noise;
+        }
+        using var keep = (1 - options.InitNoiseRatio).ToScalar();
+        using var ratio = options.InitNoiseRatio.ToScalar();
+        return content.mul(keep).add_(noise.mul_(ratio));
     }
 
     private static IImageOptimizer CreateOptimizer(StyleTransferOptions options, Parameter image, double learningRate) =>

@@ -2,7 +2,6 @@ extern alias server;
 
 using Grpc.Core;
 using Grpc.Health.V1;
-using Grpc.Reflection.V1Alpha;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
 using server::StyleGrpc.Server.Hosting;
@@ -156,103 +155,24 @@ public sealed class StylizeTests
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, frames[^1].FrameCase);
     }
 
-    [Fact]
-    public async Task Stylize_UnknownStyle_ReturnsNotFound()
-    {
-        await using var host = await ServerHost.StartAsync();
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request("nope")));
-        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
-        Assert.Contains("nope", ex.Status.Detail);
-    }
-
-    public static TheoryData<string, string> InvalidRequests => new()
-    {
-        { "bad-id", "style_name" },
-        { "iterations", "options.iterations" },
-        { "max-side", "options.max_side" },
-        { "nan-weight", "options.style_weight" },
-        { "undecodable", "content_image" },
-        { "too-many-pixels", "content_image" },
-        { "missing-style", "style" },
-        { "preset", "options.preset" },
-        { "previews", "options.preview_every" },
-        { "too-large", "content_image" },
-        { "blend-weight", "blend.components[1].weight" },
-        { "blend-of-one", "blend.components" },
-    };
-
     [Theory]
-    [MemberData(nameof(InvalidRequests))]
-    public async Task Stylize_InvalidField_ReturnsInvalidArgumentNamingIt(string problem, string field)
+    [InlineData("too-many-pixels", "StyleGrpc:MaxPixels", "10000")]
+    [InlineData("too-large", "StyleGrpc:MaxRequestBytes", "100000")]
+    public async Task Stylize_ImageOverALimit_ReturnsInvalidArgumentNamingIt(string problem, string setting, string value)
     {
-        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["StyleGrpc:MaxPixels"] = problem == "too-many-pixels" ? "10000" : "40000000",
-            ["StyleGrpc:MaxRequestBytes"] = problem == "too-large" ? "100000" : "33554432",
-        });
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { [setting] = value });
         await host.Client.RegisterStyleAsync(new RegisterStyleRequest
         {
             StyleId = "starry",
             Image = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(TestData.Reference("style_64.png"))),
             StyleSize = 64,
         });
-        var request = Frames.Request();
-        switch (problem)
-        {
-            case "bad-id": request.StyleName = "Bad ID!"; break;
-            case "iterations": request.Options.Iterations = 999_999; break;
-            case "max-side": request.Options.MaxSide = 5; break;
-            case "nan-weight": request.Options.StyleWeight = double.NaN; break;
-            case "undecodable": request.ContentImage = Google.Protobuf.ByteString.CopyFrom(new byte[500]); break;
-            case "too-many-pixels": break;
-            case "missing-style": request.ClearStyle(); break;
-            case "preset": request.Options.Preset = "no-such-preset"; break;
-            case "previews": request.Options.Iterations = 1000; request.Options.PreviewEvery = 1; break;
-            case "too-large": break;
-            case "blend-weight":
-                request.Blend = new StyleBlend();
-                request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "starry", Weight = 1 });
-                request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "starry", Weight = double.NaN });
-                break;
-            case "blend-of-one":
-                request.Blend = new StyleBlend();
-                request.Blend.Components.Add(new StyleBlend.Types.Component { Style = "starry", Weight = 1 });
-                break;
-        }
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, request));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request()));
 
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
-        Assert.StartsWith(field + ":", ex.Status.Detail);
-    }
-
-    [Theory]
-    [InlineData("", "style_id")]
-    [InlineData("UPPER", "style_id")]
-    [InlineData("-leading-dash", "style_id")]
-    public async Task RegisterStyle_BadId_ReturnsInvalidArgument(string id, string field)
-    {
-        await using var host = await ServerHost.StartAsync();
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.RegisterStyleAsync(new RegisterStyleRequest
-        {
-            StyleId = id,
-            Image = Frames.Image("starry_night.jpg"),
-        }));
-        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
-        Assert.StartsWith(field + ":", ex.Status.Detail);
-    }
-
-    [Fact]
-    public async Task RegisterStyle_UndecodableImage_ReturnsInvalidArgument()
-    {
-        await using var host = await ServerHost.StartAsync();
-        var ex = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.RegisterStyleAsync(new RegisterStyleRequest
-        {
-            StyleId = "x",
-            Image = Google.Protobuf.ByteString.CopyFromUtf8("definitely not an image"),
-        }));
-        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
-        Assert.StartsWith("image:", ex.Status.Detail);
+        Assert.StartsWith("content_image:", ex.Status.Detail);
+        Assert.Contains(problem == "too-large" ? "bytes" : "pixels", ex.Status.Detail);
     }
 
     [Fact]
@@ -271,35 +191,6 @@ public sealed class StylizeTests
         await host.Services.GetRequiredService<ModelHost>().GetEngineAsync(CancellationToken.None).WaitAsync(Frames.Timeout);
         var after = await health.CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, after.Status);
-    }
-
-    [Fact]
-    public async Task Reflection_ListsTheService()
-    {
-        await using var host = await ServerHost.StartAsync();
-        var reflection = new ServerReflection.ServerReflectionClient(host.Channel);
-        using var call = reflection.ServerReflectionInfo();
-        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
-        await call.RequestStream.CompleteAsync();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        var services = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
-        Assert.Contains("stylegrpc.v1.StyleTransferService", services);
-        Assert.Contains("grpc.health.v1.Health", services);
-    }
-
-    [Fact]
-    public async Task GetServerInfo_ReportsNetworkAndLimits()
-    {
-        await using var host = await ServerHost.StartAsync();
-        var info = await host.Client.GetServerInfoAsync(new GetServerInfoRequest());
-        Assert.Equal("vgg19", info.Network.Name);
-        Assert.False(info.Network.OfflineDefault);
-        Assert.Equal("cpu", info.Device);
-        Assert.Equal(256, info.Limits.MaxSide);
-        Assert.Equal(4, info.Limits.QueueCapacity);
-        Assert.Contains("seed", info.Network.Presets);
-        Assert.False(string.IsNullOrEmpty(info.Version));
-        Assert.Contains(info.Network.Precision, new[] { "float32", "bfloat16" });
     }
 
     [Theory]

@@ -12,14 +12,14 @@ public static class ImageTensor
     public static Tensor ToTensor(RgbImage image, Device device)
     {
         using var bytes = tensor(image.Pixels, [image.Height, image.Width, 3], ScalarType.Byte);
-        return bytes.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32, device).div_(255f);
+        return bytes.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32, device).div_(Scalars.ByteMax);
     }
 
     /// <summary>Clamps to [0, 1], scales to 0–255 and rounds; the tensor must be 1×3×H×W.</summary>
     public static RgbImage ToImage(Tensor image)
     {
         using var scope = NewDisposeScope();
-        var bytes = image.detach().clamp(0, 1).mul(255f).round().to(ScalarType.Byte, CPU).squeeze(0).permute(1, 2, 0).contiguous();
+        var bytes = image.detach().clamp(Scalars.Zero, Scalars.One).mul(Scalars.ByteMax).round().to(ScalarType.Byte, CPU).squeeze(0).permute(1, 2, 0).contiguous();
         return new RgbImage((int)image.shape[3], (int)image.shape[2], bytes.data<byte>().ToArray());
     }
 
@@ -35,6 +35,6 @@ public static class ImageTensor
         var yuvStylised = einsum("ij,bjhw->bihw", toYuv, stylised);
         var yuvContent = einsum("ij,bjhw->bihw", toYuv, content);
         var mixed = cat([yuvStylised[.., 0..1], yuvContent[.., 1..3]], 1);
-        return einsum("ij,bjhw->bihw", toRgb, mixed).clamp_(0, 1).MoveToOuterDisposeScope();
+        return einsum("ij,bjhw->bihw", toRgb, mixed).clamp_(Scalars.Zero, Scalars.One).MoveToOuterDisposeScope();
     }
 }

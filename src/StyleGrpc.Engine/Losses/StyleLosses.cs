@@ -1,4 +1,5 @@
 using StyleGrpc.Engine.Networks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StyleGrpc.Engine.Losses;
@@ -14,7 +15,8 @@ public static class StyleLosses
     {
         var f = ChannelsLast.FeatureMatrix(features, out var channelsByPositions);
         var gram = channelsByPositions ? f.mm(f.t()) : f.t().mm(f);
-        return gram.div_(features.numel());
+        using var count = features.numel().ToScalar();
+        return gram.div_(count);
     }
 
     /// <summary>Content loss: mean squared difference of two feature maps.</summary>
@@ -41,8 +43,9 @@ public static class StyleLosses
         // The factor that carries the gradient is the one laid out like the features (C×HW rows for
         // NCHW, HW×C for channels-last), so the gradient arrives in the features' own layout.
         var product = channelsByPositions ? f.mm(f.detach().t()) : f.detach().t().mm(f);
-        var oneSided = nn.functional.mse_loss(product.div_(features.numel()), targetGram);
-        return oneSided.mul(2).sub_(oneSided.detach());
+        using var count = features.numel().ToScalar();
+        var oneSided = nn.functional.mse_loss(product.div_(count), targetGram);
+        return oneSided.mul(Scalars.Two).sub_(oneSided.detach());
     }
 
     /// <summary>

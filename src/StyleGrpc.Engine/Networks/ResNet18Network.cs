@@ -103,7 +103,7 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
             return result;
         }
         var last = wanted.Max();
-        var x = image.mul(255f).flip(1).sub_(normalisation[0]);
+        var x = image.mul(Scalars.ByteMax).flip(1).sub_(normalisation[0]);
         var reduced = Info.Precision == Precision.BFloat16;
         if (reduced)
         {

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace StyleGrpc.Engine.Optimization;
@@ -35,7 +36,7 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
             // As the PyTorch tutorial's closure does: evaluate only valid images.
             using (no_grad())
             {
-                image.clamp_(0, 1);
+                image.clamp_(Scalars.Zero, Scalars.One);
             }
         }
         var losses = evaluate();
@@ -78,7 +79,8 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
         }
         using (no_grad())
         {
-            image.add_(direction!.view_as(image), alpha: stepSize);
+            using var step = stepSize.ToScalar();
+            image.add_(direction!.view_as(image), alpha: step);
         }
         if (direction!.abs().max().item<float>() * stepSize <= toleranceChange)
         {
@@ -92,7 +94,8 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
         var y = grad - previousGrad!;
         // The step actually taken: d·t, or less where clamping cut it, so the (s, y) pairs stay
         // consistent with the points evaluated (without clamping this is exactly PyTorch's d·t).
-        var s = clampPixels ? image.detach().reshape(-1) - previousImage! : direction! * stepSize;
+        using var step = stepSize.ToScalar();
+        var s = clampPixels ? image.detach().reshape(-1) - previousImage! : direction! * step;
         var ys = y.dot(s).item<float>();
         if (ys > 1e-10)
         {
@@ -110,13 +113,16 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
         for (var i = history.Count - 1; i >= 0; i--)
         {
             alphas[i] = history[i].S.dot(q).item<float>() * history[i].Rho;
-            q.add_(history[i].Y, alpha: -alphas[i]);
+            using var alpha = (-alphas[i]).ToScalar();
+            q.add_(history[i].Y, alpha: alpha);
         }
-        var r = q.mul_(hessianDiagonal);
+        using var diagonal = hessianDiagonal.ToScalar();
+        var r = q.mul_(diagonal);
         for (var i = 0; i < history.Count; i++)
         {
             var beta = history[i].Y.dot(r).item<float>() * history[i].Rho;
-            r.add_(history[i].S, alpha: alphas[i] - beta);
+            using var alpha = (alphas[i] - beta).ToScalar();
+            r.add_(history[i].S, alpha: alpha);
         }
         return r;
     }

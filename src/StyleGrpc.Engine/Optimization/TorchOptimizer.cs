@@ -28,7 +28,7 @@ internal sealed class TorchOptimizer : IImageOptimizer
     {
         using (no_grad())
         {
-            image.clamp_(0, 1);
+            image.clamp_(Scalars.Zero, Scalars.One);
         }
         // The objective zeroes the gradient itself before its backward pass.
         var losses = evaluate();
