@@ -51,6 +51,31 @@ public sealed class CliTests
         Assert.Contains("iter 6/6", run.Console);
         Assert.Contains("wrote", run.Console);
         Assert.Equal(["preview-00003.png", "preview-00006.png"], Directory.GetFiles(previews).Select(Path.GetFileName).Order());
+        Assert.Contains($"previews: 2 written to {previews}", run.Error);
+        Assert.DoesNotContain("skipped", run.Error);
+    }
+
+    [Fact]
+    public async Task KeysNew_PrintsAKeyWhoseSettingsAServerAccepts()
+    {
+        var made = await CliRunner.RunAsync("http://127.0.0.1:1", "keys", "new", "--role", "admin", "--index", "0");
+        Assert.Equal(0, made.ExitCode);
+        string Value(string prefix) => made.Output.Split('\n').Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..].Trim();
+        var key = Value("key:");
+        Assert.StartsWith("sgk_", key);
+        Assert.Equal(TestKeys.Sha256(key), Value("StyleGrpc__Keys__0__Sha256="));
+        Assert.Equal("admin", Value("StyleGrpc__Keys__0__Role="));
+
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["StyleGrpc:Keys:0:Sha256"] = Value("StyleGrpc__Keys__0__Sha256="),
+            ["StyleGrpc:Keys:0:Role"] = Value("StyleGrpc__Keys__0__Role="),
+        });
+        var add = await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--style-size", "64", "--api-key", key);
+        Assert.Equal(0, add.ExitCode);
+        var refused = await CliRunner.RunAsync(host.Address, "styles", "list", "--api-key", "sgk_not-the-key");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("API key", refused.Error);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
+using Xunit.Abstractions;
 using Grpc.Health.V1;
 using StyleGrpc.Protos.V1;
 
@@ -7,7 +8,7 @@ namespace StyleGrpc.Server.Tests;
 
 /// <summary>SIGTERM to a real server process: the order operators and load balancers rely on.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class ShutdownTests
+public sealed class ShutdownTests(ITestOutputHelper output)
 {
     private const int SigTerm = 15;
 
@@ -51,6 +52,7 @@ public sealed class ShutdownTests
 
         await server.WaitForExitAsync(TimeSpan.FromSeconds(15));
         var exitedAt = clock.Elapsed;
+        output.WriteLine($"SIGTERM at 0: queued job UNAVAILABLE at {queuedAt.TotalMilliseconds:F0} ms, running job UNAVAILABLE at {runningAt.TotalMilliseconds:F0} ms (drain 3 s), process exited at {exitedAt.TotalMilliseconds:F0} ms, exit code {server.ExitCode}");
         Assert.Equal(0, server.ExitCode);
         Assert.InRange(queuedAt.TotalSeconds, 0, 1.5);
         Assert.InRange((exitedAt - runningAt).TotalSeconds, 0, 5);

@@ -3,6 +3,7 @@ extern alias server;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Google.Protobuf;
+using Xunit.Abstractions;
 using StyleGrpc.Protos.V1;
 using server::StyleGrpc.Server.Jobs;
 
@@ -10,7 +11,7 @@ namespace StyleGrpc.Server.Tests;
 
 /// <summary>Readers that stop reading or read slowly, over real sockets.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class SlowReaderTests
+public sealed class SlowReaderTests(ITestOutputHelper output)
 {
     private const string StylizePath = "/stylegrpc.v1.StyleTransferService/Stylize";
 
@@ -50,6 +51,7 @@ public sealed class SlowReaderTests
         Assert.Equal(1, started[0].Accepted.QueuePosition);
         // The second job started as soon as the first one's run ended (well within one iteration's time), while the
         // first caller's socket is still open and it has read nothing.
+        output.WriteLine($"first run ended at {first.At.TotalMilliseconds:F0} ms ({first.Outcome.RunTime.TotalMilliseconds:F0} ms run), second started {(startedAt - first.At).TotalMilliseconds:F1} ms later; the first socket is still open");
         Assert.InRange(startedAt - first.At, TimeSpan.Zero, TimeSpan.FromSeconds(1));
         Assert.NotNull(rest[^1].Result);
     }
@@ -70,6 +72,7 @@ public sealed class SlowReaderTests
         using var stalled = await RawHttp2Client.StartCallAsync(host.Address, StylizePath, PreviewHeavyRequest(5000));
         var ended = await outcome.Task.WaitAsync(Frames.Timeout);
 
+        output.WriteLine($"stalled job stopped after {ended.Iterations} iterations, {ended.RunTime.TotalSeconds:F2} s (stall timeout 1 s)");
         Assert.Equal("reader stalled; result discarded", ended.Outcome);
         Assert.True(ended.Iterations < 5000);
         var ending = await stalled.ReadUntilStreamEndsAsync(TimeSpan.FromSeconds(30));
@@ -100,6 +103,7 @@ public sealed class SlowReaderTests
         }
 
         var result = frames[^1].Result;
+        output.WriteLine($"slow reader: {frames.Count} frames, {result.FramesCoalesced} progress frames coalesced, {result.PreviewsDropped} of 60 previews dropped");
         var progress = frames.Where(f => f.Progress is not null).Select(f => f.Progress).ToList();
         var previews = progress.Where(p => p.Preview is not null).Select(p => p.Iteration).ToList();
         Assert.Equal(120, result.IterationsRun);
