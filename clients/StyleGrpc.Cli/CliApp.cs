@@ -125,9 +125,3 @@ public static class CliApp
         }
     }
 }
-
-/// <summary>Where a command writes: the Spectre console for people, plain writers for data and errors.</summary>
-internal sealed record CliContext(IAnsiConsole Console, TextWriter Output, TextWriter Error);
-
-/// <summary>A command-line mistake found after parsing (exit code 2).</summary>
-internal sealed class UsageException(string message) : Exception(message);

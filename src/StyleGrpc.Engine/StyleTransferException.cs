@@ -13,16 +13,3 @@ public class StyleTransferException : Exception
     {
     }
 }
-
-/// <summary>An option or input is out of range. <see cref="Field"/> names the offending option.</summary>
-public sealed class InvalidStyleOptionException(string field, string message) : StyleTransferException($"{field}: {message}")
-{
-    /// <summary>Name of the offending option, e.g. <c>Iterations</c>.</summary>
-    public string Field { get; } = field;
-}
-
-/// <summary>A weights file could not be read or does not fit the network.</summary>
-public sealed class ModelLoadException(string message, Exception? inner = null) : StyleTransferException(message, inner);
-
-/// <summary>The native libtorch runtime could not be loaded.</summary>
-public sealed class TorchUnavailableException(string message, Exception? inner = null) : StyleTransferException(message, inner);

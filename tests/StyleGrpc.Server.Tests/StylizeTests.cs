@@ -176,6 +176,21 @@ public sealed class StylizeTests
     }
 
     [Fact]
+    public async Task Stylize_RunPastTheServersMaxRunTime_EndsWithDeadlineExceededNamingTheSetting()
+    {
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:MaxRunSeconds"] = "1" });
+        await Frames.RegisterStarryAsync(host);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.LongRequest()));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        Assert.Contains("MaxRunSeconds", ex.Status.Detail);
+        var info = await host.Client.GetServerInfoAsync(new GetServerInfoRequest());
+        Assert.Equal(1, info.Limits.MaxRunSeconds);
+        Assert.Equal(0, info.RunningJobs);
+    }
+
+    [Fact]
     public async Task Health_GoesFromNotServingToServing()
     {
         var gate = new ModelLoadGate(isOpen: false);

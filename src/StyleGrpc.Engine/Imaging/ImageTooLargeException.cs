@@ -1,8 +1,5 @@
 namespace StyleGrpc.Engine.Imaging;
 
-/// <summary>The bytes are not an image the codec can decode (unknown format, truncated, corrupt).</summary>
-public sealed class ImageDecodeException(string message) : StyleTransferException(message);
-
 /// <summary>The image's header declares more pixels than the configured limit; nothing was decoded.</summary>
 public sealed class ImageTooLargeException(int width, int height, long maxPixels)
     : StyleTransferException($"image is {width}×{height} = {(long)width * height} pixels, above the limit of {maxPixels}")
