@@ -110,9 +110,12 @@ public sealed class StyleGrpcClient : IDisposable
             await client.GetServerInfoAsync(new P.GetServerInfoRequest(), deadline: deadline, cancellationToken: ct).ConfigureAwait(false)),
             cancellationToken);
 
-    /// <summary>True when the server's standard health service says SERVING.</summary>
+    /// <summary>
+    /// True when the server is ready for jobs: the standard health service says SERVING for the readiness name
+    /// <c>stylegrpc.v1.StyleTransferService</c> (model loaded, style store reachable, not draining). The empty name is liveness.
+    /// </summary>
     public Task<bool> IsServingAsync(CancellationToken cancellationToken = default) =>
-        Unary(async (deadline, ct) => (await health.CheckAsync(new HealthCheckRequest(), deadline: deadline, cancellationToken: ct).ConfigureAwait(false)).Status
+        Unary(async (deadline, ct) => (await health.CheckAsync(new HealthCheckRequest { Service = StyleGrpcChannel.ServiceName }, deadline: deadline, cancellationToken: ct).ConfigureAwait(false)).Status
             == HealthCheckResponse.Types.ServingStatus.Serving, cancellationToken);
 
     /// <summary>

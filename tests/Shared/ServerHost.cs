@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using server::StyleGrpc.Server.Hosting;
 using server::StyleGrpc.Server.Jobs;
+using server::StyleGrpc.Server.Storage;
 using server::StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Tests.Shared;
@@ -41,6 +42,9 @@ public sealed class ServerHost : IAsyncDisposable
 
     public JobScheduler Scheduler => app.Services.GetRequiredService<JobScheduler>();
 
+    /// <summary>The data-directory store (the default <c>StyleGrpc:Store=file</c>).</summary>
+    public FileStyleStore FileStore => (FileStyleStore)app.Services.GetRequiredService<IStyleStore>();
+
     public static async Task<ServerHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, ModelLoadGate? gate = null,
         bool waitForModel = true)
     {
@@ -56,6 +60,8 @@ public sealed class ServerHost : IAsyncDisposable
             ["StyleGrpc:QueueCapacity"] = "4",
             ["StyleGrpc:ConcurrentJobs"] = "1",
             ["StyleGrpc:DrainTimeoutSeconds"] = "1",
+            // Metrics off unless a test asks for them on a port of its own (the default port would clash between hosts).
+            ["StyleGrpc:Metrics:Url"] = "",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -58,6 +58,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             ["StyleGrpc:DataDirectory"] = Path.Combine(dataDirectory, "data"),
             ["StyleGrpc:Device"] = "cpu",
             ["StyleGrpc:MaxSide"] = "256",
+            ["StyleGrpc:Metrics:Url"] = $"http://127.0.0.1:{FreePort()}",
             ["Logging:Console:FormatterName"] = "simple",
             ["Logging:Console:FormatterOptions:SingleLine"] = "true",
             ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",

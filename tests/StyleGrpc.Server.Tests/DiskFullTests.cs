@@ -62,7 +62,7 @@ public sealed class DiskFullTests
         await using (var first = await ServerHost.StartAsync(dataDirectory: data))
         {
             await Frames.RegisterStarryAsync(first);
-            styleDir = Path.Combine(first.Registry.Root, "starry");
+            styleDir = Path.Combine(first.FileStore.Root, "starry");
         }
         var leftover = Path.Combine(styleDir, "targets", "x.bin.tmp-0123456789abcdef");
         await File.WriteAllBytesAsync(leftover, new byte[4096]);
@@ -70,7 +70,7 @@ public sealed class DiskFullTests
         await using var second = await ServerHost.StartAsync(dataDirectory: data);
 
         Assert.False(File.Exists(leftover));
-        Assert.Equal(1, second.Registry.Count);
+        Assert.Equal(1, await second.Registry.CountAsync(CancellationToken.None));
     }
 
     private static string[] Listing(string root) =>

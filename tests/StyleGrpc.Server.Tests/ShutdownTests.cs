@@ -12,6 +12,8 @@ public sealed class ShutdownTests(ITestOutputHelper output)
 {
     private const int SigTerm = 15;
 
+    private static readonly HealthCheckRequest Readiness = new() { Service = "stylegrpc.v1.StyleTransferService" };
+
     [Fact]
     public async Task Sigterm_RefusesQueuedAndNewAtOnce_DrainsRunningThenEndsItWithUnavailable_AndExits()
     {
@@ -38,7 +40,8 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         Assert.Equal(StatusCode.Unavailable, queuedError.StatusCode);
         Assert.Contains("stopping", queuedError.Status.Detail);
         // Health says NOT_SERVING, and a new call is refused, while the running job still runs.
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(Readiness)).Status);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
         var fresh = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(client, Frames.Request(iterations: 2)));
         Assert.Equal(StatusCode.Unavailable, fresh.StatusCode);
         Assert.False(server.HasExited);
@@ -66,7 +69,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
     {
         try
         {
-            return health.Check(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(2)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
+            return health.Check(Readiness, deadline: DateTime.UtcNow.AddSeconds(2)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
         }
         catch (RpcException)
         {

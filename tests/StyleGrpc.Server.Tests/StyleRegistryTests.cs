@@ -73,7 +73,7 @@ public sealed class StyleRegistryTests
         await host.Client.DeleteStyleAsync(new DeleteStyleRequest { Name = "starry" });
         var ex = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.GetStyleAsync(new GetStyleRequest { Name = "styles/starry" }));
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
-        Assert.False(Directory.Exists(Path.Combine(host.Registry.Root, "starry")));
+        Assert.False(Directory.Exists(Path.Combine(host.FileStore.Root, "starry")));
         var again = await Assert.ThrowsAsync<RpcException>(async () => await host.Client.DeleteStyleAsync(new DeleteStyleRequest { Name = "starry" }));
         Assert.Equal(StatusCode.NotFound, again.StatusCode);
     }
@@ -108,7 +108,7 @@ public sealed class StyleRegistryTests
         {
             await Frames.RegisterStarryAsync(first, "good");
             await Frames.RegisterStarryAsync(first, "bad");
-            damagedDir = Path.Combine(first.Registry.Root, "bad");
+            damagedDir = Path.Combine(first.FileStore.Root, "bad");
         }
         if (damage == "truncated-metadata")
         {
@@ -124,7 +124,7 @@ public sealed class StyleRegistryTests
 
         await using var second = await ServerHost.StartAsync(dataDirectory: data);
 
-        var moved = Assert.Single(second.Registry.QuarantinedEntries);
+        var moved = Assert.Single(second.FileStore.Quarantined);
         Assert.StartsWith(Path.Combine(data, "data", "quarantine", "bad-"), moved);
         Assert.False(Directory.Exists(damagedDir));
         var info = await second.Client.GetServerInfoAsync(new GetServerInfoRequest());
@@ -148,7 +148,7 @@ public sealed class StyleRegistryTests
         await using (var first = await ServerHost.StartAsync(dataDirectory: data))
         {
             await Frames.RegisterStarryAsync(first);
-            targets = Directory.GetFiles(Path.Combine(first.Registry.Root, "starry", "targets")).Single();
+            targets = Directory.GetFiles(Path.Combine(first.FileStore.Root, "starry", "targets")).Single();
         }
         var bytes = await File.ReadAllBytesAsync(targets);
         bytes[^1] ^= 0xFF;
@@ -182,6 +182,6 @@ public sealed class StyleRegistryTests
         Assert.Equal("resnet18-onnx", first64[^1].Result.Reproducibility.Network);
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, again[^1].FrameCase);
         Assert.Equal(1, second.Registry.TargetsComputed);
-        Assert.Equal(2, Directory.GetFiles(Path.Combine(second.Registry.Root, "starry", "targets")).Length);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(second.FileStore.Root, "starry", "targets")).Length);
     }
 }

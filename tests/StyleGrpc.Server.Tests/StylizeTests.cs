@@ -191,20 +191,22 @@ public sealed class StylizeTests
     }
 
     [Fact]
-    public async Task Health_GoesFromNotServingToServing()
+    public async Task Health_ReadinessGoesFromNotServingToServing_LivenessServesThroughout()
     {
         var gate = new ModelLoadGate(isOpen: false);
         await using var host = await ServerHost.StartAsync(gate: gate, waitForModel: false);
         var health = new Health.HealthClient(host.Channel);
 
-        var before = await health.CheckAsync(new HealthCheckRequest());
+        var readiness = new HealthCheckRequest { Service = "stylegrpc.v1.StyleTransferService" };
+        var before = await health.CheckAsync(readiness);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, before.Status);
         var unavailable = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request()));
         Assert.Equal(StatusCode.Unavailable, unavailable.StatusCode);
 
         gate.Open();
         await host.Services.GetRequiredService<ModelHost>().GetEngineAsync(CancellationToken.None).WaitAsync(Frames.Timeout);
-        var after = await health.CheckAsync(new HealthCheckRequest());
+        var after = await health.CheckAsync(readiness);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, after.Status);
     }
 

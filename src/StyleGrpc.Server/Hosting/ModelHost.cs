@@ -17,6 +17,9 @@ public sealed class ModelHost(IOptions<StyleGrpcServerOptions> options, ModelLoa
     /// <summary>True once the network is loaded.</summary>
     public bool IsReady => ready.Task.IsCompletedSuccessfully;
 
+    /// <summary>How long the network took to load (zero until it has).</summary>
+    public TimeSpan LoadTime { get; private set; }
+
     /// <summary>The load failure, if any.</summary>
     public Exception? LoadError => ready.Task.Exception?.InnerException;
 
@@ -59,6 +62,7 @@ public sealed class ModelHost(IOptions<StyleGrpcServerOptions> options, ModelLoa
             ServerLog.NetworkReady(logger, network.Info.Name, network.Info.Description, network.Device.type.ToString().ToLowerInvariant(),
                 network.Info.WeightsSha256, clock.ElapsedMilliseconds);
             ServerLog.MklDispatch(logger, MklCpuDispatch.Status);
+            LoadTime = clock.Elapsed;
             ready.SetResult(new StyleTransferEngine(network));
         }
         catch (Exception ex)

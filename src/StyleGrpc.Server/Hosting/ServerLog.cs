@@ -59,6 +59,18 @@ internal static partial class ServerLog
     [LoggerMessage(18, LogLevel.Warning, "Could not persist the targets of style {StyleId}; the job goes on with them in memory")]
     public static partial void TargetsNotPersisted(ILogger logger, string styleId, Exception exception);
 
+    [LoggerMessage(21, LogLevel.Warning, "Not ready: the style store does not answer: {Detail}")]
+    public static partial void StoreUnreachable(ILogger logger, string detail);
+
+    [LoggerMessage(22, LogLevel.Information, "Style store reachable: {Detail}")]
+    public static partial void StoreReachable(ILogger logger, string detail);
+
+    [LoggerMessage(23, LogLevel.Information, "Styles are stored in {Store}")]
+    public static partial void StoreChosen(ILogger logger, string store);
+
+    [LoggerMessage(24, LogLevel.Information, "Prometheus metrics on {Url}/metrics")]
+    public static partial void MetricsServed(ILogger logger, string url);
+
     [LoggerMessage(19, LogLevel.Warning, "Style entry {Path} is damaged ({Reason}); moved to {Quarantine}")]
     public static partial void Quarantined(ILogger logger, string path, string reason, string quarantine);
 

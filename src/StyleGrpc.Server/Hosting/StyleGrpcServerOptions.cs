@@ -17,8 +17,23 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Folder searched for VGG19 weights at start, relative to the working directory. Default <c>models</c>.</summary>
     public string ModelsDirectory { get; set; } = "models";
 
-    /// <summary>Where styles (image and targets) are stored. Default <c>data</c>.</summary>
+    /// <summary>Where styles (image and targets) are stored with <see cref="Store"/> <c>file</c>. Default <c>data</c>.</summary>
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary><c>file</c> (the data directory; one replica; the default) or <c>redis</c> (shared by every replica, <see cref="Redis"/>).</summary>
+    public string Store { get; set; } = "file";
+
+    /// <summary>StackExchange.Redis configuration string for <see cref="Store"/> <c>redis</c>, e.g. <c>redis:6379,password=...</c>.</summary>
+    public string Redis { get; set; } = "";
+
+    /// <summary>Prefix of every Redis key, so several deployments can share one Redis. Default <c>stylegrpc:</c>.</summary>
+    public string RedisKeyPrefix { get; set; } = "stylegrpc:";
+
+    /// <summary>Prometheus metrics endpoint.</summary>
+    public MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>Traces.</summary>
+    public TracingOptions Tracing { get; set; } = new();
 
     /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c>. Default auto.</summary>
     public string Device { get; set; } = "auto";

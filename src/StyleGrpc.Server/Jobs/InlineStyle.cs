@@ -11,6 +11,8 @@ public sealed record InlineStyle(RgbImage Image, double Scale) : StyleSource
 {
     public override string Describe() => $"inline {Image.Width}x{Image.Height}";
 
+    public override IReadOnlyList<string> RegisteredIds => [];
+
     public override Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
         CancellationToken cancellationToken)
     {

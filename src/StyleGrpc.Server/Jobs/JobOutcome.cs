@@ -7,4 +7,5 @@ namespace StyleGrpc.Server.Jobs;
 /// <param name="Iterations">Iterations run.</param>
 /// <param name="QueueTime">Time waiting for a slot.</param>
 /// <param name="RunTime">Time running.</param>
-public sealed record JobOutcome(string JobId, string Caller, string Outcome, int Iterations, TimeSpan QueueTime, TimeSpan RunTime);
+/// <param name="Label">The outcome as a metric label: completed, cancelled, deadline, stalled, max_run_time, shutdown, refused_stopping, failed.</param>
+public sealed record JobOutcome(string JobId, string Caller, string Outcome, int Iterations, TimeSpan QueueTime, TimeSpan RunTime, string Label);

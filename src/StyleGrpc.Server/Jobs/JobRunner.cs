@@ -4,6 +4,7 @@ using StyleGrpc.Engine;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Jobs;
@@ -23,6 +24,7 @@ public sealed class JobRunner : IDisposable
     private readonly JobScheduler scheduler;
     private readonly JobMemoryEstimator memory;
     private readonly CallerQuotas quotas;
+    private readonly ServerMetrics metrics;
     private readonly StyleGrpcServerOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<JobRunner> logger;
@@ -31,8 +33,9 @@ public sealed class JobRunner : IDisposable
     private readonly ITimer watchdog;
 
     public JobRunner(ModelHost model, StyleRegistry registry, JobScheduler scheduler, JobMemoryEstimator memory, CallerQuotas quotas,
-        IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
+        ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
     {
+        this.metrics = metrics;
         this.model = model;
         this.registry = registry;
         this.scheduler = scheduler;
@@ -61,28 +64,38 @@ public sealed class JobRunner : IDisposable
     }
 
     /// <summary>
-    /// Admits a job and starts it in the background. Throws at once, with nothing started, when the server is
-    /// stopping, the job could never fit the memory budget, the caller's quota is used up, or the queue is full.
+    /// Admits a job and starts it in the background. Throws at once, with nothing started, when the caller's rate or
+    /// job quota is used up, the job could never fit the memory budget, the server is stopping, or the queue is full.
     /// </summary>
     public Job Submit(StylizeJobSpec spec, string caller)
     {
         var engine = model.Engine;
         var estimate = memory.Estimate(engine.Network, spec.Width, spec.Height, spec.Options);
-        if (estimate > memory.BudgetBytes)
-        {
-            throw new MemoryBudgetExceededException(estimate, memory.BudgetBytes,
-                memory.LargestSide(engine.Network, spec.Content.Width, spec.Content.Height, spec.Options));
-        }
-        var quota = quotas.EnterJob(caller);
         var id = Guid.NewGuid().ToString("N")[..12];
-        JobTicket? ticket;
+        IDisposable? quota = null;
+        JobTicket ticket;
         try
         {
+            quotas.CountStylize(caller);
+            if (estimate > memory.BudgetBytes)
+            {
+                throw new MemoryBudgetExceededException(estimate, memory.BudgetBytes,
+                    memory.LargestSide(engine.Network, spec.Content.Width, spec.Content.Height, spec.Options));
+            }
+            quota = quotas.EnterJob(caller);
             ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
         }
-        catch
+        catch (Exception ex)
         {
-            quota.Dispose();
+            quota?.Dispose();
+            metrics.JobRefused(ex switch
+            {
+                QuotaExceededException => "refused_quota",
+                MemoryBudgetExceededException => "refused_memory",
+                QueueFullException => "refused_queue_full",
+                ServerStoppingException => "refused_stopping",
+                _ => "failed",
+            });
             throw;
         }
         var job = new Job(id, caller, spec, estimate, new JobEventBuffer(options.BufferedPreviews, time));
@@ -143,14 +156,22 @@ public sealed class JobRunner : IDisposable
         var clock = Stopwatch.StartNew();
         var spec = job.Spec;
         var outcome = "failed";
+        var label = "failed";
         var iterations = 0;
         TimeSpan queueTime = TimeSpan.Zero, runTime = TimeSpan.Zero;
         Exception? error = null;
+        using var span = ServerMetrics.Jobs.StartActivity("stylegrpc.job");
+        span?.SetTag("stylegrpc.job.id", job.Id);
+        span?.SetTag("stylegrpc.job.caller", job.Caller);
+        span?.SetTag("stylegrpc.job.size", $"{spec.Width}x{spec.Height}");
         try
         {
             using (ticket)
             {
-                await WaitForTurnAsync(job, ticket).ConfigureAwait(false);
+                using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.queue_wait"))
+                {
+                    await WaitForTurnAsync(job, ticket).ConfigureAwait(false);
+                }
                 queueTime = clock.Elapsed;
                 using var runLimit = new CancellationTokenSource();
                 if (options.MaxRunSeconds > 0)
@@ -158,8 +179,13 @@ public sealed class JobRunner : IDisposable
                     runLimit.CancelAfter(TimeSpan.FromSeconds(options.MaxRunSeconds));
                 }
                 using var maxRun = runLimit.Token.Register(() => job.Stop(JobStopReason.MaxRunTime));
-                var targets = await spec.Style.ResolveAsync(registry, engine, spec.Options.Preset, spec.Options.MaxSide, job.StopToken)
-                    .ConfigureAwait(false);
+                StyleTargets targets;
+                using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.resolve_targets"))
+                {
+                    targets = await spec.Style.ResolveAsync(registry, engine, spec.Options.Preset, spec.Options.MaxSide, job.StopToken)
+                        .ConfigureAwait(false);
+                }
+                using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
                 job.Events.Add(new JobStarted(spec.Width, spec.Height, spec.Options.Iterations, queueTime, engine.Network.Info.Name, job.EstimatedBytes));
                 var minInterval = TimeSpan.FromSeconds(1 / Math.Max(0.1, options.MaxProgressFramesPerSecond));
                 var lastSent = -minInterval;
@@ -182,17 +208,18 @@ public sealed class JobRunner : IDisposable
                             break;
                     }
                 }
-                outcome = "completed";
+                outcome = label = "completed";
             }
         }
         catch (OperationCanceledException) when (job.StopReason is { } reason)
         {
             outcome = Describe(reason);
+            label = Label(reason);
             error = new JobStoppedException(reason, Message(reason));
         }
         catch (Exception ex)
         {
-            outcome = ex is ServerStoppingException ? "refused: server stopping" : "failed";
+            (outcome, label) = ex is ServerStoppingException ? ("refused: server stopping", "refused_stopping") : ("failed", "failed");
             error = ex;
         }
         finally
@@ -200,7 +227,10 @@ public sealed class JobRunner : IDisposable
             quota.Dispose();
             runTime = runTime == TimeSpan.Zero && queueTime > TimeSpan.Zero ? clock.Elapsed - queueTime : runTime;
             ServerLog.JobFinished(logger, job.Id, outcome, iterations, (long)queueTime.TotalMilliseconds, (long)runTime.TotalMilliseconds);
-            JobEnded?.Invoke(new JobOutcome(job.Id, job.Caller, outcome, iterations, queueTime, runTime));
+            metrics.JobEnded(label, iterations, queueTime, runTime);
+            span?.SetTag("stylegrpc.job.outcome", label);
+            span?.SetTag("stylegrpc.job.iterations", iterations);
+            JobEnded?.Invoke(new JobOutcome(job.Id, job.Caller, outcome, iterations, queueTime, runTime, label));
         }
         job.Events.Complete(error);
     }
@@ -240,6 +270,15 @@ public sealed class JobRunner : IDisposable
         JobStopReason.ReaderStalled => "reader stalled; result discarded",
         JobStopReason.MaxRunTime => "stopped at the maximum run time",
         _ => "cancelled by shutdown",
+    };
+
+    private static string Label(JobStopReason reason) => reason switch
+    {
+        JobStopReason.Caller => "cancelled",
+        JobStopReason.Deadline => "deadline",
+        JobStopReason.ReaderStalled => "stalled",
+        JobStopReason.MaxRunTime => "max_run_time",
+        _ => "shutdown",
     };
 
     private string Message(JobStopReason reason) => reason switch

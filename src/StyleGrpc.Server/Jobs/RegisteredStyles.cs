@@ -10,6 +10,8 @@ public sealed record RegisteredStyles(IReadOnlyList<(string Id, double Weight)> 
         ? Components[0].Id
         : string.Join("+", Components.Select(c => $"{c.Id}*{c.Weight:G3}"));
 
+    public override IReadOnlyList<string> RegisteredIds => [.. Components.Select(c => c.Id)];
+
     public override async Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
         CancellationToken cancellationToken)
     {

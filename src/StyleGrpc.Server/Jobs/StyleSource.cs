@@ -9,6 +9,9 @@ public abstract record StyleSource
     /// <summary>Short description for logs.</summary>
     public abstract string Describe();
 
+    /// <summary>The registered styles it uses (none for an inline image).</summary>
+    public abstract IReadOnlyList<string> RegisteredIds { get; }
+
     /// <summary>The style targets for this job.</summary>
     public abstract Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
         CancellationToken cancellationToken);

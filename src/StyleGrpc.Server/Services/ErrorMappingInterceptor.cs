@@ -8,6 +8,7 @@ using StyleGrpc.Engine;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 using Status = Google.Rpc.Status;
 
@@ -77,6 +78,7 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
             MemoryBudgetExceededException e => (StatusCode.ResourceExhausted, e.Message),
             QuotaExceededException e => (StatusCode.ResourceExhausted, e.Message),
             StorageFullException e => (StatusCode.ResourceExhausted, e.Message),
+            StoreUnavailableException e => (StatusCode.Unavailable, e.Message),
             ServerStoppingException e => (StatusCode.Unavailable, e.Message),
             ModelNotReadyException e => (StatusCode.Unavailable, e.Message),
             JobStoppedException e => (e.Reason switch

@@ -70,7 +70,7 @@ public static class RequestMapper
             ?? throw new RequestFieldException(field, $"'{requested}' is not a preset of {engine.Network.Info.Name} (available: {string.Join(", ", engine.Network.Presets.Select(p => p.Name))})");
     }
 
-    public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleRegistry registry, StyleGrpcServerOptions limits)
+    public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits)
     {
         var inline = request.StyleCase == StylizeRequest.StyleOneofCase.StyleImage;
         RequireSize(request.ContentImage.Length + (inline ? request.StyleImage.Length : 0), inline ? "style_image" : "content_image", limits);
@@ -98,7 +98,7 @@ public static class RequestMapper
         var preset = string.IsNullOrEmpty(o.Preset) ? null : ResolvePreset(engine, o.Preset, "options.preset");
 
         var content = DecodeImage(request.ContentImage.ToByteArray(), "content_image", limits.MaxPixels);
-        var style = ToStyleSource(request, registry, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
+        var style = ToStyleSource(request, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
         var (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, engine.Network.SizeMultiple);
         var options = new StyleTransferOptions
         {
@@ -139,12 +139,12 @@ public static class RequestMapper
         _ => "options",
     };
 
-    private static StyleSource ToStyleSource(StylizeRequest request, StyleRegistry registry, StyleGrpcServerOptions limits, double scale)
+    private static StyleSource ToStyleSource(StylizeRequest request, StyleGrpcServerOptions limits, double scale)
     {
         switch (request.StyleCase)
         {
             case StylizeRequest.StyleOneofCase.StyleName:
-                return new RegisteredStyles([(Existing(registry, request.StyleName, "style_name"), 1.0)]);
+                return new RegisteredStyles([(StyleNames.FromName(request.StyleName, "style_name"), 1.0)]);
             case StylizeRequest.StyleOneofCase.StyleImage:
                 return new InlineStyle(DecodeImage(request.StyleImage.ToByteArray(), "style_image", limits.MaxPixels), scale);
             case StylizeRequest.StyleOneofCase.Blend:
@@ -156,7 +156,7 @@ public static class RequestMapper
                 {
                     var weight = components[i].Weight;
                     Require(double.IsFinite(weight) && weight > 0, $"blend.components[{i}].weight", "must be a finite number > 0");
-                    parts.Add((Existing(registry, components[i].Style, $"blend.components[{i}].style"), weight));
+                    parts.Add((StyleNames.FromName(components[i].Style, $"blend.components[{i}].style"), weight));
                 }
                 return new RegisteredStyles(parts);
             default:
@@ -164,11 +164,7 @@ public static class RequestMapper
         }
     }
 
-    private static string Existing(StyleRegistry registry, string name, string field)
-    {
-        var id = StyleNames.FromName(name, field);
-        return registry.Exists(id) ? id : throw new StyleNotFoundException(id);
-    }
+
 
     private static void RequireSize(long bytes, string field, StyleGrpcServerOptions limits) =>
         Require(bytes <= limits.MaxRequestBytes, field, $"the request carries {bytes} bytes of images, above the limit of {limits.MaxRequestBytes}");

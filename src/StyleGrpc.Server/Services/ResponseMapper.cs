@@ -6,6 +6,7 @@ using StyleGrpc.Engine.Networks;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
 

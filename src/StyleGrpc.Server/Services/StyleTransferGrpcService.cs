@@ -35,16 +35,16 @@ public sealed class StyleTransferGrpcService(
         return ResponseMapper.ToProto(record);
     }
 
-    public override Task<Style> GetStyle(GetStyleRequest request, ServerCallContext context) =>
-        Task.FromResult(ResponseMapper.ToProto(registry.Get(StyleNames.FromName(request.Name, "name"))));
+    public override async Task<Style> GetStyle(GetStyleRequest request, ServerCallContext context) =>
+        ResponseMapper.ToProto(await registry.GetAsync(StyleNames.FromName(request.Name, "name"), context.CancellationToken));
 
-    public override Task<ListStylesResponse> ListStyles(ListStylesRequest request, ServerCallContext context)
+    public override async Task<ListStylesResponse> ListStyles(ListStylesRequest request, ServerCallContext context)
     {
         var (after, pageSize) = RequestMapper.ToPage(request, DefaultPageSize);
-        var (page, more, total) = registry.List(after, pageSize);
-        var response = new ListStylesResponse { TotalSize = total, NextPageToken = more ? page[^1].Id : "" };
+        var (page, more, total) = await registry.ListAsync(after, pageSize, context.CancellationToken);
+        var response = new ListStylesResponse { TotalSize = total, NextPageToken = more && page.Count > 0 ? page[^1].Id : "" };
         response.Styles.AddRange(page.Select(ResponseMapper.ToProto));
-        return Task.FromResult(response);
+        return response;
     }
 
     [Authorize(Policy = AccessRoles.Admin)]
@@ -54,16 +54,15 @@ public sealed class StyleTransferGrpcService(
         return new Empty();
     }
 
-    public override Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
-        Task.FromResult(ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
-            scheduler.Waiting, scheduler.Running, registry.Count, registry.QuarantinedCount, scheduler.IsStopping));
+    public override async Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
+        ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
+            scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping);
 
     public override async Task Stylize(StylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {
-        var caller = Caller(context);
-        quotas.CountStylize(caller);
-        var spec = RequestMapper.ToJob(request, model.Engine, registry, limits);
-        var job = runner.Submit(spec, caller);
+        var spec = RequestMapper.ToJob(request, model.Engine, limits);
+        await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
+        var job = runner.Submit(spec, Caller(context));
         try
         {
             await foreach (var item in job.Events.ReadAllAsync(context.CancellationToken))

@@ -10,6 +10,18 @@ public sealed class TargetsCache(long capacityBytes)
     private readonly LinkedList<(string Key, StyleTargets Targets)> order = new();
     private long bytes;
 
+    /// <summary>Bytes of targets held.</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (gate)
+            {
+                return bytes;
+            }
+        }
+    }
+
     public bool TryGet(string key, out StyleTargets targets)
     {
         lock (gate)
@@ -45,11 +57,14 @@ public sealed class TargetsCache(long capacityBytes)
     }
 
     /// <summary>Drops every entry whose key starts with <paramref name="prefix"/>.</summary>
-    public void RemovePrefix(string prefix)
+    public void RemovePrefix(string prefix) => RemoveWhere(k => k.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>Drops every entry whose key matches.</summary>
+    public void RemoveWhere(Func<string, bool> match)
     {
         lock (gate)
         {
-            foreach (var key in entries.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            foreach (var key in entries.Keys.Where(match).ToList())
             {
                 RemoveLocked(key);
             }

@@ -1,8 +1,11 @@
-namespace StyleGrpc.Server.Styles;
+namespace StyleGrpc.Server.Storage;
 
-/// <summary>A registered style as stored in <c>style.json</c>.</summary>
+/// <summary>A registered style's metadata, as a store keeps it (<c>style.json</c> on disk, a hash field in Redis).</summary>
 public sealed record StyleRecord
 {
+    /// <summary>Changes on every registration or replacement of the ID: cached targets are keyed by it, so a replaced style is never served stale.</summary>
+    public long Version { get; init; }
+
     public required string Id { get; init; }
 
     public required string DisplayName { get; init; }
@@ -29,6 +32,3 @@ public sealed record StyleRecord
 
     public long SizeBytes => ImageBytes + Targets.Sum(t => t.Bytes);
 }
-
-/// <summary>One persisted <see cref="Engine.StyleTargets"/> file and what it was computed with.</summary>
-public sealed record TargetsFile(string Key, string Network, string Preset, int StyleSize, IReadOnlyList<string> Layers, string Sha256, long Bytes);

@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Styles;
+
+namespace StyleGrpc.Server.Storage;
+
+/// <summary>
+/// Styles in Redis, shared by every replica (<c>StyleGrpc:Store=redis</c>, <c>StyleGrpc:Redis=host:port,...</c>).
+/// Keys, under <c>StyleGrpc:RedisKeyPrefix</c> (default <c>stylegrpc:</c>): <c>styles</c>, a sorted set of IDs (listing
+/// in ID order); <c>style:{id}</c>, a hash holding <c>meta</c> (the metadata with a SHA-256 of the image and of every
+/// targets blob), <c>version</c>, <c>image</c> and <c>t:{key}</c> per targets blob, so one style is one key and
+/// register, replace and delete are single MULTI/EXEC transactions (register-without-replace is conditioned on the key
+/// not existing; adding targets on the version not having changed). <c>version</c> is a counter. Every change is
+/// published on <c>changed</c> as <c>{id}:{version}</c> so other replicas drop cached targets at once; cached targets are
+/// keyed by version as well, so a missed message cannot serve stale targets. <c>lock:{name}</c> holds short locks so
+/// targets are computed once across the fleet. Damaged entries are renamed to <c>quarantine:{id}:{time}</c>.
+/// Redis unreachable: calls fail with <see cref="StoreUnavailableException"/> (UNAVAILABLE) and readiness turns
+/// NOT_SERVING until it answers again; the connection is re-established by itself.
+/// </summary>
+public sealed class RedisStyleStore : IStyleStore, IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly ConnectionMultiplexer redis;
+    private readonly ILogger<RedisStyleStore> logger;
+    private readonly TimeProvider time;
+    private readonly string prefix;
+    private readonly RedisChannel channel;
+    private readonly Lock gate = new();
+    private readonly List<string> quarantined = [];
+
+    public RedisStyleStore(IOptions<StyleGrpcServerOptions> options, ILogger<RedisStyleStore> logger, TimeProvider time)
+    {
+        this.logger = logger;
+        this.time = time;
+        var o = options.Value;
+        if (string.IsNullOrWhiteSpace(o.Redis))
+        {
+            throw new InvalidOperationException("StyleGrpc:Store=redis needs StyleGrpc:Redis (a StackExchange.Redis configuration string, e.g. localhost:6379)");
+        }
+        prefix = o.RedisKeyPrefix;
+        var config = ConfigurationOptions.Parse(o.Redis);
+        // Start (and stay up) while Redis is away: readiness says so, and the connection comes back by itself.
+        config.AbortOnConnectFail = false;
+        config.ConnectTimeout = 2000;
+        config.SyncTimeout = 2000;
+        config.AsyncTimeout = 2000;
+        redis = ConnectionMultiplexer.Connect(config);
+        Description = "redis " + string.Join(",", config.EndPoints.Select(e => e.ToString()));
+        channel = RedisChannel.Literal(prefix + "changed");
+        redis.GetSubscriber().Subscribe(channel, (_, message) => Changed?.Invoke(message.ToString()));
+    }
+
+    public string Description { get; }
+
+    public event Action<string>? Changed;
+
+    public int QuarantinedCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return quarantined.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Quarantined
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. quarantined];
+            }
+        }
+    }
+
+    private IDatabase Db => redis.GetDatabase();
+
+    private RedisKey StyleKey(string id) => prefix + "style:" + id;
+
+    private RedisKey IndexKey => prefix + "styles";
+
+    public Task<StyleRecord?> GetAsync(string id, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var meta = await Db.HashGetAsync(StyleKey(id), "meta").ConfigureAwait(false);
+        return meta.IsNull ? null : Deserialize(meta);
+    });
+
+    public Task<(IReadOnlyList<StyleRecord> Page, bool More, int Total)> ListAsync(string? afterId, int pageSize, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var db = Db;
+        var ids = await db.SortedSetRangeByValueAsync(IndexKey, afterId is null ? default : (RedisValue)afterId, default,
+            afterId is null ? Exclude.None : Exclude.Start, Order.Ascending, 0, pageSize + 1).ConfigureAwait(false);
+        var metas = await Task.WhenAll(ids.Take(pageSize).Select(id => db.HashGetAsync(StyleKey(id!), "meta"))).ConfigureAwait(false);
+        var total = await db.SortedSetLengthAsync(IndexKey).ConfigureAwait(false);
+        IReadOnlyList<StyleRecord> page = metas.Where(m => !m.IsNull).Select(Deserialize).ToList();
+        return (page, ids.Length > pageSize, (int)total);
+    });
+
+    public Task<int> CountAsync(CancellationToken cancellationToken) => Run(async () => (int)await Db.SortedSetLengthAsync(IndexKey).ConfigureAwait(false));
+
+    public Task<StyleRecord> SaveAsync(StyleRecord record, byte[] image, byte[] targets, bool replace, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var db = Db;
+        var version = await db.StringIncrementAsync(prefix + "version").ConfigureAwait(false);
+        var saved = record with { Version = version };
+        var key = StyleKey(saved.Id);
+        var transaction = db.CreateTransaction();
+        if (!replace)
+        {
+            transaction.AddCondition(Condition.KeyNotExists(key));
+        }
+        _ = transaction.KeyDeleteAsync(key);
+        _ = transaction.HashSetAsync(key,
+        [
+            new HashEntry("meta", JsonSerializer.SerializeToUtf8Bytes(saved, Json)),
+            new HashEntry("version", version),
+            new HashEntry("image", image),
+            new HashEntry("t:" + saved.Targets[0].Key, targets),
+        ]);
+        _ = transaction.SortedSetAddAsync(IndexKey, saved.Id, 0);
+        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
+        {
+            throw new StyleAlreadyExistsException(saved.Id);
+        }
+        await Publish(saved.Id, version).ConfigureAwait(false);
+        return saved;
+    }, operation: $"registering style {record.Id}");
+
+    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var transaction = Db.CreateTransaction();
+        var deleted = transaction.KeyDeleteAsync(StyleKey(id));
+        _ = transaction.SortedSetRemoveAsync(IndexKey, id);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+        if (await deleted.ConfigureAwait(false))
+        {
+            await Publish(id, long.MaxValue).ConfigureAwait(false);
+            return true;
+        }
+        return false;
+    });
+
+    public Task<byte[]> ReadImageAsync(StyleRecord record, CancellationToken cancellationToken) => Run(async () =>
+    {
+        // Image and metadata in one read: if the style was replaced meanwhile, the image is checked against its own metadata.
+        var values = await Db.HashGetAsync(StyleKey(record.Id), ["meta", "image"]).ConfigureAwait(false);
+        if (values[0].IsNull || values[1].IsNull)
+        {
+            throw new StyleNotFoundException(record.Id);
+        }
+        var image = (byte[])values[1]!;
+        if (Sha256(image) == Deserialize(values[0]).ImageSha256)
+        {
+            return image;
+        }
+        await QuarantineAsync(record.Id, "stored image does not match its checksum").ConfigureAwait(false);
+        throw new StyleNotFoundException(record.Id);
+    });
+
+    public Task<byte[]?> ReadTargetsAsync(StyleRecord record, TargetsFile file, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var value = await Db.HashGetAsync(StyleKey(record.Id), "t:" + file.Key).ConfigureAwait(false);
+        if (value.IsNull)
+        {
+            return null;
+        }
+        var bytes = (byte[])value!;
+        if (Sha256(bytes) == file.Sha256)
+        {
+            return bytes;
+        }
+        ServerLog.CorruptStyle(logger, $"{StyleKey(record.Id)} t:{file.Key}", "checksum mismatch; recomputing from the stored image");
+        return null;
+    });
+
+    public Task<StyleRecord?> AddTargetsAsync(StyleRecord record, TargetsFile file, byte[] targets, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var key = StyleKey(record.Id);
+        var updated = record with { Targets = [.. record.Targets.Where(t => t.Key != file.Key), file] };
+        var transaction = Db.CreateTransaction();
+        transaction.AddCondition(Condition.HashEqual(key, "version", record.Version));
+        _ = transaction.HashSetAsync(key, [new HashEntry("t:" + file.Key, targets), new HashEntry("meta", JsonSerializer.SerializeToUtf8Bytes(updated, Json))]);
+        return await transaction.ExecuteAsync().ConfigureAwait(false) ? updated : null;
+    }, operation: $"storing targets of style {record.Id}");
+
+    public Task<IAsyncDisposable?> TryLockAsync(string name, TimeSpan lifetime, CancellationToken cancellationToken) => Run(async () =>
+    {
+        var key = (RedisKey)(prefix + "lock:" + name);
+        var token = (RedisValue)Guid.NewGuid().ToString("N");
+        return await Db.LockTakeAsync(key, token, lifetime).ConfigureAwait(false) ? (IAsyncDisposable)new Held(this, key, token) : null;
+    });
+
+    public async Task<(bool Reachable, string Detail)> CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var latency = await Db.PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+            return (true, $"{Description}, ping {latency.TotalMilliseconds:F1} ms");
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return (false, $"{Description} unreachable: {ex.Message}");
+        }
+    }
+
+    public void Dispose() => redis.Dispose();
+
+    private async Task QuarantineAsync(string id, string reason)
+    {
+        var target = $"{prefix}quarantine:{id}:{time.GetUtcNow():yyyyMMddTHHmmssfff}Z";
+        var transaction = Db.CreateTransaction();
+        _ = transaction.KeyRenameAsync(StyleKey(id), target);
+        _ = transaction.SortedSetRemoveAsync(IndexKey, id);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+        lock (gate)
+        {
+            quarantined.Add(target);
+        }
+        ServerLog.Quarantined(logger, StyleKey(id).ToString(), reason, target);
+        await Publish(id, long.MaxValue).ConfigureAwait(false);
+    }
+
+    private Task Publish(string id, long version) =>
+        redis.GetSubscriber().PublishAsync(channel, $"{id}:{version.ToString(CultureInfo.InvariantCulture)}");
+
+    private static StyleRecord Deserialize(RedisValue meta) =>
+        JsonSerializer.Deserialize<StyleRecord>((byte[])meta!, Json) ?? throw new InvalidDataException("empty style metadata");
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    // Redis errors become the service's own: unreachable → UNAVAILABLE, out of memory → RESOURCE_EXHAUSTED.
+    private async Task<T> Run<T>(Func<Task<T>> action, string operation = "")
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("OOM", StringComparison.Ordinal))
+        {
+            ServerLog.StorageFull(logger, operation, ex);
+            throw new StorageFullException(operation, ex, "the Redis style store is out of memory (maxmemory)");
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        {
+            throw new StoreUnavailableException($"the style store ({Description}) is unreachable; retry later", ex);
+        }
+    }
+
+    private sealed class Held(RedisStyleStore store, RedisKey key, RedisValue token) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await store.Db.LockReleaseAsync(key, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException)
+            {
+                // The lock expires by itself.
+                Debug.WriteLine(ex.Message);
+            }
+        }
+    }
+}
