@@ -136,7 +136,7 @@ public static class StyleTransferServiceExtensions
             telemetry.WithMetrics(m => m
                 .AddMeter(ServerMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
-                .AddPrometheusExporter());
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         }
         if (otlp)
         {
