@@ -17,14 +17,18 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
 
-    private ServerProcess(Process process, string address)
+    private ServerProcess(Process process, string address, string metricsAddress)
     {
         this.process = process;
         Address = address;
+        MetricsAddress = metricsAddress;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 << 20, MaxSendMessageSize = 64 << 20 });
     }
 
     public string Address { get; }
+
+    /// <summary>The plain-HTTP address of its Prometheus endpoint (<c>/metrics</c>).</summary>
+    public string MetricsAddress { get; }
 
     public GrpcChannel Channel { get; }
 
@@ -42,6 +46,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     {
         dataDirectory ??= TestData.NewTempDirectory();
         var address = url ?? $"http://127.0.0.1:{FreePort()}";
+        var metricsAddress = $"http://127.0.0.1:{FreePort()}";
         var server = Path.Combine(TestData.RepositoryRoot, "src", "StyleGrpc.Server", "bin", BuildConfiguration, "net10.0", "StyleGrpc.Server.dll");
         var start = new ProcessStartInfo("dotnet", [server])
         {
@@ -58,7 +63,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             ["StyleGrpc:DataDirectory"] = Path.Combine(dataDirectory, "data"),
             ["StyleGrpc:Device"] = "cpu",
             ["StyleGrpc:MaxSide"] = "256",
-            ["StyleGrpc:Metrics:Url"] = $"http://127.0.0.1:{FreePort()}",
+            ["StyleGrpc:Metrics:Url"] = metricsAddress,
             ["Logging:Console:FormatterName"] = "simple",
             ["Logging:Console:FormatterOptions:SingleLine"] = "true",
             ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
@@ -72,7 +77,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var result = new ServerProcess(process, address);
+        var result = new ServerProcess(process, address, metricsAddress);
         process.OutputDataReceived += (_, e) => result.Collect(e.Data);
         process.ErrorDataReceived += (_, e) => result.Collect(e.Data);
         process.Start();
@@ -91,6 +96,16 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     public Task WaitForExitAsync(TimeSpan timeout) => process.WaitForExitAsync().WaitAsync(timeout);
+
+    /// <summary>The value of an unlabelled metric (or the sum over its label sets) from its <c>/metrics</c>.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var text = await http.GetStringAsync(MetricsAddress + "/metrics");
+        return text.Split('\n')
+            .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     /// <summary>Index of the first output line containing <paramref name="text"/>, or -1.</summary>
     public int LineOf(string text) => Output.ToList().FindIndex(l => l.Contains(text, StringComparison.Ordinal));
