@@ -13,7 +13,7 @@ public static class CliApp
 {
     internal static readonly Option<string?> Server = new("--server", "-s")
     {
-        Description = "Server address (else $STYLEGRPC_SERVER, else http://127.0.0.1:50051)",
+        Description = "Server address: http://, https://, or dns:///name:port to spread calls over every replica (else $STYLEGRPC_SERVER, else http://127.0.0.1:50051)",
         Recursive = true,
     };
 
@@ -69,9 +69,9 @@ public static class CliApp
     internal static StyleGrpcClientOptions ClientOptions(ParseResult parse)
     {
         var address = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("STYLEGRPC_SERVER") ?? StyleGrpcClientOptions.DefaultAddress;
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != "dns"))
         {
-            throw new UsageException($"--server: '{address}' is not an http:// or https:// address");
+            throw new UsageException($"--server: '{address}' is not an http://, https:// or dns:/// address");
         }
         return new StyleGrpcClientOptions
         {

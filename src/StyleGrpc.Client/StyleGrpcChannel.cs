@@ -21,22 +21,28 @@ public static class StyleGrpcChannel
         return GrpcChannel.ForAddress(options.Address, channelOptions);
     }
 
-    /// <summary>Applies message limits, the retry policy and credentials to <paramref name="channel"/>.</summary>
+    /// <summary>
+    /// Applies message limits, the retry policy, balancing and credentials to <paramref name="channel"/>. A <c>dns:///host:port</c>
+    /// address resolves to every replica behind the name and spreads calls over them (round robin), re-resolving as they change.
+    /// </summary>
     public static void Configure(GrpcChannelOptions channel, StyleGrpcClientOptions options)
     {
         channel.MaxReceiveMessageSize = options.MaxMessageBytes;
         channel.MaxSendMessageSize = options.MaxMessageBytes;
-        channel.ServiceConfig = RetryConfig(options.MaxAttempts);
+        var balanced = options.Address.Scheme == "dns";
+        channel.ServiceConfig = RetryConfig(options.MaxAttempts, balanced);
         channel.HttpHandler = CreateHandler(options);
-        if (!string.IsNullOrEmpty(options.ApiKey))
-        {
-            channel.Credentials = options.Address.Scheme == Uri.UriSchemeHttps
-                ? ChannelCredentials.Create(ChannelCredentials.SecureSsl, ApiKeyCredentials(options.ApiKey))
-                : ChannelCredentials.Create(ChannelCredentials.Insecure, ApiKeyCredentials(options.ApiKey));
-            // The key travels in clear text on h2c; that is the operator's choice for a loopback or private network.
-            channel.UnsafeUseInsecureChannelCallCredentials = options.Address.Scheme != Uri.UriSchemeHttps;
-        }
+        var tls = UsesTls(options);
+        var transport = tls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
+        channel.Credentials = string.IsNullOrEmpty(options.ApiKey) ? (balanced ? transport : null)
+            : ChannelCredentials.Create(transport, ApiKeyCredentials(options.ApiKey));
+        // A key on h2c travels in clear text; that is the operator's choice for a loopback or private network.
+        channel.UnsafeUseInsecureChannelCallCredentials = !tls;
     }
+
+    /// <summary>TLS for <c>https://</c> addresses, and for <c>dns:///</c> ones when <see cref="StyleGrpcClientOptions.UseTls"/> says so.</summary>
+    public static bool UsesTls(StyleGrpcClientOptions options) =>
+        options.Address.Scheme == Uri.UriSchemeHttps || (options.Address.Scheme == "dns" && options.UseTls);
 
     /// <summary>
     /// The HTTP handler of a channel: several HTTP/2 connections when one is full, and, with
@@ -74,11 +80,16 @@ public static class StyleGrpcChannel
         });
 
     // Retries only UNAVAILABLE, only on unary methods: a Stylize stream that started is never replayed.
-    internal static ServiceConfig? RetryConfig(int maxAttempts)
+    internal static ServiceConfig? RetryConfig(int maxAttempts, bool roundRobin = false)
     {
+        var config = new ServiceConfig();
+        if (roundRobin)
+        {
+            config.LoadBalancingConfigs.Add(new RoundRobinConfig());
+        }
         if (maxAttempts <= 1)
         {
-            return null;
+            return roundRobin ? config : null;
         }
         var method = new MethodConfig
         {
@@ -95,6 +106,7 @@ public static class StyleGrpcChannel
         {
             method.Names.Add(new MethodName { Service = ServiceName, Method = name });
         }
-        return new ServiceConfig { MethodConfigs = { method } };
+        config.MethodConfigs.Add(method);
+        return config;
     }
 }

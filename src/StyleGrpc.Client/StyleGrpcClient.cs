@@ -126,20 +126,15 @@ public sealed class StyleGrpcClient : IDisposable
     public async IAsyncEnumerable<StylizeUpdate> StylizeAsync(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? stylizeOptions = null,
         DateTime? deadline = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        AsyncServerStreamingCall<P.StylizeResponse> call;
-        try
+        var request = ProtoConversions.ToRequest(content, style, stylizeOptions);
+        for (var attempt = 1; ; attempt++)
         {
-            call = client.Stylize(ProtoConversions.ToRequest(content, style, stylizeOptions), deadline: deadline, cancellationToken: cancellationToken);
-        }
-        catch (RpcException ex)
-        {
-            throw StyleGrpcException.From(ex);
-        }
-        using (call)
-        {
+            using var call = Start(request, deadline, cancellationToken);
+            var received = 0;
             while (true)
             {
                 P.StylizeResponse frame;
+                StyleGrpcException? refused = null;
                 try
                 {
                     if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
@@ -150,14 +145,50 @@ public sealed class StyleGrpcClient : IDisposable
                 }
                 catch (RpcException ex)
                 {
-                    throw StyleGrpcException.From(ex);
+                    var error = StyleGrpcException.From(ex);
+                    // Refused before it was admitted, with a hint that waiting helps (a full queue, a rate): no work was done,
+                    // so it is safe to ask again, on another replica when the address balances.
+                    if (received > 0 || error.StatusCode != StatusCode.ResourceExhausted || error.RetryAfter is null || attempt >= options.StylizeAttempts)
+                    {
+                        throw error;
+                    }
+                    refused = error;
+                    frame = null!;
                 }
+                if (refused is not null)
+                {
+                    await Task.Delay(Backoff(attempt, refused.RetryAfter!.Value), cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                received++;
                 if (ProtoConversions.ToUpdate(frame) is { } update)
                 {
                     yield return update;
                 }
             }
         }
+    }
+
+    private AsyncServerStreamingCall<P.StylizeResponse> Start(P.StylizeRequest request, DateTime? deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return client.Stylize(request, deadline: deadline, cancellationToken: cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            throw StyleGrpcException.From(ex);
+        }
+    }
+
+    // Exponential from 200 ms, at most the server's hint and at most 5 s, with jitter so callers do not return together.
+    private static TimeSpan Backoff(int attempt, TimeSpan hint)
+    {
+        var exponential = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1));
+        var cap = TimeSpan.FromSeconds(5);
+        var wait = exponential < hint ? exponential : hint;
+        wait = wait < cap ? wait : cap;
+        return wait * (0.5 + Random.Shared.NextDouble() / 2);
     }
 
     /// <summary>Runs a style transfer from files and writes the result to <paramref name="outputPath"/>, reporting each frame.</summary>

@@ -6,8 +6,21 @@ public sealed class StyleGrpcClientOptions
     /// <summary>Default server address: h2c on the loopback, port 50051.</summary>
     public const string DefaultAddress = "http://127.0.0.1:50051";
 
-    /// <summary>Server address. Default <see cref="DefaultAddress"/>.</summary>
+    /// <summary>
+    /// Server address: <c>http://host:port</c> (h2c), <c>https://host:port</c>, or <c>dns:///name:port</c> to spread calls over
+    /// every replica the name resolves to (round robin; e.g. a Kubernetes headless Service). Default <see cref="DefaultAddress"/>.
+    /// </summary>
     public Uri Address { get; set; } = new(DefaultAddress);
+
+    /// <summary>TLS for a <c>dns:///</c> address (http/https addresses say it themselves). Default false.</summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>
+    /// Attempts of a Stylize call refused with RESOURCE_EXHAUSTED and a retry hint (a full queue or a rate limit: no work
+    /// was done), each after a backoff that honours the hint; with a <c>dns:///</c> address the next attempt goes to
+    /// another replica. Default 3; 1 disables it. Other refusals (the memory budget) are not retried.
+    /// </summary>
+    public int StylizeAttempts { get; set; } = 3;
 
     /// <summary>
     /// PEM file of the certificate authority that signed the server's certificate, for <c>https://</c> addresses whose

@@ -97,13 +97,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public Task WaitForExitAsync(TimeSpan timeout) => process.WaitForExitAsync().WaitAsync(timeout);
 
-    /// <summary>The value of an unlabelled metric (or the sum over its label sets) from its <c>/metrics</c>.</summary>
-    public async Task<double> MetricAsync(string name)
+    /// <summary>The value of a metric from its <c>/metrics</c>: summed over its label sets, or over those containing <paramref name="label"/> (e.g. <c>outcome="completed"</c>).</summary>
+    public async Task<double> MetricAsync(string name, string? label = null)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var text = await http.GetStringAsync(MetricsAddress + "/metrics");
         return text.Split('\n')
             .Where(l => l.StartsWith(name + " ", StringComparison.Ordinal) || l.StartsWith(name + "{", StringComparison.Ordinal))
+            .Where(l => label is null || l.Contains(label, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
