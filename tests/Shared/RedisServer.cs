@@ -4,23 +4,34 @@ using System.Net.Sockets;
 namespace StyleGrpc.Tests.Shared;
 
 /// <summary>
-/// A private, real <c>redis-server</c> on a loopback port (no persistence, no config file), started and stopped by the
-/// test; it can be stopped and started again on the same port to play an outage. Needs Debian's <c>redis-server</c>
-/// (installed by <c>.ci/run</c>); without it the test fails saying so.
+/// A real <c>redis-server</c> on loopback (no persistence, no config file). <see cref="Shared"/> is the one <c>.ci/run</c>
+/// started for the whole run (<c>STYLEGRPC_TEST_REDIS</c>), else a private one; <see cref="StartPrivate"/> is always the
+/// test's own, which it can stop and start again on the same port to play an outage. Needs Debian's <c>redis-server</c>
+/// (installed by <c>.ci/run</c>); without it the test fails saying so. Tests sharing a Redis use their own key prefix.
 /// </summary>
 public sealed class RedisServer : IDisposable
 {
     private readonly string directory = TestData.NewTempDirectory();
+    private readonly string? shared;
     private Process? process;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, string? shared = null)
+    {
+        Port = port;
+        this.shared = shared;
+    }
 
     public int Port { get; }
 
     /// <summary>StackExchange.Redis configuration string.</summary>
-    public string Configuration => $"127.0.0.1:{Port}";
+    public string Configuration => shared ?? $"127.0.0.1:{Port}";
 
-    public static RedisServer Start()
+    /// <summary>The run's Redis when <c>.ci/run</c> started one, else a private one.</summary>
+    public static RedisServer Shared() =>
+        Environment.GetEnvironmentVariable("STYLEGRPC_TEST_REDIS") is { Length: > 0 } address ? new RedisServer(0, address) : StartPrivate();
+
+    /// <summary>A Redis of the test's own, on a free port.</summary>
+    public static RedisServer StartPrivate()
     {
         var server = new RedisServer(ServerProcess.FreePort());
         server.StartAgain();
@@ -30,6 +41,10 @@ public sealed class RedisServer : IDisposable
     /// <summary>Starts it (again) on the same port and waits until it accepts connections.</summary>
     public void StartAgain()
     {
+        if (shared is not null)
+        {
+            throw new InvalidOperationException("the run's shared Redis is not stopped or started by a test; use StartPrivate");
+        }
         try
         {
             process = Process.Start(new ProcessStartInfo("redis-server",
@@ -66,6 +81,10 @@ public sealed class RedisServer : IDisposable
     /// <summary>Kills it (an outage: nothing is saved).</summary>
     public void Stop()
     {
+        if (shared is not null)
+        {
+            return;
+        }
         if (process is { HasExited: false })
         {
             process.Kill();

@@ -49,7 +49,7 @@ public sealed class FleetTests
     [Fact]
     public async Task TwoReplicas_SeeEachOthersRegistrationsReplacementsAndDeletions()
     {
-        using var redis = RedisServer.Start();
+        using var redis = RedisServer.Shared();
         var prefix = $"t{Guid.NewGuid():N}:";
         await using var a = Replica(redis, prefix);
         await using var b = Replica(redis, prefix);
@@ -78,7 +78,7 @@ public sealed class FleetTests
     [Fact]
     public async Task TargetsForAnotherNetwork_AreComputedOnceAcrossTheFleet()
     {
-        using var redis = RedisServer.Start();
+        using var redis = RedisServer.Shared();
         var prefix = $"t{Guid.NewGuid():N}:";
         await using var registrar = Replica(redis, prefix);
         await RegisterAsync(await ReadyAsync(registrar), "starry_night.jpg");
@@ -102,7 +102,7 @@ public sealed class FleetTests
     [Fact]
     public async Task RedisStopsMidRun_ReplicaTurnsNotReadyAndAnswersUnavailable_ThenRecovers()
     {
-        using var redis = RedisServer.Start();
+        using var redis = RedisServer.StartPrivate();
         await using var a = Replica(redis, $"t{Guid.NewGuid():N}:");
         var onA = await ReadyAsync(a);
         var health = new Health.HealthClient(a.Channel);
