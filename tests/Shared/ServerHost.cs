@@ -62,6 +62,7 @@ public sealed class ServerHost : IAsyncDisposable
             ["StyleGrpc:DrainTimeoutSeconds"] = "1",
             // Metrics off unless a test asks for them on a port of its own (the default port would clash between hosts).
             ["StyleGrpc:Metrics:Url"] = "",
+            ["StyleGrpc:Http:Url"] = "",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

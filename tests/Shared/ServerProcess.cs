@@ -17,8 +17,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
 
-    private ServerProcess(Process process, string address, string metricsAddress)
+    private ServerProcess(Process process, string address, string metricsAddress, string httpAddress)
     {
+        HttpAddress = httpAddress;
         this.process = process;
         Address = address;
         MetricsAddress = metricsAddress;
@@ -26,6 +27,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     public string Address { get; }
+
+    /// <summary>The plain-HTTP address of its web page and JSON API.</summary>
+    public string HttpAddress { get; }
 
     /// <summary>The plain-HTTP address of its Prometheus endpoint (<c>/metrics</c>).</summary>
     public string MetricsAddress { get; }
@@ -47,6 +51,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         dataDirectory ??= TestData.NewTempDirectory();
         var address = url ?? $"http://127.0.0.1:{FreePort()}";
         var metricsAddress = $"http://127.0.0.1:{FreePort()}";
+        var httpAddress = $"http://127.0.0.1:{FreePort()}";
         var server = Path.Combine(TestData.RepositoryRoot, "src", "StyleGrpc.Server", "bin", BuildConfiguration, "net10.0", "StyleGrpc.Server.dll");
         var start = new ProcessStartInfo("dotnet", [server])
         {
@@ -64,6 +69,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             ["StyleGrpc:Device"] = "cpu",
             ["StyleGrpc:MaxSide"] = "256",
             ["StyleGrpc:Metrics:Url"] = metricsAddress,
+            ["StyleGrpc:Http:Url"] = httpAddress,
             ["Logging:Console:FormatterName"] = "simple",
             ["Logging:Console:FormatterOptions:SingleLine"] = "true",
             ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
@@ -77,7 +83,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var result = new ServerProcess(process, address, metricsAddress);
+        var result = new ServerProcess(process, address, metricsAddress, httpAddress);
         process.OutputDataReceived += (_, e) => result.Collect(e.Data);
         process.ErrorDataReceived += (_, e) => result.Collect(e.Data);
         process.Start();

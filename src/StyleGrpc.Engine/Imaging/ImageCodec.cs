@@ -21,6 +21,23 @@ public static class ImageCodec
         return OrientedSize(codec);
     }
 
+    /// <summary>The MIME type of an encoded image, from its header (<c>image/jpeg</c>, <c>image/png</c>, …).</summary>
+    /// <exception cref="ImageDecodeException">The bytes are not an image the codec knows.</exception>
+    public static string MediaType(ReadOnlySpan<byte> encoded)
+    {
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = CreateCodec(data);
+        return codec.EncodedFormat switch
+        {
+            SKEncodedImageFormat.Jpeg => "image/jpeg",
+            SKEncodedImageFormat.Png => "image/png",
+            SKEncodedImageFormat.Webp => "image/webp",
+            SKEncodedImageFormat.Gif => "image/gif",
+            SKEncodedImageFormat.Bmp => "image/bmp",
+            _ => "application/octet-stream",
+        };
+    }
+
     /// <summary>Decodes an image to RGB, upright, alpha flattened onto white.</summary>
     /// <exception cref="ImageDecodeException">The bytes are not a decodable image.</exception>
     /// <exception cref="ImageTooLargeException">The header declares more than <paramref name="maxPixels"/> pixels.</exception>

@@ -59,6 +59,11 @@ public sealed class AccessGuard(IOptions<StyleGrpcServerOptions> options, IConfi
         {
             yield return url;
         }
+        // The HTTP face carries the same API, so it counts; the metrics port is read-only and does not.
+        if (configuration[$"{StyleGrpcServerOptions.Section}:Http:Url"] is { Length: > 0 } http)
+        {
+            yield return http;
+        }
     }
 
     /// <summary>True for URLs on localhost, 127.0.0.0/8 or [::1].</summary>

@@ -71,6 +71,9 @@ internal static partial class ServerLog
     [LoggerMessage(24, LogLevel.Information, "Prometheus metrics on {Url}/metrics")]
     public static partial void MetricsServed(ILogger logger, string url);
 
+    [LoggerMessage(25, LogLevel.Information, "Web page and JSON API on {Url}/ (gRPC stays on its own HTTP/2 port)")]
+    public static partial void HttpServed(ILogger logger, string url);
+
     [LoggerMessage(19, LogLevel.Warning, "Style entry {Path} is damaged ({Reason}); moved to {Quarantine}")]
     public static partial void Quarantined(ILogger logger, string path, string reason, string quarantine);
 

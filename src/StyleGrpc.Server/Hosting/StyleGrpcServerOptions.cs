@@ -29,6 +29,9 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Prefix of every Redis key, so several deployments can share one Redis. Default <c>stylegrpc:</c>.</summary>
     public string RedisKeyPrefix { get; set; } = "stylegrpc:";
 
+    /// <summary>The HTTP face: JSON API and web page.</summary>
+    public HttpOptions Http { get; set; } = new();
+
     /// <summary>Prometheus metrics endpoint.</summary>
     public MetricsOptions Metrics { get; set; } = new();
 

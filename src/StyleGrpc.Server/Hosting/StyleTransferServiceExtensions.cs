@@ -68,7 +68,14 @@ public static class StyleTransferServiceExtensions
             o.MaxReceiveMessageSize = maxBytes;
             o.MaxSendMessageSize = null;
             o.Interceptors.Add<ErrorMappingInterceptor>();
-        });
+        }).AddJsonTranscoding(o =>
+            // The status details the service sends (field violations, retry hints) rendered in HTTP error bodies.
+            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor));
+        if (Endpoint(settings.Http.Url, "StyleGrpc:Http:Url") is { } http)
+        {
+            // Browsers speak HTTP/1.1 on plain http://; the gRPC endpoint stays HTTP/2-only.
+            services.Configure<KestrelServerOptions>(o => o.Listen(http.Address, http.Port, l => l.Protocols = HttpProtocols.Http1));
+        }
         services.AddGrpcReflection();
         // Liveness ("") answers while the process does; readiness also needs the model, the store and no drain.
         services.AddGrpcHealthChecks(o =>
@@ -94,6 +101,16 @@ public static class StyleTransferServiceExtensions
             // Only on its own port: the gRPC endpoint never answers /metrics.
             app.UseOpenTelemetryPrometheusScrapingEndpoint(c => c.Connection.LocalPort == metrics.Port && c.Request.Path == "/metrics");
             ServerLog.MetricsServed(app.Services.GetRequiredService<ILogger<ServerMetrics>>(), settings.Metrics.Url.TrimEnd('/'));
+        }
+        if (Endpoint(settings.Http.Url, "StyleGrpc:Http:Url") is { } http)
+        {
+            // The page and its scripts, on the HTTP port only; shipped next to the server's assembly.
+            var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(
+                Path.Combine(Path.GetDirectoryName(typeof(StyleTransferServiceExtensions).Assembly.Location)!, "wwwroot"));
+            app.UseWhen(c => c.Connection.LocalPort == http.Port, page => page
+                .UseDefaultFiles(new DefaultFilesOptions { FileProvider = files })
+                .UseStaticFiles(new StaticFileOptions { FileProvider = files }));
+            ServerLog.HttpServed(app.Services.GetRequiredService<ILogger<ServerMetrics>>(), settings.Http.Url.TrimEnd('/'));
         }
         app.UseAuthentication();
         app.UseAuthorization();
@@ -153,15 +170,18 @@ public static class StyleTransferServiceExtensions
         }
     }
 
-    private static IPEndPoint? MetricsEndpoint(StyleGrpcServerOptions settings)
+    private static IPEndPoint? MetricsEndpoint(StyleGrpcServerOptions settings) => Endpoint(settings.Metrics.Url, "StyleGrpc:Metrics:Url");
+
+    // A plain-HTTP listen address from a setting; null when the setting is empty (switched off).
+    private static IPEndPoint? Endpoint(string url, string setting)
     {
-        if (string.IsNullOrWhiteSpace(settings.Metrics.Url))
+        if (string.IsNullOrWhiteSpace(url))
         {
             return null;
         }
-        if (!Uri.TryCreate(settings.Metrics.Url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
         {
-            throw new InvalidOperationException($"StyleGrpc:Metrics:Url must be an http:// address or empty, not '{settings.Metrics.Url}'");
+            throw new InvalidOperationException($"{setting} must be an http:// address or empty, not '{url}'");
         }
         var address = uri.Host switch
         {

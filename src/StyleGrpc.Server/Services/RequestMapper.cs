@@ -33,6 +33,16 @@ public static class RequestMapper
             preset, request.Replace);
     }
 
+    /// <summary>A GetStyleImage request, checked: the style, the thumbnail size (0 = the stored image) and its format.</summary>
+    public static (string Id, int MaxSide, Engine.Imaging.ImageFormat Format) ToImageRequest(GetStyleImageRequest request, StyleGrpcServerOptions limits)
+    {
+        var id = StyleNames.FromName(request.Name, "name");
+        Require(request.MaxSide == 0 || (request.MaxSide >= 16 && request.MaxSide <= limits.MaxSide), "max_side",
+            $"must be between 16 and {limits.MaxSide} pixels (0 = the stored image)");
+        Require(Enum.IsDefined(request.Format), "format", "is not a known format");
+        return (id, request.MaxSide, ProtoEnums.ToEngine(request.Format));
+    }
+
     /// <summary>A ListStyles request, checked: the ID to start after and the page size.</summary>
     public static (string? After, int PageSize) ToPage(ListStylesRequest request, int defaultPageSize)
     {

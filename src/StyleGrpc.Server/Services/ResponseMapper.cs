@@ -36,6 +36,29 @@ public static class ResponseMapper
         return style;
     }
 
+    /// <summary>An image as an HTTP body (the stored bytes, their type sniffed from the header).</summary>
+    public static Google.Api.HttpBody ToHttpBody(byte[] image) => new()
+    {
+        ContentType = ImageCodec.MediaType(image),
+        Data = ByteString.CopyFrom(image),
+    };
+
+    /// <summary>A thumbnail: the image scaled to fit <paramref name="maxSide"/> (never up), encoded as <paramref name="format"/>.</summary>
+    public static Google.Api.HttpBody ToHttpBody(byte[] image, int maxSide, ImageFormat format, long maxPixels)
+    {
+        var decoded = ImageCodec.Decode(image, maxPixels);
+        var (width, height) = ImageCodec.FitWithin(decoded.Width, decoded.Height, maxSide);
+        var encoded = ImageCodec.Encode(ImageCodec.Resize(decoded, width, height), format, 85);
+        return new Google.Api.HttpBody { ContentType = ContentType(format), Data = ByteString.CopyFrom(encoded) };
+    }
+
+    private static string ContentType(ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => "image/jpeg",
+        ImageFormat.Webp => "image/webp",
+        _ => "image/png",
+    };
+
     public static EncodedImage Encode(RgbImage image, ImageFormat format, int quality) => new()
     {
         Data = ByteString.CopyFrom(ImageCodec.Encode(image, format, quality)),

@@ -54,6 +54,13 @@ public sealed class StyleTransferGrpcService(
         return new Empty();
     }
 
+    public override async Task<Google.Api.HttpBody> GetStyleImage(GetStyleImageRequest request, ServerCallContext context)
+    {
+        var (id, maxSide, format) = RequestMapper.ToImageRequest(request, limits);
+        var image = await registry.GetImageAsync(id, context.CancellationToken);
+        return maxSide == 0 ? ResponseMapper.ToHttpBody(image) : ResponseMapper.ToHttpBody(image, maxSide, format, limits.MaxPixels);
+    }
+
     public override async Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
         ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
             scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping);

@@ -58,6 +58,10 @@ public sealed class StyleRegistry
     public async Task<StyleRecord> GetAsync(string id, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken).ConfigureAwait(false) ?? throw new StyleNotFoundException(id);
 
+    /// <summary>A style's stored image, as uploaded (checked against its checksum).</summary>
+    public async Task<byte[]> GetImageAsync(string id, CancellationToken cancellationToken) =>
+        await store.ReadImageAsync(await GetAsync(id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
     /// <summary>Throws <see cref="StyleNotFoundException"/> for the first of <paramref name="ids"/> that is not registered.</summary>
     public async Task RequireAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
     {

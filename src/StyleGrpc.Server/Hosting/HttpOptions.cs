@@ -1,0 +1,11 @@
+namespace StyleGrpc.Server.Hosting;
+
+/// <summary>The HTTP face, <c>StyleGrpc:Http</c>: the JSON API (transcoded from the gRPC contract) and the web page.</summary>
+public sealed class HttpOptions
+{
+    /// <summary>
+    /// Plain-HTTP/1.1 address of the JSON API (<c>/v1/...</c>) and the web page (<c>/</c>), apart from the HTTP/2-only gRPC
+    /// port. Default <c>http://127.0.0.1:8080</c>; empty switches it off.
+    /// </summary>
+    public string Url { get; set; } = "http://127.0.0.1:8080";
+}

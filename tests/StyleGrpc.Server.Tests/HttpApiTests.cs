@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using StyleGrpc.Engine.Imaging;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>The HTTP+JSON face (transcoded from the gRPC contract) over real HTTP/1.1.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class HttpApiTests
+{
+    private static async Task<(ServerHost Host, HttpClient Http)> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var port = ServerProcess.FreePort();
+        settings ??= [];
+        settings["StyleGrpc:Http:Url"] = $"http://127.0.0.1:{port}";
+        var host = await ServerHost.StartAsync(settings);
+        var http = new HttpClient(new SocketsHttpHandler()) { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Frames.Timeout };
+        return (host, http);
+    }
+
+    private static string Base64(string image) => Convert.ToBase64String(File.ReadAllBytes(TestData.Image(image)));
+
+    [Fact]
+    public async Task Styles_RegisterListGetImageDelete_OverHttp()
+    {
+        var (host, http) = await StartAsync();
+        await using var _ = host;
+        using var __ = http;
+
+        var created = await http.PostAsJsonAsync("/v1/styles", new { styleId = "starry", displayName = "The Starry Night", image = Base64("starry_night.jpg"), styleSize = 64 });
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        Assert.Equal("styles/starry", (await created.Content.ReadFromJsonAsync<JsonObject>())!["name"]!.GetValue<string>());
+
+        var list = await http.GetFromJsonAsync<JsonObject>("/v1/styles");
+        Assert.Equal("starry", list!["styles"]![0]!["styleId"]!.GetValue<string>());
+        var one = await http.GetFromJsonAsync<JsonObject>("/v1/styles/starry");
+        Assert.Equal("The Starry Night", one!["displayName"]!.GetValue<string>());
+        var info = await http.GetFromJsonAsync<JsonObject>("/v1/info");
+        Assert.Equal("vgg19", info!["network"]!["name"]!.GetValue<string>());
+
+        var thumbnail = await http.GetAsync("/v1/styles/starry/image?max_side=64");
+        Assert.Equal("image/png", thumbnail.Content.Headers.ContentType!.MediaType);
+        var decoded = ImageCodec.Decode(await thumbnail.Content.ReadAsByteArrayAsync());
+        Assert.Equal(64, Math.Max(decoded.Width, decoded.Height));
+        var original = await http.GetAsync("/v1/styles/starry/image");
+        Assert.Equal("image/jpeg", original.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(await File.ReadAllBytesAsync(TestData.Image("starry_night.jpg")), await original.Content.ReadAsByteArrayAsync());
+
+        Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync("/v1/styles/starry")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/styles/starry")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Stylize_StreamsOneJsonObjectPerLine_AsTheJobRuns()
+    {
+        var (host, http) = await StartAsync();
+        await using var _ = host;
+        using var __ = http;
+        await Frames.RegisterStarryAsync(host);
+        var body = new { styleName = "starry", contentImage = Base64("tubingen.jpg"), options = new { maxSide = 64, iterations = 6, previewEvery = 3, relativeTolerance = 0 } };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/stylize") { Content = JsonContent.Create(body) };
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var frames = new List<JsonObject>();
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Length > 0)
+            {
+                frames.Add(JsonNode.Parse(line)!.AsObject());
+            }
+        }
+
+        Assert.True(frames[0].ContainsKey("accepted"));
+        Assert.True(frames[1].ContainsKey("started"));
+        Assert.True(frames[^1].ContainsKey("result"));
+        var progress = frames.Where(f => f.ContainsKey("progress")).Select(f => f["progress"]!).ToList();
+        Assert.Equal(6, progress[^1]["iteration"]!.GetValue<int>());
+        Assert.Equal([3, 6], progress.Where(p => p["preview"] is not null).Select(p => p["iteration"]!.GetValue<int>()));
+        var image = ImageCodec.Decode(Convert.FromBase64String(frames[^1]["result"]!["image"]!["data"]!.GetValue<string>()));
+        Assert.Equal((64, 48), (image.Width, image.Height));
+    }
+
+    [Fact]
+    public async Task BadRequest_Returns400NamingTheSameFieldAsGrpc()
+    {
+        var (host, http) = await StartAsync();
+        await using var _ = host;
+        using var __ = http;
+        await Frames.RegisterStarryAsync(host);
+
+        var response = await http.PostAsJsonAsync("/v1/stylize", new { styleName = "starry", contentImage = Base64("tubingen.jpg"), options = new { iterations = 999_999 } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.StartsWith("options.iterations:", error["message"]!.GetValue<string>());
+        Assert.Equal("options.iterations", error["details"]![0]!["fieldViolations"]![0]!["field"]!.GetValue<string>());
+        var grpc = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
+        {
+            var same = Frames.Request();
+            same.Options.Iterations = 999_999;
+            return Frames.CollectAsync(host.Client, same);
+        });
+        Assert.Equal(grpc.Status.Detail, error["message"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ApiKeys_AndRoles_ApplyToTheHttpFaceToo()
+    {
+        var (host, http) = await StartAsync(TestKeys.Settings(("admin-key", "admin"), ("user-key", "user")));
+        await using var _ = host;
+        using var __ = http;
+        var style = new { styleId = "starry", image = Base64("starry_night.jpg"), styleSize = 64 };
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/v1/styles")).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "user-key");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/v1/styles")).StatusCode);
+        var forbidden = await http.PostAsJsonAsync("/v1/styles", style);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Contains("role", (await forbidden.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["message"]!.GetValue<string>());
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "admin-key");
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/v1/styles", style)).StatusCode);
+        // The page itself is public: it asks for the key.
+        http.DefaultRequestHeaders.Authorization = null;
+        Assert.Contains("<title>StyleGrpc</title>", await http.GetStringAsync("/"));
+    }
+}
