@@ -118,7 +118,7 @@ function dropZone(zone, input, onFile) {
 
 dropZone($("style-drop"), $("style-file"), (file, dataUrl) => {
   state.styleImage = base64Of(dataUrl);
-  $("style-drop").textContent = file.name;
+  $("style-chosen").textContent = file.name;
   if (!$("style-id").value) $("style-id").value = file.name.toLowerCase().replace(/\.[^.]*$/, "").replace(/[^a-z0-9_.-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 63);
 });
 
@@ -136,6 +136,7 @@ $("register-form").addEventListener("submit", async (e) => {
   try {
     const style = await api("POST", "/v1/styles", { styleId: $("style-id").value.trim(), displayName: $("style-name").value.trim(), image: state.styleImage, replace: false });
     await loadGallery(style.styleId);
+    loadInfo();
     $("register").open = false;
   } catch (err) {
     showError(err.message);

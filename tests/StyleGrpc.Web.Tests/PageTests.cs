@@ -1,0 +1,187 @@
+using Microsoft.Playwright;
+using StyleGrpc.Engine.Imaging;
+
+namespace StyleGrpc.Web.Tests;
+
+/// <summary>
+/// The page in a real browser: Debian's Chromium, headless, driven by Playwright (its bundled driver; no browser
+/// download), against a real server on loopback. Screenshots go to the temp directory, and into docs/ when
+/// <c>STYLEGRPC_UPDATE_SCREENSHOTS=1</c>.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class PageTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+    private static readonly float Timeout = 60_000;
+
+    // Screenshots for the docs are taken on the offline default network (real ImageNet weights, real strokes);
+    // the tests otherwise run on the small random-weight reference VGG19, which is fast but paints noise.
+    private static bool UpdatingScreenshots => Environment.GetEnvironmentVariable("STYLEGRPC_UPDATE_SCREENSHOTS") == "1";
+
+    private static string Network => UpdatingScreenshots ? "resnet18-onnx" : "vgg19";
+
+    private static async Task<(ServerHost Host, string Url)> StartAsync()
+    {
+        var port = ServerProcess.FreePort();
+        var settings = new Dictionary<string, string?> { ["StyleGrpc:Http:Url"] = $"http://127.0.0.1:{port}" };
+        if (UpdatingScreenshots)
+        {
+            settings["StyleGrpc:Vgg19WeightsPath"] = "";
+            settings["StyleGrpc:ModelsDirectory"] = Path.Combine(TestData.NewTempDirectory(), "no-models");
+        }
+        var host = await ServerHost.StartAsync(settings);
+        return (host, $"http://127.0.0.1:{port}/");
+    }
+
+    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does it)");
+        return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), name + ".png"), Type = ScreenshotType.Png });
+        if (UpdatingScreenshots)
+        {
+            // Small enough to commit: JPEG.
+            var path = Path.Combine(TestData.RepositoryRoot, "docs", "images", name + ".jpg");
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, Type = ScreenshotType.Jpeg, Quality = 80 });
+        }
+    }
+
+    [Fact]
+    public async Task Page_RegisterAStyle_WatchItPaint_Download_Cancel()
+    {
+        var (host, url) = await StartAsync();
+        await using var _ = host;
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, AcceptDownloads = true });
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync(url);
+        await Assertions.Expect(page.Locator("#server-info")).ToContainTextAsync(UpdatingScreenshots ? "ResNet18" : "VGG19");
+        await Assertions.Expect(page.Locator("#gallery")).ToContainTextAsync("No styles yet");
+
+        // Register a style by choosing a painting.
+        await page.Locator("#register summary").ClickAsync();
+        await page.Locator("#style-file").SetInputFilesAsync(TestData.Image("starry_night.jpg"));
+        await Assertions.Expect(page.Locator("#style-id")).ToHaveValueAsync("starry_night");
+        await page.Locator("#style-name").FillAsync("The Starry Night");
+        await page.Locator("#register-button").ClickAsync();
+        await Assertions.Expect(page.Locator(".card.selected")).ToContainTextAsync("The Starry Night");
+        Assert.Equal("starry_night", (await host.Registry.GetAsync("starry_night", CancellationToken.None)).Id);
+        // The thumbnail came from the server.
+        await page.WaitForFunctionAsync("() => document.querySelector('.card img').naturalWidth > 0");
+
+        // Registering the same ID again shows the server's error.
+        await page.Locator("#register summary").ClickAsync();
+        await page.Locator("#style-file").SetInputFilesAsync(TestData.Image("the_scream.jpg"));
+        await page.Locator("#style-id").FillAsync("starry_night");
+        await page.Locator("#register-button").ClickAsync();
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("already exists");
+
+        // Stylize a small photo and watch it: previews replace each other, the loss curve grows.
+        await page.Locator("#content-file").SetInputFilesAsync(TestData.Image("tubingen.jpg"));
+        var size = UpdatingScreenshots ? 256 : 128;
+        await page.Locator("#size").SelectOptionAsync(size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#iterations").FillAsync(UpdatingScreenshots ? "150" : "60");
+        if (!UpdatingScreenshots)
+        {
+            await page.Locator("#optimizer").SelectOptionAsync("OPTIMIZER_ADAM");
+        }
+        await page.Locator("#stylize").ClickAsync();
+        var previews = new HashSet<string>();
+        var curve = new List<int>();
+        var tookRunning = false;
+        await page.WaitForFunctionAsync("() => document.querySelector('#preview').dataset.iteration");
+        while (!(await page.Locator("#status").InnerTextAsync()).StartsWith("done", StringComparison.Ordinal))
+        {
+            if (await page.Locator("#preview").GetAttributeAsync("data-iteration") is { } iteration)
+            {
+                previews.Add(iteration);
+            }
+            curve.Add(await page.EvaluateAsync<int>("() => state.points.length"));
+            if (previews.Count == (UpdatingScreenshots ? 4 : 2) && !tookRunning)
+            {
+                await ScreenshotAsync(page, "web-running");
+                tookRunning = true;
+            }
+            await Task.Delay(20);
+        }
+        Assert.True(previews.Count >= 2, $"saw previews at iterations {string.Join(", ", previews)}");
+        Assert.True(curve.Distinct().Count() >= 2 && curve.Zip(curve.Skip(1)).All(p => p.First <= p.Second), "the loss curve did not grow");
+        Assert.True(await page.EvaluateAsync<int>("() => state.points.length") >= 2);
+        await Assertions.Expect(page.Locator("#cli-command")).ToContainTextAsync("stylegrpc stylize photo.jpg --style starry_night");
+        await Assertions.Expect(page.Locator("#record")).ToContainTextAsync($"\"network\": \"{Network}\"");
+        await page.Locator("#made summary").ClickAsync();
+        await ScreenshotAsync(page, "web-result");
+
+        // Download the result and decode it.
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#download").ClickAsync());
+        var file = Path.Combine(TestData.NewTempDirectory(), download.SuggestedFilename);
+        await download.SaveAsAsync(file);
+        var image = ImageCodec.Decode(await File.ReadAllBytesAsync(file));
+        Assert.Equal(size, Math.Max(image.Width, image.Height));
+
+        // A long run, cancelled from the page: the job stops on the server.
+        await page.Locator("#iterations").FillAsync("5000");
+        await page.Locator("#stylize").ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("iteration");
+        Assert.Equal(1, host.Scheduler.Running);
+        await page.Locator("#cancel").ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("cancelled");
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 0, TimeSpan.FromSeconds(30)), "the job kept running on the server");
+    }
+
+    [Fact]
+    public async Task Page_OnAPhoneWidthScreen_FitsWithoutSideways()
+    {
+        var (host, url) = await StartAsync();
+        await using var _ = host;
+        using (var http = new HttpClient())
+        {
+            var registered = await http.PostAsync(url + "v1/styles", System.Net.Http.Json.JsonContent.Create(new
+            {
+                styleId = "starry",
+                image = Convert.ToBase64String(await File.ReadAllBytesAsync(TestData.Image("starry_night.jpg"))),
+                styleSize = 64,
+            }));
+            registered.EnsureSuccessStatusCode();
+        }
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync(url);
+        await Assertions.Expect(page.Locator(".card")).ToHaveCountAsync(1);
+
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the page is {overflow} px wider than the screen");
+        var stylize = await page.Locator("#stylize").BoundingBoxAsync();
+        Assert.NotNull(stylize);
+        Assert.True(stylize!.X >= 0 && stylize.X + stylize.Width <= 390);
+        await ScreenshotAsync(page, "web-phone");
+    }
+
+    [Fact]
+    public async Task Page_ServerWithKeys_ShowsTheRefusalThenWorksWithTheKey()
+    {
+        var port = ServerProcess.FreePort();
+        var settings = TestKeys.Settings(("page-key", "admin"));
+        settings["StyleGrpc:Http:Url"] = $"http://127.0.0.1:{port}";
+        await using var host = await ServerHost.StartAsync(settings);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync();
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync($"http://127.0.0.1:{port}/");
+
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("API key");
+        await page.Locator("#api-key").FillAsync("page-key");
+        await page.Locator("#api-key").DispatchEventAsync("change");
+        await Assertions.Expect(page.Locator("#server-info")).ToContainTextAsync("styles");
+        await Assertions.Expect(page.Locator("#gallery")).ToContainTextAsync("No styles yet");
+    }
+}
