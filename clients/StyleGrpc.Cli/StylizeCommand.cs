@@ -38,12 +38,14 @@ internal static class StylizeCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per frame (NDJSON) instead of a progress bar" };
         var timeout = new Option<double?>("--timeout") { Description = "Give up after this many seconds (deadline)" };
         var scales = new Option<int?>("--scales") { Description = "Coarse-to-fine levels: 2 = half size first, then full size (default 1)" };
+        var contentLayers = new Option<string?>("--content-layers") { Description = "Content layers: name[=weight],... e.g. relu4_2 (default: the preset's; 'stylegrpc info' lists the layers)" };
+        var styleLayers = new Option<string?>("--style-layers") { Description = "Style layers: name[=weight],... e.g. relu1_1=1,relu2_1=0.5 (default: the preset's)" };
         var tolerance = new Option<double?>("--tolerance") { Description = "Stop when the loss changes by less than this fraction over 20 iterations (default 0.005, 0 = never)" };
 
         var command = new Command("stylize", "Stylize an image, showing progress")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
-            seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, tolerance,
+            seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, tolerance, contentLayers, styleLayers,
         };
         command.Validators.Add(result =>
         {
@@ -86,6 +88,8 @@ internal static class StylizeCommand
                 KeepOriginalColors = parse.GetValue(keepColors),
                 StyleScale = parse.GetValue(styleScale),
                 ScaleLevels = parse.GetValue(scales),
+                ContentLayers = parse.GetValue(contentLayers) is { } cl ? ParseWeighted(cl, "--content-layers", defaultWeight: true) : null,
+                StyleLayers = parse.GetValue(styleLayers) is { } sl ? ParseWeighted(sl, "--style-layers", defaultWeight: true) : null,
                 RelativeTolerance = parse.GetValue(tolerance),
             };
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
@@ -139,18 +143,25 @@ internal static class StylizeCommand
         }
     }
 
-    internal static (string Id, double Weight)[] ParseBlend(string text)
+    internal static (string Id, double Weight)[] ParseBlend(string text) => ParseWeighted(text, "--blend", defaultWeight: false);
+
+    // "a=1,b=0.5" (and, where allowed, "a" for weight 1) into pairs; every weight must be a number > 0.
+    internal static (string Id, double Weight)[] ParseWeighted(string text, string option, bool defaultWeight)
     {
         var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return parts.Select(part =>
         {
             var pieces = part.Split('=', 2);
+            if (pieces.Length == 1 && defaultWeight)
+            {
+                return (pieces[0], 1.0);
+            }
             if (pieces.Length != 2 || !double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var weight) || !(weight > 0))
             {
-                throw new UsageException($"--blend: '{part}' is not id=weight with a weight > 0");
+                throw new UsageException($"{option}: '{part}' is not name=weight with a weight > 0");
             }
             return (pieces[0], weight);
-        }).ToArray() is { Length: > 0 } result ? result : throw new UsageException("--blend: give at least one id=weight");
+        }).ToArray() is { Length: > 0 } result ? result : throw new UsageException($"{option}: give at least one name=weight");
     }
 
     private static OutputFormat FormatOf(string? format, string outputName) =>

@@ -118,6 +118,12 @@ public sealed record StylizeOptions
 
     /// <summary>Iterations at each coarser level (default: half of <see cref="Iterations"/>).</summary>
     public int? CoarseIterations { get; init; }
+
+    /// <summary>Explicit content layers with weights (the server's layer names, <see cref="StyleGrpcClient.GetServerInfoAsync"/>); null = the preset's.</summary>
+    public IReadOnlyList<(string Layer, double Weight)>? ContentLayers { get; init; }
+
+    /// <summary>Explicit style layers with weights, e.g. (relu1_1, 1), (relu2_1, 0.5); null = the preset's.</summary>
+    public IReadOnlyList<(string Layer, double Weight)>? StyleLayers { get; init; }
 }
 
 /// <summary>Losses of one iteration; content and style unweighted.</summary>

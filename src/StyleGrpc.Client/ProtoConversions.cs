@@ -60,6 +60,8 @@ internal static class ProtoConversions
             ScaleLevels = o.ScaleLevels ?? 0,
             CoarseIterations = o.CoarseIterations ?? 0,
         };
+        proto.ContentLayers.AddRange((o.ContentLayers ?? []).Select(l => new P.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
+        proto.StyleLayers.AddRange((o.StyleLayers ?? []).Select(l => new P.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
         if (o.LearningRate is { } lr)
         {
             proto.LearningRate = lr;

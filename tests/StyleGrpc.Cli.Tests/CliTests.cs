@@ -56,6 +56,26 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Stylize_ExplicitLayers_ReachTheServerAndItsRecord()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--style-size", "64");
+        var output = Path.Combine(TestData.NewTempDirectory(), "out.png");
+
+        var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "starry", "-o", output, "--size", "64",
+            "--iterations", "2", "--json", "--content-layers", "relu2_2", "--style-layers", "relu1_1,relu2_1=0.5");
+        var bad = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "starry", "-o", output,
+            "--style-layers", "relu9_9=1");
+
+        Assert.Equal(0, run.ExitCode);
+        var completed = JsonDocument.Parse(run.Output.Trim().Split('\n')[^1]).RootElement;
+        Assert.Equal("relu2_2=1", completed.GetProperty("reproducibility").GetProperty("contentLayers").GetString());
+        Assert.Equal("relu1_1=1,relu2_1=0.5", completed.GetProperty("reproducibility").GetProperty("styleLayers").GetString());
+        Assert.Equal(ExitCodes.InvalidArgument, bad.ExitCode);
+        Assert.Contains("options.style_layers[0].layer", bad.Error);
+    }
+
+    [Fact]
     public async Task KeysNew_PrintsAKeyWhoseSettingsAServerAccepts()
     {
         var made = await CliRunner.RunAsync("http://127.0.0.1:1", "keys", "new", "--role", "admin", "--index", "0");

@@ -13,10 +13,11 @@ public sealed record InlineStyle(RgbImage Image, double Scale) : StyleSource
 
     public override IReadOnlyList<string> RegisteredIds => [];
 
-    public override Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
+    public override Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
         CancellationToken cancellationToken)
     {
-        var size = Math.Clamp((int)Math.Round(outputMaxSide * Scale), 16, 8192);
-        return Task.Run(() => engine.ComputeStyleTargets(Image, new StyleTargetOptions { MaxSide = size, Preset = preset }), cancellationToken);
+        var size = Math.Clamp((int)Math.Round(options.MaxSide * Scale), 16, 8192);
+        var targetOptions = new StyleTargetOptions { MaxSide = size, Preset = options.Preset, ContentLayers = options.ContentLayers, StyleLayers = options.StyleLayers };
+        return Task.Run(() => engine.ComputeStyleTargets(Image, targetOptions), cancellationToken);
     }
 }

@@ -182,8 +182,7 @@ public sealed class JobRunner : IDisposable
                 StyleTargets targets;
                 using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.resolve_targets"))
                 {
-                    targets = await spec.Style.ResolveAsync(registry, engine, spec.Options.Preset, spec.Options.MaxSide, job.StopToken)
-                        .ConfigureAwait(false);
+                    targets = await spec.Style.ResolveAsync(registry, engine, spec.Options, job.StopToken).ConfigureAwait(false);
                 }
                 using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
                 job.Events.Add(new JobStarted(spec.Width, spec.Height, spec.Options.Iterations, queueTime, engine.Network.Info.Name, job.EstimatedBytes));

@@ -12,13 +12,14 @@ public sealed record RegisteredStyles(IReadOnlyList<(string Id, double Weight)> 
 
     public override IReadOnlyList<string> RegisteredIds => [.. Components.Select(c => c.Id)];
 
-    public override async Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
+    public override async Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
         CancellationToken cancellationToken)
     {
         var parts = new List<(StyleTargets, double)>();
         foreach (var (id, weight) in Components)
         {
-            parts.Add((await registry.GetTargetsAsync(id, engine, preset, cancellationToken).ConfigureAwait(false), weight));
+            parts.Add((await registry.GetTargetsAsync(id, engine, options.Preset, options.ContentLayers, options.StyleLayers, cancellationToken)
+                .ConfigureAwait(false), weight));
         }
         return StyleTargets.Blend(parts);
     }

@@ -13,6 +13,6 @@ public abstract record StyleSource
     public abstract IReadOnlyList<string> RegisteredIds { get; }
 
     /// <summary>The style targets for this job.</summary>
-    public abstract Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, string? preset, int outputMaxSide,
+    public abstract Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
         CancellationToken cancellationToken);
 }

@@ -106,6 +106,8 @@ public static class RequestMapper
         Require(o.ScaleLevels is >= 0 and <= 4, "options.scale_levels", "must be between 1 and 4 (0 = 1)");
         Require(o.CoarseIterations >= 0 && o.CoarseIterations <= limits.MaxIterations, "options.coarse_iterations", $"must be between 0 and {limits.MaxIterations}");
         var preset = string.IsNullOrEmpty(o.Preset) ? null : ResolvePreset(engine, o.Preset, "options.preset");
+        var contentLayers = ToLayers(o.ContentLayers, engine, "options.content_layers");
+        var styleLayers = ToLayers(o.StyleLayers, engine, "options.style_layers");
 
         var content = DecodeImage(request.ContentImage.ToByteArray(), "content_image", limits.MaxPixels);
         var style = ToStyleSource(request, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
@@ -120,6 +122,8 @@ public static class RequestMapper
             StyleWeight = o.HasStyleWeight ? o.StyleWeight : null,
             TotalVariationWeight = o.HasTvWeight ? o.TvWeight : null,
             Preset = preset,
+            ContentLayers = contentLayers,
+            StyleLayers = styleLayers,
             Init = ProtoEnums.ToEngine(o.Init),
             InitNoiseRatio = o.HasInitNoiseRatio ? o.InitNoiseRatio : 0.5,
             Seed = o.Seed,
@@ -145,7 +149,9 @@ public static class RequestMapper
         "Preset" => "options.preset",
         "InitNoiseRatio" => "options.init_noise_ratio",
         "Blend" => "blend",
-        "Style" or "StyleLayers" or "ContentLayers" => "style",
+        "StyleLayers" => "options.style_layers",
+        "ContentLayers" => "options.content_layers",
+        "Style" => "style",
         _ => "options",
     };
 
@@ -175,6 +181,24 @@ public static class RequestMapper
     }
 
 
+
+    // Explicit layers, each a layer of the serving network with a finite weight > 0; null when none are given.
+    private static IReadOnlyList<Engine.Networks.LayerWeight>? ToLayers(IList<Protos.V1.LayerWeight> layers, StyleTransferEngine engine, string field)
+    {
+        if (layers.Count == 0)
+        {
+            return null;
+        }
+        Require(layers.Count <= engine.Network.LayerNames.Count, field, $"names at most {engine.Network.LayerNames.Count} layers");
+        for (var i = 0; i < layers.Count; i++)
+        {
+            Require(engine.Network.LayerNames.Contains(layers[i].Layer), $"{field}[{i}].layer",
+                $"'{layers[i].Layer}' is not a layer of {engine.Network.Info.Name} (layers: {string.Join(", ", engine.Network.LayerNames)})");
+            Require(double.IsFinite(layers[i].Weight) && layers[i].Weight > 0, $"{field}[{i}].weight", "must be a finite number > 0");
+            Require(layers.Take(i).All(l => l.Layer != layers[i].Layer), $"{field}[{i}].layer", $"'{layers[i].Layer}' is named twice");
+        }
+        return [.. layers.Select(l => new Engine.Networks.LayerWeight(l.Layer, l.Weight))];
+    }
 
     private static void RequireSize(long bytes, string field, StyleGrpcServerOptions limits) =>
         Require(bytes <= limits.MaxRequestBytes, field, $"the request carries {bytes} bytes of images, above the limit of {limits.MaxRequestBytes}");

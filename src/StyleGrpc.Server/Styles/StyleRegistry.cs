@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
+using StyleGrpc.Engine.Networks;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Storage;
@@ -122,19 +123,31 @@ public sealed class StyleRegistry
 
     /// <summary>
     /// The targets of a style for the serving network and <paramref name="preset"/> (null = the style's own preset when
-    /// the network has it, else the network's default): from memory, else from the store, else computed from the
-    /// stored image once and stored.
+    /// the network has it, else the network's default), holding statistics for every layer the job uses (the preset's,
+    /// or <paramref name="contentLayers"/> and <paramref name="styleLayers"/> when given): from memory, else from the
+    /// store, else computed from the stored image once and stored. The preset's targets serve explicit layers they cover.
     /// </summary>
-    public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string? preset, CancellationToken cancellationToken)
+    public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string? preset,
+        IReadOnlyList<LayerWeight>? contentLayers, IReadOnlyList<LayerWeight>? styleLayers, CancellationToken cancellationToken)
     {
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         var presetName = !string.IsNullOrEmpty(preset) ? preset
             : engine.Network.Presets.Any(p => p.Name == record.Preset) ? record.Preset
             : engine.Network.Presets[0].Name;
-        var key = TargetsKey(engine, presetName, record.StyleSize);
-        if (await FromCacheOrStoreAsync(record, key, cancellationToken).ConfigureAwait(false) is { } found)
+        var presetKey = TargetsKey(engine, presetName, record.StyleSize);
+        var layerPreset = engine.Network.Presets.First(p => p.Name == presetName);
+        var needed = (contentLayers is { Count: > 0 } ? contentLayers : layerPreset.ContentLayers)
+            .Concat(styleLayers is { Count: > 0 } ? styleLayers : layerPreset.StyleLayers).Select(l => l.Layer).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (await FromCacheOrStoreAsync(record, presetKey, cancellationToken).ConfigureAwait(false) is { } found && needed.All(l => found.Find(l) is not null))
         {
             return found;
+        }
+        // Layers the preset's targets lack get targets of their own, keyed by the layer set.
+        var key = needed.All(l => layerPreset.AllLayers.Contains(l)) ? presetKey : $"{presetKey}-{LayerSetKey(needed)}";
+        var explicitLayers = key == presetKey ? null : needed;
+        if (key != presetKey && await FromCacheOrStoreAsync(record, key, cancellationToken).ConfigureAwait(false) is { } forLayers)
+        {
+            return forLayers;
         }
         await computeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -153,7 +166,7 @@ public sealed class StyleRegistry
                     await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                return await ComputeAndStoreAsync(engine, record, presetName, key, cancellationToken).ConfigureAwait(false);
+                return await ComputeAndStoreAsync(engine, record, presetName, explicitLayers, key, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -180,12 +193,12 @@ public sealed class StyleRegistry
         return targets;
     }
 
-    private async Task<StyleTargets> ComputeAndStoreAsync(StyleTransferEngine engine, StyleRecord record, string preset, string key,
-        CancellationToken cancellationToken)
+    private async Task<StyleTargets> ComputeAndStoreAsync(StyleTransferEngine engine, StyleRecord record, string preset, IReadOnlyList<string>? layers,
+        string key, CancellationToken cancellationToken)
     {
         var image = await store.ReadImageAsync(record, cancellationToken).ConfigureAwait(false);
         var decoded = ImageCodec.Decode(image, options.MaxPixels);
-        var targets = await Task.Run(() => Compute(engine, record.Id, decoded, preset, record.StyleSize), cancellationToken).ConfigureAwait(false);
+        var targets = await Task.Run(() => Compute(engine, record.Id, decoded, preset, record.StyleSize, layers), cancellationToken).ConfigureAwait(false);
         cache.Add(CacheKey(record, key), targets);
         try
         {
@@ -200,10 +213,11 @@ public sealed class StyleRegistry
         return targets;
     }
 
-    private StyleTargets Compute(StyleTransferEngine engine, string id, RgbImage image, string preset, int styleSize)
+    private StyleTargets Compute(StyleTransferEngine engine, string id, RgbImage image, string preset, int styleSize, IReadOnlyList<string>? layers = null)
     {
         var clock = Stopwatch.StartNew();
-        var targets = engine.ComputeStyleTargets(image, new StyleTargetOptions { MaxSide = styleSize, Preset = preset });
+        var explicitLayers = layers?.Select(l => new LayerWeight(l)).ToList();
+        var targets = engine.ComputeStyleTargets(image, new StyleTargetOptions { MaxSide = styleSize, Preset = preset, StyleLayers = explicitLayers });
         Interlocked.Increment(ref targetsComputed);
         metrics.TargetsComputed();
         ServerLog.TargetsComputed(logger, id, engine.Network.Info.Fingerprint, preset, styleSize, clock.ElapsedMilliseconds);
@@ -227,6 +241,10 @@ public sealed class StyleRegistry
 
     private static string CacheKey(StyleRecord record, string targetsKey) =>
         $"{record.Id}/{record.Version.ToString(CultureInfo.InvariantCulture)}/{targetsKey}";
+
+    // A short, stable name for a set of layers (for keys and file names).
+    private static string LayerSetKey(IEnumerable<string> layers) =>
+        "layers-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join(",", layers))))[..12];
 
     private static string TargetsKey(StyleTransferEngine engine, string preset, int styleSize) =>
         $"{engine.Network.Info.Fingerprint.Replace(':', '_')}-{preset}-{styleSize}";
