@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>A job makes a span with its three phases as children (what OTLP exports when an endpoint is configured).</summary>
+[Collection(ServerCollection.Name)]
+public sealed class TracingTests
+{
+    [Fact]
+    public async Task Stylize_EmitsAJobSpanWithQueueTargetsAndRunChildren()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "StyleGrpc.Jobs",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+
+        var frames = await Frames.CollectAsync(host.Client, Frames.Request(iterations: 2));
+
+        var jobId = frames[0].Accepted.JobId;
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => spans.Any(s => s.OperationName == "stylegrpc.job" && (string?)s.GetTagItem("stylegrpc.job.id") == jobId),
+            TimeSpan.FromSeconds(10)));
+        var job = spans.Single(s => s.OperationName == "stylegrpc.job" && (string?)s.GetTagItem("stylegrpc.job.id") == jobId);
+        Assert.Equal("completed", job.GetTagItem("stylegrpc.job.outcome"));
+        var children = spans.Where(s => s.ParentSpanId == job.SpanId).Select(s => s.OperationName).Order().ToList();
+        Assert.Equal(["stylegrpc.job.queue_wait", "stylegrpc.job.resolve_targets", "stylegrpc.job.run"], children);
+    }
+}
