@@ -55,5 +55,8 @@ public sealed record ReproducibilityRecord
 
     public required int ScaleLevels { get; init; }
 
+    /// <summary>Tile core side the run was computed with; 0 = untiled.</summary>
+    public int TileSize { get; init; }
+
     public required int CoarseIterations { get; init; }
 }

@@ -10,7 +10,7 @@ namespace StyleGrpc.Engine;
 /// The loss of one run: content features and style Gram targets prepared once, then evaluated at
 /// any image. Its tensors belong to the run's dispose scope.
 /// </summary>
-internal sealed class StyleObjective
+internal sealed class StyleObjective : IStyleObjective
 {
     private readonly IFeatureNetwork network;
     private readonly LayerPlan plan;
@@ -90,34 +90,11 @@ internal sealed class StyleObjective
         return new StepLosses(content.item<float>(), style.item<float>(), tv.item<float>(), total.item<float>());
     }
 
-    // Balances style against content for networks whose loss scales differ from VGG's: the style loss
-    // of the content image against an estimate of the content loss of the style image. The latter is
-    // E[(Fc − Fs)²] over unaligned positions, = mean(Fc²) + mean(Fs²) − 2·mean_c(μc·μs), where
-    // mean(Fs²) is the trace of the style's Gram matrix at that layer.
     private double AutomaticStyleWeight(Dictionary<string, Tensor> contentFeatures, StyleTargets style, double factor)
     {
         using var noGrad = no_grad();
-        double styleLoss = 0;
-        foreach (var layer in plan.Style)
-        {
-            styleLoss += layer.Weight * StyleLosses.Style(contentFeatures[layer.Layer], gramTargets[layer.Layer]).item<float>();
-        }
-        double contentLoss = 0;
-        foreach (var layer in plan.Content)
-        {
-            var stats = style.Find(layer.Layer) ?? throw new InvalidStyleOptionException("StyleWeight",
-                $"automatic balancing needs style statistics at content layer {layer.Layer}; set a style weight or recompute the targets with this content layer");
-            var f = contentFeatures[layer.Layer];
-            var c = stats.Channels;
-            var trace = 0.0;
-            for (var i = 0; i < c; i++)
-            {
-                trace += stats.Gram[i * c + i];
-            }
-            var contentMeans = f.mean([0, 2, 3]).cpu().data<float>().ToArray();
-            var cross = contentMeans.Zip(stats.ChannelMeans, (a, b) => (double)a * b).Sum() / c;
-            contentLoss += layer.Weight * (f.square().mean().item<float>() + trace - 2 * cross);
-        }
-        return styleLoss > 0 ? factor * contentLoss / styleLoss : 1.0;
+        return AutomaticWeight.Compute(plan, style, factor,
+            layer => StyleLosses.Style(contentFeatures[layer], gramTargets[layer]).item<float>(),
+            layer => (contentFeatures[layer].square().mean().item<float>(), contentFeatures[layer].mean([0, 2, 3]).cpu().data<float>().ToArray()));
     }
 }

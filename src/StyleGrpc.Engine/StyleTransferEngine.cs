@@ -102,16 +102,20 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         var learningRate = options.LearningRate ?? DefaultLearningRate(options.Optimizer);
         using var runScope = NewDisposeScope();
         Tensor? carried = null;
-        StyleObjective? objective = null;
+        IStyleObjective? objective = null;
         Tensor? contentTensor = null;
         var (width, height) = (0, 0);
         var iteration = 0;
         for (var level = options.ScaleLevels - 1; level >= 0; level--)
         {
             var maxSide = Math.Max(16, options.MaxSide >> level);
-            (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, Network.SizeMultiple);
+            var tiled = options.TileSize > 0 && maxSide > options.TileSize;
+            var multiple = tiled ? Math.Max(Network.SizeMultiple, TileGeometry.For(Network, plan.AllLayers).Stride) : Network.SizeMultiple;
+            (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, multiple);
             contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, width, height), Network.Device);
-            objective = StyleObjective.Create(Network, plan, contentTensor, style, options);
+            objective = tiled
+                ? TiledStyleObjective.Create(Network, plan, contentTensor, style, options, options.TileSize)
+                : StyleObjective.Create(Network, plan, contentTensor, style, options);
             var start = carried is null
                 ? InitialImage(contentTensor, options)
                 : nn.functional.interpolate(carried, [height, width], mode: InterpolationMode.Bicubic, align_corners: false).clamp_(Scalars.Zero, Scalars.One);
@@ -142,7 +146,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     // The optimiser loop of one scale: one loss evaluation and one update per iteration, each in its own
     // dispose scope; stops at the budget, on convergence or stall, or when cancelled (checked every iteration).
-    private int Optimise(Parameter image, IImageOptimizer optimizer, StyleObjective objective, Tensor content, StyleTransferOptions options,
+    private int Optimise(Parameter image, IImageOptimizer optimizer, IStyleObjective objective, Tensor content, StyleTransferOptions options,
         int budget, int iteration, int totalIterations, Stopwatch clock, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
     {
         var totals = new List<double>();
@@ -272,10 +276,11 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         new(iteration, total, losses.Content, losses.Style, losses.TotalVariation, losses.Total, elapsed,
             iteration == 0 ? TimeSpan.Zero : elapsed / iteration * Math.Max(0, total - iteration), preview);
 
-    private ReproducibilityRecord Record(StyleTransferOptions options, LayerPlan plan, StyleObjective objective,
+    private ReproducibilityRecord Record(StyleTransferOptions options, LayerPlan plan, IStyleObjective objective,
         double learningRate, int width, int height, StyleTargets style) => new()
     {
         ScaleLevels = options.ScaleLevels,
+        TileSize = objective is TiledStyleObjective ? options.TileSize : 0,
         CoarseIterations = options.ScaleLevels > 1 ? options.CoarseIterations ?? Math.Max(1, options.Iterations / 2) : 0,
         EngineVersion = Version,
         Network = Network.Info,
@@ -319,6 +324,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         Require(o.ScaleLevels is >= 1 and <= 4, "ScaleLevels", "must be between 1 and 4");
         Require(o.CoarseIterations is null or (>= 1 and <= 100_000), "CoarseIterations", "must be between 1 and 100000");
         Require(o.Threads is null or (>= 1 and <= 256), "Threads", "must be between 1 and 256");
+        Require(o.TileSize == 0 || o.TileSize is >= 32 and <= 8192, "TileSize", "must be 0 (never tile) or between 32 and 8192 pixels");
         Require(Enum.IsDefined(o.Optimizer), "Optimizer", "is not a known optimiser");
         Require(Enum.IsDefined(o.Init), "Init", "is not a known init");
     }

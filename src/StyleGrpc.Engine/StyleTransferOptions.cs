@@ -81,6 +81,12 @@ public sealed record StyleTransferOptions
     /// <summary>Iterations at each coarser level; null = half of <see cref="Iterations"/>.</summary>
     public int? CoarseIterations { get; init; }
 
+    /// <summary>
+    /// Side of a tile's core, in pixels: above it, each step is computed tile by tile, exactly (the whole image's loss and
+    /// gradient; see <c>TiledStyleObjective</c>), so memory grows with the tile rather than the image. 0 = never tile. Default 0.
+    /// </summary>
+    public int TileSize { get; init; }
+
     /// <summary>Intra-op threads for this run; null = the process setting. Hosts running several jobs at once split the cores.</summary>
     public int? Threads { get; init; }
 
