@@ -119,6 +119,9 @@ public sealed record StylizeOptions
     /// <summary>Iterations at each coarser level (default: half of <see cref="Iterations"/>).</summary>
     public int? CoarseIterations { get; init; }
 
+    /// <summary>Side of a tile's core, in pixels (exact tiled evaluation, bounded memory); null = the server decides (it tiles large outputs).</summary>
+    public int? TileSize { get; init; }
+
     /// <summary>Explicit content layers with weights (the server's layer names, <see cref="StyleGrpcClient.GetServerInfoAsync"/>); null = the preset's.</summary>
     public IReadOnlyList<(string Layer, double Weight)>? ContentLayers { get; init; }
 

@@ -59,6 +59,7 @@ internal static class ProtoConversions
             StyleScale = o.StyleScale ?? 0,
             ScaleLevels = o.ScaleLevels ?? 0,
             CoarseIterations = o.CoarseIterations ?? 0,
+            TileSize = o.TileSize ?? 0,
         };
         proto.ContentLayers.AddRange((o.ContentLayers ?? []).Select(l => new P.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
         proto.StyleLayers.AddRange((o.StyleLayers ?? []).Select(l => new P.LayerWeight { Layer = l.Layer, Weight = l.Weight }));

@@ -28,6 +28,16 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// </summary>
     public static Task<long> LiveTensorsOnWorkersAsync() => EngineWorkers.CountLiveTensorsAsync();
 
+    /// <summary>
+    /// How runs with these options would be tiled: the stride tiles start on and the margin around each tile's core, in
+    /// pixels (measured once per network and layer set).
+    /// </summary>
+    public (int Stride, int Margin) Tiling(StyleTransferOptions options)
+    {
+        var geometry = TileGeometry.For(Network, LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers).AllLayers);
+        return (geometry.Stride, geometry.Margin);
+    }
+
     /// <summary>The network every run uses.</summary>
     public IFeatureNetwork Network { get; } = network;
 

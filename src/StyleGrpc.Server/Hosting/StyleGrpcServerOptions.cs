@@ -56,8 +56,14 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Largest image in pixels, checked from the header before decoding. Default 40 M.</summary>
     public long MaxPixels { get; set; } = 40_000_000;
 
-    /// <summary>Largest output side in pixels. Default 1024.</summary>
-    public int MaxSide { get; set; } = 1024;
+    /// <summary>Largest output side in pixels. Default 4096 (print size; above <see cref="TileAbove"/> jobs are tiled).</summary>
+    public int MaxSide { get; set; } = 4096;
+
+    /// <summary>Outputs whose longer side is above this many pixels are computed tile by tile (exactly), in bounded memory. Default 1024.</summary>
+    public int TileAbove { get; set; } = 1024;
+
+    /// <summary>Side of a tile's core when tiling automatically, in pixels. Default 512.</summary>
+    public int TileSize { get; set; } = 512;
 
     /// <summary>Most iterations per job. Default 5000.</summary>
     public int MaxIterations { get; set; } = 5000;

@@ -45,30 +45,59 @@ public sealed class JobMemoryEstimator
     /// <summary>Memory the running jobs' estimates may add up to, in bytes.</summary>
     public long BudgetBytes { get; }
 
-    /// <summary>Estimated peak bytes of a job at <paramref name="width"/>×<paramref name="height"/>.</summary>
-    public long Estimate(IFeatureNetwork network, int width, int height, StyleTransferOptions options)
+    /// <summary>
+    /// Estimated peak bytes of a job at <paramref name="width"/>×<paramref name="height"/>. Untiled, the activations scale with
+    /// the image; tiled (<see cref="StyleTransferOptions.TileSize"/>), with one tile and its margins, and the image-sized
+    /// vectors (the image, its gradient, the content and the optimiser's state) with the image.
+    /// </summary>
+    public long Estimate(StyleTransferEngine engine, int width, int height, StyleTransferOptions options)
     {
         var pixels = (double)width * height;
-        var activations = ActivationBytesPerPixel.GetValueOrDefault(network.Info.Name, UnknownNetworkBytesPerPixel);
+        var activations = ActivationBytesPerPixel.GetValueOrDefault(engine.Network.Info.Name, UnknownNetworkBytesPerPixel);
         var optimizerVectors = options.Optimizer switch
         {
             OptimizerKind.Lbfgs => 2 * options.LbfgsHistory + 4,
             OptimizerKind.Adam => 2,
             _ => 1,
         };
-        var perPixel = activations + optimizerVectors * 3 * 4;
-        return FixedBytes + (long)(pixels * perPixel);
+        if (options.TileSize > 0 && Math.Max(width, height) > options.TileSize)
+        {
+            var margin = engine.Tiling(options).Margin;
+            var window = (double)Math.Min(width, options.TileSize + 2 * margin) * Math.Min(height, options.TileSize + 2 * margin);
+            return FixedBytes + (long)(window * activations + pixels * (optimizerVectors * 3 * 4 + TiledImageBytesPerPixel));
+        }
+        return FixedBytes + (long)(pixels * (activations + optimizerVectors * 3 * 4));
     }
 
+    /// <summary>
+    /// The L-BFGS history that keeps a tiled job inside the budget (its pairs of image-sized vectors are what grows with a
+    /// print-size image): at most <paramref name="options"/>' history, at least <see cref="MinimumHistory"/>.
+    /// </summary>
+    public int HistoryThatFits(StyleTransferEngine engine, int width, int height, StyleTransferOptions options)
+    {
+        var history = options.LbfgsHistory;
+        while (history > MinimumHistory && Estimate(engine, width, height, options with { LbfgsHistory = history }) > BudgetBytes)
+        {
+            history = Math.Max(MinimumHistory, history * 3 / 4);
+        }
+        return history;
+    }
+
+    /// <summary>Smallest L-BFGS history a job is given to fit the budget.</summary>
+    public const int MinimumHistory = 5;
+
+    // Tiled: the image, its gradient, the content image, the working copies and the content features kept per position.
+    private const double TiledImageBytesPerPixel = 128;
+
     /// <summary>The largest output side (<c>max_side</c>) whose estimate fits the budget for this content image; below 16 when none does.</summary>
-    public int LargestSide(IFeatureNetwork network, int contentWidth, int contentHeight, StyleTransferOptions options)
+    public int LargestSide(StyleTransferEngine engine, int contentWidth, int contentHeight, StyleTransferOptions options)
     {
         int low = 15, high = options.MaxSide;
         while (low < high)
         {
             var mid = (low + high + 1) / 2;
-            var (w, h) = ImageCodec.FitWithin(contentWidth, contentHeight, mid, network.SizeMultiple);
-            if (Estimate(network, w, h, options) <= BudgetBytes)
+            var (w, h) = ImageCodec.FitWithin(contentWidth, contentHeight, mid, engine.Network.SizeMultiple);
+            if (Estimate(engine, w, h, options) <= BudgetBytes)
             {
                 low = mid;
             }

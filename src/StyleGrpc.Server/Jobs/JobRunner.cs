@@ -70,7 +70,12 @@ public sealed class JobRunner : IDisposable
     public Job Submit(StylizeJobSpec spec, string caller)
     {
         var engine = model.Engine;
-        var estimate = memory.Estimate(engine.Network, spec.Width, spec.Height, spec.Options);
+        if (spec.Options.TileSize > 0 && spec.Options.Optimizer == Engine.Optimization.OptimizerKind.Lbfgs)
+        {
+            // Print-size images: L-BFGS keeps the history the budget allows.
+            spec = spec with { Options = spec.Options with { LbfgsHistory = memory.HistoryThatFits(engine, spec.Width, spec.Height, spec.Options) } };
+        }
+        var estimate = memory.Estimate(engine, spec.Width, spec.Height, spec.Options);
         var id = Guid.NewGuid().ToString("N")[..12];
         IDisposable? quota = null;
         JobTicket ticket;
@@ -80,7 +85,7 @@ public sealed class JobRunner : IDisposable
             if (estimate > memory.BudgetBytes)
             {
                 throw new MemoryBudgetExceededException(estimate, memory.BudgetBytes,
-                    memory.LargestSide(engine.Network, spec.Content.Width, spec.Content.Height, spec.Options));
+                    memory.LargestSide(engine, spec.Content.Width, spec.Content.Height, spec.Options));
             }
             quota = quotas.EnterJob(caller);
             ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);

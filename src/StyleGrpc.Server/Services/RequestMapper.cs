@@ -105,6 +105,7 @@ public static class RequestMapper
         Require(!o.HasRelativeTolerance || (double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance is >= 0 and < 1), "options.relative_tolerance", "must be in [0, 1)");
         Require(o.ScaleLevels is >= 0 and <= 4, "options.scale_levels", "must be between 1 and 4 (0 = 1)");
         Require(o.CoarseIterations >= 0 && o.CoarseIterations <= limits.MaxIterations, "options.coarse_iterations", $"must be between 0 and {limits.MaxIterations}");
+        Require(o.TileSize == 0 || (o.TileSize >= 32 && o.TileSize <= limits.MaxSide), "options.tile_size", $"must be between 32 and {limits.MaxSide} pixels (0 = automatic)");
         var preset = string.IsNullOrEmpty(o.Preset) ? null : ResolvePreset(engine, o.Preset, "options.preset");
         var contentLayers = ToLayers(o.ContentLayers, engine, "options.content_layers");
         var styleLayers = ToLayers(o.StyleLayers, engine, "options.style_layers");
@@ -132,8 +133,14 @@ public static class RequestMapper
             RelativeTolerance = o.HasRelativeTolerance ? o.RelativeTolerance : new StyleTransferOptions().RelativeTolerance,
             ScaleLevels = Math.Max(1, o.ScaleLevels),
             CoarseIterations = o.CoarseIterations == 0 ? null : o.CoarseIterations,
+            TileSize = o.TileSize > 0 ? o.TileSize : maxSide > limits.TileAbove ? limits.TileSize : 0,
             Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / Math.Max(1, limits.ConcurrentJobs)),
         };
+        if (options.TileSize > 0 && maxSide > options.TileSize)
+        {
+            // Tiles start on the network's total stride: the output's sides are multiples of it.
+            (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, Math.Max(engine.Network.SizeMultiple, engine.Tiling(options).Stride));
+        }
         return new StylizeJobSpec(content, style, options, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality, width, height);
     }
 

@@ -112,6 +112,8 @@ public static class ResponseMapper
                 RegisterPerMinutePerKey = limits.RegisterPerMinutePerKey,
                 BufferedPreviews = limits.BufferedPreviews,
                 MaxProgressFramesPerSecond = limits.MaxProgressFramesPerSecond,
+                TileAbove = limits.TileAbove,
+                TileSize = limits.TileSize,
             },
             QueuedJobs = queued,
             RunningJobs = running,
@@ -208,6 +210,7 @@ public static class ResponseMapper
             ScaleLevels = r.ScaleLevels,
             CoarseIterations = r.CoarseIterations,
             Precision = ProtoEnums.ToProto(r.Network.Precision),
+            TileSize = r.TileSize,
         };
         proto.ContentLayers.AddRange(r.ContentLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
         proto.StyleLayers.AddRange(r.StyleLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
