@@ -13,6 +13,10 @@ if (args.Length > 0 && args[0] == "--child")
 {
     return StepTiming.RunChild(args);
 }
+if (args.Length > 0 && args[0] == "--child-tiled")
+{
+    return TiledRun.RunChild(args);
+}
 
 var settings = BenchSettings.Parse(args);
 TorchRuntime.EnsureLoaded();
@@ -185,6 +189,21 @@ try
         var e2e = await EndToEnd.MeasureAsync(settings, 256, settings.Quick ? 30 : 100, settings.Quick ? 3 : 7);
         Console.WriteLine($"  gRPC overhead {F(e2e.OverheadPercent, "F2")} % (fastest vs fastest), paired median {F(e2e.PairedOverheadPercent, "F2")} %, within the call {F(e2e.InCallOverheadPercent, "F2")} %; inline style costs {F(e2e.InlineExtraSeconds, "F3")} s more (targets {F(e2e.StyleTargetsSeconds, "F3")} s)");
         report.EndToEnd(e2e);
+    }
+
+    // 9. Print sizes (docs/performance.md, "Tiled"): the offline network at 1024 tiled and not, 2048 and 4096 tiled.
+    if (settings.Only == "tiled")
+    {
+        foreach (var (size, tile, optimizer, history) in new[]
+                 {
+                     (1024, 0, OptimizerKind.Adam, 100), (1024, 512, OptimizerKind.Adam, 100),
+                     (2048, 512, OptimizerKind.Adam, 100), (2048, 512, OptimizerKind.Lbfgs, 10),
+                     (4096, 512, OptimizerKind.Adam, 100),
+                 })
+        {
+            var run = TiledRun.MeasureInChild(size, tile, optimizer, history, settings.Quick ? 2 : 4, settings);
+            Console.WriteLine($"  {run.Width}x{run.Height} tile {run.TileSize} {run.Optimizer}{(optimizer == OptimizerKind.Lbfgs ? $" (history {history})" : "")}: {F(run.SecondsPerIteration, "F2")} s/iteration, {F(run.SecondsPerIteration / (run.Width * (double)run.Height) * 1e6, "F3")} s per Mpx-iteration, peak RSS {F(run.PeakRssMb, "F0")} MiB (baseline {F(run.BaselineRssMb, "F0")})");
+        }
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.

@@ -21,6 +21,14 @@ public static class ImageCodec
         return OrientedSize(codec);
     }
 
+    /// <summary>The MIME type of images encoded as <paramref name="format"/>.</summary>
+    public static string MediaType(ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => "image/jpeg",
+        ImageFormat.Webp => "image/webp",
+        _ => "image/png",
+    };
+
     /// <summary>The MIME type of an encoded image, from its header (<c>image/jpeg</c>, <c>image/png</c>, …).</summary>
     /// <exception cref="ImageDecodeException">The bytes are not an image the codec knows.</exception>
     public static string MediaType(ReadOnlySpan<byte> encoded)

@@ -17,7 +17,8 @@ namespace StyleGrpc.Server.Jobs;
 /// Calibration (docs/performance.md, "Engine speed", written by <c>dotnet run -c Release --project bench/StyleGrpc.Bench</c>):
 /// the rise of a job's process RSS during a run ("+job"), Adam, at 256×192 and 512×384. VGG19 (gatys and seed presets):
 /// +255 and +921 MiB, so 4,736 bytes per pixel and 33 MiB fixed; ResNet18: +86 and +313 MiB, so 1,614 bytes per pixel
-/// and 10 MiB fixed. Minus Adam's 24 bytes per pixel, rounded up by about 2–5 %: the constants below. bfloat16
+/// and 10 MiB fixed; at 1024×768 (<c>--only tiled</c>, untiled row) +1,444 MiB, so 1,816 bytes per pixel there. Minus
+/// Adam's 24 bytes per pixel, rounded up by about 2–5 %: the constants below. bfloat16
 /// convolutions are estimated as float32 (not measured separately; it can only over-estimate).
 /// </remarks>
 public sealed class JobMemoryEstimator
@@ -29,7 +30,7 @@ public sealed class JobMemoryEstimator
     private static readonly Dictionary<string, double> ActivationBytesPerPixel = new(StringComparer.Ordinal)
     {
         ["vgg19"] = 4800,
-        ["resnet18-onnx"] = 1700,
+        ["resnet18-onnx"] = 1900,
     };
 
     private const double UnknownNetworkBytesPerPixel = 6000;

@@ -49,15 +49,8 @@ public static class ResponseMapper
         var decoded = ImageCodec.Decode(image, maxPixels);
         var (width, height) = ImageCodec.FitWithin(decoded.Width, decoded.Height, maxSide);
         var encoded = ImageCodec.Encode(ImageCodec.Resize(decoded, width, height), format, 85);
-        return new Google.Api.HttpBody { ContentType = ContentType(format), Data = ByteString.CopyFrom(encoded) };
+        return new Google.Api.HttpBody { ContentType = ImageCodec.MediaType(format), Data = ByteString.CopyFrom(encoded) };
     }
-
-    private static string ContentType(ImageFormat format) => format switch
-    {
-        ImageFormat.Jpeg => "image/jpeg",
-        ImageFormat.Webp => "image/webp",
-        _ => "image/png",
-    };
 
     public static EncodedImage Encode(RgbImage image, ImageFormat format, int quality) => new()
     {

@@ -25,7 +25,7 @@ public sealed class FileStyleStore : IStyleStore
     private readonly Lock gate = new();
     private readonly SemaphoreSlim writeLock = new(1, 1);
     private readonly Dictionary<string, StyleRecord> styles = new(StringComparer.Ordinal);
-    private readonly List<string> quarantined = [];
+    private readonly QuarantineList quarantined = new();
     private long lastVersion;
 
     public FileStyleStore(IOptions<StyleGrpcServerOptions> options, ILogger<FileStyleStore> logger, TimeProvider time)
@@ -53,27 +53,9 @@ public sealed class FileStyleStore : IStyleStore
         remove { }
     }
 
-    public int QuarantinedCount
-    {
-        get
-        {
-            lock (gate)
-            {
-                return quarantined.Count;
-            }
-        }
-    }
+    public int QuarantinedCount => quarantined.Count;
 
-    public IReadOnlyList<string> Quarantined
-    {
-        get
-        {
-            lock (gate)
-            {
-                return [.. quarantined];
-            }
-        }
-    }
+    public IReadOnlyList<string> Quarantined => quarantined.Places;
 
     public Task<StyleRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
@@ -322,10 +304,7 @@ public sealed class FileStyleStore : IStyleStore
         Directory.CreateDirectory(QuarantineRoot);
         var target = Path.Combine(QuarantineRoot, $"{Path.GetFileName(dir)}-{time.GetUtcNow():yyyyMMddTHHmmssfff}Z");
         Directory.Move(dir, target);
-        lock (gate)
-        {
-            quarantined.Add(target);
-        }
+        quarantined.Add(target);
         ServerLog.Quarantined(logger, dir, reason, target);
     }
 

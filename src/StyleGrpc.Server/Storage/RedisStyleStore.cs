@@ -30,8 +30,7 @@ public sealed class RedisStyleStore : IStyleStore, IDisposable
     private readonly TimeProvider time;
     private readonly string prefix;
     private readonly RedisChannel channel;
-    private readonly Lock gate = new();
-    private readonly List<string> quarantined = [];
+    private readonly QuarantineList quarantined = new();
 
     public RedisStyleStore(IOptions<StyleGrpcServerOptions> options, ILogger<RedisStyleStore> logger, TimeProvider time)
     {
@@ -59,27 +58,9 @@ public sealed class RedisStyleStore : IStyleStore, IDisposable
 
     public event Action<string>? Changed;
 
-    public int QuarantinedCount
-    {
-        get
-        {
-            lock (gate)
-            {
-                return quarantined.Count;
-            }
-        }
-    }
+    public int QuarantinedCount => quarantined.Count;
 
-    public IReadOnlyList<string> Quarantined
-    {
-        get
-        {
-            lock (gate)
-            {
-                return [.. quarantined];
-            }
-        }
-    }
+    public IReadOnlyList<string> Quarantined => quarantined.Places;
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -220,10 +201,7 @@ public sealed class RedisStyleStore : IStyleStore, IDisposable
         _ = transaction.KeyRenameAsync(StyleKey(id), target);
         _ = transaction.SortedSetRemoveAsync(IndexKey, id);
         await transaction.ExecuteAsync().ConfigureAwait(false);
-        lock (gate)
-        {
-            quarantined.Add(target);
-        }
+        quarantined.Add(target);
         ServerLog.Quarantined(logger, StyleKey(id).ToString(), reason, target);
         await Publish(id, long.MaxValue).ConfigureAwait(false);
     }
