@@ -59,7 +59,11 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
             iteration = 0;
             hessianDiagonal = 1;
         }
-        if (grad.abs().max().item<float>() <= toleranceGrad || Math.Abs(losses.Total - previousLoss) < toleranceChange)
+        // The loss-change test waits for the first quasi-Newton step: PyTorch's first step is scaled by 1/|g|₁, which on a
+        // print-size image (millions of pixels) moves the loss by less than the tolerance and would end the run at once
+        // (seen at 4096×3072: stopped after 2 iterations with the content unchanged). Small images never stop that early,
+        // so the PyTorch parity is kept.
+        if (grad.abs().max().item<float>() <= toleranceGrad || (iteration >= 2 && Math.Abs(losses.Total - previousLoss) < toleranceChange))
         {
             Converged = true;
             return losses;
