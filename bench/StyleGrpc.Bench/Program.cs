@@ -196,7 +196,7 @@ try
     {
         foreach (var (size, tile, optimizer, history) in new[]
                  {
-                     (1024, 0, OptimizerKind.Adam, 100), (1024, 512, OptimizerKind.Adam, 100),
+                     (1024, 0, OptimizerKind.Adam, 100), (1024, 512, OptimizerKind.Adam, 100), (1024, 768, OptimizerKind.Adam, 100),
                      (2048, 512, OptimizerKind.Adam, 100), (2048, 512, OptimizerKind.Lbfgs, 10),
                      (4096, 512, OptimizerKind.Adam, 100),
                  })
