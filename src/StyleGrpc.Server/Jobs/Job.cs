@@ -5,7 +5,7 @@ namespace StyleGrpc.Server.Jobs;
 /// the reader takes its events from <see cref="Events"/>. <see cref="Stop"/> ends the run within one
 /// iteration; the first reason given wins.
 /// </summary>
-public sealed class Job : IDisposable
+public sealed class Job
 {
     private readonly CancellationTokenSource stop = new();
     private readonly CancellationTokenSource stalled = new();
@@ -52,22 +52,12 @@ public sealed class Job : IDisposable
         {
             return;
         }
+        // The sources hold no timers or links, so they are never disposed: the watchdog or a late caller may still
+        // stop a job whose call has ended, and that must not throw.
         if (why == JobStopReason.ReaderStalled)
         {
             stalled.Cancel();
         }
-        try
-        {
-            stop.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    public void Dispose()
-    {
-        stop.Dispose();
-        stalled.Dispose();
+        stop.Cancel();
     }
 }

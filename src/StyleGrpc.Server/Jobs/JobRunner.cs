@@ -123,8 +123,10 @@ public sealed class JobRunner : IDisposable
             {
                 active.Remove(job.Id);
             }
-            job.Dispose();
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>The error a call ends with when its job was stopped for <paramref name="reason"/>.</summary>
+    public JobStoppedException Stopped(JobStopReason reason) => new(reason, Message(reason));
 
     /// <summary>
     /// Shutdown: waits up to <paramref name="drain"/> for running jobs to end, then stops the rest
@@ -219,7 +221,7 @@ public sealed class JobRunner : IDisposable
         {
             outcome = Describe(reason);
             label = Label(reason);
-            error = new JobStoppedException(reason, Message(reason));
+            error = Stopped(reason);
         }
         catch (Exception ex)
         {

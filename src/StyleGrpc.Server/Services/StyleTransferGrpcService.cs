@@ -86,8 +86,7 @@ public sealed class StyleTransferGrpcService(
             }
             if (job.StopReason == JobStopReason.ReaderStalled)
             {
-                throw new JobStoppedException(JobStopReason.ReaderStalled,
-                    $"the client read nothing for {limits.StallTimeoutSeconds} s (StyleGrpc:StallTimeoutSeconds); the job was stopped and its result discarded");
+                throw runner.Stopped(JobStopReason.ReaderStalled);
             }
         }
         finally

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -240,10 +239,9 @@ public sealed class RedisStyleStore : IStyleStore, IDisposable
             {
                 await store.Db.LockReleaseAsync(key, token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException)
+            catch (RedisException)
             {
-                // The lock expires by itself.
-                Debug.WriteLine(ex.Message);
+                // Redis went away while the lock was held: it expires by itself after its lifetime.
             }
         }
     }
