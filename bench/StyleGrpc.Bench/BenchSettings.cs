@@ -20,6 +20,9 @@ internal sealed record BenchSettings
 
     public string? Vgg19Path { get; init; }
 
+    /// <summary>Where "Coarse-to-fine" keeps its result images (<c>--gallery DIR</c>); null = a temporary directory.</summary>
+    public string? GalleryDirectory { get; init; }
+
     public string ImagesDirectory { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "..", "shared", "images");
 
     public string ReportPath { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "docs", "performance.md");
@@ -50,6 +53,11 @@ internal sealed record BenchSettings
         if (Value("--images") is { } images)
         {
             settings = settings with { ImagesDirectory = images };
+        }
+        if (Value("--gallery") is { } gallery)
+        {
+            Directory.CreateDirectory(gallery);
+            settings = settings with { GalleryDirectory = Path.GetFullPath(gallery) };
         }
         if (Value("--report") is { } report)
         {

@@ -17,6 +17,10 @@ if (args.Length > 0 && args[0] == "--child-tiled")
 {
     return TiledRun.RunChild(args);
 }
+if (args.Length > 0 && args[0] == "--child-scales")
+{
+    return CoarseToFineRun.RunChild(args);
+}
 
 var settings = BenchSettings.Parse(args);
 TorchRuntime.EnsureLoaded();
@@ -134,7 +138,7 @@ try
         {
             QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps), target, "L-BFGS"),
             QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps) with { LbfgsHistory = 20 }, target, "L-BFGS, history 20"),
-            QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps) with { ScaleLevels = 2, CoarseIterations = 50 }, target, "L-BFGS, 2 scales (50 at 128 px)"),
+            QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Lbfgs, "seed", 256, settings.QualitySteps) with { ScaleLevels = 2, CoarseIterations = 50 }, target, "L-BFGS, 2 scales (50 at 181 px)"),
             QualityRuns.RunUntil(engine, content, targets, QualityRuns.Options(OptimizerKind.Adam, "seed", 256, settings.QualitySteps), target, "Adam"),
         };
         using (var reduced = Vgg19Network.Load(vggPath, "relu5_1", precision: Precision.BFloat16))
@@ -151,28 +155,53 @@ try
         report.TimeToQuality(settings.QualitySteps, target, rmsSeconds, reaches);
     }
 
-    // 5. Multi-scale at 512 px on the offline default network.
-    if (settings.Runs("multiscale") || settings.Runs("throughput"))
+    // 5. Coarse-to-fine against single scale at equal time, offline default network, each run in its own process; at a print
+    // size (tiled, L-BFGS history 10) only when asked: --only scales-print.
+    if (settings.Runs("scales") || settings.Only == "scales-print")
+    {
+        var runs = new List<(string Method, CoarseToFineRun.Setup Setup, CoarseToFineRun Run)>();
+        var pairs = settings.Quick || settings.Only == "scales-print"
+            ? new[] { ("tubingen.jpg", "starry_night.jpg") }
+            : [("tubingen.jpg", "starry_night.jpg"), ("golden_gate.jpg", "the_scream.jpg")];
+        var sizes = settings.Only == "scales-print" ? new[] { (2048, 300.0) } : settings.Quick ? [(512, 20.0)] : [(512, 60.0), (1024, 150.0)];
+        foreach (var (size, seconds) in sizes)
+        {
+            foreach (var (content, style) in pairs)
+            {
+                // Print sizes: tiled as the server tiles them (cores of 512 above 1024 px), L-BFGS history 10 to stay in memory, and
+                // 100 iterations asked for (10 at each coarser level: the tiled levels are slow).
+                var (tile, history, iterations) = size > 1024 ? (512, 10, 100) : (0, 100, 500);
+                var setups = new List<(string, CoarseToFineRun.Setup)>
+                {
+                    ("single scale", new(size, 1, 0, 100_000, true, seconds, TileSize: tile, History: history)),
+                    ("coarse-to-fine, automatic", new(size, 0, 0, iterations, true, seconds, TileSize: tile, History: history)),
+                };
+                if (size == 512 && content == "tubingen.jpg" && !settings.Quick)
+                {
+                    setups.Add(("coarse-to-fine, L-BFGS history reset per level", new(size, 0, 0, 500, false, seconds)));
+                    setups.Add(("single scale, Adam", new(size, 1, 0, 100_000, true, seconds, OptimizerKind.Adam)));
+                    setups.Add(("coarse-to-fine, Adam", new(size, 0, 0, 500, true, seconds, OptimizerKind.Adam)));
+                }
+                foreach (var (method, setup) in setups)
+                {
+                    var image = Path.Combine(settings.GalleryDirectory ?? work,
+                        $"{Path.GetFileNameWithoutExtension(content)}-{Path.GetFileNameWithoutExtension(style)}-{size}-{(setup.Levels == 1 ? "single" : "c2f")}-{setup.Optimizer}{(setup.Carry ? "" : "-reset")}.jpg");
+                    var run = CoarseToFineRun.MeasureInChild(setup, content, style, image, settings);
+                    Console.WriteLine($"  {size}px {content} x {style}, {method}: {run.Levels} levels, {run.Iterations} iterations, {F(run.Seconds)} s, total {run.Total:E4} (content {run.ContentLoss:E3}, style {run.StyleLoss:E3}), style at 1/2 {run.HalfStyleLoss:E3}, at 1/4 {run.QuarterStyleLoss:E3}, peak RSS {F(run.PeakRssMb, "F0")} MiB");
+                    runs.Add((method, setup, run));
+                }
+            }
+        }
+        report.CoarseToFine(runs);
+    }
+
+    // 5b. Throughput with one versus two concurrent jobs, 256 px on the offline default network.
+    if (settings.Runs("throughput"))
     {
         using var resnet = ResNet18Network.Load();
         var engine = new StyleTransferEngine(resnet);
         var content = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg")));
         var style = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg")));
-        var size = settings.Quick ? 256 : 512;
-        var iterations = settings.Quick ? 60 : 300;
-        if (settings.Runs("multiscale"))
-        {
-        var targets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = size });
-        var single = QualityRuns.Curve(engine, content, targets, new StyleTransferOptions { MaxSide = size, Iterations = iterations, RelativeTolerance = 0 });
-        var multi = QualityRuns.Curve(engine, content, targets,
-            new StyleTransferOptions { MaxSide = size, Iterations = iterations, ScaleLevels = 2, CoarseIterations = iterations / 2, RelativeTolerance = 0 });
-        Console.WriteLine($"  multi-scale {size}px: single {iterations} its {F(single[^1].Seconds)} s, loss {single[^1].Loss:E3}; two scales {F(multi[^1].Seconds)} s, loss {multi[^1].Loss:E3}");
-        report.MultiScale(size, iterations, iterations / 2, single, multi);
-        }
-
-        // 7. Throughput with one versus two concurrent jobs.
-        if (settings.Runs("throughput"))
-        {
         var throughputTargets = engine.ComputeStyleTargets(style, new StyleTargetOptions { MaxSide = 256 });
         var throughput = Throughput.Measure(engine, content, throughputTargets, 256, settings.Quick ? 15 : 40, 4);
         foreach (var t in throughput)
@@ -180,7 +209,6 @@ try
             Console.WriteLine($"  {t.Setup}: {F(t.JobsPerMinute)} jobs/min");
         }
         report.Throughput(throughput, settings.Quick ? 15 : 40);
-        }
     }
 
     // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).

@@ -15,7 +15,6 @@ internal static class QualityRuns
     {
         using var cts = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var finalScaleStart = options.ScaleLevels > 1 ? (options.ScaleLevels - 1) * (options.CoarseIterations ?? options.Iterations / 2) : 0;
         (int Iteration, double Seconds, double Loss)? hit = null;
         var last = double.NaN;
         var lastIteration = 0;
@@ -25,7 +24,8 @@ internal static class QualityRuns
             {
                 last = p.TotalLoss;
                 lastIteration = p.Iteration;
-                if (p.Iteration > finalScaleStart && p.TotalLoss <= target && hit is null)
+                // Only the output size's losses compare with the target.
+                if (p.Scale == p.Scales && p.TotalLoss <= target && hit is null)
                 {
                     hit = (p.Iteration, clock.Elapsed.TotalSeconds, p.TotalLoss);
                     cts.Cancel();

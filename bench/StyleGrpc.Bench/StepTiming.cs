@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
@@ -15,28 +14,9 @@ internal sealed record StepTiming(string Network, string Preset, string Optimize
     public static StepTiming MeasureInChild(string network, string preset, OptimizerKind optimizer, int size, BenchSettings settings, string vggPath,
         string tuning = "all")
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[]
-                 {
-                     typeof(StepTiming).Assembly.Location, "--child", network, preset, optimizer.ToString(), size.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     settings.TimedSteps.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     settings.WarmupSteps.ToString(System.Globalization.CultureInfo.InvariantCulture), vggPath, settings.ImagesDirectory, tuning,
-                 })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith('{'))
-            ?? throw new InvalidOperationException($"child failed ({process.ExitCode}): {stderr}{stdout}");
-        return JsonSerializer.Deserialize<StepTiming>(line)!;
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        return ChildRun.Measure<StepTiming>(["--child", network, preset, optimizer.ToString(), size.ToString(invariant),
+            settings.TimedSteps.ToString(invariant), settings.WarmupSteps.ToString(invariant), vggPath, settings.ImagesDirectory, tuning]);
     }
 
     /// <summary>The child's side: <c>--child network preset optimizer size steps warmup vggPath imagesDir tuning</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using StyleGrpc.Engine;
@@ -14,20 +13,8 @@ namespace StyleGrpc.Bench;
 /// </summary>
 internal sealed record TiledRun(int Width, int Height, int TileSize, string Optimizer, int History, double SecondsPerIteration, double PeakRssMb, double BaselineRssMb)
 {
-    public static TiledRun MeasureInChild(int size, int tile, OptimizerKind optimizer, int history, int iterations, BenchSettings settings)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { typeof(TiledRun).Assembly.Location, "--child-tiled", I(size), I(tile), optimizer.ToString(), I(history), I(iterations), settings.ImagesDirectory })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith('{')) ?? throw new InvalidOperationException($"child failed ({process.ExitCode}): {stderr}{stdout}");
-        return JsonSerializer.Deserialize<TiledRun>(line)!;
-    }
+    public static TiledRun MeasureInChild(int size, int tile, OptimizerKind optimizer, int history, int iterations, BenchSettings settings) =>
+        ChildRun.Measure<TiledRun>(["--child-tiled", I(size), I(tile), optimizer.ToString(), I(history), I(iterations), settings.ImagesDirectory]);
 
     /// <summary>The child's side: <c>--child-tiled size tile optimizer history iterations imagesDir</c>.</summary>
     public static int RunChild(string[] args)

@@ -43,7 +43,7 @@ internal sealed class ProgressBarReporter(IAnsiConsole console, string outputPat
                             break;
                         case JobProgress p:
                             task.Value = p.Iteration;
-                            task.Description = Markup.Escape($"iter {p.Iteration}/{p.TotalIterations}  loss {Format(p.Losses.Total)} (style {Format(p.Losses.Style)}, content {Format(p.Losses.Content)})");
+                            task.Description = Markup.Escape($"iter {p.Iteration}/{p.TotalIterations}{Level(p)}  loss {Format(p.Losses.Total)} (style {Format(p.Losses.Style)}, content {Format(p.Losses.Content)})");
                             break;
                         case JobCompleted c:
                             task.Value = task.MaxValue;
@@ -61,6 +61,9 @@ internal sealed class ProgressBarReporter(IAnsiConsole console, string outputPat
         return completed;
     }
 
+    /// <summary>" level 2/5 (176 px)" for a coarse-to-fine job, else nothing.</summary>
+    internal static string Level(JobProgress p) => p.Levels > 1 ? $" level {p.Level}/{p.Levels} ({p.LevelSide} px)" : "";
+
     internal static string Format(double value) => value.ToString("0.###e+0", CultureInfo.InvariantCulture);
 }
 
@@ -77,7 +80,7 @@ internal sealed class PlainReporter(IAnsiConsole console, string outputPath) : I
                 JobAccepted a => $"accepted job {a.JobId}, queue position {a.QueuePosition}",
                 JobQueued q => $"queued, position {q.QueuePosition}",
                 JobStarted s => $"started {s.Width}x{s.Height} on {s.Network}, {s.TotalIterations} iterations",
-                JobProgress p => $"iter {p.Iteration}/{p.TotalIterations} loss {ProgressBarReporter.Format(p.Losses.Total)} elapsed {p.Elapsed.TotalSeconds:F1}s eta {p.Eta.TotalSeconds:F1}s",
+                JobProgress p => $"iter {p.Iteration}/{p.TotalIterations}{ProgressBarReporter.Level(p)} loss {ProgressBarReporter.Format(p.Losses.Total)} elapsed {p.Elapsed.TotalSeconds:F1}s eta {p.Eta.TotalSeconds:F1}s",
                 JobCompleted c => $"wrote {outputPath} ({c.Image.Width}x{c.Image.Height}, {c.Image.Data.Length} bytes) after {c.IterationsRun} iterations in {c.TotalTime.TotalSeconds:F1}s",
                 _ => null,
             };
@@ -115,6 +118,9 @@ internal sealed class JsonReporter(TextWriter output, string outputPath) : IStyl
                     preview = p.Preview is not null,
                     framesCoalesced = p.FramesCoalesced,
                     previewsDropped = p.PreviewsDropped,
+                    level = p.Level,
+                    levels = p.Levels,
+                    levelSide = p.LevelSide,
                 },
                 JobCompleted c => new
                 {

@@ -37,7 +37,8 @@ internal static class StylizeCommand
         var styleScale = new Option<double?>("--style-scale") { Description = "Inline style size relative to the output (default 1)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per frame (NDJSON) instead of a progress bar" };
         var timeout = new Option<double?>("--timeout") { Description = "Give up after this many seconds (deadline)" };
-        var scales = new Option<int?>("--scales") { Description = "Coarse-to-fine levels: 2 = half size first, then full size (default 1)" };
+        var scales = new Option<int?>("--scales") { Description = "Coarse-to-fine levels √2 apart ending at the output size: 1 = output size only, 0 = automatic (one per √2 step down to 128 px); default: the server's" };
+        var coarseIterations = new Option<int?>("--coarse-iterations") { Description = "Most iterations at each coarser level (default: automatic)" };
         var tileSize = new Option<int?>("--tile-size") { Description = "Compute each step in tiles of this many pixels (exact; bounded memory for print sizes); default: the server tiles large outputs" };
         var contentLayers = new Option<string?>("--content-layers") { Description = "Content layers: name[=weight],... e.g. relu4_2 (default: the preset's; 'stylegrpc info' lists the layers)" };
         var styleLayers = new Option<string?>("--style-layers") { Description = "Style layers: name[=weight],... e.g. relu1_1=1,relu2_1=0.5 (default: the preset's)" };
@@ -46,7 +47,8 @@ internal static class StylizeCommand
         var command = new Command("stylize", "Stylize an image, showing progress")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
-            seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, tolerance, contentLayers, styleLayers, tileSize,
+            seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
+            tileSize,
         };
         command.Validators.Add(result =>
         {
@@ -89,6 +91,7 @@ internal static class StylizeCommand
                 KeepOriginalColors = parse.GetValue(keepColors),
                 StyleScale = parse.GetValue(styleScale),
                 ScaleLevels = parse.GetValue(scales),
+                CoarseIterations = parse.GetValue(coarseIterations),
                 TileSize = parse.GetValue(tileSize),
                 ContentLayers = parse.GetValue(contentLayers) is { } cl ? ParseWeighted(cl, "--content-layers", defaultWeight: true) : null,
                 StyleLayers = parse.GetValue(styleLayers) is { } sl ? ParseWeighted(sl, "--style-layers", defaultWeight: true) : null,

@@ -113,10 +113,13 @@ public sealed record StylizeOptions
     /// <summary>Stop once the loss changes by less than this fraction over 20 iterations (server default 0.005; 0 = never).</summary>
     public double? RelativeTolerance { get; init; }
 
-    /// <summary>Coarse-to-fine levels (1 = output size only; 2 = half size first).</summary>
+    /// <summary>
+    /// Coarse-to-fine levels, sides √2 apart ending at the output size: 1 = output size only; 0 = automatic (one level per √2
+    /// step down to 128 px from 256 px outputs up); null = the server's default (its <c>coarse_to_fine_from</c> limit).
+    /// </summary>
     public int? ScaleLevels { get; init; }
 
-    /// <summary>Iterations at each coarser level (default: half of <see cref="Iterations"/>).</summary>
+    /// <summary>Most iterations at each coarser level; null = automatic.</summary>
     public int? CoarseIterations { get; init; }
 
     /// <summary>Side of a tile's core, in pixels (exact tiled evaluation, bounded memory); null = the server decides (it tiles large outputs).</summary>
@@ -150,10 +153,11 @@ public sealed record JobStarted(int Width, int Height, int TotalIterations, Time
 /// <summary>
 /// Progress; <see cref="Preview"/> every N iterations when asked. When the reader lags, the server coalesces
 /// progress frames and drops the oldest unsent previews: <see cref="FramesCoalesced"/> and
-/// <see cref="PreviewsDropped"/> count them for this job so far.
+/// <see cref="PreviewsDropped"/> count them for this job so far. A coarse-to-fine job reports its <see cref="Level"/> (1-based)
+/// of <see cref="Levels"/> and that level's <see cref="LevelSide"/>; losses of different levels are not comparable.
 /// </summary>
 public sealed record JobProgress(int Iteration, int TotalIterations, LossValues Losses, TimeSpan Elapsed, TimeSpan Eta, EncodedImage? Preview,
-    int FramesCoalesced = 0, int PreviewsDropped = 0) : StylizeUpdate;
+    int FramesCoalesced = 0, int PreviewsDropped = 0, int Level = 1, int Levels = 1, int LevelSide = 0) : StylizeUpdate;
 
 /// <summary>The result. <see cref="Reproducibility"/> lists every parameter the server used.</summary>
 public sealed record JobCompleted(

@@ -57,12 +57,15 @@ internal static class ProtoConversions
             Quality = o.Quality ?? 0,
             KeepOriginalColors = o.KeepOriginalColors,
             StyleScale = o.StyleScale ?? 0,
-            ScaleLevels = o.ScaleLevels ?? 0,
             CoarseIterations = o.CoarseIterations ?? 0,
             TileSize = o.TileSize ?? 0,
         };
         proto.ContentLayers.AddRange((o.ContentLayers ?? []).Select(l => new P.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
         proto.StyleLayers.AddRange((o.StyleLayers ?? []).Select(l => new P.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
+        if (o.ScaleLevels is { } levels)
+        {
+            proto.ScaleLevels = levels;
+        }
         if (o.LearningRate is { } lr)
         {
             proto.LearningRate = lr;
@@ -94,7 +97,8 @@ internal static class ProtoConversions
             frame.Started.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Started.Network, frame.Started.EstimatedMemoryBytes),
         P.StylizeResponse.FrameOneofCase.Progress => new JobProgress(frame.Progress.Iteration, frame.Progress.TotalIterations,
             ToLosses(frame.Progress.Losses), frame.Progress.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero, frame.Progress.Eta?.ToTimeSpan() ?? TimeSpan.Zero,
-            frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview), frame.Progress.FramesCoalesced, frame.Progress.PreviewsDropped),
+            frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview), frame.Progress.FramesCoalesced, frame.Progress.PreviewsDropped,
+            Math.Max(1, frame.Progress.Level), Math.Max(1, frame.Progress.Levels), frame.Progress.LevelSide),
         P.StylizeResponse.FrameOneofCase.Result => new JobCompleted(frame.Result.JobId, ToImage(frame.Result.Image), frame.Result.IterationsRun,
             ToLosses(frame.Result.FinalLosses), frame.Result.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Result.RunTime?.ToTimeSpan() ?? TimeSpan.Zero,
             frame.Result.TotalTime?.ToTimeSpan() ?? TimeSpan.Zero, ToDictionary(frame.Result.Reproducibility), frame.Result.FramesCoalesced,

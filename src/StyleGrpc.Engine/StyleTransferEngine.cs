@@ -63,7 +63,20 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     }
 
     /// <summary>
-    /// Runs style transfer on the calling thread. <paramref name="onProgress"/> is called after every
+    /// The style targets every level of a run with <paramref name="options"/> needs, coarsest first: the style image at
+    /// <paramref name="targetOptions"/>' side for the output size, scaled with the content at coarser levels
+    /// (<see cref="ScaleSchedule.StyleSide"/>). A single-scale run needs one.
+    /// </summary>
+    public IReadOnlyList<StyleTargets> ComputeLevelTargets(RgbImage style, StyleTargetOptions targetOptions, StyleTransferOptions options)
+    {
+        Validate(options);
+        return [.. ScaleSchedule.Plan(options).Select(level =>
+            ComputeStyleTargets(style, targetOptions with { MaxSide = ScaleSchedule.StyleSide(targetOptions.MaxSide, level, options.MaxSide) }))];
+    }
+
+    /// <summary>
+    /// Runs style transfer on the calling thread with the same style targets at every level (coarse-to-fine runs match
+    /// better with <see cref="ComputeLevelTargets"/>'s, one per level). <paramref name="onProgress"/> is called after every
     /// iteration on this thread; <paramref name="cancellationToken"/> is checked before every iteration.
     /// </summary>
     /// <exception cref="InvalidStyleOptionException">An option is out of range or does not fit the network or targets.</exception>
@@ -72,15 +85,36 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default)
     {
         Validate(options);
+        return Run(content, [.. ScaleSchedule.Plan(options).Select(_ => style)], options, onProgress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs style transfer on the calling thread, level by level (<see cref="ScaleSchedule.Plan"/>), with
+    /// <paramref name="levelTargets"/> holding one set of style targets per level, coarsest first.
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">An option is out of range or does not fit the network or targets.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, StyleTransferOptions options,
+        Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default)
+    {
+        Validate(options);
         var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
-        if (style.NetworkFingerprint != Network.Info.Fingerprint)
+        var levels = ScaleSchedule.Plan(options);
+        if (levelTargets.Count != levels.Count)
         {
-            throw new InvalidStyleOptionException("Style", $"targets were computed on {style.NetworkFingerprint}, this engine runs {Network.Info.Fingerprint}");
+            throw new InvalidStyleOptionException("Style", $"{levels.Count} scale levels need {levels.Count} sets of style targets, got {levelTargets.Count}");
         }
-        var missing = plan.Style.Select(l => l.Layer).Where(l => style.Find(l) is null).ToList();
-        if (missing.Count > 0)
+        foreach (var style in levelTargets)
         {
-            throw new InvalidStyleOptionException("StyleLayers", $"the style targets have no statistics for {string.Join(", ", missing)}");
+            if (style.NetworkFingerprint != Network.Info.Fingerprint)
+            {
+                throw new InvalidStyleOptionException("Style", $"targets were computed on {style.NetworkFingerprint}, this engine runs {Network.Info.Fingerprint}");
+            }
+            var missing = plan.Style.Select(l => l.Layer).Where(l => style.Find(l) is null).ToList();
+            if (missing.Count > 0)
+            {
+                throw new InvalidStyleOptionException("StyleLayers", $"the style targets have no statistics for {string.Join(", ", missing)}");
+            }
         }
         cancellationToken.ThrowIfCancellationRequested();
         var previousThreads = get_num_threads();
@@ -90,7 +124,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
         try
         {
-            return RunScales(content, style, options, plan, onProgress, cancellationToken);
+            return RunScales(content, levelTargets, levels, options, plan, onProgress, cancellationToken);
         }
         finally
         {
@@ -101,63 +135,167 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
     }
 
-    // Coarse-to-fine: each level optimises at a larger size, starting from the previous level's
-    // image upsampled; a single level is the plain algorithm.
-    private StyleTransferResult RunScales(RgbImage content, StyleTargets style, StyleTransferOptions options, LayerPlan plan,
-        Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
+    /// <summary>
+    /// The losses of <paramref name="image"/> as a run with <paramref name="options"/> at the image's own size would weigh
+    /// them (content from <paramref name="content"/> resized to it): for comparing results, e.g. at half size.
+    /// </summary>
+    public StepLosses Measure(RgbImage image, RgbImage content, StyleTargets style, StyleTransferOptions options)
+    {
+        var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, image.Width, image.Height), Network.Device);
+        var objective = StyleObjective.Create(Network, plan, contentTensor, style, options);
+        return objective.Evaluate(ImageTensor.ToTensor(image, Network.Device), backward: false);
+    }
+
+    // Coarse-to-fine: each level optimises at a larger size, starting from the previous level's image upsampled and
+    // matching its own style targets; a single level is the plain algorithm. Each level's tensors live in the level's own
+    // dispose scope, so a finished level holds nothing but its result.
+    private StyleTransferResult RunScales(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, IReadOnlyList<ScaleLevel> levels,
+        StyleTransferOptions options, LayerPlan plan, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var coarseIterations = options.CoarseIterations ?? Math.Max(1, options.Iterations / 2);
-        var totalIterations = options.Iterations + (options.ScaleLevels - 1) * coarseIterations;
         var learningRate = options.LearningRate ?? DefaultLearningRate(options.Optimizer);
         using var runScope = NewDisposeScope();
-        Tensor? carried = null;
-        IStyleObjective? objective = null;
-        Tensor? contentTensor = null;
-        var (width, height) = (0, 0);
-        var iteration = 0;
-        for (var level = options.ScaleLevels - 1; level >= 0; level--)
+        var sizes = LevelSizes(content.Width, content.Height, options);
+        var progress = new RunProgress(levels, sizes, clock);
+        var levelOptions = options;
+        if (levels.Count > 1 && options.StyleWeight is null && plan.Preset.StyleWeight is null)
         {
-            var maxSide = Math.Max(16, options.MaxSide >> level);
-            var tiled = options.TileSize > 0 && maxSide > options.TileSize;
-            var multiple = tiled ? Math.Max(Network.SizeMultiple, TileGeometry.For(Network, plan.AllLayers).Stride) : Network.SizeMultiple;
-            (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, multiple);
-            contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, width, height), Network.Device);
-            objective = tiled
-                ? TiledStyleObjective.Create(Network, plan, contentTensor, style, options, options.TileSize)
-                : StyleObjective.Create(Network, plan, contentTensor, style, options);
-            var start = carried is null
-                ? InitialImage(contentTensor, options)
-                : nn.functional.interpolate(carried, [height, width], mode: InterpolationMode.Bicubic, align_corners: false).clamp_(Scalars.Zero, Scalars.One);
-            using var image = new Parameter(start, requires_grad: true);
-            using var optimizer = CreateOptimizer(options, image, learningRate);
-            var budget = level == 0 ? options.Iterations : coarseIterations;
-            iteration = Optimise(image, optimizer, objective, contentTensor, options, budget, iteration, totalIterations, clock, onProgress, cancellationToken);
-            using (no_grad())
+            levelOptions = options with { StyleWeight = FinalStyleWeight(content, levelTargets[^1], options, plan, sizes[^1]) };
+        }
+        Tensor? carried = null;
+        double? curvature = null;
+        for (var level = 0; level < levels.Count - 1; level++)
+        {
+            if (carried is not null && TimeIsUp(options, clock))
             {
-                image.clamp_(Scalars.Zero, Scalars.One);
+                continue;
             }
-            carried = image.detach().clone();
+            using var levelScope = NewDisposeScope();
+            var (image, optimizer) = RunLevel(content, levelTargets, levels, sizes, level, levelOptions, carried, curvature, learningRate, progress,
+                onProgress, cancellationToken, out _, out _);
+            using (optimizer)
+            using (image)
+            {
+                curvature = (optimizer as LbfgsOptimizer)?.Curvature;
+                carried?.Dispose();
+                carried = image.detach().clone().MoveToOuterDisposeScope();
+            }
         }
 
-        StepLosses final;
+        using var lastScope = NewDisposeScope();
+        var last = levels.Count - 1;
+        var (final, lastOptimizer) = RunLevel(content, levelTargets, levels, sizes, last, options, carried, curvature, learningRate, progress,
+            onProgress, cancellationToken, out var objective, out var contentTensor);
+        lastOptimizer.Dispose();
+        StepLosses losses;
         RgbImage result;
         using (NewDisposeScope())
         {
             using var noGrad = no_grad();
-            final = objective!.Evaluate(carried!, backward: false);
-            result = Output(carried!, contentTensor!, options);
+            losses = objective.Evaluate(final, backward: false);
+            result = Output(final, contentTensor, options);
         }
+        final.Dispose();
         clock.Stop();
-        var finalProgress = Progress(iteration, iteration, final, clock.Elapsed, null);
-        return new StyleTransferResult(result, finalProgress, iteration, clock.Elapsed,
-            Record(options, plan, objective, learningRate, width, height, style));
+        var (width, height, _) = sizes[last];
+        return new StyleTransferResult(result, progress.Final(losses, clock.Elapsed), progress.Iteration, clock.Elapsed,
+            Record(options, levels, plan, objective, learningRate, width, height, levelTargets[^1]));
     }
 
-    // The optimiser loop of one scale: one loss evaluation and one update per iteration, each in its own
-    // dispose scope; stops at the budget, on convergence or stall, or when cancelled (checked every iteration).
-    private int Optimise(Parameter image, IImageOptimizer optimizer, IStyleObjective objective, Tensor content, StyleTransferOptions options,
-        int budget, int iteration, int totalIterations, Stopwatch clock, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
+    // One level: its content and objective, the start (the run's initial image, or the previous level's result upsampled),
+    // and the optimiser loop. Returns the image (clamped) and its optimiser; the caller's scope owns the rest.
+    private (Parameter Image, IImageOptimizer Optimizer) RunLevel(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, IReadOnlyList<ScaleLevel> levels,
+        IReadOnlyList<(int Width, int Height, bool Tiled)> sizes, int level, StyleTransferOptions options, Tensor? previous, double? curvature,
+        double learningRate, RunProgress progress, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken,
+        out IStyleObjective objective, out Tensor contentTensor)
+    {
+        var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
+        var (width, height, tiled) = sizes[level];
+        contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, width, height), Network.Device);
+        objective = tiled
+            ? TiledStyleObjective.Create(Network, plan, contentTensor, levelTargets[level], options, options.TileSize)
+            : StyleObjective.Create(Network, plan, contentTensor, levelTargets[level], options);
+        var start = previous is null ? InitialImage(contentTensor, options) : Upsample(previous, contentTensor);
+        var image = new Parameter(start, requires_grad: true);
+        // L-BFGS's curvature scale carries over: per-pixel gradients shrink with the pixel count (the losses are means), so
+        // the inverse curvature grows with it. Without it each level starts with PyTorch's cautious first step.
+        var warm = options.CarryOptimizerState && curvature is { } c && level > 0
+            ? c * ((double)width * height / (sizes[level - 1].Width * sizes[level - 1].Height))
+            : (double?)null;
+        var optimizer = CreateOptimizer(options, image, learningRate, warm);
+        progress.StartLevel(level);
+        var budget = TimeIsUp(options, progress.Clock) ? 0 : levels[level].Iterations;
+        try
+        {
+            Optimise(image, optimizer, objective, contentTensor, options, budget, progress, onProgress, cancellationToken);
+        }
+        catch
+        {
+            // The optimiser's history lives outside the dispose scopes.
+            optimizer.Dispose();
+            throw;
+        }
+        using (no_grad())
+        {
+            image.clamp_(Scalars.Zero, Scalars.One);
+        }
+        return (image, optimizer);
+    }
+
+    // The previous level's result at this level's size, with the content's own detail finer than the previous level could
+    // hold added back (a Laplacian-pyramid step): bicubic upsampling alone leaves a blurred start, which cost 3 % of the
+    // final loss at 512 px (docs/performance.md, "Coarse-to-fine").
+    private static Tensor Upsample(Tensor previous, Tensor content)
+    {
+        var size = new long[] { content.shape[2], content.shape[3] };
+        var up = nn.functional.interpolate(previous, size, mode: InterpolationMode.Bicubic, align_corners: false);
+        using (NewDisposeScope())
+        {
+            var coarse = nn.functional.interpolate(content, [previous.shape[2], previous.shape[3]], mode: InterpolationMode.Area);
+            var blurred = nn.functional.interpolate(coarse, size, mode: InterpolationMode.Bicubic, align_corners: false);
+            up.add_(content - blurred);
+        }
+        return up.clamp_(Scalars.Zero, Scalars.One);
+    }
+
+    // The automatic style weight of the output size's level: coarser levels use it too, so every level strikes the balance
+    // the output asks for (both losses are means over positions, so one weight means about the same at every size); weighing
+    // each level on its own pushed the content further and cost 2 % of the final loss at 512 px (docs/performance.md).
+    private double FinalStyleWeight(RgbImage content, StyleTargets style, StyleTransferOptions options, LayerPlan plan, (int Width, int Height, bool Tiled) size)
+    {
+        using var scope = NewDisposeScope();
+        var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, size.Width, size.Height), Network.Device);
+        IStyleObjective objective = size.Tiled
+            ? TiledStyleObjective.Create(Network, plan, contentTensor, style, options, options.TileSize)
+            : StyleObjective.Create(Network, plan, contentTensor, style, options);
+        return objective.StyleWeight;
+    }
+
+    /// <summary>
+    /// The image size of every level of a run on a <paramref name="contentWidth"/>×<paramref name="contentHeight"/> content
+    /// image, coarsest first (the last is the output's), and whether the level is computed in tiles: when it is larger than
+    /// <see cref="StyleTransferOptions.TileSize"/> and <see cref="StyleTransferOptions.TileAbove"/>; tiled levels have sides on
+    /// the tile stride.
+    /// </summary>
+    public IReadOnlyList<(int Width, int Height, bool Tiled)> LevelSizes(int contentWidth, int contentHeight, StyleTransferOptions options)
+    {
+        var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
+        return [.. ScaleSchedule.Plan(options).Select(level =>
+        {
+            var tiled = options.TileSize > 0 && level.MaxSide > Math.Max(options.TileSize, options.TileAbove);
+            var multiple = tiled ? Math.Max(Network.SizeMultiple, TileGeometry.For(Network, plan.AllLayers).Stride) : Network.SizeMultiple;
+            var (width, height) = ImageCodec.FitWithin(contentWidth, contentHeight, level.MaxSide, multiple);
+            return (width, height, tiled);
+        })];
+    }
+
+    // The optimiser loop of one level: one loss evaluation and one update per iteration, each in its own dispose scope;
+    // stops at the budget, on convergence or stall, or when cancelled (checked every iteration).
+    private void Optimise(Parameter image, IImageOptimizer optimizer, IStyleObjective objective, Tensor content, StyleTransferOptions options,
+        int budget, RunProgress progress, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
     {
         var totals = new List<double>();
         for (var step = 0; step < budget && !optimizer.Converged; step++)
@@ -168,24 +306,23 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             using (NewDisposeScope())
             {
                 losses = optimizer.Step(() => objective.Evaluate(image, backward: true));
-                iteration++;
-                if (options.PreviewEvery > 0 && iteration % options.PreviewEvery == 0)
+                progress.Advance();
+                if (options.PreviewEvery > 0 && progress.Iteration % options.PreviewEvery == 0)
                 {
                     preview = Output(image, content, options);
                 }
             }
             if (!double.IsFinite(losses.Total))
             {
-                throw new StyleTransferException($"the loss became {losses.Total} at iteration {iteration}; lower the learning rate or the weights");
+                throw new StyleTransferException($"the loss became {losses.Total} at iteration {progress.Iteration}; lower the learning rate or the weights");
             }
-            onProgress?.Invoke(Progress(iteration, totalIterations, losses, clock.Elapsed, preview));
+            onProgress?.Invoke(progress.After(losses, preview));
             totals.Add(losses.Total);
-            if (HasStalled(totals, options))
+            if (HasStalled(totals, options) || TimeIsUp(options, progress.Clock))
             {
                 break;
             }
         }
-        return iteration;
     }
 
     /// <summary>
@@ -193,7 +330,15 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// Progress items may be dropped (never the completion) when the reader falls more than 64 behind.
     /// Abandoning the enumeration cancels the run.
     /// </summary>
-    public async IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, StyleTargets style, StyleTransferOptions options,
+    public IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, StyleTargets style, StyleTransferOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        Validate(options);
+        return RunAsync(content, [.. ScaleSchedule.Plan(options).Select(_ => style)], options, cancellationToken);
+    }
+
+    /// <summary>As <see cref="RunAsync(RgbImage, StyleTargets, StyleTransferOptions, CancellationToken)"/>, with one set of style targets per level.</summary>
+    public async IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, StyleTransferOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -207,7 +352,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             try
             {
-                return Run(content, style, options, p => channel.Writer.TryWrite(new StyleTransferStep(p)), linked.Token);
+                return Run(content, levelTargets, options, p => channel.Writer.TryWrite(new StyleTransferStep(p)), linked.Token);
             }
             finally
             {
@@ -260,9 +405,9 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         return content.mul(keep).add_(noise.mul_(ratio));
     }
 
-    private static IImageOptimizer CreateOptimizer(StyleTransferOptions options, Parameter image, double learningRate) =>
+    private static IImageOptimizer CreateOptimizer(StyleTransferOptions options, Parameter image, double learningRate, double? curvature) =>
         options.Optimizer == OptimizerKind.Lbfgs
-            ? new LbfgsOptimizer(image, learningRate, options.LbfgsHistory, options.ClampPixels)
+            ? new LbfgsOptimizer(image, learningRate, options.LbfgsHistory, options.ClampPixels, curvature)
             : new TorchOptimizer(image, options.Optimizer, learningRate);
 
     private static double DefaultLearningRate(OptimizerKind kind) => kind switch
@@ -271,6 +416,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         OptimizerKind.RmsProp => 0.01,
         _ => 1.0,
     };
+
+    private static bool TimeIsUp(StyleTransferOptions options, Stopwatch clock) => options.TimeLimit is { } limit && clock.Elapsed >= limit;
 
     private static bool HasStalled(List<double> totals, StyleTransferOptions options)
     {
@@ -282,16 +429,12 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         return Math.Abs(before - totals[^1]) <= options.RelativeTolerance * Math.Abs(before);
     }
 
-    private static StyleTransferProgress Progress(int iteration, int total, StepLosses losses, TimeSpan elapsed, RgbImage? preview) =>
-        new(iteration, total, losses.Content, losses.Style, losses.TotalVariation, losses.Total, elapsed,
-            iteration == 0 ? TimeSpan.Zero : elapsed / iteration * Math.Max(0, total - iteration), preview);
-
-    private ReproducibilityRecord Record(StyleTransferOptions options, LayerPlan plan, IStyleObjective objective,
+    private ReproducibilityRecord Record(StyleTransferOptions options, IReadOnlyList<ScaleLevel> levels, LayerPlan plan, IStyleObjective objective,
         double learningRate, int width, int height, StyleTargets style) => new()
     {
-        ScaleLevels = options.ScaleLevels,
+        ScaleLevels = levels.Count,
         TileSize = objective is TiledStyleObjective ? options.TileSize : 0,
-        CoarseIterations = options.ScaleLevels > 1 ? options.CoarseIterations ?? Math.Max(1, options.Iterations / 2) : 0,
+        CoarseIterations = levels.Count > 1 ? levels[0].Iterations : 0,
         EngineVersion = Version,
         Network = Network.Info,
         Device = Network.Device.ToString(),
@@ -331,10 +474,12 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         Require(double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance >= 0, "RelativeTolerance", "must be a finite number ≥ 0");
         Require(o.StopWindow >= 1, "StopWindow", "must be ≥ 1");
         Require(o.LbfgsHistory is >= 1 and <= 1000, "LbfgsHistory", "must be between 1 and 1000");
-        Require(o.ScaleLevels is >= 1 and <= 4, "ScaleLevels", "must be between 1 and 4");
+        Require(o.ScaleLevels is >= 0 and <= ScaleSchedule.MaxLevels, "ScaleLevels", $"must be between 0 (automatic) and {ScaleSchedule.MaxLevels}");
         Require(o.CoarseIterations is null or (>= 1 and <= 100_000), "CoarseIterations", "must be between 1 and 100000");
         Require(o.Threads is null or (>= 1 and <= 256), "Threads", "must be between 1 and 256");
+        Require(o.TimeLimit is null || o.TimeLimit > TimeSpan.Zero, "TimeLimit", "must be positive");
         Require(o.TileSize == 0 || o.TileSize is >= 32 and <= 8192, "TileSize", "must be 0 (never tile) or between 32 and 8192 pixels");
+        Require(o.TileAbove >= 0, "TileAbove", "must be ≥ 0");
         Require(Enum.IsDefined(o.Optimizer), "Optimizer", "is not a known optimiser");
         Require(Enum.IsDefined(o.Init), "Init", "is not a known init");
     }

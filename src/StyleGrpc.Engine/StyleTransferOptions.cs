@@ -73,19 +73,40 @@ public sealed record StyleTransferOptions
     public int LbfgsHistory { get; init; } = 100;
 
     /// <summary>
-    /// Coarse-to-fine levels: 1 = optimise at the output size only; 2 = first at half size, then at full
-    /// size starting from the upsampled result; up to 4. Default 1.
+    /// Coarse-to-fine levels (<see cref="ScaleSchedule"/>): 1 = optimise at the output size only; N = N levels a factor √2
+    /// apart ending at the output size, each starting from the previous one's result upsampled; 0 = automatic (one level
+    /// per √2 step down to 128 px from 256 px outputs up, single scale below). At most 12. Default 1: at equal time coarse-to-fine
+    /// gives lower style losses at half and quarter size but a higher full-size loss (docs/performance.md, "Coarse-to-fine").
     /// </summary>
     public int ScaleLevels { get; init; } = 1;
 
-    /// <summary>Iterations at each coarser level; null = half of <see cref="Iterations"/>.</summary>
+    /// <summary>Most iterations at each coarser level; null = a tenth of <see cref="Iterations"/> (<see cref="ScaleSchedule.AutomaticCoarseIterations"/>).</summary>
     public int? CoarseIterations { get; init; }
+
+    /// <summary>
+    /// Coarse-to-fine with L-BFGS: each level's first step uses the curvature scale the previous level measured (scaled by
+    /// the pixel ratio) instead of PyTorch's cautious first step. The (s, y) history itself restarts (it belongs to the
+    /// old size). Default true (docs/performance.md, "Coarse-to-fine").
+    /// </summary>
+    public bool CarryOptimizerState { get; init; } = true;
 
     /// <summary>
     /// Side of a tile's core, in pixels: above it, each step is computed tile by tile, exactly (the whole image's loss and
     /// gradient; see <c>TiledStyleObjective</c>), so memory grows with the tile rather than the image. 0 = never tile. Default 0.
     /// </summary>
     public int TileSize { get; init; }
+
+    /// <summary>
+    /// With <see cref="TileSize"/> set, levels of a coarse-to-fine run whose longer side is at most this run whole (they fit,
+    /// and a whole step is faster than a tiled one); 0 = tile every level larger than the tile. Default 0.
+    /// </summary>
+    public int TileAbove { get; init; }
+
+    /// <summary>
+    /// Time the run may take; null = no limit. When it is up the run ends with the image as it is: at a coarser level, that
+    /// image upsampled to the output size. Iterations that started finish; the final evaluation comes on top.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; init; }
 
     /// <summary>Intra-op threads for this run; null = the process setting. Hosts running several jobs at once split the cores.</summary>
     public int? Threads { get; init; }

@@ -21,4 +21,14 @@ public sealed record StyleTransferProgress(
     double TotalLoss,
     TimeSpan Elapsed,
     TimeSpan EstimatedRemaining,
-    RgbImage? Preview);
+    RgbImage? Preview)
+{
+    /// <summary>1-based coarse-to-fine level this iteration ran at (1 for a single-scale run).</summary>
+    public int Scale { get; init; } = 1;
+
+    /// <summary>Coarse-to-fine levels of the run (1 for a single-scale run).</summary>
+    public int Scales { get; init; } = 1;
+
+    /// <summary>Longer side of the image at this iteration's level, in pixels (losses at different sizes are not comparable).</summary>
+    public int Side { get; init; }
+}

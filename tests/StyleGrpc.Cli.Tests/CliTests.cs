@@ -76,6 +76,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Stylize_ScalesAndCoarseIterations_RunCoarseToFineAndReportTheLevels()
+    {
+        await using var host = await ServerHost.StartAsync();
+        var output = Path.Combine(TestData.NewTempDirectory(), "out.png");
+
+        var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
+            "-o", output, "--size", "64", "--iterations", "2", "--scales", "2", "--coarse-iterations", "1", "--preview-every", "1", "--json");
+
+        Assert.Equal(0, run.ExitCode);
+        var frames = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var progress = frames.Where(f => f.GetProperty("type").GetString() == "progress").ToList();
+        Assert.All(progress, p => Assert.Equal(2, p.GetProperty("levels").GetInt32()));
+        Assert.Equal(64, progress[^1].GetProperty("levelSide").GetInt32());
+        var record = frames[^1].GetProperty("reproducibility");
+        Assert.Equal(("2", "1"), (record.GetProperty("scaleLevels").GetString(), record.GetProperty("coarseIterations").GetString()));
+    }
+
+    [Fact]
     public async Task KeysNew_PrintsAKeyWhoseSettingsAServerAccepts()
     {
         var made = await CliRunner.RunAsync("http://127.0.0.1:1", "keys", "new", "--role", "admin", "--index", "0");

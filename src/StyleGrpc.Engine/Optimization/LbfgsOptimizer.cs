@@ -14,9 +14,12 @@ namespace StyleGrpc.Engine.Optimization;
 /// pairs use the step actually taken, and the history restarts whenever the loss rises; this keeps
 /// every evaluated image valid without the divergence plain clamping causes (docs/engine.md).
 /// </summary>
+/// A known <c>curvature</c> (the inverse-Hessian scale s·y/y·y, e.g. from a coarser level of the same run) replaces that
+/// cautious first step with a step along −curvature·g.
 internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double learningRate, int historySize = 100,
-    bool clampPixels = false, double toleranceGrad = 1e-7, double toleranceChange = 1e-9) : IImageOptimizer
+    bool clampPixels = false, double? curvature = null, double toleranceGrad = 1e-7, double toleranceChange = 1e-9) : IImageOptimizer
 {
+    private double? firstStepCurvature = curvature;
     private readonly List<(Tensor S, Tensor Y, double Rho)> history = [];
     private Tensor? direction;
     private Tensor? previousGrad;
@@ -27,6 +30,9 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
     private int iteration;
 
     public bool Converged { get; private set; }
+
+    /// <summary>The inverse-Hessian scale of the latest accepted curvature pair; null before the first one.</summary>
+    public double? Curvature { get; private set; }
 
 
     public StepLosses Step(Func<StepLosses> evaluate)
@@ -58,6 +64,10 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
             history.Clear();
             iteration = 0;
             hessianDiagonal = 1;
+            if (firstStepCurvature is not null && Curvature is { } measured)
+            {
+                firstStepCurvature = measured;
+            }
         }
         // The loss-change test waits for the first quasi-Newton step: PyTorch's first step is scaled by 1/|g|₁, which on a
         // print-size image (millions of pixels) moves the loss by less than the tolerance and would end the run at once
@@ -69,12 +79,22 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
             return losses;
         }
         iteration++;
-        var newDirection = iteration == 1 ? grad.neg() : TwoLoopDirection(grad);
+        var warm = iteration == 1 ? firstStepCurvature : null;
+        Tensor newDirection;
+        if (iteration > 1)
+        {
+            newDirection = TwoLoopDirection(grad);
+        }
+        else
+        {
+            using var scale = (-(warm ?? 1.0)).ToScalar();
+            newDirection = grad.mul(scale);
+        }
         Replace(ref direction, newDirection);
         Replace(ref previousGrad, grad.clone());
         Replace(ref previousImage, image.detach().reshape(-1).clone());
         previousLoss = losses.Total;
-        stepSize = iteration == 1 ? Math.Min(1.0, 1.0 / grad.abs().sum().item<float>()) * learningRate : learningRate;
+        stepSize = iteration == 1 && warm is null ? Math.Min(1.0, 1.0 / grad.abs().sum().item<float>()) * learningRate : learningRate;
         var directionalDerivative = grad.dot(direction!).item<float>();
         if (directionalDerivative > -toleranceChange)
         {
@@ -111,6 +131,7 @@ internal sealed class LbfgsOptimizer(TorchSharp.Modules.Parameter image, double 
             }
             history.Add((s.DetachFromDisposeScope(), y.DetachFromDisposeScope(), 1.0 / ys));
             hessianDiagonal = ys / y.dot(y).item<float>();
+            Curvature = hessianDiagonal;
         }
         var alphas = new double[history.Count];
         var q = grad.neg();

@@ -65,6 +65,14 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Side of a tile's core when tiling automatically, in pixels. Default 512.</summary>
     public int TileSize { get; set; } = 512;
 
+    /// <summary>
+    /// Jobs that leave <c>scale_levels</c> unset with an output side of at least this many pixels run coarse-to-fine, one
+    /// level per √2 step down to 128 px; smaller ones run at the output size only. 0 = never. Default 0: at equal time,
+    /// coarse-to-fine gives lower style losses at half and quarter size but a higher full-size loss (docs/performance.md,
+    /// "Coarse-to-fine"), so it is a choice, not the default.
+    /// </summary>
+    public int CoarseToFineFrom { get; set; }
+
     /// <summary>Most iterations per job. Default 5000.</summary>
     public int MaxIterations { get; set; } = 5000;
 

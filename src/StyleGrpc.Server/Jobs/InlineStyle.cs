@@ -13,11 +13,11 @@ public sealed record InlineStyle(RgbImage Image, double Scale) : StyleSource
 
     public override IReadOnlyList<string> RegisteredIds => [];
 
-    public override Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
+    public override Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
         CancellationToken cancellationToken)
     {
         var size = Math.Clamp((int)Math.Round(options.MaxSide * Scale), 16, 8192);
         var targetOptions = new StyleTargetOptions { MaxSide = size, Preset = options.Preset, ContentLayers = options.ContentLayers, StyleLayers = options.StyleLayers };
-        return Task.Run(() => engine.ComputeStyleTargets(Image, targetOptions), cancellationToken);
+        return Task.Run(() => engine.ComputeLevelTargets(Image, targetOptions, options), cancellationToken);
     }
 }

@@ -47,11 +47,15 @@ public sealed class JobMemoryEstimator
     public long BudgetBytes { get; }
 
     /// <summary>
-    /// Estimated peak bytes of a job at <paramref name="width"/>×<paramref name="height"/>. Untiled, the activations scale with
-    /// the image; tiled (<see cref="StyleTransferOptions.TileSize"/>), with one tile and its margins, and the image-sized
-    /// vectors (the image, its gradient, the content and the optimiser's state) with the image.
+    /// Estimated peak bytes of a job at <paramref name="width"/>×<paramref name="height"/>: the largest of its levels'
+    /// (coarse-to-fine runs one level at a time). Untiled, the activations scale with the image; tiled
+    /// (<see cref="StyleTransferOptions.TileSize"/>), with one tile and its margins, and the image-sized vectors (the image,
+    /// its gradient, the content and the optimiser's state) with the image.
     /// </summary>
-    public long Estimate(StyleTransferEngine engine, int width, int height, StyleTransferOptions options)
+    public long Estimate(StyleTransferEngine engine, int width, int height, StyleTransferOptions options) =>
+        engine.LevelSizes(width, height, options).Max(level => EstimateLevel(engine, level.Width, level.Height, level.Tiled, options));
+
+    private static long EstimateLevel(StyleTransferEngine engine, int width, int height, bool tiled, StyleTransferOptions options)
     {
         var pixels = (double)width * height;
         var activations = ActivationBytesPerPixel.GetValueOrDefault(engine.Network.Info.Name, UnknownNetworkBytesPerPixel);
@@ -61,7 +65,7 @@ public sealed class JobMemoryEstimator
             OptimizerKind.Adam => 2,
             _ => 1,
         };
-        if (options.TileSize > 0 && Math.Max(width, height) > options.TileSize)
+        if (tiled)
         {
             var margin = engine.Tiling(options).Margin;
             var window = (double)Math.Min(width, options.TileSize + 2 * margin) * Math.Min(height, options.TileSize + 2 * margin);

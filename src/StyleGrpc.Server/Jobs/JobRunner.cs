@@ -186,13 +186,13 @@ public sealed class JobRunner : IDisposable
                     runLimit.CancelAfter(TimeSpan.FromSeconds(options.MaxRunSeconds));
                 }
                 using var maxRun = runLimit.Token.Register(() => job.Stop(JobStopReason.MaxRunTime));
-                StyleTargets targets;
+                IReadOnlyList<StyleTargets> targets;
                 using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.resolve_targets"))
                 {
                     targets = await spec.Style.ResolveAsync(registry, engine, spec.Options, job.StopToken).ConfigureAwait(false);
                 }
                 using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
-                job.Events.Add(new JobStarted(spec.Width, spec.Height, spec.Options.Iterations, queueTime, engine.Network.Info.Name, job.EstimatedBytes));
+                job.Events.Add(new JobStarted(spec.Width, spec.Height, ScaleSchedule.Plan(spec.Options).Sum(l => l.Iterations), queueTime, engine.Network.Info.Name, job.EstimatedBytes));
                 var minInterval = TimeSpan.FromSeconds(1 / Math.Max(0.1, options.MaxProgressFramesPerSecond));
                 var lastSent = -minInterval;
                 await foreach (var update in engine.RunAsync(spec.Content, targets, spec.Options, job.StopToken).ConfigureAwait(false))

@@ -12,15 +12,22 @@ public sealed record RegisteredStyles(IReadOnlyList<(string Id, double Weight)> 
 
     public override IReadOnlyList<string> RegisteredIds => [.. Components.Select(c => c.Id)];
 
-    public override async Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
+    public override async Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
         CancellationToken cancellationToken)
     {
-        var parts = new List<(StyleTargets, double)>();
-        foreach (var (id, weight) in Components)
+        var levels = new List<StyleTargets>();
+        foreach (var level in ScaleSchedule.Plan(options))
         {
-            parts.Add((await registry.GetTargetsAsync(id, engine, options.Preset, options.ContentLayers, options.StyleLayers, cancellationToken)
-                .ConfigureAwait(false), weight));
+            // A style keeps its registered size at the output size, and shrinks with the content at coarser levels.
+            var factor = (double)level.MaxSide / options.MaxSide;
+            var parts = new List<(StyleTargets, double)>();
+            foreach (var (id, weight) in Components)
+            {
+                parts.Add((await registry.GetTargetsAsync(id, engine, options.Preset, options.ContentLayers, options.StyleLayers, cancellationToken, factor)
+                    .ConfigureAwait(false), weight));
+            }
+            levels.Add(StyleTargets.Blend(parts));
         }
-        return StyleTargets.Blend(parts);
+        return levels;
     }
 }

@@ -12,7 +12,7 @@ public abstract record StyleSource
     /// <summary>The registered styles it uses (none for an inline image).</summary>
     public abstract IReadOnlyList<string> RegisteredIds { get; }
 
-    /// <summary>The style targets for this job.</summary>
-    public abstract Task<StyleTargets> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
+    /// <summary>The style targets for this job: one set per scale level (<see cref="ScaleSchedule.Plan"/>), coarsest first.</summary>
+    public abstract Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
         CancellationToken cancellationToken);
 }

@@ -103,7 +103,7 @@ public static class RequestMapper
         Require(o.Quality is >= 0 and <= 100, "options.quality", "must be between 1 and 100 (0 = 92)");
         Require(o.StyleScale == 0 || o.StyleScale is >= 0.1 and <= 4, "options.style_scale", "must be between 0.1 and 4 (0 = 1)");
         Require(!o.HasRelativeTolerance || (double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance is >= 0 and < 1), "options.relative_tolerance", "must be in [0, 1)");
-        Require(o.ScaleLevels is >= 0 and <= 4, "options.scale_levels", "must be between 1 and 4 (0 = 1)");
+        Require(o.ScaleLevels is >= 0 and <= ScaleSchedule.MaxLevels, "options.scale_levels", $"must be between 1 and {ScaleSchedule.MaxLevels} (0 = automatic)");
         Require(o.CoarseIterations >= 0 && o.CoarseIterations <= limits.MaxIterations, "options.coarse_iterations", $"must be between 0 and {limits.MaxIterations}");
         Require(o.TileSize == 0 || (o.TileSize >= 32 && o.TileSize <= limits.MaxSide), "options.tile_size", $"must be between 32 and {limits.MaxSide} pixels (0 = automatic)");
         var preset = string.IsNullOrEmpty(o.Preset) ? null : ResolvePreset(engine, o.Preset, "options.preset");
@@ -112,7 +112,6 @@ public static class RequestMapper
 
         var content = DecodeImage(request.ContentImage.ToByteArray(), "content_image", limits.MaxPixels);
         var style = ToStyleSource(request, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
-        var (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, engine.Network.SizeMultiple);
         var options = new StyleTransferOptions
         {
             MaxSide = maxSide,
@@ -131,16 +130,16 @@ public static class RequestMapper
             PreviewEvery = o.PreviewEvery,
             KeepOriginalColours = o.KeepOriginalColors,
             RelativeTolerance = o.HasRelativeTolerance ? o.RelativeTolerance : new StyleTransferOptions().RelativeTolerance,
-            ScaleLevels = Math.Max(1, o.ScaleLevels),
+            ScaleLevels = o.HasScaleLevels ? o.ScaleLevels
+                : limits.CoarseToFineFrom > 0 && maxSide >= limits.CoarseToFineFrom ? ScaleSchedule.Levels(maxSide) : 1,
             CoarseIterations = o.CoarseIterations == 0 ? null : o.CoarseIterations,
             TileSize = o.TileSize > 0 ? o.TileSize : maxSide > limits.TileAbove ? limits.TileSize : 0,
+            // Automatic tiling leaves the coarse-to-fine levels that fit whole; a tile size asked for applies to every level larger.
+            TileAbove = o.TileSize > 0 ? 0 : limits.TileAbove,
             Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / Math.Max(1, limits.ConcurrentJobs)),
         };
-        if (options.TileSize > 0 && maxSide > options.TileSize)
-        {
-            // Tiles start on the network's total stride: the output's sides are multiples of it.
-            (width, height) = ImageCodec.FitWithin(content.Width, content.Height, maxSide, Math.Max(engine.Network.SizeMultiple, engine.Tiling(options).Stride));
-        }
+        // Tiled outputs have sides on the network's total stride.
+        var (width, height, _) = engine.LevelSizes(content.Width, content.Height, options)[^1];
         return new StylizeJobSpec(content, style, options, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality, width, height);
     }
 

@@ -107,6 +107,7 @@ public static class ResponseMapper
                 MaxProgressFramesPerSecond = limits.MaxProgressFramesPerSecond,
                 TileAbove = limits.TileAbove,
                 TileSize = limits.TileSize,
+                CoarseToFineFrom = limits.CoarseToFineFrom,
             },
             QueuedJobs = queued,
             RunningJobs = running,
@@ -155,6 +156,9 @@ public static class ResponseMapper
         Elapsed = Duration.FromTimeSpan(p.Elapsed),
         Eta = Duration.FromTimeSpan(p.EstimatedRemaining),
         Preview = p.Preview is null ? null : Encode(p.Preview, format, quality),
+        Level = p.Scale,
+        Levels = p.Scales,
+        LevelSide = p.Side,
     };
 
     public static Result ToProto(string jobId, StyleTransferResult result, ImageFormat format, int quality, TimeSpan queueTime, TimeSpan totalTime)

@@ -126,15 +126,18 @@ public sealed class StyleRegistry
     /// the network has it, else the network's default), holding statistics for every layer the job uses (the preset's,
     /// or <paramref name="contentLayers"/> and <paramref name="styleLayers"/> when given): from memory, else from the
     /// store, else computed from the stored image once and stored. The preset's targets serve explicit layers they cover.
+    /// <paramref name="sideFactor"/> below 1 asks for the style image scaled down with the content (a coarser level of a
+    /// coarse-to-fine run); those sides are rounded to 16 px so that a style keeps few sets of targets.
     /// </summary>
     public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string? preset,
-        IReadOnlyList<LayerWeight>? contentLayers, IReadOnlyList<LayerWeight>? styleLayers, CancellationToken cancellationToken)
+        IReadOnlyList<LayerWeight>? contentLayers, IReadOnlyList<LayerWeight>? styleLayers, CancellationToken cancellationToken, double sideFactor = 1)
     {
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var styleSide = LevelSide(record.StyleSize, sideFactor);
         var presetName = !string.IsNullOrEmpty(preset) ? preset
             : engine.Network.Presets.Any(p => p.Name == record.Preset) ? record.Preset
             : engine.Network.Presets[0].Name;
-        var presetKey = TargetsKey(engine, presetName, record.StyleSize);
+        var presetKey = TargetsKey(engine, presetName, styleSide);
         var layerPreset = engine.Network.Presets.First(p => p.Name == presetName);
         var needed = (contentLayers is { Count: > 0 } ? contentLayers : layerPreset.ContentLayers)
             .Concat(styleLayers is { Count: > 0 } ? styleLayers : layerPreset.StyleLayers).Select(l => l.Layer).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -166,7 +169,7 @@ public sealed class StyleRegistry
                     await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                return await ComputeAndStoreAsync(engine, record, presetName, explicitLayers, key, cancellationToken).ConfigureAwait(false);
+                return await ComputeAndStoreAsync(engine, record, presetName, styleSide, explicitLayers, key, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -193,17 +196,17 @@ public sealed class StyleRegistry
         return targets;
     }
 
-    private async Task<StyleTargets> ComputeAndStoreAsync(StyleTransferEngine engine, StyleRecord record, string preset, IReadOnlyList<string>? layers,
-        string key, CancellationToken cancellationToken)
+    private async Task<StyleTargets> ComputeAndStoreAsync(StyleTransferEngine engine, StyleRecord record, string preset, int styleSide,
+        IReadOnlyList<string>? layers, string key, CancellationToken cancellationToken)
     {
         var image = await store.ReadImageAsync(record, cancellationToken).ConfigureAwait(false);
         var decoded = ImageCodec.Decode(image, options.MaxPixels);
-        var targets = await Task.Run(() => Compute(engine, record.Id, decoded, preset, record.StyleSize, layers), cancellationToken).ConfigureAwait(false);
+        var targets = await Task.Run(() => Compute(engine, record.Id, decoded, preset, styleSide, layers), cancellationToken).ConfigureAwait(false);
         cache.Add(CacheKey(record, key), targets);
         try
         {
             var blob = Serialize(targets);
-            await store.AddTargetsAsync(record, Describe(key, preset, record.StyleSize, targets, blob), blob, cancellationToken).ConfigureAwait(false);
+            await store.AddTargetsAsync(record, Describe(key, preset, styleSide, targets, blob), blob, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StorageFullException or StoreUnavailableException)
         {
@@ -245,6 +248,10 @@ public sealed class StyleRegistry
     // A short, stable name for a set of layers (for keys and file names).
     private static string LayerSetKey(IEnumerable<string> layers) =>
         "layers-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join(",", layers))))[..12];
+
+    // The style side for a level: the registered size at the output size, else scaled and rounded to 16 px.
+    private static int LevelSide(int styleSize, double factor) =>
+        factor >= 1 ? styleSize : Math.Max(16, (int)Math.Round(styleSize * factor / 16) * 16);
 
     private static string TargetsKey(StyleTransferEngine engine, string preset, int styleSize) =>
         $"{engine.Network.Info.Fingerprint.Replace(':', '_')}-{preset}-{styleSize}";

@@ -165,16 +165,25 @@ function drawLosses() {
   const pad = 24, w = canvas.width - 2 * pad, h = canvas.height - 2 * pad;
   g.strokeStyle = "#ddd";
   g.strokeRect(pad, pad, w, h);
+  // Coarse-to-fine: each level's losses are taken at another size, so mark where a level starts and draw each apart.
+  g.setLineDash([4, 4]);
+  for (let i = 1; i < points.length; i++) {
+    if (points[i].level === points[i - 1].level) continue;
+    const x = pad + (points[i].iteration / maxIteration) * w;
+    g.beginPath(); g.moveTo(x, pad); g.lineTo(x, pad + h); g.stroke();
+  }
+  g.setLineDash([]);
   for (const [key, colour] of series) {
     g.strokeStyle = colour;
     g.lineWidth = 2;
     g.beginPath();
     let started = false;
+    let level = 0;
     for (const p of points) {
       if (!(p[key] > 0)) continue;
       const x = pad + (p.iteration / maxIteration) * w;
       const y = pad + h - ((Math.log10(p[key]) - lo) / (hi - lo || 1)) * h;
-      if (started) g.lineTo(x, y); else { g.moveTo(x, y); started = true; }
+      if (started && p.level === level) g.lineTo(x, y); else { g.moveTo(x, y); started = true; level = p.level; }
     }
     g.stroke();
   }
@@ -187,6 +196,7 @@ function cliCommand(request, record) {
   const parts = ["stylegrpc stylize photo.jpg", `--style ${request.styleName}`, "-o stylized.png", `--size ${o.maxSide}`, `--iterations ${o.iterations}`,
     `--optimizer ${({ OPTIMIZER_ADAM: "adam", OPTIMIZER_RMSPROP: "rmsprop" })[o.optimizer] || "lbfgs"}`, `--seed ${record.seed || 0}`];
   if (o.styleWeight !== undefined) parts.push(`--style-weight ${o.styleWeight}`);
+  if (record.scaleLevels > 1) parts.push(`--scales ${record.scaleLevels}`, `--coarse-iterations ${record.coarseIterations}`);
   if (o.keepOriginalColors) parts.push("--keep-colors");
   return parts.join(" ");
 }
@@ -202,11 +212,12 @@ function onFrame(frame) {
   } else if (frame.progress) {
     const p = frame.progress;
     $("progress").value = p.iteration;
-    $("status").textContent = `iteration ${p.iteration} of ${p.totalIterations}`;
+    $("status").textContent = `iteration ${p.iteration} of ${p.totalIterations}` +
+      (p.levels > 1 ? ` · scale ${p.level} of ${p.levels} (${p.levelSide} px)` : "");
     $("timing").textContent = `elapsed ${seconds(p.elapsed).toFixed(1)} s · about ${seconds(p.eta).toFixed(1)} s left` +
       (p.previewsDropped ? ` · ${p.previewsDropped} previews skipped (slow connection)` : "");
     const l = p.losses || {};
-    state.points.push({ iteration: p.iteration, total: l.total, style: l.style, content: l.content, totalVariation: l.totalVariation });
+    state.points.push({ iteration: p.iteration, level: p.level || 1, total: l.total, style: l.style, content: l.content, totalVariation: l.totalVariation });
     drawLosses();
     if (p.preview) {
       $("preview").src = `data:${mediaType(p.preview.format)};base64,${p.preview.data}`;
@@ -244,6 +255,7 @@ async function stylize() {
     relativeTolerance: 0,
   };
   if ($("style-weight").value !== "") options.styleWeight = Number($("style-weight").value);
+  if ($("scales").value !== "") options.scaleLevels = Number($("scales").value);
   state.request = { styleName: state.style, options };
   state.points = [];
   drawLosses();

@@ -128,21 +128,6 @@ public sealed class StyleTransferEngineTests(EngineFixture fixture) : IClassFixt
     }
 
     [Fact]
-    public void Run_TwoScaleLevels_StartsAtHalfSizeAndEndsAtFullSize()
-    {
-        var progress = new List<StyleTransferProgress>();
-        var result = fixture.Engine.Run(fixture.Content, fixture.Targets, Small with { ScaleLevels = 2, Iterations = 6, CoarseIterations = 4, PreviewEvery = 1 },
-            progress.Add);
-        Assert.Equal(10, result.IterationsRun);
-        Assert.Equal(Enumerable.Range(1, 10), progress.Select(p => p.Iteration));
-        Assert.All(progress, p => Assert.Equal(10, p.TotalIterations));
-        Assert.All(progress.Take(4), p => Assert.Equal(32, p.Preview!.Width));
-        Assert.All(progress.Skip(4), p => Assert.Equal(64, p.Preview!.Width));
-        Assert.Equal((64, 64), (result.Image.Width, result.Image.Height));
-        Assert.Equal(2, result.Record.ScaleLevels);
-    }
-
-    [Fact]
     public void Run_ThreadsOption_AppliesDuringRunAndIsRestored()
     {
         var before = TorchSharp.torch.get_num_threads();
