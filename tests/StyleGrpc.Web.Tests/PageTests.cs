@@ -125,6 +125,16 @@ public sealed class PageTests
         var image = ImageCodec.Decode(await File.ReadAllBytesAsync(file));
         Assert.Equal(size, Math.Max(image.Width, image.Height));
 
+        // Coarse to fine: the curve is drawn level by level, and the command says how it was made.
+        await page.Locator("#scales").SelectOptionAsync("0");
+        await page.Locator("#size").SelectOptionAsync("256");
+        await page.Locator("#iterations").FillAsync("20");
+        await page.Locator("#stylize").ClickAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("done", new() { Timeout = Timeout });
+        Assert.True(await page.EvaluateAsync<int>("() => new Set(state.points.map(p => p.level)).size") >= 2, "the curve has one level only");
+        await Assertions.Expect(page.Locator("#cli-command")).ToContainTextAsync("--scales 3 --coarse-iterations 2");
+        await page.Locator("#scales").SelectOptionAsync("");
+
         // A long run, cancelled from the page: the job stops on the server.
         await page.Locator("#iterations").FillAsync("5000");
         await page.Locator("#stylize").ClickAsync();
