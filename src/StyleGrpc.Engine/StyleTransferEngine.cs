@@ -264,6 +264,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // The automatic style weight of the output size's level: coarser levels use it too, so every level strikes the balance
     // the output asks for (both losses are means over positions, so one weight means about the same at every size); weighing
     // each level on its own pushed the content further and cost 2 % of the final loss at 512 px (docs/performance.md).
+    // It costs one forward pass at the output size, which the last level repeats: cheaper than holding the output size's
+    // content features through every coarser level.
     private double FinalStyleWeight(RgbImage content, StyleTargets style, StyleTransferOptions options, LayerPlan plan, (int Width, int Height, bool Tiled) size)
     {
         using var scope = NewDisposeScope();
