@@ -174,7 +174,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
                 continue;
             }
             using var levelScope = NewDisposeScope();
-            var (image, optimizer) = RunLevel(content, levelTargets, levels, sizes, level, levelOptions, carried, curvature, learningRate, progress,
+            var (image, optimizer) = RunLevel(content, plan, levelTargets, levels, sizes, level, levelOptions, carried, curvature, learningRate, progress,
                 onProgress, cancellationToken, out _, out _);
             using (optimizer)
             using (image)
@@ -187,7 +187,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
         using var lastScope = NewDisposeScope();
         var last = levels.Count - 1;
-        var (final, lastOptimizer) = RunLevel(content, levelTargets, levels, sizes, last, options, carried, curvature, learningRate, progress,
+        var (final, lastOptimizer) = RunLevel(content, plan, levelTargets, levels, sizes, last, options, carried, curvature, learningRate, progress,
             onProgress, cancellationToken, out var objective, out var contentTensor);
         lastOptimizer.Dispose();
         StepLosses losses;
@@ -207,12 +207,11 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     // One level: its content and objective, the start (the run's initial image, or the previous level's result upsampled),
     // and the optimiser loop. Returns the image (clamped) and its optimiser; the caller's scope owns the rest.
-    private (Parameter Image, IImageOptimizer Optimizer) RunLevel(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, IReadOnlyList<ScaleLevel> levels,
+    private (Parameter Image, IImageOptimizer Optimizer) RunLevel(RgbImage content, LayerPlan plan, IReadOnlyList<StyleTargets> levelTargets, IReadOnlyList<ScaleLevel> levels,
         IReadOnlyList<(int Width, int Height, bool Tiled)> sizes, int level, StyleTransferOptions options, Tensor? previous, double? curvature,
         double learningRate, RunProgress progress, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken,
         out IStyleObjective objective, out Tensor contentTensor)
     {
-        var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
         var (width, height, tiled) = sizes[level];
         contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, width, height), Network.Device);
         objective = tiled

@@ -72,6 +72,23 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
     }
 
     [Fact]
+    public void Run_EachLevelMatchesItsOwnTargets()
+    {
+        // The coarse level's losses come from the coarse level's targets: other targets there change them, and the output.
+        var options = Small with { ScaleLevels = 2, Iterations = 2, CoarseIterations = 2 };
+        var scaled = fixture.Engine.ComputeLevelTargets(fixture.Style, new StyleTargetOptions { MaxSide = 64 }, options);
+        var coarse = new List<double>();
+        var same = new List<double>();
+
+        var a = fixture.Engine.Run(fixture.Content, scaled, options, p => { if (p.Scale == 1) coarse.Add(p.StyleLoss); });
+        var b = fixture.Engine.Run(fixture.Content, [scaled[1], scaled[1]], options, p => { if (p.Scale == 1) same.Add(p.StyleLoss); });
+
+        Assert.Equal(45, scaled[0].StyleWidth);
+        Assert.NotEqual(coarse[0], same[0]);
+        Assert.NotEqual(a.Image.Pixels, b.Image.Pixels);
+    }
+
+    [Fact]
     public void Run_LevelTargetsOfAnotherCount_IsRefusedNamingTheStyle()
     {
         var error = Assert.Throws<InvalidStyleOptionException>(() =>
