@@ -13,6 +13,9 @@ public static class ImageCodec
     /// <summary>Default pixel limit: 40 megapixels.</summary>
     public const long DefaultMaxPixels = 40_000_000;
 
+    // Scaled decoding steps through k/8 of the stored size.
+    private const int Eighths = 8;
+
     /// <summary>Reads only the header: the displayed width and height (after EXIF orientation).</summary>
     public static (int Width, int Height) ReadDimensions(ReadOnlySpan<byte> encoded)
     {
@@ -35,30 +38,53 @@ public static class ImageCodec
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = CreateCodec(data);
-        return codec.EncodedFormat switch
-        {
-            SKEncodedImageFormat.Jpeg => "image/jpeg",
-            SKEncodedImageFormat.Png => "image/png",
-            SKEncodedImageFormat.Webp => "image/webp",
-            SKEncodedImageFormat.Gif => "image/gif",
-            SKEncodedImageFormat.Bmp => "image/bmp",
-            _ => "application/octet-stream",
-        };
+        return MediaTypeOf(codec.EncodedFormat);
     }
 
-    /// <summary>Decodes an image to RGB, upright, alpha flattened onto white.</summary>
-    /// <exception cref="ImageDecodeException">The bytes are not a decodable image.</exception>
+    /// <summary>
+    /// Reads only the header: the displayed size, the format and the EXIF orientation, and checks the pixel
+    /// count, so an image can be refused or queued before any pixel is decoded. A file whose header is
+    /// sound but whose data is truncated or corrupt passes here and fails in <see cref="Decode(ReadOnlySpan{byte}, long, int)"/>.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The bytes are not an image the codec knows.</exception>
     /// <exception cref="ImageTooLargeException">The header declares more than <paramref name="maxPixels"/> pixels.</exception>
-    public static RgbImage Decode(ReadOnlySpan<byte> encoded, long maxPixels = DefaultMaxPixels)
+    public static ImageHeader ReadHeader(ReadOnlySpan<byte> encoded, long maxPixels = DefaultMaxPixels)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = CreateCodec(data);
-        var (width, height) = OrientedSize(codec);
-        if ((long)width * height > maxPixels)
-        {
-            throw new ImageTooLargeException(width, height, maxPixels);
-        }
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var (width, height) = CheckedSize(codec, maxPixels);
+        var full = codec.Info.Size;
+        var smallest = codec.GetScaledDimensions(1f / Eighths);
+        return new ImageHeader(width, height, MediaTypeOf(codec.EncodedFormat), (int)codec.EncodedOrigin,
+            ScalesOnDecode: smallest.Width < full.Width || smallest.Height < full.Height);
+    }
+
+    /// <summary>Decodes an image to RGB at full size, upright, alpha flattened onto white.</summary>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image.</exception>
+    /// <exception cref="ImageTooLargeException">The header declares more than <paramref name="maxPixels"/> pixels.</exception>
+    public static RgbImage Decode(ReadOnlySpan<byte> encoded, long maxPixels = DefaultMaxPixels) => Decode(encoded, maxPixels, int.MaxValue);
+
+    /// <summary>
+    /// Decodes an image to RGB, upright, alpha flattened onto white, scaled down by the codec on the way in
+    /// where it can: to the smallest size it decodes directly (JPEG: 1/8, 2/8 … 8/8 by DCT scaling; WebP:
+    /// the same eighths) whose longer side is still at least <paramref name="atLeastSide"/>, so the caller's
+    /// <see cref="Resize"/> to its exact size only shrinks. The full-size pixels are never held when a
+    /// smaller decode is possible. Formats without scaled decoding (PNG, GIF, BMP), and images whose longer
+    /// side is at most <paramref name="atLeastSide"/>, come out at full size.
+    /// </summary>
+    /// <param name="encoded">The encoded image.</param>
+    /// <param name="maxPixels">Largest width × height the header may declare (checked at full size, before decoding).</param>
+    /// <param name="atLeastSide">Smallest longer side, in pixels, the result may have (unless the image is smaller); ≥ 1.</param>
+    /// <exception cref="ImageDecodeException">The bytes are not a decodable image.</exception>
+    /// <exception cref="ImageTooLargeException">The header declares more than <paramref name="maxPixels"/> pixels.</exception>
+    public static RgbImage Decode(ReadOnlySpan<byte> encoded, long maxPixels, int atLeastSide)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(atLeastSide, 1);
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = CreateCodec(data);
+        CheckedSize(codec, maxPixels);
+        var stored = ScaledSize(codec, atLeastSide);
+        var info = new SKImageInfo(stored.Width, stored.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         using var decoded = new SKBitmap(info);
         var result = codec.GetPixels(info, decoded.GetPixels());
         if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
@@ -69,6 +95,12 @@ public static class ImageCodec
         {
             throw new ImageDecodeException("image data is truncated");
         }
+        // Opaque and upright (most photos): the decoded pixels are already the answer, no second bitmap.
+        if (codec.EncodedOrigin == SKEncodedOrigin.TopLeft && codec.Info.AlphaType == SKAlphaType.Opaque)
+        {
+            return ToRgb(decoded);
+        }
+        var (width, height) = Oriented(codec.EncodedOrigin, stored.Width, stored.Height);
         using var upright = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using (var canvas = new SKCanvas(upright))
         {
@@ -136,13 +168,55 @@ public static class ImageCodec
         return SKCodec.Create(data) ?? throw new ImageDecodeException("not a supported image (JPEG, PNG, WebP, BMP, GIF) or corrupt header");
     }
 
-    private static (int Width, int Height) OrientedSize(SKCodec codec)
-    {
-        var (w, h) = (codec.Info.Width, codec.Info.Height);
-        return codec.EncodedOrigin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom
+    private static (int Width, int Height) OrientedSize(SKCodec codec) => Oriented(codec.EncodedOrigin, codec.Info.Width, codec.Info.Height);
+
+    private static (int Width, int Height) Oriented(SKEncodedOrigin origin, int w, int h) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom
             ? (h, w)
             : (w, h);
+
+    // The displayed size, refused above maxPixels before anything is decoded.
+    private static (int Width, int Height) CheckedSize(SKCodec codec, long maxPixels)
+    {
+        var (width, height) = OrientedSize(codec);
+        if ((long)width * height > maxPixels)
+        {
+            throw new ImageTooLargeException(width, height, maxPixels);
+        }
+        return (width, height);
     }
+
+    // The smallest stored size the codec decodes to directly whose longer side is still ≥ atLeastSide. Only
+    // eighths are tried: they are what libjpeg-turbo's DCT scaling offers, and for codecs that scale freely
+    // (WebP) they leave the last step to the caller's Mitchell resize, as for JPEG. Codecs that cannot scale
+    // answer their full size to every question.
+    private static SKSizeI ScaledSize(SKCodec codec, int atLeastSide)
+    {
+        var best = codec.Info.Size;
+        if (Math.Max(best.Width, best.Height) <= atLeastSide)
+        {
+            return best;
+        }
+        for (var eighths = 1; eighths < Eighths; eighths++)
+        {
+            var size = codec.GetScaledDimensions((float)eighths / Eighths);
+            if (Math.Max(size.Width, size.Height) >= atLeastSide && (long)size.Width * size.Height < (long)best.Width * best.Height)
+            {
+                best = size;
+            }
+        }
+        return best;
+    }
+
+    private static string MediaTypeOf(SKEncodedImageFormat format) => format switch
+    {
+        SKEncodedImageFormat.Jpeg => "image/jpeg",
+        SKEncodedImageFormat.Png => "image/png",
+        SKEncodedImageFormat.Webp => "image/webp",
+        SKEncodedImageFormat.Gif => "image/gif",
+        SKEncodedImageFormat.Bmp => "image/bmp",
+        _ => "application/octet-stream",
+    };
 
     // Maps stored pixel (u, v) to displayed pixel (x, y) for each EXIF orientation; w×h is the displayed size.
     private static SKMatrix OrientationMatrix(SKEncodedOrigin origin, int w, int h) => origin switch

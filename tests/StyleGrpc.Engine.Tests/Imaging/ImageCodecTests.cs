@@ -22,7 +22,7 @@ public sealed class ImageCodecTests
     {
         // Stored landscape 40×20, left half red, right half blue; EXIF 6 says "rotate 90° clockwise to show".
         var stored = new RgbImage(40, 20, Enumerable.Range(0, 40 * 20).SelectMany(i => i % 40 < 20 ? new byte[] { 255, 0, 0 } : new byte[] { 0, 0, 255 }).ToArray());
-        var jpeg = WithExifOrientation(ImageCodec.Encode(stored, ImageFormat.Jpeg, 95), 6);
+        var jpeg = TestImages.WithExifOrientation(ImageCodec.Encode(stored, ImageFormat.Jpeg, 95), 6);
 
         var upright = ImageCodec.Decode(jpeg);
 
@@ -38,7 +38,7 @@ public sealed class ImageCodecTests
     [Fact]
     public void Decode_HugeHeader_RefusedBeforeDecoding()
     {
-        var png = PngHeaderOnly(100_000, 100_000);
+        var png = TestImages.PngHeaderOnly(100_000, 100_000);
         Assert.Equal((100_000, 100_000), ImageCodec.ReadDimensions(png));
         var ex = Assert.Throws<ImageTooLargeException>(() => ImageCodec.Decode(png, maxPixels: 40_000_000));
         Assert.Equal(100_000, ex.Width);
@@ -162,62 +162,5 @@ public sealed class ImageCodecTests
     {
         var i = (y * image.Width + x) * 3;
         return (image.Pixels[i], image.Pixels[i + 1], image.Pixels[i + 2]);
-    }
-
-    // Inserts an APP1 Exif segment (little-endian TIFF, one IFD entry: Orientation) after SOI.
-    private static byte[] WithExifOrientation(byte[] jpeg, ushort orientation)
-    {
-        var tiff = new byte[8 + 2 + 12 + 4];
-        "II"u8.CopyTo(tiff);
-        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(2), 42);
-        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(4), 8);
-        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(8), 1);
-        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(10), 0x0112);
-        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(12), 3);
-        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(14), 1);
-        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(18), orientation);
-        var payload = "Exif\0\0"u8.ToArray().Concat(tiff).ToArray();
-        var segment = new byte[4 + payload.Length];
-        segment[0] = 0xFF;
-        segment[1] = 0xE1;
-        BinaryPrimitives.WriteUInt16BigEndian(segment.AsSpan(2), (ushort)(payload.Length + 2));
-        payload.CopyTo(segment, 4);
-        return jpeg.Take(2).Concat(segment).Concat(jpeg.Skip(2)).ToArray();
-    }
-
-    // A PNG whose header declares width×height, followed by the start of an IDAT chunk and nothing more.
-    private static byte[] PngHeaderOnly(int width, int height)
-    {
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = 2;
-        byte[] signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-        return signature.Concat(Chunk("IHDR", ihdr)).Concat(Chunk("IDAT", [0x78, 0x9C, 0x63, 0x60, 0x00, 0x00])).ToArray();
-    }
-
-    private static byte[] Chunk(string type, byte[] body)
-    {
-        var typed = System.Text.Encoding.ASCII.GetBytes(type).Concat(body).ToArray();
-        var chunk = new byte[8 + body.Length + 4];
-        BinaryPrimitives.WriteInt32BigEndian(chunk, body.Length);
-        typed.CopyTo(chunk, 4);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + body.Length), Crc32(typed));
-        return chunk;
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-        return ~crc;
     }
 }
