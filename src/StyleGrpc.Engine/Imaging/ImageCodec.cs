@@ -6,7 +6,9 @@ namespace StyleGrpc.Engine.Imaging;
 /// Image decoding, resizing and encoding on SkiaSharp. Decoding reads the header first and refuses
 /// images above <c>maxPixels</c> before any pixel is decoded; EXIF orientation is applied, alpha is
 /// flattened onto white, and every source colour type (grayscale, CMYK, 16-bit) comes out as 8-bit RGB.
-/// JPEG, PNG, WebP, BMP and GIF (first frame) are read.
+/// JPEG, PNG, WebP, BMP and GIF (first frame) are read. <see cref="ReadHeader"/> answers size, format and
+/// orientation without decoding; <see cref="Decode(ReadOnlySpan{byte}, long, int)"/> lets JPEG and WebP decode
+/// straight to a smaller size, so a large photo for a small output never exists at full size in memory.
 /// </summary>
 public static class ImageCodec
 {
