@@ -63,7 +63,7 @@ internal sealed record CoarseToFineRun(
         };
         // The style keeps its size relative to the output (an inline style at scale 1).
         var clock = Stopwatch.StartNew();
-        var levelTargets = engine.ComputeLevelTargets(style, new StyleTargetOptions { MaxSide = setup.Size }, options);
+        var levelTargets = engine.ComputeLevelTargets(style, setup.Size, engine.Plan(content.Width, content.Height, options));
         var targetSeconds = clock.Elapsed.TotalSeconds;
         var levels = new SortedDictionary<int, (int Side, int Iterations, double Seconds, double First, double Last)>();
         var result = engine.Run(content, levelTargets, options, p =>

@@ -59,4 +59,7 @@ public sealed record ReproducibilityRecord
     public int TileSize { get; init; }
 
     public required int CoarseIterations { get; init; }
+
+    /// <summary>The plan the run followed: levels and their sizes, tiling, layers, optimiser settings, memory estimate.</summary>
+    public required RunPlan Plan { get; init; }
 }

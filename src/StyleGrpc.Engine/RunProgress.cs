@@ -8,9 +8,9 @@ namespace StyleGrpc.Engine;
 /// Where a run is across its levels: the iteration count and an estimate of the time left that weighs each remaining
 /// iteration by its level's pixel count (an iteration at half the side costs about a quarter).
 /// </summary>
-internal sealed class RunProgress(IReadOnlyList<ScaleLevel> levels, IReadOnlyList<(int Width, int Height, bool Tiled)> sizes, Stopwatch clock)
+internal sealed class RunProgress(IReadOnlyList<PlannedLevel> levels, Stopwatch clock)
 {
-    private readonly double totalWork = levels.Select((l, i) => (double)l.Iterations * sizes[i].Width * sizes[i].Height).Sum();
+    private readonly double totalWork = levels.Sum(l => (double)l.Iterations * l.Pixels);
     private double doneWork;
     private double skippedWork;
     private int level;
@@ -24,7 +24,7 @@ internal sealed class RunProgress(IReadOnlyList<ScaleLevel> levels, IReadOnlyLis
 
     private int TotalIterations => levels.Sum(l => l.Iterations);
 
-    private double Pixels => (double)sizes[level].Width * sizes[level].Height;
+    private double Pixels => levels[level].Pixels;
 
     public void StartLevel(int index)
     {
@@ -61,6 +61,6 @@ internal sealed class RunProgress(IReadOnlyList<ScaleLevel> levels, IReadOnlyLis
     {
         Scale = level + 1,
         Scales = levels.Count,
-        Side = Math.Max(sizes[level].Width, sizes[level].Height),
+        Side = Math.Max(levels[level].Width, levels[level].Height),
     };
 }

@@ -3,7 +3,7 @@ namespace StyleGrpc.Engine;
 /// <summary>
 /// The levels of a coarse-to-fine run (after crowsonkb/style-transfer-pytorch): sides a factor √2 apart, from
 /// <see cref="CoarsestSide"/> up to the output size; each level starts from the previous one's result upsampled, and
-/// matches style targets taken from the style image scaled by the same factor as the content, so the style's texture
+/// matches style targets taken from the style image scaled by the same factor as the content (<see cref="RunPlan.StyleSide"/>), so the style's texture
 /// keeps its size relative to the picture at every level.
 /// </summary>
 public static class ScaleSchedule
@@ -53,11 +53,4 @@ public static class ScaleSchedule
         }
         return count;
     }
-
-    /// <summary>
-    /// The style image's longer side for a level: the final level's style side scaled as the content is, so the style's
-    /// texture keeps its size relative to the picture.
-    /// </summary>
-    public static int StyleSide(int finalStyleSide, ScaleLevel level, int outputSide) =>
-        Math.Clamp((int)Math.Round(finalStyleSide * (double)level.MaxSide / outputSide), 16, 8192);
 }

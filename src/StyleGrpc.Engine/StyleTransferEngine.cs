@@ -28,15 +28,20 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// </summary>
     public static Task<long> LiveTensorsOnWorkersAsync() => EngineWorkers.CountLiveTensorsAsync();
 
-    /// <summary>
-    /// How runs with these options would be tiled: the stride tiles start on and the margin around each tile's core, in
-    /// pixels (measured once per network and layer set).
-    /// </summary>
-    public (int Stride, int Margin) Tiling(StyleTransferOptions options)
-    {
-        var geometry = TileGeometry.For(Network, LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers).AllLayers);
-        return (geometry.Stride, geometry.Margin);
-    }
+    /// <summary>Largest output or style side the engine accepts, in pixels.</summary>
+    public const int MaxSideLimit = 8192;
+
+    /// <summary>Most iterations the engine accepts per level.</summary>
+    public const int MaxIterationsLimit = 100_000;
+
+    private long plansMade;
+
+    /// <summary>Plans made by <see cref="Plan"/> so far (a diagnostic: one job makes exactly one).</summary>
+    public long PlansMade => Interlocked.Read(ref plansMade);
+
+    /// <summary>The network's preset named <paramref name="name"/> (case-insensitive); null or blank = its default (the first).</summary>
+    /// <exception cref="InvalidStyleOptionException">The network has no such preset (field <c>Preset</c>).</exception>
+    public LayerPreset Preset(string? name) => LayerPlan.FindPreset(Network, name);
 
     /// <summary>The network every run uses.</summary>
     public IFeatureNetwork Network { get; } = network;
@@ -45,64 +50,159 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     public StyleTargets ComputeStyleTargets(RgbImage style, StyleTargetOptions? options = null)
     {
         options ??= new StyleTargetOptions();
-        Require(options.MaxSide is >= 16 and <= 8192, "MaxSide", "must be between 16 and 8192 pixels");
+        Require(options.MaxSide is >= 16 and <= MaxSideLimit, "MaxSide", $"must be between 16 and {MaxSideLimit} pixels");
         var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
-        var (width, height) = ImageCodec.FitWithin(style.Width, style.Height, options.MaxSide, Network.SizeMultiple, upscale: true);
+        return ComputeStyleTargets(style, options.MaxSide, plan.AllLayers);
+    }
+
+    /// <summary>
+    /// Computes the statistics of <paramref name="layers"/> (layers of the network, e.g. a <see cref="RunPlan"/>'s
+    /// <see cref="RunPlan.AllLayers"/>) for the style image scaled to <paramref name="maxSide"/>.
+    /// </summary>
+    public StyleTargets ComputeStyleTargets(RgbImage style, int maxSide, IReadOnlyList<string> layers)
+    {
+        var (width, height) = ImageCodec.FitWithin(style.Width, style.Height, maxSide, Network.SizeMultiple, upscale: true);
         var resized = ImageCodec.Resize(style, width, height);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var features = Network.Extract(ImageTensor.ToTensor(resized, Network.Device), plan.AllLayers);
-        var layers = Network.LayerNames.Where(features.ContainsKey).Select(name =>
+        var features = Network.Extract(ImageTensor.ToTensor(resized, Network.Device), layers);
+        var statistics = Network.LayerNames.Where(features.ContainsKey).Select(name =>
         {
             var f = features[name];
             return new LayerStatistics(name, (int)f.shape[1],
                 StyleLosses.Gram(f).cpu().data<float>().ToArray(),
                 f.mean([0, 2, 3]).cpu().data<float>().ToArray());
         }).ToList();
-        return new StyleTargets(Network.Info.Fingerprint, layers, width, height);
+        return new StyleTargets(Network.Info.Fingerprint, statistics, width, height);
     }
 
     /// <summary>
-    /// The style targets every level of a run with <paramref name="options"/> needs, coarsest first: the style image at
-    /// <paramref name="targetOptions"/>' side for the output size, scaled with the content at coarser levels
-    /// (<see cref="ScaleSchedule.StyleSide"/>). A single-scale run needs one.
+    /// The style targets every level of <paramref name="plan"/> needs, coarsest first: the style image at
+    /// <paramref name="finalStyleSide"/> for the output size, scaled with the content at coarser levels
+    /// (<see cref="RunPlan.StyleSide"/>). A single-scale run needs one.
     /// </summary>
-    public IReadOnlyList<StyleTargets> ComputeLevelTargets(RgbImage style, StyleTargetOptions targetOptions, StyleTransferOptions options)
+    public IReadOnlyList<StyleTargets> ComputeLevelTargets(RgbImage style, int finalStyleSide, RunPlan plan) =>
+        [.. plan.Levels.Select((_, level) => ComputeStyleTargets(style, plan.StyleSide(finalStyleSide, level), plan.AllLayers))];
+
+    /// <summary>
+    /// Works out a run once: checks <paramref name="options"/> against the engine's ranges and the host's
+    /// <paramref name="limits"/>, resolves the layers, the scale levels and their sizes for a
+    /// <paramref name="contentWidth"/>×<paramref name="contentHeight"/> content image (tiled levels have sides on the tile
+    /// stride), the optimiser's settings (a tiled L-BFGS run gets the history that fits the budget) and the memory estimate.
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">An option is out of range or names what the network does not have.</exception>
+    public RunPlan Plan(int contentWidth, int contentHeight, StyleTransferOptions options, RunLimits? limits = null)
     {
-        Validate(options);
-        return [.. ScaleSchedule.Plan(options).Select(level =>
-            ComputeStyleTargets(style, targetOptions with { MaxSide = ScaleSchedule.StyleSide(targetOptions.MaxSide, level, options.MaxSide) }))];
+        Interlocked.Increment(ref plansMade);
+        limits ??= new RunLimits();
+        Validate(options, limits);
+        Require(contentWidth > 0 && contentHeight > 0, "Content", "has no pixels");
+        return MakePlan(contentWidth, contentHeight, options, LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers),
+            limits.MemoryBudgetBytes);
     }
 
     /// <summary>
-    /// Runs style transfer on the calling thread with the same style targets at every level (coarse-to-fine runs match
-    /// better with <see cref="ComputeLevelTargets"/>'s, one per level). <paramref name="onProgress"/> is called after every
-    /// iteration on this thread; <paramref name="cancellationToken"/> is checked before every iteration.
+    /// The largest output side (<c>MaxSide</c>) for which <paramref name="plan"/>, made again at that side, fits
+    /// <paramref name="budgetBytes"/>; below 16 when none does. For telling a caller what would fit.
+    /// </summary>
+    public int LargestSideWithin(RunPlan plan, long budgetBytes)
+    {
+        var layers = LayerPlan.Of(Network, plan);
+        var (options, contentWidth, contentHeight) = (plan.Options, plan.ContentWidth, plan.ContentHeight);
+        int low = 15, high = options.MaxSide;
+        while (low < high)
+        {
+            var mid = (low + high + 1) / 2;
+            if (MakePlan(contentWidth, contentHeight, options with { MaxSide = mid }, layers, budgetBytes).EstimatedBytes <= budgetBytes)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return low;
+    }
+
+    private RunPlan MakePlan(int contentWidth, int contentHeight, StyleTransferOptions options, LayerPlan layers, long budgetBytes)
+    {
+        var schedule = ScaleSchedule.Plan(options);
+        var tiledAny = options.TileSize > 0 && schedule.Any(l => l.MaxSide > Math.Max(options.TileSize, options.TileAbove));
+        var geometry = tiledAny ? TileGeometry.For(Network, layers.AllLayers) : null;
+        var levels = schedule.Select(level =>
+        {
+            var tiled = geometry is not null && level.MaxSide > Math.Max(options.TileSize, options.TileAbove);
+            var multiple = tiled ? Math.Max(Network.SizeMultiple, geometry!.Stride) : Network.SizeMultiple;
+            var (width, height) = ImageCodec.FitWithin(contentWidth, contentHeight, level.MaxSide, multiple);
+            return new PlannedLevel(level.MaxSide, width, height, tiled, level.Iterations);
+        }).ToList();
+        var margin = geometry?.Margin ?? 0;
+        long Estimate(int history) => MemoryModel.Estimate(Network.Info.Name, levels, options.Optimizer, history, options.TileSize, margin);
+        var history = options.LbfgsHistory;
+        if (tiledAny && options.Optimizer == OptimizerKind.Lbfgs && budgetBytes > 0)
+        {
+            // Print sizes: L-BFGS keeps the history the budget allows (its pairs of image-sized vectors are what grows).
+            while (history > MemoryModel.MinimumHistory && Estimate(history) > budgetBytes)
+            {
+                history = Math.Max(MemoryModel.MinimumHistory, history * 3 / 4);
+            }
+        }
+        return new RunPlan
+        {
+            NetworkFingerprint = Network.Info.Fingerprint,
+            ContentWidth = contentWidth,
+            ContentHeight = contentHeight,
+            Options = options with { LbfgsHistory = history },
+            Levels = levels,
+            Preset = layers.Preset.Name,
+            ContentLayers = layers.Content,
+            StyleLayers = layers.Style,
+            LearningRate = options.LearningRate ?? DefaultLearningRate(options.Optimizer),
+            TileStride = geometry?.Stride ?? 0,
+            TileMargin = margin,
+            EstimatedBytes = Estimate(history),
+        };
+    }
+
+    /// <summary>
+    /// Plans and runs style transfer on the calling thread with the same style targets at every level (coarse-to-fine runs
+    /// match better with <see cref="ComputeLevelTargets"/>'s, one per level). <paramref name="onProgress"/> is called after
+    /// every iteration on this thread; <paramref name="cancellationToken"/> is checked before every iteration.
     /// </summary>
     /// <exception cref="InvalidStyleOptionException">An option is out of range or does not fit the network or targets.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
     public StyleTransferResult Run(RgbImage content, StyleTargets style, StyleTransferOptions options,
         Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default)
     {
-        Validate(options);
-        return Run(content, [.. ScaleSchedule.Plan(options).Select(_ => style)], options, onProgress, cancellationToken);
+        var plan = Plan(content.Width, content.Height, options);
+        return Run(content, [.. plan.Levels.Select(_ => style)], plan, onProgress, cancellationToken);
     }
 
-    /// <summary>
-    /// Runs style transfer on the calling thread, level by level (<see cref="ScaleSchedule.Plan"/>), with
-    /// <paramref name="levelTargets"/> holding one set of style targets per level, coarsest first.
-    /// </summary>
+    /// <summary>Plans and runs style transfer with one set of style targets per level, coarsest first.</summary>
     /// <exception cref="InvalidStyleOptionException">An option is out of range or does not fit the network or targets.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
     public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, StyleTransferOptions options,
+        Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default) =>
+        Run(content, levelTargets, Plan(content.Width, content.Height, options), onProgress, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="plan"/> on the calling thread, level by level, with <paramref name="levelTargets"/> holding one
+    /// set of style targets per level, coarsest first. The plan is trusted (it was checked when it was made); the content
+    /// image may have any size of the plan's aspect (each level resizes it).
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan (count, network, layers).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
         Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default)
     {
-        Validate(options);
-        var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
-        var levels = ScaleSchedule.Plan(options);
-        if (levelTargets.Count != levels.Count)
+        if (plan.NetworkFingerprint != Network.Info.Fingerprint)
         {
-            throw new InvalidStyleOptionException("Style", $"{levels.Count} scale levels need {levels.Count} sets of style targets, got {levelTargets.Count}");
+            throw new InvalidStyleOptionException("Plan", $"was made for {plan.NetworkFingerprint}, this engine runs {Network.Info.Fingerprint}");
+        }
+        if (levelTargets.Count != plan.Levels.Count)
+        {
+            throw new InvalidStyleOptionException("Style", $"{plan.Levels.Count} scale levels need {plan.Levels.Count} sets of style targets, got {levelTargets.Count}");
         }
         foreach (var style in levelTargets)
         {
@@ -110,7 +210,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             {
                 throw new InvalidStyleOptionException("Style", $"targets were computed on {style.NetworkFingerprint}, this engine runs {Network.Info.Fingerprint}");
             }
-            var missing = plan.Style.Select(l => l.Layer).Where(l => style.Find(l) is null).ToList();
+            var missing = plan.StyleLayers.Select(l => l.Layer).Where(l => style.Find(l) is null).ToList();
             if (missing.Count > 0)
             {
                 throw new InvalidStyleOptionException("StyleLayers", $"the style targets have no statistics for {string.Join(", ", missing)}");
@@ -118,13 +218,15 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
         cancellationToken.ThrowIfCancellationRequested();
         var previousThreads = get_num_threads();
-        if (options.Threads is { } threads && threads != previousThreads)
+        if (plan.Options.Threads is { } threads && threads != previousThreads)
         {
             set_num_threads(threads);
         }
         try
         {
-            return RunScales(content, levelTargets, levels, options, plan, onProgress, cancellationToken);
+            var clock = Stopwatch.StartNew();
+            var run = new RunInputs(content, levelTargets, plan, LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress, cancellationToken);
+            return RunScales(run);
         }
         finally
         {
@@ -152,30 +254,25 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // Coarse-to-fine: each level optimises at a larger size, starting from the previous level's image upsampled and
     // matching its own style targets; a single level is the plain algorithm. Each level's tensors live in the level's own
     // dispose scope, so a finished level holds nothing but its result.
-    private StyleTransferResult RunScales(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, IReadOnlyList<ScaleLevel> levels,
-        StyleTransferOptions options, LayerPlan plan, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
+    private StyleTransferResult RunScales(RunInputs run)
     {
-        var clock = Stopwatch.StartNew();
-        var learningRate = options.LearningRate ?? DefaultLearningRate(options.Optimizer);
+        var (plan, options, progress) = (run.Plan, run.Plan.Options, run.Progress);
         using var runScope = NewDisposeScope();
-        var sizes = LevelSizes(content.Width, content.Height, options);
-        var progress = new RunProgress(levels, sizes, clock);
         var levelOptions = options;
-        if (levels.Count > 1 && options.StyleWeight is null && plan.Preset.StyleWeight is null)
+        if (plan.Levels.Count > 1 && options.StyleWeight is null && run.Layers.Preset.StyleWeight is null)
         {
-            levelOptions = options with { StyleWeight = FinalStyleWeight(content, levelTargets[^1], options, plan, sizes[^1]) };
+            levelOptions = options with { StyleWeight = FinalStyleWeight(run) };
         }
         Tensor? carried = null;
         double? curvature = null;
-        for (var level = 0; level < levels.Count - 1; level++)
+        for (var level = 0; level < plan.Levels.Count - 1; level++)
         {
-            if (carried is not null && TimeIsUp(options, clock))
+            if (carried is not null && TimeIsUp(options, progress.Clock))
             {
                 continue;
             }
             using var levelScope = NewDisposeScope();
-            var (image, optimizer) = RunLevel(content, plan, levelTargets, levels, sizes, level, levelOptions, carried, curvature, learningRate, progress,
-                onProgress, cancellationToken, out _, out _);
+            var (image, optimizer, _, _) = RunLevel(run, level, levelOptions, carried, curvature);
             using (optimizer)
             using (image)
             {
@@ -186,9 +283,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
 
         using var lastScope = NewDisposeScope();
-        var last = levels.Count - 1;
-        var (final, lastOptimizer) = RunLevel(content, plan, levelTargets, levels, sizes, last, options, carried, curvature, learningRate, progress,
-            onProgress, cancellationToken, out var objective, out var contentTensor);
+        var (final, lastOptimizer, objective, contentTensor) = RunLevel(run, plan.Levels.Count - 1, options, carried, curvature);
         lastOptimizer.Dispose();
         StepLosses losses;
         RgbImage result;
@@ -199,37 +294,34 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             result = Output(final, contentTensor, options);
         }
         final.Dispose();
-        clock.Stop();
-        var (width, height, _) = sizes[last];
-        return new StyleTransferResult(result, progress.Final(losses, clock.Elapsed), progress.Iteration, clock.Elapsed,
-            Record(options, levels, plan, objective, learningRate, width, height, levelTargets[^1]));
+        progress.Clock.Stop();
+        var elapsed = progress.Clock.Elapsed;
+        return new StyleTransferResult(result, progress.Final(losses, elapsed), progress.Iteration, elapsed,
+            Record(run, objective));
     }
 
     // One level: its content and objective, the start (the run's initial image, or the previous level's result upsampled),
-    // and the optimiser loop. Returns the image (clamped) and its optimiser; the caller's scope owns the rest.
-    private (Parameter Image, IImageOptimizer Optimizer) RunLevel(RgbImage content, LayerPlan plan, IReadOnlyList<StyleTargets> levelTargets, IReadOnlyList<ScaleLevel> levels,
-        IReadOnlyList<(int Width, int Height, bool Tiled)> sizes, int level, StyleTransferOptions options, Tensor? previous, double? curvature,
-        double learningRate, RunProgress progress, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken,
-        out IStyleObjective objective, out Tensor contentTensor)
+    // and the optimiser loop. Returns the image (clamped), its optimiser, the objective and the level's content; the caller's
+    // scope owns the tensors.
+    private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Content) RunLevel(RunInputs run, int level,
+        StyleTransferOptions options, Tensor? previous, double? curvature)
     {
-        var (width, height, tiled) = sizes[level];
-        contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, width, height), Network.Device);
-        objective = tiled
-            ? TiledStyleObjective.Create(Network, plan, contentTensor, levelTargets[level], options, options.TileSize)
-            : StyleObjective.Create(Network, plan, contentTensor, levelTargets[level], options);
+        var planned = run.Plan.Levels[level];
+        var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(run.Content, planned.Width, planned.Height), Network.Device);
+        var objective = Objective(run, planned, contentTensor, run.LevelTargets[level], options);
         var start = previous is null ? InitialImage(contentTensor, options) : Upsample(previous, contentTensor);
         var image = new Parameter(start, requires_grad: true);
         // L-BFGS's curvature scale carries over: per-pixel gradients shrink with the pixel count (the losses are means), so
         // the inverse curvature grows with it. Without it each level starts with PyTorch's cautious first step.
         var warm = options.CarryOptimizerState && curvature is { } c && level > 0
-            ? c * ((double)width * height / (sizes[level - 1].Width * sizes[level - 1].Height))
+            ? c * ((double)planned.Pixels / run.Plan.Levels[level - 1].Pixels)
             : (double?)null;
-        var optimizer = CreateOptimizer(options, image, learningRate, warm);
-        progress.StartLevel(level);
-        var budget = TimeIsUp(options, progress.Clock) ? 0 : levels[level].Iterations;
+        var optimizer = CreateOptimizer(options, image, run.Plan.LearningRate, warm);
+        run.Progress.StartLevel(level);
+        var budget = TimeIsUp(options, run.Progress.Clock) ? 0 : planned.Iterations;
         try
         {
-            Optimise(image, optimizer, objective, contentTensor, options, budget, progress, onProgress, cancellationToken);
+            Optimise(image, optimizer, objective, contentTensor, options, budget, run);
         }
         catch
         {
@@ -241,8 +333,13 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             image.clamp_(Scalars.Zero, Scalars.One);
         }
-        return (image, optimizer);
+        return (image, optimizer, objective, contentTensor);
     }
+
+    private IStyleObjective Objective(RunInputs run, PlannedLevel level, Tensor content, StyleTargets targets, StyleTransferOptions options) =>
+        level.Tiled
+            ? TiledStyleObjective.Create(Network, run.Layers, content, targets, options, options.TileSize)
+            : StyleObjective.Create(Network, run.Layers, content, targets, options);
 
     // The previous level's result at this level's size, with the content's own detail finer than the previous level could
     // hold added back (a Laplacian-pyramid step): bicubic upsampling alone leaves a blurred start, which cost 3 % of the
@@ -265,39 +362,20 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // each level on its own pushed the content further and cost 2 % of the final loss at 512 px (docs/performance.md).
     // It costs one forward pass at the output size, which the last level repeats: cheaper than holding the output size's
     // content features through every coarser level.
-    private double FinalStyleWeight(RgbImage content, StyleTargets style, StyleTransferOptions options, LayerPlan plan, (int Width, int Height, bool Tiled) size)
+    private double FinalStyleWeight(RunInputs run)
     {
         using var scope = NewDisposeScope();
-        var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(content, size.Width, size.Height), Network.Device);
-        IStyleObjective objective = size.Tiled
-            ? TiledStyleObjective.Create(Network, plan, contentTensor, style, options, options.TileSize)
-            : StyleObjective.Create(Network, plan, contentTensor, style, options);
-        return objective.StyleWeight;
-    }
-
-    /// <summary>
-    /// The image size of every level of a run on a <paramref name="contentWidth"/>×<paramref name="contentHeight"/> content
-    /// image, coarsest first (the last is the output's), and whether the level is computed in tiles: when it is larger than
-    /// <see cref="StyleTransferOptions.TileSize"/> and <see cref="StyleTransferOptions.TileAbove"/>; tiled levels have sides on
-    /// the tile stride.
-    /// </summary>
-    public IReadOnlyList<(int Width, int Height, bool Tiled)> LevelSizes(int contentWidth, int contentHeight, StyleTransferOptions options)
-    {
-        var plan = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
-        return [.. ScaleSchedule.Plan(options).Select(level =>
-        {
-            var tiled = options.TileSize > 0 && level.MaxSide > Math.Max(options.TileSize, options.TileAbove);
-            var multiple = tiled ? Math.Max(Network.SizeMultiple, TileGeometry.For(Network, plan.AllLayers).Stride) : Network.SizeMultiple;
-            var (width, height) = ImageCodec.FitWithin(contentWidth, contentHeight, level.MaxSide, multiple);
-            return (width, height, tiled);
-        })];
+        var last = run.Plan.Levels[^1];
+        var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(run.Content, last.Width, last.Height), Network.Device);
+        return Objective(run, last, contentTensor, run.LevelTargets[^1], run.Plan.Options).StyleWeight;
     }
 
     // The optimiser loop of one level: one loss evaluation and one update per iteration, each in its own dispose scope;
     // stops at the budget, on convergence or stall, or when cancelled (checked every iteration).
     private void Optimise(Parameter image, IImageOptimizer optimizer, IStyleObjective objective, Tensor content, StyleTransferOptions options,
-        int budget, RunProgress progress, Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken)
+        int budget, RunInputs run)
     {
+        var (progress, onProgress, cancellationToken) = (run.Progress, run.OnProgress, run.CancellationToken);
         var totals = new List<double>();
         for (var step = 0; step < budget && !optimizer.Converged; step++)
         {
@@ -327,33 +405,36 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     }
 
     /// <summary>
-    /// Runs on one of the engine's long-lived worker threads and streams each iteration, then one <see cref="StyleTransferCompleted"/>.
-    /// Progress items may be dropped (never the completion) when the reader falls more than 64 behind.
-    /// Abandoning the enumeration cancels the run.
+    /// Runs <paramref name="plan"/> on one of the engine's long-lived worker threads; <paramref name="onProgress"/> is called
+    /// there after every iteration (it must not block: hand the progress on). Cancelling the token stops the run within one
+    /// iteration.
+    /// </summary>
+    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken) =>
+        EngineWorkers.Run(() => Run(content, levelTargets, plan, onProgress, cancellationToken));
+
+    /// <summary>
+    /// Plans and runs on one of the engine's worker threads, streaming each iteration, then one <see cref="StyleTransferCompleted"/>.
+    /// Nothing is dropped: a reader that wants fewer frames paces them itself. Abandoning the enumeration cancels the run.
     /// </summary>
     public IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, StyleTargets style, StyleTransferOptions options,
         CancellationToken cancellationToken = default)
     {
-        Validate(options);
-        return RunAsync(content, [.. ScaleSchedule.Plan(options).Select(_ => style)], options, cancellationToken);
+        var plan = Plan(content.Width, content.Height, options);
+        return RunAsync(content, [.. plan.Levels.Select(_ => style)], plan, cancellationToken);
     }
 
-    /// <summary>As <see cref="RunAsync(RgbImage, StyleTargets, StyleTransferOptions, CancellationToken)"/>, with one set of style targets per level.</summary>
-    public async IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, StyleTransferOptions options,
+    /// <summary>As <see cref="RunAsync(RgbImage, StyleTargets, StyleTransferOptions, CancellationToken)"/>, for a plan made already, with one set of style targets per level.</summary>
+    public async IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var channel = Channel.CreateBounded<StyleTransferUpdate>(new BoundedChannelOptions(64)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-            SingleWriter = true,
-        });
+        var channel = Channel.CreateUnbounded<StyleTransferUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var run = EngineWorkers.Run(() =>
         {
             try
             {
-                return Run(content, levelTargets, options, p => channel.Writer.TryWrite(new StyleTransferStep(p)), linked.Token);
+                return Run(content, levelTargets, plan, p => channel.Writer.TryWrite(new StyleTransferStep(p)), linked.Token);
             }
             finally
             {
@@ -430,41 +511,47 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         return Math.Abs(before - totals[^1]) <= options.RelativeTolerance * Math.Abs(before);
     }
 
-    private ReproducibilityRecord Record(StyleTransferOptions options, IReadOnlyList<ScaleLevel> levels, LayerPlan plan, IStyleObjective objective,
-        double learningRate, int width, int height, StyleTargets style) => new()
+    private ReproducibilityRecord Record(RunInputs run, IStyleObjective objective)
     {
-        ScaleLevels = levels.Count,
-        TileSize = objective is TiledStyleObjective ? options.TileSize : 0,
-        CoarseIterations = levels.Count > 1 ? levels[0].Iterations : 0,
-        EngineVersion = Version,
-        Network = Network.Info,
-        Device = Network.Device.ToString(),
-        Preset = plan.Preset.Name,
-        ContentLayers = plan.Content,
-        StyleLayers = plan.Style,
-        ContentWeight = objective.ContentWeight,
-        StyleWeight = objective.StyleWeight,
-        StyleWeightAutomatic = objective.StyleWeightAutomatic,
-        TotalVariationWeight = objective.TotalVariationWeight,
-        Optimizer = options.Optimizer,
-        LearningRate = learningRate,
-        Iterations = options.Iterations,
-        Init = options.Init,
-        InitNoiseRatio = options.InitNoiseRatio,
-        Seed = options.Seed,
-        Width = width,
-        Height = height,
-        StyleWidth = style.StyleWidth,
-        StyleHeight = style.StyleHeight,
-        KeepOriginalColours = options.KeepOriginalColours,
-        RelativeTolerance = options.RelativeTolerance,
-        Threads = get_num_threads(),
-    };
+        var (plan, options) = (run.Plan, run.Plan.Options);
+        return new()
+        {
+            Plan = plan,
+            ScaleLevels = plan.Levels.Count,
+            TileSize = objective is TiledStyleObjective ? options.TileSize : 0,
+            CoarseIterations = plan.Levels.Count > 1 ? plan.Levels[0].Iterations : 0,
+            EngineVersion = Version,
+            Network = Network.Info,
+            Device = Network.Device.ToString(),
+            Preset = plan.Preset,
+            ContentLayers = plan.ContentLayers,
+            StyleLayers = plan.StyleLayers,
+            ContentWeight = objective.ContentWeight,
+            StyleWeight = objective.StyleWeight,
+            StyleWeightAutomatic = objective.StyleWeightAutomatic,
+            TotalVariationWeight = objective.TotalVariationWeight,
+            Optimizer = options.Optimizer,
+            LearningRate = plan.LearningRate,
+            Iterations = options.Iterations,
+            Init = options.Init,
+            InitNoiseRatio = options.InitNoiseRatio,
+            Seed = options.Seed,
+            Width = plan.Width,
+            Height = plan.Height,
+            StyleWidth = run.LevelTargets[^1].StyleWidth,
+            StyleHeight = run.LevelTargets[^1].StyleHeight,
+            KeepOriginalColours = options.KeepOriginalColours,
+            RelativeTolerance = options.RelativeTolerance,
+            Threads = get_num_threads(),
+        };
+    }
 
-    private static void Validate(StyleTransferOptions o)
+    private static void Validate(StyleTransferOptions o, RunLimits limits)
     {
-        Require(o.MaxSide is >= 16 and <= 8192, "MaxSide", "must be between 16 and 8192 pixels");
-        Require(o.Iterations is >= 1 and <= 100_000, "Iterations", "must be between 1 and 100000");
+        var maxSide = Math.Min(limits.MaxSide, MaxSideLimit);
+        var maxIterations = Math.Min(limits.MaxIterations, MaxIterationsLimit);
+        Require(o.MaxSide >= 16 && o.MaxSide <= maxSide, "MaxSide", $"must be between 16 and {maxSide} pixels");
+        Require(o.Iterations >= 1 && o.Iterations <= maxIterations, "Iterations", $"must be between 1 and {maxIterations}");
         Require(o.LearningRate is null || (double.IsFinite(o.LearningRate.Value) && o.LearningRate > 0), "LearningRate", "must be a finite number > 0");
         Require(o.ContentWeight is null || (double.IsFinite(o.ContentWeight.Value) && o.ContentWeight >= 0), "ContentWeight", "must be a finite number ≥ 0");
         Require(o.StyleWeight is null || (double.IsFinite(o.StyleWeight.Value) && o.StyleWeight >= 0), "StyleWeight", "must be a finite number ≥ 0");
@@ -472,16 +559,19 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         Require(double.IsFinite(o.AutoStyleWeightFactor) && o.AutoStyleWeightFactor > 0, "AutoStyleWeightFactor", "must be a finite number > 0");
         Require(o.InitNoiseRatio is >= 0 and <= 1, "InitNoiseRatio", "must be between 0 and 1");
         Require(o.PreviewEvery >= 0, "PreviewEvery", "must be ≥ 0");
-        Require(double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance >= 0, "RelativeTolerance", "must be a finite number ≥ 0");
+        Require(o.PreviewEvery == 0 || limits.MaxPreviews == 0 || o.Iterations / o.PreviewEvery <= limits.MaxPreviews, "PreviewEvery",
+            $"would send {o.Iterations / Math.Max(1, o.PreviewEvery)} previews, more than the limit of {limits.MaxPreviews}");
+        Require(double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance is >= 0 and < 1, "RelativeTolerance", "must be in [0, 1)");
         Require(o.StopWindow >= 1, "StopWindow", "must be ≥ 1");
         Require(o.LbfgsHistory is >= 1 and <= 1000, "LbfgsHistory", "must be between 1 and 1000");
-        Require(o.ScaleLevels is >= 0 and <= ScaleSchedule.MaxLevels, "ScaleLevels", $"must be between 0 (automatic) and {ScaleSchedule.MaxLevels}");
-        Require(o.CoarseIterations is null or (>= 1 and <= 100_000), "CoarseIterations", "must be between 1 and 100000");
+        Require(o.ScaleLevels is >= 0 and <= ScaleSchedule.MaxLevels, "ScaleLevels", $"must be between 1 and {ScaleSchedule.MaxLevels} (0 = automatic)");
+        Require(o.CoarseIterations is null || (o.CoarseIterations >= 1 && o.CoarseIterations <= maxIterations), "CoarseIterations",
+            $"must be between 1 and {maxIterations} (unset = automatic)");
         Require(o.Threads is null or (>= 1 and <= 256), "Threads", "must be between 1 and 256");
         Require(o.TimeLimit is null || o.TimeLimit > TimeSpan.Zero, "TimeLimit", "must be positive");
-        Require(o.TileSize == 0 || o.TileSize is >= 32 and <= 8192, "TileSize", "must be 0 (never tile) or between 32 and 8192 pixels");
+        Require(o.TileSize == 0 || (o.TileSize >= 32 && o.TileSize <= maxSide), "TileSize", $"must be between 32 and {maxSide} pixels (0 = never tile)");
         Require(o.TileAbove >= 0, "TileAbove", "must be ≥ 0");
-        Require(Enum.IsDefined(o.Optimizer), "Optimizer", "is not a known optimiser");
+        Require(Enum.IsDefined(o.Optimizer), "Optimizer", "is not a known optimizer");
         Require(Enum.IsDefined(o.Init), "Init", "is not a known init");
     }
 

@@ -45,7 +45,15 @@ public static class StyleTransferServiceExtensions
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
         AddStore(services, settings);
         services.AddSingleton<StyleRegistry>();
-        services.AddSingleton<JobMemoryEstimator>();
+        services.AddSingleton<MemoryBudget>();
+        // The host's limits every job's plan is checked against (StyleTransferEngine.Plan).
+        services.AddSingleton(sp => new Engine.RunLimits
+        {
+            MaxSide = settings.MaxSide,
+            MaxIterations = settings.MaxIterations,
+            MaxPreviews = settings.MaxPreviews,
+            MemoryBudgetBytes = sp.GetRequiredService<MemoryBudget>().BudgetBytes,
+        });
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<CallerQuotas>();
         services.AddSingleton<JobRunner>();

@@ -11,12 +11,11 @@ public sealed class Job
     private readonly CancellationTokenSource stalled = new();
     private int reason = -1;
 
-    internal Job(string id, string caller, StylizeJobSpec spec, long estimatedBytes, JobEventBuffer events)
+    internal Job(string id, string caller, StylizeJobSpec spec, JobEventBuffer events)
     {
         Id = id;
         Caller = caller;
         Spec = spec;
-        EstimatedBytes = estimatedBytes;
         Events = events;
     }
 
@@ -27,8 +26,8 @@ public sealed class Job
 
     public StylizeJobSpec Spec { get; }
 
-    /// <summary>Estimated peak memory, in bytes.</summary>
-    public long EstimatedBytes { get; }
+    /// <summary>Estimated peak memory, in bytes (the plan's).</summary>
+    public long EstimatedBytes => Spec.Plan.EstimatedBytes;
 
     /// <summary>The job's events, for its one reader.</summary>
     public JobEventBuffer Events { get; }

@@ -4,8 +4,9 @@ using StyleGrpc.Server.Jobs.Events;
 namespace StyleGrpc.Server.Jobs;
 
 /// <summary>
-/// Events of one job waiting for its reader, so the run never waits for the reader. Bounded by policy:
-/// a progress event supersedes an unsent progress event without a preview (coalesced, latest wins), so
+/// Events of one job waiting for its reader, so the run never waits for the reader; the one place frames are paced.
+/// Bounded by policy: a progress event without a preview that comes sooner than <c>minProgressInterval</c> (by the run's
+/// clock) after the last one kept is coalesced away (the last iteration's never is); a progress event supersedes an unsent progress event without a preview (coalesced, latest wins), so
 /// at most one such waits; a progress event with a preview, when <c>maxPreviews</c> previews already
 /// wait, drops the oldest waiting one (latest wins). Queue-position events coalesce too. Accepted, started and
 /// finished are never dropped. The counts are stamped into every progress and finished event as it is
@@ -19,6 +20,8 @@ public sealed class JobEventBuffer
     private readonly LinkedList<JobEvent> pending = new();
     private readonly int maxPreviews;
     private readonly TimeProvider time;
+    private readonly TimeSpan minProgressInterval;
+    private TimeSpan? lastProgressKept;
     private TaskCompletionSource signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? fault;
     private bool completed;
@@ -26,10 +29,12 @@ public sealed class JobEventBuffer
     private long readerStamp;
     private int previewsPending;
 
-    public JobEventBuffer(int maxPreviews, TimeProvider time)
+    public JobEventBuffer(int maxPreviews, TimeProvider time, TimeSpan minProgressInterval = default)
     {
-        this.maxPreviews = Math.Max(1, maxPreviews);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPreviews, 1);
+        this.maxPreviews = maxPreviews;
         this.time = time;
+        this.minProgressInterval = minProgressInterval;
         readerStamp = time.GetTimestamp();
     }
 
@@ -82,7 +87,13 @@ public sealed class JobEventBuffer
             }
             switch (item)
             {
+                case JobProgressed { Progress: { Preview: null } p } when p.Iteration < p.TotalIterations
+                                                                       && p.Elapsed - lastProgressKept < minProgressInterval:
+                    // Paced: too soon after the last one kept; the reader learns of it by the count.
+                    FramesCoalesced++;
+                    return;
                 case JobProgressed progress:
+                    lastProgressKept = progress.Progress.Elapsed;
                     // A newer progress event supersedes an unsent plain one (its losses and timing are newer).
                     if (FindLast(e => e is JobProgressed { Progress.Preview: null }) is { } plain)
                     {

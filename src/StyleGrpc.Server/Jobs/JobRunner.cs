@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
+using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Jobs;
@@ -22,7 +24,7 @@ public sealed class JobRunner : IDisposable
     private readonly ModelHost model;
     private readonly StyleRegistry registry;
     private readonly JobScheduler scheduler;
-    private readonly JobMemoryEstimator memory;
+    private readonly MemoryBudget memory;
     private readonly CallerQuotas quotas;
     private readonly ServerMetrics metrics;
     private readonly StyleGrpcServerOptions options;
@@ -32,7 +34,7 @@ public sealed class JobRunner : IDisposable
     private readonly Dictionary<string, Job> active = new(StringComparer.Ordinal);
     private readonly ITimer watchdog;
 
-    public JobRunner(ModelHost model, StyleRegistry registry, JobScheduler scheduler, JobMemoryEstimator memory, CallerQuotas quotas,
+    public JobRunner(ModelHost model, StyleRegistry registry, JobScheduler scheduler, MemoryBudget memory, CallerQuotas quotas,
         ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
     {
         this.metrics = metrics;
@@ -70,12 +72,7 @@ public sealed class JobRunner : IDisposable
     public Job Submit(StylizeJobSpec spec, string caller)
     {
         var engine = model.Engine;
-        if (spec.Options.TileSize > 0 && spec.Options.Optimizer == Engine.Optimization.OptimizerKind.Lbfgs)
-        {
-            // Print-size images: L-BFGS keeps the history the budget allows.
-            spec = spec with { Options = spec.Options with { LbfgsHistory = memory.HistoryThatFits(engine, spec.Width, spec.Height, spec.Options) } };
-        }
-        var estimate = memory.Estimate(engine, spec.Width, spec.Height, spec.Options);
+        var estimate = spec.Plan.EstimatedBytes;
         var id = Guid.NewGuid().ToString("N")[..12];
         IDisposable? quota = null;
         JobTicket ticket;
@@ -85,7 +82,7 @@ public sealed class JobRunner : IDisposable
             if (estimate > memory.BudgetBytes)
             {
                 throw new MemoryBudgetExceededException(estimate, memory.BudgetBytes,
-                    memory.LargestSide(engine, spec.Content.Width, spec.Content.Height, spec.Options));
+                    engine.LargestSideWithin(spec.Plan, memory.BudgetBytes));
             }
             quota = quotas.EnterJob(caller);
             ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
@@ -103,12 +100,12 @@ public sealed class JobRunner : IDisposable
             });
             throw;
         }
-        var job = new Job(id, caller, spec, estimate, new JobEventBuffer(options.BufferedPreviews, time));
+        var job = new Job(id, caller, spec, new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval));
         lock (gate)
         {
             active[id] = job;
         }
-        ServerLog.JobAccepted(logger, id, caller, spec.Style.Describe(), spec.Width, spec.Height, spec.Options.Iterations, ticket.Position,
+        ServerLog.JobAccepted(logger, id, caller, spec.Style.Describe(), spec.Plan.Width, spec.Plan.Height, spec.Plan.Options.Iterations, ticket.Position,
             estimate >> 20);
         job.Events.Add(new JobAccepted(id, ticket.Position));
         job.Completion = Task.Run(() => RunAsync(job, ticket, quota, engine), CancellationToken.None);
@@ -126,7 +123,10 @@ public sealed class JobRunner : IDisposable
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     /// <summary>The error a call ends with when its job was stopped for <paramref name="reason"/>.</summary>
-    public JobStoppedException Stopped(JobStopReason reason) => new(reason, Message(reason));
+    public JobStoppedException Stopped(JobStopReason reason) => new(reason, JobStopReasons.Message(reason, options));
+
+    // Progress frames without a preview closer together than this are coalesced (counted) by the job's event buffer.
+    private TimeSpan MinProgressInterval => TimeSpan.FromSeconds(1 / options.MaxProgressFramesPerSecond);
 
     /// <summary>
     /// Shutdown: waits up to <paramref name="drain"/> for running jobs to end, then stops the rest
@@ -170,7 +170,7 @@ public sealed class JobRunner : IDisposable
         using var span = ServerMetrics.Jobs.StartActivity("stylegrpc.job");
         span?.SetTag("stylegrpc.job.id", job.Id);
         span?.SetTag("stylegrpc.job.caller", job.Caller);
-        span?.SetTag("stylegrpc.job.size", $"{spec.Width}x{spec.Height}");
+        span?.SetTag("stylegrpc.job.size", $"{spec.Plan.Width}x{spec.Plan.Height}");
         try
         {
             using (ticket)
@@ -186,41 +186,31 @@ public sealed class JobRunner : IDisposable
                     runLimit.CancelAfter(TimeSpan.FromSeconds(options.MaxRunSeconds));
                 }
                 using var maxRun = runLimit.Token.Register(() => job.Stop(JobStopReason.MaxRunTime));
+                var plan = spec.Plan;
+                // Decoded only now that the job runs, scaled down by the codec on the way in: a queued job holds its bytes only.
+                var content = await Task.Run(() => DecodeContent(spec), job.StopToken).ConfigureAwait(false);
                 IReadOnlyList<StyleTargets> targets;
                 using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.resolve_targets"))
                 {
-                    targets = await spec.Style.ResolveAsync(registry, engine, spec.Options, job.StopToken).ConfigureAwait(false);
+                    targets = await spec.Style.ResolveAsync(registry, engine, plan, job.StopToken).ConfigureAwait(false);
                 }
                 using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
-                job.Events.Add(new JobStarted(spec.Width, spec.Height, ScaleSchedule.Plan(spec.Options).Sum(l => l.Iterations), queueTime, engine.Network.Info.Name, job.EstimatedBytes));
-                var minInterval = TimeSpan.FromSeconds(1 / Math.Max(0.1, options.MaxProgressFramesPerSecond));
-                var lastSent = -minInterval;
-                await foreach (var update in engine.RunAsync(spec.Content, targets, spec.Options, job.StopToken).ConfigureAwait(false))
+                job.Events.Add(new JobStarted(plan.Width, plan.Height, plan.TotalIterations, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
+                var result = await engine.RunOnWorkerAsync(content, targets, plan, p =>
                 {
-                    switch (update)
-                    {
-                        case StyleTransferStep { Progress: var p }:
-                            iterations = p.Iteration;
-                            if (p.Preview is not null || p.Iteration == p.TotalIterations || p.Elapsed - lastSent >= minInterval)
-                            {
-                                lastSent = p.Elapsed;
-                                job.Events.Add(new JobProgressed(p));
-                            }
-                            break;
-                        case StyleTransferCompleted { Result: var result }:
-                            iterations = result.IterationsRun;
-                            runTime = result.Elapsed;
-                            job.Events.Add(new JobFinished(job.Id, result, queueTime, clock.Elapsed));
-                            break;
-                    }
-                }
+                    Volatile.Write(ref iterations, p.Iteration);
+                    job.Events.Add(new JobProgressed(p));
+                }, job.StopToken).ConfigureAwait(false);
+                iterations = result.IterationsRun;
+                runTime = result.Elapsed;
+                job.Events.Add(new JobFinished(job.Id, result, queueTime, clock.Elapsed));
                 outcome = label = "completed";
             }
         }
         catch (OperationCanceledException) when (job.StopReason is { } reason)
         {
-            outcome = Describe(reason);
-            label = Label(reason);
+            outcome = JobStopReasons.Outcome(reason);
+            label = JobStopReasons.Label(reason);
             error = Stopped(reason);
         }
         catch (Exception ex)
@@ -269,33 +259,17 @@ public sealed class JobRunner : IDisposable
         }
     }
 
-    private static string Describe(JobStopReason reason) => reason switch
+    private static RgbImage DecodeContent(StylizeJobSpec spec)
     {
-        JobStopReason.Caller => "cancelled by the client",
-        JobStopReason.Deadline => "deadline exceeded",
-        JobStopReason.ReaderStalled => "reader stalled; result discarded",
-        JobStopReason.MaxRunTime => "stopped at the maximum run time",
-        _ => "cancelled by shutdown",
-    };
-
-    private static string Label(JobStopReason reason) => reason switch
-    {
-        JobStopReason.Caller => "cancelled",
-        JobStopReason.Deadline => "deadline",
-        JobStopReason.ReaderStalled => "stalled",
-        JobStopReason.MaxRunTime => "max_run_time",
-        _ => "shutdown",
-    };
-
-    private string Message(JobStopReason reason) => reason switch
-    {
-        JobStopReason.Caller => "the call was cancelled",
-        JobStopReason.Deadline => "the call's deadline passed",
-        JobStopReason.ReaderStalled =>
-            $"the client read nothing for {options.StallTimeoutSeconds} s (StyleGrpc:StallTimeoutSeconds); the job was stopped and its result discarded",
-        JobStopReason.MaxRunTime => $"the job ran longer than the server's limit of {options.MaxRunSeconds} s (StyleGrpc:MaxRunSeconds)",
-        _ => $"the server is stopping; the job was cancelled after the drain timeout of {options.DrainTimeoutSeconds} s",
-    };
+        try
+        {
+            return ImageCodec.Decode(spec.Content.Span, long.MaxValue, Math.Max(spec.Plan.Width, spec.Plan.Height));
+        }
+        catch (ImageDecodeException ex)
+        {
+            throw new RequestFieldException("content_image", ex.Message);
+        }
+    }
 
     public void Dispose() => watchdog.Dispose();
 }

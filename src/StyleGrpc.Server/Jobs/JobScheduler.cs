@@ -20,7 +20,7 @@ public sealed class JobScheduler
     private long runningBytes;
     private bool stopping;
 
-    public JobScheduler(IOptions<StyleGrpcServerOptions> options, JobMemoryEstimator memory)
+    public JobScheduler(IOptions<StyleGrpcServerOptions> options, MemoryBudget memory)
     {
         capacity = Math.Max(0, options.Value.QueueCapacity);
         slots = Math.Max(1, options.Value.ConcurrentJobs);

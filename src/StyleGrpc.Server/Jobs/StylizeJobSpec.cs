@@ -1,21 +1,23 @@
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
+using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Jobs;
 
-/// <summary>A validated Stylize request in engine terms.</summary>
-/// <param name="Content">The decoded content image.</param>
+/// <summary>
+/// A validated Stylize request in engine terms, as it waits in the queue: the content image still encoded (its header
+/// checked), where the style comes from, and the job's one <see cref="RunPlan"/>.
+/// </summary>
+/// <param name="Content">The encoded content image (the request's own bytes, not a copy).</param>
+/// <param name="ContentHeader">What the content image's header says (size as displayed, format).</param>
 /// <param name="Style">Where the style comes from.</param>
-/// <param name="Options">Engine options.</param>
+/// <param name="Plan">The run's plan, made once when the request was checked.</param>
 /// <param name="OutputFormat">Encoding of the result and previews.</param>
 /// <param name="Quality">JPEG/WebP quality.</param>
-/// <param name="Width">Output width, in pixels.</param>
-/// <param name="Height">Output height, in pixels.</param>
 public sealed record StylizeJobSpec(
-    RgbImage Content,
+    ReadOnlyMemory<byte> Content,
+    ImageHeader ContentHeader,
     StyleSource Style,
-    StyleTransferOptions Options,
+    RunPlan Plan,
     ImageFormat OutputFormat,
-    int Quality,
-    int Width,
-    int Height);
+    int Quality);

@@ -71,7 +71,7 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
         var (code, message) = ex switch
         {
             RequestFieldException e => (StatusCode.InvalidArgument, e.Message),
-            InvalidStyleOptionException e => (StatusCode.InvalidArgument, $"{RequestMapper.FieldOf(e.Field)}: {e.Message}"),
+            InvalidStyleOptionException e => (StatusCode.InvalidArgument, $"{OptionFields.ProtoField(e.Field)}: {e.Reason}"),
             StyleNotFoundException e => (StatusCode.NotFound, e.Message),
             StyleAlreadyExistsException e => (StatusCode.AlreadyExists, e.Message),
             QueueFullException e => (StatusCode.ResourceExhausted, e.Message),
@@ -81,13 +81,7 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
             StoreUnavailableException e => (StatusCode.Unavailable, e.Message),
             ServerStoppingException e => (StatusCode.Unavailable, e.Message),
             ModelNotReadyException e => (StatusCode.Unavailable, e.Message),
-            JobStoppedException e => (e.Reason switch
-            {
-                JobStopReason.Caller => StatusCode.Cancelled,
-                JobStopReason.Deadline or JobStopReason.MaxRunTime => StatusCode.DeadlineExceeded,
-                JobStopReason.ReaderStalled => StatusCode.Aborted,
-                _ => StatusCode.Unavailable,
-            }, e.Message),
+            JobStoppedException e => (JobStopReasons.Status(e.Reason), e.Message),
             OperationCanceledException when context.CancellationToken.IsCancellationRequested =>
                 (context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled, "the call was cancelled"),
             OperationCanceledException => (StatusCode.Unavailable, "the server is stopping; the job was cancelled"),
@@ -100,7 +94,7 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
                 message = e.Message;
                 break;
             case InvalidStyleOptionException e:
-                field = RequestMapper.FieldOf(e.Field);
+                field = OptionFields.ProtoField(e.Field);
                 break;
             case QueueFullException e:
                 retryAfter = e.RetryAfter;

@@ -1,6 +1,5 @@
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
-using StyleGrpc.Engine.Optimization;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
@@ -28,7 +27,16 @@ public static class RequestMapper
         RequireSize(request.Image.Length, "image", limits);
         var preset = ResolvePreset(engine, request.Preset, "preset");
         var bytes = request.Image.ToByteArray();
-        var decoded = DecodeImage(bytes, "image", limits.MaxPixels);
+        ReadHeader(bytes, "image", limits.MaxPixels);
+        RgbImage decoded;
+        try
+        {
+            decoded = StyleImages.Decode(bytes, styleSize);
+        }
+        catch (ImageDecodeException ex)
+        {
+            throw new RequestFieldException("image", ex.Message);
+        }
         return new StyleRegistration(id, string.IsNullOrWhiteSpace(request.DisplayName) ? id : request.DisplayName.Trim(), bytes, decoded, styleSize,
             preset, request.Replace);
     }
@@ -51,79 +59,66 @@ public static class RequestMapper
         return (string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken, request.PageSize == 0 ? defaultPageSize : request.PageSize);
     }
 
-    /// <summary>Decodes an uploaded image, turning codec errors into errors naming <paramref name="field"/>.</summary>
-    public static RgbImage DecodeImage(byte[] bytes, string field, long maxPixels)
+    /// <summary>Reads an uploaded image's header (format, size, pixel count), turning codec errors into errors naming <paramref name="field"/>.</summary>
+    public static ImageHeader ReadHeader(ReadOnlySpan<byte> bytes, string field, long maxPixels)
     {
         Require(bytes.Length > 0, field, "is required");
         try
         {
-            return ImageCodec.Decode(bytes, maxPixels);
+            return ImageCodec.ReadHeader(bytes, maxPixels);
         }
-        catch (ImageDecodeException ex)
-        {
-            throw new RequestFieldException(field, ex.Message);
-        }
-        catch (ImageTooLargeException ex)
+        catch (Exception ex) when (ex is ImageDecodeException or ImageTooLargeException)
         {
             throw new RequestFieldException(field, ex.Message);
         }
     }
 
     /// <summary>The preset name to use: <paramref name="requested"/> checked against the network, or its default.</summary>
-    public static string ResolvePreset(StyleTransferEngine engine, string? requested, string field)
+    private static string ResolvePreset(StyleTransferEngine engine, string? requested, string field)
     {
-        if (string.IsNullOrWhiteSpace(requested))
+        try
         {
-            return engine.Network.Presets[0].Name;
+            return engine.Preset(requested).Name;
         }
-        return engine.Network.Presets.FirstOrDefault(p => string.Equals(p.Name, requested, StringComparison.OrdinalIgnoreCase))?.Name
-            ?? throw new RequestFieldException(field, $"'{requested}' is not a preset of {engine.Network.Info.Name} (available: {string.Join(", ", engine.Network.Presets.Select(p => p.Name))})");
+        catch (InvalidStyleOptionException ex)
+        {
+            throw new RequestFieldException(field, ex.Reason);
+        }
     }
 
-    public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits)
+    /// <summary>
+    /// A Stylize request, checked once and planned once: proto-only fields here (style source, enums, output), every option
+    /// of the run by the engine's <see cref="StyleTransferEngine.Plan"/> against <paramref name="runLimits"/> (its errors name
+    /// engine options, which <see cref="OptionFields"/> turns into proto fields). Images are checked by their headers only and
+    /// stay encoded until the job runs.
+    /// </summary>
+    public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits, RunLimits runLimits)
     {
         var inline = request.StyleCase == StylizeRequest.StyleOneofCase.StyleImage;
         RequireSize(request.ContentImage.Length + (inline ? request.StyleImage.Length : 0), inline ? "style_image" : "content_image", limits);
         var o = request.Options ?? new StylizeOptions();
-        var maxSide = o.MaxSide == 0 ? Math.Min(DefaultMaxSide, limits.MaxSide) : o.MaxSide;
-        Require(maxSide >= 16 && maxSide <= limits.MaxSide, "options.max_side", $"must be between 16 and {limits.MaxSide} pixels");
-        var iterations = o.Iterations == 0 ? Math.Min(DefaultIterations, limits.MaxIterations) : o.Iterations;
-        Require(iterations >= 1 && iterations <= limits.MaxIterations, "options.iterations", $"must be between 1 and {limits.MaxIterations}");
         Require(Enum.IsDefined(o.Optimizer), "options.optimizer", "is not a known optimizer");
         Require(Enum.IsDefined(o.Init), "options.init", "is not a known init");
         Require(Enum.IsDefined(o.OutputFormat), "options.output_format", "is not a known format");
-        RequireFinite(o.HasLearningRate ? o.LearningRate : null, "options.learning_rate", positive: true);
-        RequireFinite(o.HasContentWeight ? o.ContentWeight : null, "options.content_weight", positive: false);
-        RequireFinite(o.HasStyleWeight ? o.StyleWeight : null, "options.style_weight", positive: false);
-        RequireFinite(o.HasTvWeight ? o.TvWeight : null, "options.tv_weight", positive: false);
-        Require(!o.HasInitNoiseRatio || o.InitNoiseRatio is >= 0 and <= 1, "options.init_noise_ratio", "must be between 0 and 1");
-        Require(o.PreviewEvery >= 0, "options.preview_every", "must be ≥ 0");
-        Require(o.PreviewEvery == 0 || iterations / o.PreviewEvery <= limits.MaxPreviews, "options.preview_every",
-            $"would send {iterations / Math.Max(1, o.PreviewEvery)} previews, more than the limit of {limits.MaxPreviews}");
         Require(o.Quality is >= 0 and <= 100, "options.quality", "must be between 1 and 100 (0 = 92)");
         Require(o.StyleScale == 0 || o.StyleScale is >= 0.1 and <= 4, "options.style_scale", "must be between 0.1 and 4 (0 = 1)");
-        Require(!o.HasRelativeTolerance || (double.IsFinite(o.RelativeTolerance) && o.RelativeTolerance is >= 0 and < 1), "options.relative_tolerance", "must be in [0, 1)");
-        Require(o.ScaleLevels is >= 0 and <= ScaleSchedule.MaxLevels, "options.scale_levels", $"must be between 1 and {ScaleSchedule.MaxLevels} (0 = automatic)");
-        Require(o.CoarseIterations >= 0 && o.CoarseIterations <= limits.MaxIterations, "options.coarse_iterations", $"must be between 0 and {limits.MaxIterations}");
-        Require(o.TileSize == 0 || (o.TileSize >= 32 && o.TileSize <= limits.MaxSide), "options.tile_size", $"must be between 32 and {limits.MaxSide} pixels (0 = automatic)");
-        var preset = string.IsNullOrEmpty(o.Preset) ? null : ResolvePreset(engine, o.Preset, "options.preset");
-        var contentLayers = ToLayers(o.ContentLayers, engine, "options.content_layers");
-        var styleLayers = ToLayers(o.StyleLayers, engine, "options.style_layers");
-
-        var content = DecodeImage(request.ContentImage.ToByteArray(), "content_image", limits.MaxPixels);
+        // The request's own bytes, not a copy: a queued job holds its image once.
+        var content = request.ContentImage.Memory;
+        var header = ReadHeader(content.Span, "content_image", limits.MaxPixels);
         var style = ToStyleSource(request, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
+        var maxSide = o.MaxSide == 0 ? Math.Min(DefaultMaxSide, limits.MaxSide) : o.MaxSide;
         var options = new StyleTransferOptions
         {
             MaxSide = maxSide,
-            Iterations = iterations,
+            Iterations = o.Iterations == 0 ? Math.Min(DefaultIterations, limits.MaxIterations) : o.Iterations,
             Optimizer = ProtoEnums.ToEngine(o.Optimizer),
             LearningRate = o.HasLearningRate ? o.LearningRate : null,
             ContentWeight = o.HasContentWeight ? o.ContentWeight : null,
             StyleWeight = o.HasStyleWeight ? o.StyleWeight : null,
             TotalVariationWeight = o.HasTvWeight ? o.TvWeight : null,
-            Preset = preset,
-            ContentLayers = contentLayers,
-            StyleLayers = styleLayers,
+            Preset = string.IsNullOrEmpty(o.Preset) ? null : o.Preset,
+            ContentLayers = ToLayers(o.ContentLayers),
+            StyleLayers = ToLayers(o.StyleLayers),
             Init = ProtoEnums.ToEngine(o.Init),
             InitNoiseRatio = o.HasInitNoiseRatio ? o.InitNoiseRatio : 0.5,
             Seed = o.Seed,
@@ -138,28 +133,9 @@ public static class RequestMapper
             TileAbove = o.TileSize > 0 ? 0 : limits.TileAbove,
             Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / Math.Max(1, limits.ConcurrentJobs)),
         };
-        // Tiled outputs have sides on the network's total stride.
-        var (width, height, _) = engine.LevelSizes(content.Width, content.Height, options)[^1];
-        return new StylizeJobSpec(content, style, options, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality, width, height);
+        var plan = engine.Plan(header.Width, header.Height, options, runLimits);
+        return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality);
     }
-
-    /// <summary>The engine option names mapped to the proto fields that set them, for error messages.</summary>
-    public static string FieldOf(string engineOption) => engineOption switch
-    {
-        "MaxSide" => "options.max_side",
-        "Iterations" => "options.iterations",
-        "LearningRate" => "options.learning_rate",
-        "ContentWeight" => "options.content_weight",
-        "StyleWeight" => "options.style_weight",
-        "TotalVariationWeight" => "options.tv_weight",
-        "Preset" => "options.preset",
-        "InitNoiseRatio" => "options.init_noise_ratio",
-        "Blend" => "blend",
-        "StyleLayers" => "options.style_layers",
-        "ContentLayers" => "options.content_layers",
-        "Style" => "style",
-        _ => "options",
-    };
 
     private static StyleSource ToStyleSource(StylizeRequest request, StyleGrpcServerOptions limits, double scale)
     {
@@ -168,7 +144,8 @@ public static class RequestMapper
             case StylizeRequest.StyleOneofCase.StyleName:
                 return new RegisteredStyles([(StyleNames.FromName(request.StyleName, "style_name"), 1.0)]);
             case StylizeRequest.StyleOneofCase.StyleImage:
-                return new InlineStyle(DecodeImage(request.StyleImage.ToByteArray(), "style_image", limits.MaxPixels), scale);
+                var image = request.StyleImage.Memory;
+                return new InlineStyle(image, ReadHeader(image.Span, "style_image", limits.MaxPixels), scale);
             case StylizeRequest.StyleOneofCase.Blend:
                 var components = request.Blend.Components;
                 Require(components.Count >= 2, "blend.components", "needs at least two styles (use style_name for one)");
@@ -188,34 +165,12 @@ public static class RequestMapper
 
 
 
-    // Explicit layers, each a layer of the serving network with a finite weight > 0; null when none are given.
-    private static IReadOnlyList<Engine.Networks.LayerWeight>? ToLayers(IList<Protos.V1.LayerWeight> layers, StyleTransferEngine engine, string field)
-    {
-        if (layers.Count == 0)
-        {
-            return null;
-        }
-        Require(layers.Count <= engine.Network.LayerNames.Count, field, $"names at most {engine.Network.LayerNames.Count} layers");
-        for (var i = 0; i < layers.Count; i++)
-        {
-            Require(engine.Network.LayerNames.Contains(layers[i].Layer), $"{field}[{i}].layer",
-                $"'{layers[i].Layer}' is not a layer of {engine.Network.Info.Name} (layers: {string.Join(", ", engine.Network.LayerNames)})");
-            Require(double.IsFinite(layers[i].Weight) && layers[i].Weight > 0, $"{field}[{i}].weight", "must be a finite number > 0");
-            Require(layers.Take(i).All(l => l.Layer != layers[i].Layer), $"{field}[{i}].layer", $"'{layers[i].Layer}' is named twice");
-        }
-        return [.. layers.Select(l => new Engine.Networks.LayerWeight(l.Layer, l.Weight))];
-    }
+    // Explicit layers as given (the engine checks them against the network); null when none are given.
+    private static IReadOnlyList<Engine.Networks.LayerWeight>? ToLayers(IList<Protos.V1.LayerWeight> layers) =>
+        layers.Count == 0 ? null : [.. layers.Select(l => new Engine.Networks.LayerWeight(l.Layer, l.Weight))];
 
     private static void RequireSize(long bytes, string field, StyleGrpcServerOptions limits) =>
         Require(bytes <= limits.MaxRequestBytes, field, $"the request carries {bytes} bytes of images, above the limit of {limits.MaxRequestBytes}");
-
-    private static void RequireFinite(double? value, string field, bool positive)
-    {
-        if (value is { } v)
-        {
-            Require(double.IsFinite(v) && (positive ? v > 0 : v >= 0), field, positive ? "must be a finite number > 0" : "must be a finite number ≥ 0");
-        }
-    }
 
     private static void Require(bool condition, string field, string message)
     {

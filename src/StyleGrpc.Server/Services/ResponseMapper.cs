@@ -211,6 +211,9 @@ public static class ResponseMapper
         };
         proto.ContentLayers.AddRange(r.ContentLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
         proto.StyleLayers.AddRange(r.StyleLayers.Select(l => new Protos.V1.LayerWeight { Layer = l.Layer, Weight = l.Weight }));
+        proto.Levels.AddRange(r.Plan.Levels.Select(l => new Protos.V1.PlannedLevel { Width = l.Width, Height = l.Height, Tiled = l.Tiled, Iterations = l.Iterations }));
+        proto.EstimatedBytes = r.Plan.EstimatedBytes;
+        proto.LbfgsHistory = r.Plan.Options.LbfgsHistory;
         return proto;
     }
 

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using StyleGrpc.Engine;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Hosting;
@@ -18,8 +19,9 @@ public sealed class StyleTransferGrpcService(
     StyleRegistry registry,
     JobRunner runner,
     JobScheduler scheduler,
-    JobMemoryEstimator memory,
+    MemoryBudget memory,
     CallerQuotas quotas,
+    RunLimits runLimits,
     IOptions<StyleGrpcServerOptions> options) : StyleTransferService.StyleTransferServiceBase
 {
     private const int DefaultPageSize = 50;
@@ -67,7 +69,7 @@ public sealed class StyleTransferGrpcService(
 
     public override async Task Stylize(StylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {
-        var spec = RequestMapper.ToJob(request, model.Engine, limits);
+        var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
         await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
         var job = runner.Submit(spec, Caller(context));
         try

@@ -87,7 +87,8 @@ public sealed class StyleRegistry
         {
             throw new StyleAlreadyExistsException(registration.Id);
         }
-        var targets = await Task.Run(() => Compute(engine, registration.Id, registration.Decoded, registration.Preset, registration.StyleSize), cancellationToken)
+        var targets = await Task.Run(() => Compute(engine, registration.Id, registration.Decoded, registration.Preset, registration.StyleSize,
+                engine.Preset(registration.Preset).AllLayers), cancellationToken)
             .ConfigureAwait(false);
         var key = TargetsKey(engine, registration.Preset, registration.StyleSize);
         var blob = Serialize(targets);
@@ -122,32 +123,27 @@ public sealed class StyleRegistry
     }
 
     /// <summary>
-    /// The targets of a style for the serving network and <paramref name="preset"/> (null = the style's own preset when
-    /// the network has it, else the network's default), holding statistics for every layer the job uses (the preset's,
-    /// or <paramref name="contentLayers"/> and <paramref name="styleLayers"/> when given): from memory, else from the
-    /// store, else computed from the stored image once and stored. The preset's targets serve explicit layers they cover.
-    /// <paramref name="sideFactor"/> below 1 asks for the style image scaled down with the content (a coarser level of a
-    /// coarse-to-fine run); those sides are rounded to 16 px so that a style keeps few sets of targets.
+    /// The targets of a style for level <paramref name="level"/> of <paramref name="plan"/>: the style image at
+    /// <see cref="RunPlan.StyleSide"/> of its registered size, holding statistics for every layer the plan reads: from
+    /// memory, else from the store, else computed from the stored image once and stored. Targets are keyed by the plan's
+    /// preset (they hold the preset's layers, and serve explicit layers they cover) or, for layers the preset lacks, by the
+    /// layer set.
     /// </summary>
-    public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string? preset,
-        IReadOnlyList<LayerWeight>? contentLayers, IReadOnlyList<LayerWeight>? styleLayers, CancellationToken cancellationToken, double sideFactor = 1)
+    public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, RunPlan plan, int level, CancellationToken cancellationToken)
     {
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        var styleSide = LevelSide(record.StyleSize, sideFactor);
-        var presetName = !string.IsNullOrEmpty(preset) ? preset
-            : engine.Network.Presets.Any(p => p.Name == record.Preset) ? record.Preset
-            : engine.Network.Presets[0].Name;
+        var styleSide = plan.StyleSide(record.StyleSize, level);
+        var presetName = plan.Preset;
         var presetKey = TargetsKey(engine, presetName, styleSide);
-        var layerPreset = engine.Network.Presets.First(p => p.Name == presetName);
-        var needed = (contentLayers is { Count: > 0 } ? contentLayers : layerPreset.ContentLayers)
-            .Concat(styleLayers is { Count: > 0 } ? styleLayers : layerPreset.StyleLayers).Select(l => l.Layer).Distinct().Order(StringComparer.Ordinal).ToList();
+        var layerPreset = engine.Preset(presetName);
+        var needed = plan.AllLayers.Order(StringComparer.Ordinal).ToList();
         if (await FromCacheOrStoreAsync(record, presetKey, cancellationToken).ConfigureAwait(false) is { } found && needed.All(l => found.Find(l) is not null))
         {
             return found;
         }
         // Layers the preset's targets lack get targets of their own, keyed by the layer set.
         var key = needed.All(l => layerPreset.AllLayers.Contains(l)) ? presetKey : $"{presetKey}-{LayerSetKey(needed)}";
-        var explicitLayers = key == presetKey ? null : needed;
+        var layers = key == presetKey ? layerPreset.AllLayers : needed;
         if (key != presetKey && await FromCacheOrStoreAsync(record, key, cancellationToken).ConfigureAwait(false) is { } forLayers)
         {
             return forLayers;
@@ -169,7 +165,7 @@ public sealed class StyleRegistry
                     await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                return await ComputeAndStoreAsync(engine, record, presetName, styleSide, explicitLayers, key, cancellationToken).ConfigureAwait(false);
+                return await ComputeAndStoreAsync(engine, record, presetName, styleSide, layers, key, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
@@ -197,10 +193,10 @@ public sealed class StyleRegistry
     }
 
     private async Task<StyleTargets> ComputeAndStoreAsync(StyleTransferEngine engine, StyleRecord record, string preset, int styleSide,
-        IReadOnlyList<string>? layers, string key, CancellationToken cancellationToken)
+        IReadOnlyList<string> layers, string key, CancellationToken cancellationToken)
     {
         var image = await store.ReadImageAsync(record, cancellationToken).ConfigureAwait(false);
-        var decoded = ImageCodec.Decode(image, options.MaxPixels);
+        var decoded = StyleImages.Decode(image, record.StyleSize);
         var targets = await Task.Run(() => Compute(engine, record.Id, decoded, preset, styleSide, layers), cancellationToken).ConfigureAwait(false);
         cache.Add(CacheKey(record, key), targets);
         try
@@ -216,11 +212,10 @@ public sealed class StyleRegistry
         return targets;
     }
 
-    private StyleTargets Compute(StyleTransferEngine engine, string id, RgbImage image, string preset, int styleSize, IReadOnlyList<string>? layers = null)
+    private StyleTargets Compute(StyleTransferEngine engine, string id, RgbImage image, string preset, int styleSize, IReadOnlyList<string> layers)
     {
         var clock = Stopwatch.StartNew();
-        var explicitLayers = layers?.Select(l => new LayerWeight(l)).ToList();
-        var targets = engine.ComputeStyleTargets(image, new StyleTargetOptions { MaxSide = styleSize, Preset = preset, StyleLayers = explicitLayers });
+        var targets = engine.ComputeStyleTargets(image, styleSize, layers);
         Interlocked.Increment(ref targetsComputed);
         metrics.TargetsComputed();
         ServerLog.TargetsComputed(logger, id, engine.Network.Info.Fingerprint, preset, styleSize, clock.ElapsedMilliseconds);
@@ -248,10 +243,6 @@ public sealed class StyleRegistry
     // A short, stable name for a set of layers (for keys and file names).
     private static string LayerSetKey(IEnumerable<string> layers) =>
         "layers-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join(",", layers))))[..12];
-
-    // The style side for a level: the registered size at the output size, else scaled and rounded to 16 px.
-    private static int LevelSide(int styleSize, double factor) =>
-        factor >= 1 ? styleSize : Math.Max(16, (int)Math.Round(styleSize * factor / 16) * 16);
 
     private static string TargetsKey(StyleTransferEngine engine, string preset, int styleSize) =>
         $"{engine.Network.Info.Fingerprint.Replace(':', '_')}-{preset}-{styleSize}";

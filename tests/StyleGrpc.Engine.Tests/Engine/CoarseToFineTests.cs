@@ -25,22 +25,50 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
         Assert.Equal([40, 40, 40, 40, 300], plan.Select(l => l.Iterations));
         Assert.Equal(30, ScaleSchedule.Plan(new StyleTransferOptions { MaxSide = 512, ScaleLevels = 0, Iterations = 300 })[0].Iterations);
         Assert.Single(ScaleSchedule.Plan(new StyleTransferOptions { MaxSide = 255, ScaleLevels = 0 }));
-        Assert.Equal(256, ScaleSchedule.StyleSide(512, plan[2], 512));
-        Assert.Equal(181, ScaleSchedule.StyleSide(512, plan[1], 512));
+    }
+
+    [Fact]
+    public void Plan_StyleSides_ScaleWithTheContentRoundedTo16AtCoarserLevels()
+    {
+        var plan = fixture.Engine.Plan(512, 384, new StyleTransferOptions { MaxSide = 512, ScaleLevels = 0 });
+        Assert.Equal([128, 176, 256, 368, 512], plan.Levels.Select((_, i) => plan.StyleSide(512, i)));
+        Assert.Equal([96, 128, 192, 272, 384], plan.Levels.Select((_, i) => plan.StyleSide(384, i)));
+        Assert.Equal([(128, 96), (181, 136), (256, 192), (362, 272), (512, 384)], plan.Levels.Select(l => (l.Width, l.Height)));
+    }
+
+    [Fact]
+    public void Plan_OfATiledCoarseToFineRun_SaysWhichLevelsAreTiledAndEstimatesTheLargest()
+    {
+        var plan = fixture.Engine.Plan(96, 96, Small with { MaxSide = 96, ScaleLevels = 3, TileSize = 48 });
+        Assert.Equal([false, true, true], plan.Levels.Select(l => l.Tiled));
+        Assert.True(plan.TileStride > 0 && plan.TileMargin > 0);
+        Assert.All(plan.Levels.Where(l => l.Tiled), l => Assert.Equal(0, l.Width % plan.TileStride));
+        Assert.True(plan.EstimatedBytes > MemoryModel.FixedBytes);
+        // A plain record: it round-trips through JSON as the durable job stores it.
+        var json = System.Text.Json.JsonSerializer.Serialize(plan);
+        var back = System.Text.Json.JsonSerializer.Deserialize<RunPlan>(json)!;
+        Assert.Equal(plan.Levels, back.Levels);
+        Assert.Equal((plan.Preset, plan.EstimatedBytes, plan.Options.TileSize), (back.Preset, back.EstimatedBytes, back.Options.TileSize));
+    }
+
+    private IReadOnlyList<StyleTargets> LevelTargets(int styleSide, StyleTransferOptions options, RgbImage? content = null)
+    {
+        content ??= fixture.Content;
+        return fixture.Engine.ComputeLevelTargets(fixture.Style, styleSide, fixture.Engine.Plan(content.Width, content.Height, options));
     }
 
     [Fact]
     public void ComputeLevelTargets_ScalesTheStyleWithTheContent()
     {
-        var targets = fixture.Engine.ComputeLevelTargets(fixture.Style, new StyleTargetOptions { MaxSide = 64 }, Small with { ScaleLevels = 3 });
-        Assert.Equal([32, 45, 64], targets.Select(t => t.StyleWidth));
+        var targets = LevelTargets(64, Small with { ScaleLevels = 3 });
+        Assert.Equal([32, 48, 64], targets.Select(t => t.StyleWidth));
     }
 
     [Fact]
     public void Run_ThreeLevels_ReportsEachLevelAndEndsAtTheOutputSize()
     {
         var options = Small with { ScaleLevels = 3, Iterations = 4, CoarseIterations = 2, PreviewEvery = 1 };
-        var targets = fixture.Engine.ComputeLevelTargets(fixture.Style, new StyleTargetOptions { MaxSide = 64 }, options);
+        var targets = LevelTargets(64, options);
         var progress = new List<StyleTransferProgress>();
 
         var result = fixture.Engine.Run(fixture.Content, targets, options, progress.Add);
@@ -64,7 +92,7 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
         var options = Small with { MaxSide = 96, ScaleLevels = 3, Iterations = 2, CoarseIterations = 1, TileSize = 48 };
         var progress = new List<StyleTransferProgress>();
         var content = ImageCodec.Resize(fixture.Content, 96, 96);
-        var result = fixture.Engine.Run(content, fixture.Engine.ComputeLevelTargets(fixture.Style, new StyleTargetOptions { MaxSide = 96 }, options),
+        var result = fixture.Engine.Run(content, LevelTargets(96, options, content),
             options, progress.Add);
         Assert.Equal(48, result.Record.TileSize);
         Assert.Equal(96, result.Image.Width);
@@ -76,14 +104,14 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
     {
         // The coarse level's losses come from the coarse level's targets: other targets there change them, and the output.
         var options = Small with { ScaleLevels = 2, Iterations = 2, CoarseIterations = 2 };
-        var scaled = fixture.Engine.ComputeLevelTargets(fixture.Style, new StyleTargetOptions { MaxSide = 64 }, options);
+        var scaled = LevelTargets(64, options);
         var coarse = new List<double>();
         var same = new List<double>();
 
         var a = fixture.Engine.Run(fixture.Content, scaled, options, p => { if (p.Scale == 1) coarse.Add(p.StyleLoss); });
         var b = fixture.Engine.Run(fixture.Content, [scaled[1], scaled[1]], options, p => { if (p.Scale == 1) same.Add(p.StyleLoss); });
 
-        Assert.Equal(45, scaled[0].StyleWidth);
+        Assert.Equal(48, scaled[0].StyleWidth);
         Assert.NotEqual(coarse[0], same[0]);
         Assert.NotEqual(a.Image.Pixels, b.Image.Pixels);
     }

@@ -168,7 +168,7 @@ public sealed class StyleTransferEngineTests(EngineFixture fixture) : IClassFixt
     [InlineData("StyleWeight")]
     [InlineData("InitNoiseRatio")]
     [InlineData("Preset")]
-    [InlineData("StyleLayers")]
+    [InlineData("StyleLayers[0].Layer")]
     public void Run_InvalidOption_NamesTheField(string field)
     {
         var options = field switch

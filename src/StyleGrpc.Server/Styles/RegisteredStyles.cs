@@ -1,7 +1,6 @@
 using StyleGrpc.Engine;
-using StyleGrpc.Server.Styles;
 
-namespace StyleGrpc.Server.Jobs;
+namespace StyleGrpc.Server.Styles;
 
 /// <summary>Registered styles mixed with weights; a single registered style is a blend of one.</summary>
 public sealed record RegisteredStyles(IReadOnlyList<(string Id, double Weight)> Components) : StyleSource
@@ -12,19 +11,16 @@ public sealed record RegisteredStyles(IReadOnlyList<(string Id, double Weight)> 
 
     public override IReadOnlyList<string> RegisteredIds => [.. Components.Select(c => c.Id)];
 
-    public override async Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
+    public override async Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, RunPlan plan,
         CancellationToken cancellationToken)
     {
         var levels = new List<StyleTargets>();
-        foreach (var level in ScaleSchedule.Plan(options))
+        for (var level = 0; level < plan.Levels.Count; level++)
         {
-            // A style keeps its registered size at the output size, and shrinks with the content at coarser levels.
-            var factor = (double)level.MaxSide / options.MaxSide;
             var parts = new List<(StyleTargets, double)>();
             foreach (var (id, weight) in Components)
             {
-                parts.Add((await registry.GetTargetsAsync(id, engine, options.Preset, options.ContentLayers, options.StyleLayers, cancellationToken, factor)
-                    .ConfigureAwait(false), weight));
+                parts.Add((await registry.GetTargetsAsync(id, engine, plan, level, cancellationToken).ConfigureAwait(false), weight));
             }
             levels.Add(StyleTargets.Blend(parts));
         }

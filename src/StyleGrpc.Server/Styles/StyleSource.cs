@@ -1,7 +1,6 @@
 using StyleGrpc.Engine;
-using StyleGrpc.Server.Styles;
 
-namespace StyleGrpc.Server.Jobs;
+namespace StyleGrpc.Server.Styles;
 
 /// <summary>Where a job's style comes from: registered styles (one, or a weighted blend) or an inline image.</summary>
 public abstract record StyleSource
@@ -12,7 +11,7 @@ public abstract record StyleSource
     /// <summary>The registered styles it uses (none for an inline image).</summary>
     public abstract IReadOnlyList<string> RegisteredIds { get; }
 
-    /// <summary>The style targets for this job: one set per scale level (<see cref="ScaleSchedule.Plan"/>), coarsest first.</summary>
-    public abstract Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, StyleTransferOptions options,
+    /// <summary>The style targets for <paramref name="plan"/>: one set per scale level, coarsest first, at the plan's style sides.</summary>
+    public abstract Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, RunPlan plan,
         CancellationToken cancellationToken);
 }

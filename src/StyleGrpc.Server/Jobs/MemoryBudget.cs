@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Options;
+using StyleGrpc.Server.Hosting;
+
+namespace StyleGrpc.Server.Jobs;
+
+/// <summary>
+/// The memory the running jobs' estimates (<see cref="Engine.RunPlan.EstimatedBytes"/>, worked out by the engine's
+/// <see cref="Engine.MemoryModel"/>) may add up to: <see cref="StyleGrpcServerOptions.MemoryBudgetBytes"/>, or
+/// <see cref="StyleGrpcServerOptions.MemoryBudgetShare"/> of the machine's (or cgroup's) memory.
+/// </summary>
+public sealed class MemoryBudget(IOptions<StyleGrpcServerOptions> options)
+{
+    /// <summary>Memory the running jobs' estimates may add up to, in bytes.</summary>
+    public long BudgetBytes { get; } = options.Value.MemoryBudgetBytes > 0
+        ? options.Value.MemoryBudgetBytes
+        : (long)(Math.Clamp(options.Value.MemoryBudgetShare, 0.05, 1.0) * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+}
