@@ -1,7 +1,7 @@
 extern alias server;
 
 using System.Reflection;
-using server::StyleGrpc.Server.Hosting;
+using server::StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Tests;
 

@@ -7,9 +7,12 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using StyleGrpc.Server.Access;
+using StyleGrpc.Server.Health;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 

@@ -3,7 +3,7 @@ using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Jobs;
 

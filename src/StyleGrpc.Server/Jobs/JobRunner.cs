@@ -2,9 +2,10 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Server.Access;
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Jobs;

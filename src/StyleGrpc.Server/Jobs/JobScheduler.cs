@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Jobs;
 

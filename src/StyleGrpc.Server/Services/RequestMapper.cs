@@ -2,8 +2,8 @@ using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Optimization;
 using StyleGrpc.Protos.V1;
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Services;
@@ -21,7 +21,7 @@ public static class RequestMapper
     /// <summary>A RegisterStyle request, checked: the ID, display name, size, preset and image.</summary>
     public static StyleRegistration ToRegistration(RegisterStyleRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits)
     {
-        var id = StyleNames.Validate(request.StyleId, "style_id");
+        var id = StyleId.Validate(request.StyleId, "style_id");
         Require(request.DisplayName.Length <= 200, "display_name", "must be at most 200 characters");
         var styleSize = request.StyleSize == 0 ? Math.Min(limits.DefaultStyleSize, limits.MaxSide) : request.StyleSize;
         Require(styleSize >= 16 && styleSize <= limits.MaxSide, "style_size", $"must be between 16 and {limits.MaxSide} pixels");
@@ -36,7 +36,7 @@ public static class RequestMapper
     /// <summary>A GetStyleImage request, checked: the style, the thumbnail size (0 = the stored image) and its format.</summary>
     public static (string Id, int MaxSide, Engine.Imaging.ImageFormat Format) ToImageRequest(GetStyleImageRequest request, StyleGrpcServerOptions limits)
     {
-        var id = StyleNames.FromName(request.Name, "name");
+        var id = StyleId.FromName(request.Name, "name");
         Require(request.MaxSide == 0 || (request.MaxSide >= 16 && request.MaxSide <= limits.MaxSide), "max_side",
             $"must be between 16 and {limits.MaxSide} pixels (0 = the stored image)");
         Require(Enum.IsDefined(request.Format), "format", "is not a known format");
@@ -166,7 +166,7 @@ public static class RequestMapper
         switch (request.StyleCase)
         {
             case StylizeRequest.StyleOneofCase.StyleName:
-                return new RegisteredStyles([(StyleNames.FromName(request.StyleName, "style_name"), 1.0)]);
+                return new RegisteredStyles([(StyleId.FromName(request.StyleName, "style_name"), 1.0)]);
             case StylizeRequest.StyleOneofCase.StyleImage:
                 return new InlineStyle(DecodeImage(request.StyleImage.ToByteArray(), "style_image", limits.MaxPixels), scale);
             case StylizeRequest.StyleOneofCase.Blend:
@@ -178,7 +178,7 @@ public static class RequestMapper
                 {
                     var weight = components[i].Weight;
                     Require(double.IsFinite(weight) && weight > 0, $"blend.components[{i}].weight", "must be a finite number > 0");
-                    parts.Add((StyleNames.FromName(components[i].Style, $"blend.components[{i}].style"), weight));
+                    parts.Add((StyleId.FromName(components[i].Style, $"blend.components[{i}].style"), weight));
                 }
                 return new RegisteredStyles(parts);
             default:

@@ -4,8 +4,8 @@ using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Protos.V1;
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
@@ -20,7 +20,7 @@ public static class ResponseMapper
         var primary = record.Targets.FirstOrDefault(t => t.Preset == record.Preset) ?? record.Targets.FirstOrDefault();
         var style = new Style
         {
-            Name = StyleNames.ToName(record.Id),
+            Name = StyleId.ToName(record.Id),
             StyleId = record.Id,
             DisplayName = record.DisplayName,
             Width = record.Width,

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Networks;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Model;
 
 /// <summary>
 /// Loads the feature network once per process, in the background so the server can answer health

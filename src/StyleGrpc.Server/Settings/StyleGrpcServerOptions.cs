@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Settings;
 
 /// <summary>Server settings, bound from the <c>StyleGrpc</c> configuration section (appsettings, <c>StyleGrpc__X</c> environment variables).</summary>
 public sealed class StyleGrpcServerOptions

@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Access;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Access;
 
 /// <summary>
 /// Checks the access settings before the server listens: every key has a 64-digit hex SHA-256 and a known
