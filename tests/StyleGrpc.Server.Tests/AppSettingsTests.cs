@@ -30,5 +30,7 @@ public sealed class AppSettingsTests
         Assert.Equal(defaults.Http.Url, bound.Http.Url);
         Assert.Equal(defaults.Metrics.Url, bound.Metrics.Url);
         Assert.True(checkedKeys >= 20, $"only {checkedKeys} settings checked");
+        var validation = new StyleGrpcServerOptionsValidator().Validate(null, bound);
+        Assert.True(validation.Succeeded, validation.FailureMessage);
     }
 }

@@ -28,7 +28,8 @@ public sealed class JobEventBuffer
 
     public JobEventBuffer(int maxPreviews, TimeProvider time)
     {
-        this.maxPreviews = Math.Max(1, maxPreviews);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPreviews, 1);
+        this.maxPreviews = maxPreviews;
         this.time = time;
         readerStamp = time.GetTimestamp();
     }

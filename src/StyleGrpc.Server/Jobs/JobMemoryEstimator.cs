@@ -40,7 +40,7 @@ public sealed class JobMemoryEstimator
         var o = options.Value;
         BudgetBytes = o.MemoryBudgetBytes > 0
             ? o.MemoryBudgetBytes
-            : (long)(Math.Clamp(o.MemoryBudgetShare, 0.05, 1.0) * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+            : (long)(o.MemoryBudgetShare * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
     }
 
     /// <summary>Memory the running jobs' estimates may add up to, in bytes.</summary>

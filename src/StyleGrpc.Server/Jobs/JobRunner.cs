@@ -194,7 +194,7 @@ public sealed class JobRunner : IDisposable
                 }
                 using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
                 job.Events.Add(new JobStarted(spec.Width, spec.Height, ScaleSchedule.Plan(spec.Options).Sum(l => l.Iterations), queueTime, engine.Network.Info.Name, job.EstimatedBytes));
-                var minInterval = TimeSpan.FromSeconds(1 / Math.Max(0.1, options.MaxProgressFramesPerSecond));
+                var minInterval = TimeSpan.FromSeconds(1 / options.MaxProgressFramesPerSecond);
                 var lastSent = -minInterval;
                 await foreach (var update in engine.RunAsync(spec.Content, targets, spec.Options, job.StopToken).ConfigureAwait(false))
                 {
