@@ -108,6 +108,9 @@ public static class ResponseMapper
                 TileAbove = limits.TileAbove,
                 TileSize = limits.TileSize,
                 CoarseToFineFrom = limits.CoarseToFineFrom,
+                StyleIdPattern = StyleId.PatternText,
+                StyleIdMaxLength = StyleId.MaxLength,
+                OutputSides = { OutputSides(limits.MaxSide) },
             },
             QueuedJobs = queued,
             RunningJobs = running,
@@ -221,4 +224,18 @@ public static class ResponseMapper
         TotalVariation = p.TotalVariationLoss,
         Total = p.TotalLoss,
     };
+
+    // Sides a client may offer: 128, 192, 256, 384, 512, 768, … (powers of two and 1.5×), capped by and ending at the limit.
+    private static IEnumerable<int> OutputSides(int maxSide)
+    {
+        for (var side = 128; side < maxSide; side *= 2)
+        {
+            yield return side;
+            if (side * 3 / 2 < maxSide)
+            {
+                yield return side * 3 / 2;
+            }
+        }
+        yield return maxSide;
+    }
 }

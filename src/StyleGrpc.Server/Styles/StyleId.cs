@@ -4,7 +4,7 @@ using StyleGrpc.Server.Services;
 namespace StyleGrpc.Server.Styles;
 
 /// <summary>
-/// The style ID rule, <c>[a-z0-9][a-z0-9-_.]{0,62}</c>, and resource names (<c>styles/{id}</c>): the one place both live;
+/// The style ID rule, <c>[a-z0-9][a-z0-9_.\-]{0,62}</c>, and resource names (<c>styles/{id}</c>): the one place both live;
 /// requests are checked here with the field they came in, and the server info hands the rule to clients and the web page.
 /// </summary>
 public static partial class StyleId
@@ -12,13 +12,16 @@ public static partial class StyleId
     /// <summary>The prefix of a style's resource name.</summary>
     public const string Prefix = "styles/";
 
-    /// <summary>The pattern an ID matches in full, for messages and clients.</summary>
-    public const string PatternText = "[a-z0-9][a-z0-9-_.]{0,62}";
+    /// <summary>
+    /// The pattern an ID matches in full, for messages and clients; written so .NET, ECMAScript and HTML <c>pattern</c>
+    /// attributes (compiled with the <c>v</c> flag, where a bare <c>-</c> in a class is an error) all read it alike.
+    /// </summary>
+    public const string PatternText = @"[a-z0-9][a-z0-9_.\-]{0,62}";
 
-    /// <summary>The longest ID, in characters.</summary>
+    /// <summary>The longest ID, in characters (1 + the pattern's 62).</summary>
     public const int MaxLength = 63;
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,62}$")]
+    [GeneratedRegex("^" + PatternText + "$")]
     private static partial Regex Pattern();
 
     public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
