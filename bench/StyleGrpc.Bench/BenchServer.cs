@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StyleGrpc.Engine;
 using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Model;
 
 namespace StyleGrpc.Bench;
 

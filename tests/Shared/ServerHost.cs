@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using server::StyleGrpc.Server.Hosting;
 using server::StyleGrpc.Server.Jobs;
+using server::StyleGrpc.Server.Model;
 using server::StyleGrpc.Server.Storage;
 using server::StyleGrpc.Server.Styles;
 

@@ -1,7 +1,7 @@
 extern alias server;
 
 using System.Reflection;
-using server::StyleGrpc.Server.Hosting;
+using server::StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Tests;
 
@@ -30,5 +30,7 @@ public sealed class AppSettingsTests
         Assert.Equal(defaults.Http.Url, bound.Http.Url);
         Assert.Equal(defaults.Metrics.Url, bound.Metrics.Url);
         Assert.True(checkedKeys >= 20, $"only {checkedKeys} settings checked");
+        var validation = new StyleGrpcServerOptionsValidator().Validate(null, bound);
+        Assert.True(validation.Succeeded, validation.FailureMessage);
     }
 }

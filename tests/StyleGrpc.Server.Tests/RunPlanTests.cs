@@ -4,7 +4,7 @@ using Google.Protobuf;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
-using server::StyleGrpc.Server.Hosting;
+using server::StyleGrpc.Server.Model;
 using server::StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Tests;

@@ -4,7 +4,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
-using server::StyleGrpc.Server.Hosting;
+using server::StyleGrpc.Server.Model;
 
 namespace StyleGrpc.Server.Tests;
 

@@ -63,6 +63,9 @@ public sealed class PageTests
         await page.GotoAsync(url);
         await Assertions.Expect(page.Locator("#server-info")).ToContainTextAsync(UpdatingScreenshots ? "ResNet18" : "VGG19");
         await Assertions.Expect(page.Locator("#gallery")).ToContainTextAsync("No styles yet");
+        // The ID rule and the size choices come from the server's info (MaxSide 256 in tests), not from copies in the page.
+        Assert.Equal(@"[a-z0-9][a-z0-9_.\-]{0,62}", await page.Locator("#style-id").GetAttributeAsync("pattern"));
+        Assert.Equal(["128", "192", "256"], await page.Locator("#size option").AllInnerTextsAsync());
 
         // Register a style by choosing a painting.
         await page.Locator("#register summary").ClickAsync();

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Access;
 

@@ -1,6 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Access;
 

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Hosting;
 

@@ -1,15 +1,19 @@
-using System.Net;
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using StyleGrpc.Server.Access;
+using StyleGrpc.Server.Health;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 
@@ -30,28 +34,27 @@ public static class StyleTransferServiceExtensions
     /// </summary>
     public static IServiceCollection AddStyleTransfer(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection(StyleGrpcServerOptions.Section);
-        services.Configure<StyleGrpcServerOptions>(section);
-        var settings = section.Get<StyleGrpcServerOptions>() ?? new StyleGrpcServerOptions();
-        // Slack above MaxRequestBytes so the service itself can answer INVALID_ARGUMENT naming the field
-        // for requests slightly over; far larger ones meet gRPC's own RESOURCE_EXHAUSTED.
-        var transportLimit = settings.MaxRequestBytes + 1024 * 1024;
-        var maxBytes = (int)Math.Min(int.MaxValue, transportLimit);
+        // Bound once and validated before anything runs: a bad value stops the start naming the setting.
+        services.AddOptions<StyleGrpcServerOptions>().BindConfiguration(StyleGrpcServerOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StyleGrpcServerOptions>, StyleGrpcServerOptionsValidator>();
+        services.AddTransient<IOptionsFactory<StyleGrpcServerOptions>, StyleGrpcServerOptionsFactory>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<AccessGuard>();
         services.TryAddSingleton(new ModelLoadGate());
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
-        AddStore(services, settings);
+        services.AddSingleton<IStyleStore>(sp => ServerSettings(sp).Store == StoreSetting.Redis
+            ? ActivatorUtilities.CreateInstance<RedisStyleStore>(sp)
+            : ActivatorUtilities.CreateInstance<FileStyleStore>(sp));
         services.AddSingleton<StyleRegistry>();
         services.AddSingleton<MemoryBudget>();
         // The host's limits every job's plan is checked against (StyleTransferEngine.Plan).
         services.AddSingleton(sp => new Engine.RunLimits
         {
-            MaxSide = settings.MaxSide,
-            MaxIterations = settings.MaxIterations,
-            MaxPreviews = settings.MaxPreviews,
+            MaxSide = ServerSettings(sp).MaxSide,
+            MaxIterations = ServerSettings(sp).MaxIterations,
+            MaxPreviews = ServerSettings(sp).MaxPreviews,
             MemoryBudgetBytes = sp.GetRequiredService<MemoryBudget>().BudgetBytes,
         });
         services.AddSingleton<JobScheduler>();
@@ -59,11 +62,24 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<JobRunner>();
         services.AddHostedService<GracefulShutdown>();
         // The drain runs before the web server stops; the web server then needs only a moment for the last statuses.
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(settings.DrainTimeoutSeconds + 20));
-        // Whole images travel in single messages: Kestrel's body limit and gRPC's message limits follow MaxRequestBytes.
-        services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = transportLimit);
+        services.AddOptions<HostOptions>().Configure<IOptions<StyleGrpcServerOptions>>((o, s) =>
+            o.ShutdownTimeout = TimeSpan.FromSeconds(s.Value.DrainTimeoutSeconds + 20));
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<StyleGrpcServerOptions>>((o, s) =>
+        {
+            // Whole images travel in single messages: Kestrel's body limit and gRPC's message limits follow MaxRequestBytes.
+            o.Limits.MaxRequestBodySize = TransportLimit(s.Value);
+            if (ListenUrl.Parse(s.Value.Http.Url) is { } http)
+            {
+                // Browsers speak HTTP/1.1 on plain http://; the gRPC endpoint stays HTTP/2-only.
+                o.Listen(http, l => l.Protocols = HttpProtocols.Http1);
+            }
+            if (ListenUrl.Parse(s.Value.Metrics.Url) is { } metrics)
+            {
+                o.Listen(metrics, l => l.Protocols = HttpProtocols.Http1);
+            }
+        });
 
-        AddObservability(services, settings);
+        AddObservability(services, configuration);
 
         services.AddAuthentication(AccessRoles.Scheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessRoles.Scheme, null);
@@ -71,19 +87,14 @@ public static class StyleTransferServiceExtensions
             .AddPolicy(AccessRoles.Admin, p => p.RequireRole(AccessRoles.Admin))
             .AddPolicy(AccessRoles.User, p => p.RequireRole(AccessRoles.User));
 
+        services.AddOptions<GrpcServiceOptions>().Configure<IOptions<StyleGrpcServerOptions>>((o, s) => o.MaxReceiveMessageSize = TransportLimit(s.Value));
         services.AddGrpc(o =>
         {
-            o.MaxReceiveMessageSize = maxBytes;
             o.MaxSendMessageSize = null;
             o.Interceptors.Add<ErrorMappingInterceptor>();
         }).AddJsonTranscoding(o =>
             // The status details the service sends (field violations, retry hints) rendered in HTTP error bodies.
             o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor));
-        if (Endpoint(settings.Http.Url, "StyleGrpc:Http:Url") is { } http)
-        {
-            // Browsers speak HTTP/1.1 on plain http://; the gRPC endpoint stays HTTP/2-only.
-            services.Configure<KestrelServerOptions>(o => o.Listen(http.Address, http.Port, l => l.Protocols = HttpProtocols.Http1));
-        }
         services.AddGrpcReflection();
         // Liveness ("") answers while the process does; readiness also needs the model, the store and no drain.
         services.AddGrpcHealthChecks(o =>
@@ -102,15 +113,15 @@ public static class StyleTransferServiceExtensions
     public static WebApplication MapStyleTransfer(this WebApplication app)
     {
         _ = app.Services.GetRequiredService<StyleRegistry>();
-        var settings = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StyleGrpcServerOptions>>().Value;
-        if (MetricsEndpoint(settings) is { } metrics)
+        var settings = ServerSettings(app.Services);
+        if (ListenUrl.Parse(settings.Metrics.Url) is { } metrics)
         {
             _ = app.Services.GetRequiredService<ServerGauges>();
             // Only on its own port: the gRPC endpoint never answers /metrics.
             app.UseOpenTelemetryPrometheusScrapingEndpoint(c => c.Connection.LocalPort == metrics.Port && c.Request.Path == "/metrics");
             ServerLog.MetricsServed(app.Services.GetRequiredService<ILogger<ServerMetrics>>(), settings.Metrics.Url.TrimEnd('/'));
         }
-        if (Endpoint(settings.Http.Url, "StyleGrpc:Http:Url") is { } http)
+        if (ListenUrl.Parse(settings.Http.Url) is { } http)
         {
             // The page and its scripts, on the HTTP port only; shipped next to the server's assembly.
             var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(
@@ -128,36 +139,24 @@ public static class StyleTransferServiceExtensions
         return app;
     }
 
-    private static void AddStore(IServiceCollection services, StyleGrpcServerOptions settings)
-    {
-        switch (settings.Store.ToLowerInvariant())
-        {
-            case "file":
-                services.AddSingleton<IStyleStore, FileStyleStore>();
-                break;
-            case "redis":
-                services.AddSingleton<IStyleStore, RedisStyleStore>();
-                break;
-            default:
-                throw new InvalidOperationException($"StyleGrpc:Store must be 'file' or 'redis', not '{settings.Store}'");
-        }
-    }
-
-    private static void AddObservability(IServiceCollection services, StyleGrpcServerOptions settings)
+    // Whether metrics and traces are on decides which services exist, so it is read at registration: the two settings'
+    // raw values (with their documented defaults); the validated options give their addresses once the host is built.
+    private static void AddObservability(IServiceCollection services, IConfiguration configuration)
     {
         services.AddMetrics();
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<ServerGauges>();
-        var metrics = MetricsEndpoint(settings);
-        var otlp = !string.IsNullOrWhiteSpace(settings.Tracing.OtlpEndpoint) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        if (metrics is null && !otlp)
+        var section = configuration.GetSection(StyleGrpcServerOptions.Section);
+        var metrics = !string.IsNullOrWhiteSpace(section.GetValue("Metrics:Url", new MetricsOptions().Url));
+        var otlpEndpoint = section["Tracing:OtlpEndpoint"];
+        var otlp = !string.IsNullOrWhiteSpace(otlpEndpoint) || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        if (!metrics && !otlp)
         {
             return;
         }
         var telemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService("stylegrpc", serviceVersion: Engine.StyleTransferEngine.Version));
-        if (metrics is not null)
+        if (metrics)
         {
-            services.Configure<KestrelServerOptions>(o => o.Listen(metrics.Address, metrics.Port, l => l.Protocols = HttpProtocols.Http1));
             telemetry.WithMetrics(m => m
                 .AddMeter(ServerMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
@@ -170,34 +169,15 @@ public static class StyleTransferServiceExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddOtlpExporter(o =>
                 {
-                    if (!string.IsNullOrWhiteSpace(settings.Tracing.OtlpEndpoint))
+                    if (!string.IsNullOrWhiteSpace(otlpEndpoint))
                     {
-                        o.Endpoint = new Uri(settings.Tracing.OtlpEndpoint);
+                        o.Endpoint = new Uri(otlpEndpoint);
                     }
                 }));
         }
     }
 
-    private static IPEndPoint? MetricsEndpoint(StyleGrpcServerOptions settings) => Endpoint(settings.Metrics.Url, "StyleGrpc:Metrics:Url");
+    private static StyleGrpcServerOptions ServerSettings(IServiceProvider services) => services.GetRequiredService<IOptions<StyleGrpcServerOptions>>().Value;
 
-    // A plain-HTTP listen address from a setting; null when the setting is empty (switched off).
-    private static IPEndPoint? Endpoint(string url, string setting)
-    {
-        if (string.IsNullOrWhiteSpace(url))
-        {
-            return null;
-        }
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp)
-        {
-            throw new InvalidOperationException($"{setting} must be an http:// address or empty, not '{url}'");
-        }
-        var address = uri.Host switch
-        {
-            "localhost" => IPAddress.Loopback,
-            "0.0.0.0" or "*" or "+" => IPAddress.Any,
-            "[::]" => IPAddress.IPv6Any,
-            var host => IPAddress.Parse(host.Trim('[', ']')),
-        };
-        return new IPEndPoint(address, uri.Port);
-    }
+    private static int TransportLimit(StyleGrpcServerOptions settings) => (int)(settings.MaxRequestBytes + StyleGrpcServerOptions.TransportSlackBytes);
 }

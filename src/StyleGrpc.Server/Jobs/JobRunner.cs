@@ -3,10 +3,11 @@ using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Server.Access;
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Jobs;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Jobs;
 
@@ -22,8 +22,8 @@ public sealed class JobScheduler
 
     public JobScheduler(IOptions<StyleGrpcServerOptions> options, MemoryBudget memory)
     {
-        capacity = Math.Max(0, options.Value.QueueCapacity);
-        slots = Math.Max(1, options.Value.ConcurrentJobs);
+        capacity = options.Value.QueueCapacity;
+        slots = options.Value.ConcurrentJobs;
         budget = memory.BudgetBytes;
     }
 

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Jobs;
 

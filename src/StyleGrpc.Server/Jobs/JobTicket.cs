@@ -24,8 +24,6 @@ public sealed class JobTicket : IDisposable
     /// <summary>1-based place in the queue; 0 once started.</summary>
     public int Position => Volatile.Read(ref position);
 
-    public bool HasStarted => started.Task.IsCompletedSuccessfully;
-
     /// <summary>Completes when the job may run; faults when the server stops before that.</summary>
     public Task Started => started.Task;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Jobs;
 
@@ -13,5 +13,5 @@ public sealed class MemoryBudget(IOptions<StyleGrpcServerOptions> options)
     /// <summary>Memory the running jobs' estimates may add up to, in bytes.</summary>
     public long BudgetBytes { get; } = options.Value.MemoryBudgetBytes > 0
         ? options.Value.MemoryBudgetBytes
-        : (long)(Math.Clamp(options.Value.MemoryBudgetShare, 0.05, 1.0) * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        : (long)(options.Value.MemoryBudgetShare * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 }

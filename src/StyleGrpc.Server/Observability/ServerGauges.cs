@@ -1,5 +1,5 @@
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Observability;

@@ -4,6 +4,4 @@ namespace StyleGrpc.Server.Services;
 public sealed class RequestFieldException(string field, string message) : Exception($"{field}: {message}")
 {
     public string Field { get; } = field;
-
-    public string Reason { get; } = message;
 }

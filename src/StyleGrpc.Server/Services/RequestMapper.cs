@@ -1,8 +1,8 @@
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Services;
@@ -20,7 +20,7 @@ public static class RequestMapper
     /// <summary>A RegisterStyle request, checked: the ID, display name, size, preset and image.</summary>
     public static StyleRegistration ToRegistration(RegisterStyleRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits)
     {
-        var id = StyleNames.Validate(request.StyleId, "style_id");
+        var id = StyleId.Validate(request.StyleId, "style_id");
         Require(request.DisplayName.Length <= 200, "display_name", "must be at most 200 characters");
         var styleSize = request.StyleSize == 0 ? Math.Min(limits.DefaultStyleSize, limits.MaxSide) : request.StyleSize;
         Require(styleSize >= 16 && styleSize <= limits.MaxSide, "style_size", $"must be between 16 and {limits.MaxSide} pixels");
@@ -44,7 +44,7 @@ public static class RequestMapper
     /// <summary>A GetStyleImage request, checked: the style, the thumbnail size (0 = the stored image) and its format.</summary>
     public static (string Id, int MaxSide, Engine.Imaging.ImageFormat Format) ToImageRequest(GetStyleImageRequest request, StyleGrpcServerOptions limits)
     {
-        var id = StyleNames.FromName(request.Name, "name");
+        var id = StyleId.FromName(request.Name, "name");
         Require(request.MaxSide == 0 || (request.MaxSide >= 16 && request.MaxSide <= limits.MaxSide), "max_side",
             $"must be between 16 and {limits.MaxSide} pixels (0 = the stored image)");
         Require(Enum.IsDefined(request.Format), "format", "is not a known format");
@@ -131,7 +131,7 @@ public static class RequestMapper
             TileSize = o.TileSize > 0 ? o.TileSize : maxSide > limits.TileAbove ? limits.TileSize : 0,
             // Automatic tiling leaves the coarse-to-fine levels that fit whole; a tile size asked for applies to every level larger.
             TileAbove = o.TileSize > 0 ? 0 : limits.TileAbove,
-            Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / Math.Max(1, limits.ConcurrentJobs)),
+            Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / limits.ConcurrentJobs),
         };
         var plan = engine.Plan(header.Width, header.Height, options, runLimits);
         return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality);
@@ -142,7 +142,7 @@ public static class RequestMapper
         switch (request.StyleCase)
         {
             case StylizeRequest.StyleOneofCase.StyleName:
-                return new RegisteredStyles([(StyleNames.FromName(request.StyleName, "style_name"), 1.0)]);
+                return new RegisteredStyles([(StyleId.FromName(request.StyleName, "style_name"), 1.0)]);
             case StylizeRequest.StyleOneofCase.StyleImage:
                 var image = request.StyleImage.Memory;
                 return new InlineStyle(image, ReadHeader(image.Span, "style_image", limits.MaxPixels), scale);
@@ -155,7 +155,7 @@ public static class RequestMapper
                 {
                     var weight = components[i].Weight;
                     Require(double.IsFinite(weight) && weight > 0, $"blend.components[{i}].weight", "must be a finite number > 0");
-                    parts.Add((StyleNames.FromName(components[i].Style, $"blend.components[{i}].style"), weight));
+                    parts.Add((StyleId.FromName(components[i].Style, $"blend.components[{i}].style"), weight));
                 }
                 return new RegisteredStyles(parts);
             default:

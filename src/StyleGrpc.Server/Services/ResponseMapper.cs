@@ -4,8 +4,8 @@ using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Protos.V1;
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
@@ -20,7 +20,7 @@ public static class ResponseMapper
         var primary = record.Targets.FirstOrDefault(t => t.Preset == record.Preset) ?? record.Targets.FirstOrDefault();
         var style = new Style
         {
-            Name = StyleNames.ToName(record.Id),
+            Name = StyleId.ToName(record.Id),
             StyleId = record.Id,
             DisplayName = record.DisplayName,
             Width = record.Width,
@@ -108,6 +108,9 @@ public static class ResponseMapper
                 TileAbove = limits.TileAbove,
                 TileSize = limits.TileSize,
                 CoarseToFineFrom = limits.CoarseToFineFrom,
+                StyleIdPattern = StyleId.PatternText,
+                StyleIdMaxLength = StyleId.MaxLength,
+                OutputSides = { OutputSides(limits.MaxSide) },
             },
             QueuedJobs = queued,
             RunningJobs = running,
@@ -224,4 +227,18 @@ public static class ResponseMapper
         TotalVariation = p.TotalVariationLoss,
         Total = p.TotalLoss,
     };
+
+    // Sides a client may offer: 128, 192, 256, 384, 512, 768, … (powers of two and 1.5×), capped by and ending at the limit.
+    private static IEnumerable<int> OutputSides(int maxSide)
+    {
+        for (var side = 128; side < maxSide; side *= 2)
+        {
+            yield return side;
+            if (side * 3 / 2 < maxSide)
+            {
+                yield return side * 3 / 2;
+            }
+        }
+        yield return maxSide;
+    }
 }

@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Access;
-using StyleGrpc.Server.Hosting;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Model;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Services;
@@ -38,7 +39,7 @@ public sealed class StyleTransferGrpcService(
     }
 
     public override async Task<Style> GetStyle(GetStyleRequest request, ServerCallContext context) =>
-        ResponseMapper.ToProto(await registry.GetAsync(StyleNames.FromName(request.Name, "name"), context.CancellationToken));
+        ResponseMapper.ToProto(await registry.GetAsync(StyleId.FromName(request.Name, "name"), context.CancellationToken));
 
     public override async Task<ListStylesResponse> ListStyles(ListStylesRequest request, ServerCallContext context)
     {
@@ -52,7 +53,7 @@ public sealed class StyleTransferGrpcService(
     [Authorize(Policy = AccessRoles.Admin)]
     public override async Task<Empty> DeleteStyle(DeleteStyleRequest request, ServerCallContext context)
     {
-        await registry.DeleteAsync(StyleNames.FromName(request.Name, "name"), context.CancellationToken);
+        await registry.DeleteAsync(StyleId.FromName(request.Name, "name"), context.CancellationToken);
         return new Empty();
     }
 

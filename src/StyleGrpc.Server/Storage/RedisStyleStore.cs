@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Storage;

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Networks;
-using StyleGrpc.Server.Hosting;
+using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
 
 namespace StyleGrpc.Server.Styles;
@@ -44,9 +45,6 @@ public sealed class StyleRegistry
         cache = new TargetsCache(this.options.StyleCacheBytes);
         store.Changed += OnChanged;
     }
-
-    /// <summary>The store styles live in.</summary>
-    public IStyleStore Store => store;
 
     /// <summary>How many times targets were computed (registration or recomputation) in this process.</summary>
     public long TargetsComputed => Interlocked.Read(ref targetsComputed);

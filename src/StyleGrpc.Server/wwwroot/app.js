@@ -59,11 +59,23 @@ async function loadInfo() {
     const info = await api("GET", "/v1/info");
     const n = info.network || {};
     $("server-info").textContent = `${n.description || n.name || "network loading"} on ${info.device || "?"} · ${info.styles || 0} styles · queue ${info.queuedJobs || 0}/${info.limits.queueCapacity}`;
-    $("size").querySelectorAll("option").forEach((o) => { o.disabled = Number(o.value) > info.limits.maxSide; });
+    applyLimits(info.limits);
   } catch (e) {
     $("server-info").textContent = "server info unavailable";
     showError(e.message);
   }
+}
+
+// The style ID rule and the output sizes are the server's: the page takes them from /v1/info instead of keeping copies.
+function applyLimits(limits) {
+  const id = $("style-id");
+  id.pattern = limits.styleIdPattern;
+  id.maxLength = limits.styleIdMaxLength;
+  const size = $("size");
+  const sides = limits.outputSides || [limits.maxSide];
+  const chosen = Number(size.value) || 256;
+  const best = sides.filter((side) => side <= chosen).pop() ?? sides[0];
+  size.replaceChildren(...sides.map((side) => new Option(String(side), String(side), side === best, side === best)));
 }
 
 async function thumbnail(id) {
@@ -101,6 +113,13 @@ async function loadGallery(select) {
   if (select || (!state.style && styles.length > 0)) selectStyle(select || styles[0].styleId);
 }
 
+// A guess from the file name, offered only when the server's rule (the input's pattern and length) accepts it.
+function suggestedStyleId(fileName) {
+  const input = $("style-id");
+  const guess = fileName.toLowerCase().replace(/\.[^.]*$/, "").replace(/[^\w.-]+/g, "-").replace(/^[\W_]+/, "").slice(0, input.maxLength > 0 ? input.maxLength : undefined);
+  return !input.pattern || new RegExp(`^(?:${input.pattern})$`, "v").test(guess) ? guess : "";
+}
+
 function selectStyle(id) {
   state.style = id;
   document.querySelectorAll(".card").forEach((c) => c.classList.toggle("selected", c.dataset.styleId === id));
@@ -119,7 +138,7 @@ function dropZone(zone, input, onFile) {
 dropZone($("style-drop"), $("style-file"), (file, dataUrl) => {
   state.styleImage = base64Of(dataUrl);
   $("style-chosen").textContent = file.name;
-  if (!$("style-id").value) $("style-id").value = file.name.toLowerCase().replace(/\.[^.]*$/, "").replace(/[^a-z0-9_.-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 63);
+  if (!$("style-id").value) $("style-id").value = suggestedStyleId(file.name);
 });
 
 dropZone($("content-drop"), $("content-file"), (file, dataUrl) => {

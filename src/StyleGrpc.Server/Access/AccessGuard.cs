@@ -1,31 +1,21 @@
 using System.Net;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Access;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Access;
 
 /// <summary>
-/// Checks the access settings before the server listens: every key has a 64-digit hex SHA-256 and a known
-/// role; and a server with no keys listens only on loopback unless <see cref="StyleGrpcServerOptions.AllowAnonymous"/>
-/// is set (then it warns). A wrong setting stops the start with a message that names it.
+/// Checks before the server listens that a server with no keys listens only on loopback unless
+/// <see cref="StyleGrpcServerOptions.AllowAnonymous"/> is set (then it warns); the keys themselves are checked with the
+/// other settings (<see cref="StyleGrpcServerOptionsValidator"/>).
 /// </summary>
 public sealed class AccessGuard(IOptions<StyleGrpcServerOptions> options, IConfiguration configuration, ILogger<AccessGuard> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        for (var i = 0; i < o.Keys.Count; i++)
-        {
-            var key = o.Keys[i];
-            if (key.Sha256.Length != 64 || !key.Sha256.All(char.IsAsciiHexDigitLower))
-            {
-                throw new InvalidOperationException($"StyleGrpc:Keys:{i}:Sha256 must be 64 lower-case hex digits (the SHA-256 of the key; 'stylegrpc keys new' prints one)");
-            }
-            if (key.Role is not (AccessRoles.Admin or AccessRoles.User))
-            {
-                throw new InvalidOperationException($"StyleGrpc:Keys:{i}:Role must be '{AccessRoles.Admin}' or '{AccessRoles.User}', not '{key.Role}'");
-            }
-        }
         if (o.Keys.Count > 0)
         {
             return Task.CompletedTask;

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Model;
 
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Health;
 
 /// <summary>Healthy (SERVING) once the feature network is loaded, until the server starts to stop.</summary>
 public sealed class ModelHealthCheck(ModelHost host, JobScheduler scheduler) : IHealthCheck

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Storage;
 
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Health;
 
 /// <summary>Readiness: the style store answers. Logs when it stops answering (with the reason) and when it is back.</summary>
 public sealed class StoreHealthCheck(IStyleStore store, ILogger<StoreHealthCheck> logger) : IHealthCheck

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Observability;
 
 /// <summary>The server's log messages, source-generated.</summary>
 internal static partial class ServerLog

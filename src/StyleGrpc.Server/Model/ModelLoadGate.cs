@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Model;
 
 /// <summary>
 /// Lets the host hold back the network load (integration tests observe NOT_SERVING with it; a host

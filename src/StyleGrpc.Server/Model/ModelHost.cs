@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Networks;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Settings;
 
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Model;
 
 /// <summary>
 /// Loads the feature network once per process, in the background so the server can answer health
@@ -47,8 +49,18 @@ public sealed class ModelHost(IOptions<StyleGrpcServerOptions> options, ModelLoa
         Vgg19WeightsPath = string.IsNullOrWhiteSpace(o.Vgg19WeightsPath) ? FindWeights(o.ModelsDirectory) : o.Vgg19WeightsPath,
         Vgg19Sha256 = o.Vgg19Sha256,
         Vgg19DeepestLayer = o.Vgg19DeepestLayer,
-        Device = TorchRuntime.ParseDevice(o.Device),
-        Precision = PrecisionSupport.Parse(o.Precision),
+        Device = o.Device switch
+        {
+            DeviceSetting.Cpu => DevicePreference.Cpu,
+            DeviceSetting.Cuda => DevicePreference.Cuda,
+            _ => DevicePreference.Auto,
+        },
+        Precision = o.Precision switch
+        {
+            PrecisionSetting.Float32 => Precision.Float32,
+            PrecisionSetting.BFloat16 => Precision.BFloat16,
+            _ => Precision.Auto,
+        },
     };
 
     private void Load()

@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Settings;
 
 /// <summary>The Prometheus endpoint, <c>StyleGrpc:Metrics</c>.</summary>
 public sealed class MetricsOptions

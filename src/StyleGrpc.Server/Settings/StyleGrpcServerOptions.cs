@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Settings;
 
 /// <summary>Server settings, bound from the <c>StyleGrpc</c> configuration section (appsettings, <c>StyleGrpc__X</c> environment variables).</summary>
 public sealed class StyleGrpcServerOptions
@@ -21,7 +21,7 @@ public sealed class StyleGrpcServerOptions
     public string DataDirectory { get; set; } = "data";
 
     /// <summary><c>file</c> (the data directory; one replica; the default) or <c>redis</c> (shared by every replica, <see cref="Redis"/>).</summary>
-    public string Store { get; set; } = "file";
+    public StoreSetting Store { get; set; } = StoreSetting.File;
 
     /// <summary>StackExchange.Redis configuration string for <see cref="Store"/> <c>redis</c>, e.g. <c>redis:6379,password=...</c>.</summary>
     public string Redis { get; set; } = "";
@@ -38,20 +38,30 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Traces.</summary>
     public TracingOptions Tracing { get; set; } = new();
 
-    /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c>. Default auto.</summary>
-    public string Device { get; set; } = "auto";
+    /// <summary><c>auto</c>, <c>cpu</c> or <c>cuda</c> (also <c>gpu</c>). Default auto.</summary>
+    public DeviceSetting Device { get; set; } = DeviceSetting.Auto;
 
     /// <summary>
-    /// Number format of the network's convolutions: <c>float32</c>, <c>bfloat16</c>, or <c>auto</c> (bfloat16 on
-    /// CPUs with native bf16 dot products, about 1.3× faster per step there; else float32). Default auto.
+    /// Number format of the network's convolutions: <c>float32</c> (also <c>fp32</c>), <c>bfloat16</c> (also <c>bf16</c>),
+    /// or <c>auto</c> (bfloat16 on CPUs with native bf16 dot products, about 1.3× faster per step there; else float32).
+    /// Default auto.
     /// </summary>
-    public string Precision { get; set; } = "auto";
+    public PrecisionSetting Precision { get; set; } = PrecisionSetting.Auto;
 
     /// <summary>Intra-op threads per job; 0 = the machine's cores divided by <see cref="ConcurrentJobs"/> (at least 1). Default 0.</summary>
     public int ThreadsPerJob { get; set; }
 
-    /// <summary>Largest request message in bytes (also the gRPC receive limit and Kestrel's body limit). Default 32 MiB.</summary>
+    /// <summary>
+    /// Largest request message in bytes (the gRPC receive limit and Kestrel's body limit are <see cref="TransportSlackBytes"/>
+    /// above it). Default 32 MiB; 1 KiB to 2 GiB − 1 MiB.
+    /// </summary>
     public long MaxRequestBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>
+    /// How far the transport limits sit above <see cref="MaxRequestBytes"/>, so the service itself answers INVALID_ARGUMENT
+    /// naming the field for requests slightly over; far larger ones meet gRPC's own RESOURCE_EXHAUSTED.
+    /// </summary>
+    public const int TransportSlackBytes = 1024 * 1024;
 
     /// <summary>Largest image in pixels, checked from the header before decoding. Default 40 M.</summary>
     public long MaxPixels { get; set; } = 40_000_000;

@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Model;
 
 /// <summary>The network is still loading, or failed to load.</summary>
 public sealed class ModelNotReadyException(Exception? cause)

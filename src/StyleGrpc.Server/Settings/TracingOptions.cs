@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Settings;
 
 /// <summary>Traces, <c>StyleGrpc:Tracing</c>.</summary>
 public sealed class TracingOptions

@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Hosting;
+namespace StyleGrpc.Server.Settings;
 
 /// <summary>The HTTP face, <c>StyleGrpc:Http</c>: the JSON API (transcoded from the gRPC contract) and the web page.</summary>
 public sealed class HttpOptions

@@ -1,0 +1,99 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using StyleGrpc.Server.Access;
+
+namespace StyleGrpc.Server.Settings;
+
+/// <summary>
+/// Checks every setting once, at start (<c>ValidateOnStart</c>): numbers within their ranges, addresses well formed, API
+/// keys well formed, a Redis address with the Redis store. Each failure names its setting and what it allows; nothing is
+/// clamped later.
+/// </summary>
+public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpcServerOptions>
+{
+    private const string S = StyleGrpcServerOptions.Section + ":";
+
+    public ValidateOptionsResult Validate(string? name, StyleGrpcServerOptions o)
+    {
+        var failures = new List<string>();
+        void Range(string setting, double value, double min, double max = double.PositiveInfinity)
+        {
+            if (!(value >= min && value <= max))
+            {
+                var allowed = double.IsPositiveInfinity(max)
+                    ? string.Create(CultureInfo.InvariantCulture, $"at least {min}")
+                    : string.Create(CultureInfo.InvariantCulture, $"between {min} and {max}");
+                failures.Add(string.Create(CultureInfo.InvariantCulture, $"{S}{setting} must be {allowed}, not {value}"));
+            }
+        }
+
+        Choice(failures, nameof(o.Store), o.Store);
+        Choice(failures, nameof(o.Device), o.Device);
+        Choice(failures, nameof(o.Precision), o.Precision);
+        if (o.Store == StoreSetting.Redis && string.IsNullOrWhiteSpace(o.Redis))
+        {
+            failures.Add($"{S}Redis must be set (e.g. redis:6379) when {S}Store is redis");
+        }
+        Range(nameof(o.ThreadsPerJob), o.ThreadsPerJob, 0, 1024);
+        Range(nameof(o.MaxRequestBytes), o.MaxRequestBytes, 1024, MaxRequestBytesLimit);
+        Range(nameof(o.MaxPixels), o.MaxPixels, 256, 1_000_000_000);
+        Range(nameof(o.MaxSide), o.MaxSide, 16, 32768);
+        Range(nameof(o.TileAbove), o.TileAbove, 32, 32768);
+        Range(nameof(o.TileSize), o.TileSize, 32, 4096);
+        Range(nameof(o.CoarseToFineFrom), o.CoarseToFineFrom, 0, 32768);
+        Range(nameof(o.MaxIterations), o.MaxIterations, 1, 1_000_000);
+        Range(nameof(o.MaxPreviews), o.MaxPreviews, 0, 100_000);
+        Range(nameof(o.QueueCapacity), o.QueueCapacity, 0, 100_000);
+        Range(nameof(o.ConcurrentJobs), o.ConcurrentJobs, 1, 1024);
+        Range(nameof(o.StyleCacheBytes), o.StyleCacheBytes, 0);
+        Range(nameof(o.DefaultStyleSize), o.DefaultStyleSize, 16, 32768);
+        Range(nameof(o.DrainTimeoutSeconds), o.DrainTimeoutSeconds, 0, 86_400);
+        Range(nameof(o.StallTimeoutSeconds), o.StallTimeoutSeconds, 1, 86_400);
+        Range(nameof(o.MaxRunSeconds), o.MaxRunSeconds, 0, 604_800);
+        Range(nameof(o.BufferedPreviews), o.BufferedPreviews, 1, 1000);
+        Range(nameof(o.MemoryBudgetBytes), o.MemoryBudgetBytes, 0);
+        Range(nameof(o.MemoryBudgetShare), o.MemoryBudgetShare, 0.05, 1.0);
+        Range(nameof(o.MaxJobsPerKey), o.MaxJobsPerKey, 0, 100_000);
+        Range(nameof(o.StylizePerMinutePerKey), o.StylizePerMinutePerKey, 0, 1_000_000);
+        Range(nameof(o.RegisterPerMinutePerKey), o.RegisterPerMinutePerKey, 0, 1_000_000);
+        Range(nameof(o.MaxProgressFramesPerSecond), o.MaxProgressFramesPerSecond, 0.1, 1000);
+        if (!ListenUrl.TryParse(o.Http.Url, out _))
+        {
+            failures.Add($"{S}Http:Url must be {ListenUrl.Rule}, not '{o.Http.Url}'");
+        }
+        if (!ListenUrl.TryParse(o.Metrics.Url, out _))
+        {
+            failures.Add($"{S}Metrics:Url must be {ListenUrl.Rule}, not '{o.Metrics.Url}'");
+        }
+        if (!string.IsNullOrWhiteSpace(o.Tracing.OtlpEndpoint) && !Uri.TryCreate(o.Tracing.OtlpEndpoint, UriKind.Absolute, out _))
+        {
+            failures.Add($"{S}Tracing:OtlpEndpoint must be an absolute URL (e.g. http://otel-collector:4317) or empty, not '{o.Tracing.OtlpEndpoint}'");
+        }
+        for (var i = 0; i < o.Keys.Count; i++)
+        {
+            var key = o.Keys[i];
+            if (key.Sha256.Length != 64 || !key.Sha256.All(char.IsAsciiHexDigitLower))
+            {
+                failures.Add($"{S}Keys:{i}:Sha256 must be 64 lower-case hex digits (the SHA-256 of the key; 'stylegrpc keys new' prints one)");
+            }
+            if (key.Role is not (AccessRoles.Admin or AccessRoles.User))
+            {
+                failures.Add($"{S}Keys:{i}:Role must be '{AccessRoles.Admin}' or '{AccessRoles.User}', not '{key.Role}'");
+            }
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The largest <see cref="StyleGrpcServerOptions.MaxRequestBytes"/>: the transport limit (1 MiB above it) must fit gRPC's int.</summary>
+    public const long MaxRequestBytesLimit = int.MaxValue - StyleGrpcServerOptions.TransportSlackBytes;
+
+    // Values the binder can produce without our converter (set in code, or numbers cast in): refused like a bad spelling.
+    private static void Choice<TEnum>(List<string> failures, string setting, TEnum value)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            failures.Add($"{S}{setting} must be one of {SettingChoiceConverter<TEnum>.Allowed}, not {value}");
+        }
+    }
+}

@@ -1,0 +1,63 @@
+extern alias server;
+
+using server::StyleGrpc.Server.Settings;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>Settings are checked once, at start: a bad one stops the real process naming it; every accepted spelling binds.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class SettingsValidationTests
+{
+    [Theory]
+    [InlineData("StyleGrpc:Precision", "bf17", "auto, float32, bfloat16")]
+    [InlineData("StyleGrpc:Device", "tpu", "auto, cpu, cuda")]
+    [InlineData("StyleGrpc:Store", "mongo", "file, redis")]
+    [InlineData("StyleGrpc:QueueCapacity", "-1", "between 0 and")]
+    [InlineData("StyleGrpc:MemoryBudgetShare", "1.5", "between 0.05 and 1")]
+    public async Task Start_BadSetting_ExitsAtOnceNamingTheSettingAndWhatItAllows(string setting, string value, string allowed)
+    {
+        await using var server = ServerProcess.Start(new Dictionary<string, string?> { [setting] = value });
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var output = string.Join('\n', server.Output);
+        Assert.NotEqual(0, server.ExitCode);
+        var line = server.Output.FirstOrDefault(l => l.Contains(setting, StringComparison.Ordinal));
+        Assert.True(line is not null, output);
+        Assert.Contains(allowed, line, StringComparison.Ordinal);
+        Assert.Contains(value, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Device", "gpu", nameof(DeviceSetting.Cuda))]
+    [InlineData("Device", "CPU", nameof(DeviceSetting.Cpu))]
+    [InlineData("Device", "", nameof(DeviceSetting.Auto))]
+    [InlineData("Precision", "fp32", nameof(PrecisionSetting.Float32))]
+    [InlineData("Precision", "bf16", nameof(PrecisionSetting.BFloat16))]
+    [InlineData("Precision", "bfloat16", nameof(PrecisionSetting.BFloat16))]
+    [InlineData("Precision", "Auto", nameof(PrecisionSetting.Auto))]
+    [InlineData("Store", "REDIS", nameof(StoreSetting.Redis))]
+    public void Bind_EverySpellingAcceptedBefore_StillBinds(string setting, string value, string expected)
+    {
+        var section = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"StyleGrpc:{setting}"] = value })
+            .Build().GetSection(StyleGrpcServerOptions.Section);
+        var bound = section.Get<StyleGrpcServerOptions>()!;
+        Assert.Equal(expected, typeof(StyleGrpcServerOptions).GetProperty(setting)!.GetValue(bound)!.ToString());
+    }
+
+    [Fact]
+    public void Validate_Defaults_Succeed_AndEachFailureNamesItsSetting()
+    {
+        var validator = new StyleGrpcServerOptionsValidator();
+        Assert.True(validator.Validate(null, new StyleGrpcServerOptions()).Succeeded);
+
+        var bad = new StyleGrpcServerOptions { ConcurrentJobs = 0, BufferedPreviews = 0, MaxProgressFramesPerSecond = 0, Store = StoreSetting.Redis };
+        bad.Http.Url = "ftp://example";
+        var failures = validator.Validate(null, bad).Failures!.ToList();
+        foreach (var setting in new[] { "StyleGrpc:ConcurrentJobs", "StyleGrpc:BufferedPreviews", "StyleGrpc:MaxProgressFramesPerSecond", "StyleGrpc:Redis", "StyleGrpc:Http:Url" })
+        {
+            Assert.Contains(failures, f => f.StartsWith(setting + " must", StringComparison.Ordinal));
+        }
+        Assert.Equal(5, failures.Count);
+    }
+}
