@@ -4,40 +4,41 @@ using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Cli.Tests;
 
+/// <summary>The CLI in-process against real servers: one shared open server (with "starry") unless a test needs its own settings.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class CliTests
+public sealed class CliTests(CliServer server) : IClassFixture<CliServer>
 {
     [Fact]
     public async Task StylesAddListShowRm_Work()
     {
-        await using var host = await ServerHost.StartAsync();
+        // The shared server already has "starry": this test adds and removes a style of its own.
+        var host = server.Host;
 
-        var add = await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--name", "Starry Night", "--style-size", "64");
+        var add = await CliRunner.RunAsync(host.Address, "styles", "add", "starry-copy", TestData.Image("starry_night.jpg"), "--name", "Starry Night", "--style-size", "64");
         Assert.Equal(0, add.ExitCode);
-        Assert.Contains("registered starry", add.Console);
+        Assert.Contains("registered starry-copy", add.Console);
 
         var list = await CliRunner.RunAsync(host.Address, "styles", "list");
         Assert.Equal(0, list.ExitCode);
-        Assert.Contains("starry", list.Console);
+        Assert.Contains("starry-copy", list.Console);
         Assert.Contains("Starry Night", list.Console);
 
-        var show = await CliRunner.RunAsync(host.Address, "styles", "show", "starry");
+        var show = await CliRunner.RunAsync(host.Address, "styles", "show", "starry-copy");
         Assert.Equal(0, show.ExitCode);
         Assert.Contains("conv3_1", show.Console);
 
-        var again = await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"));
+        var again = await CliRunner.RunAsync(host.Address, "styles", "add", "starry-copy", TestData.Image("starry_night.jpg"));
         Assert.Equal(ExitCodes.AlreadyExists, again.ExitCode);
 
-        var rm = await CliRunner.RunAsync(host.Address, "styles", "rm", "starry");
+        var rm = await CliRunner.RunAsync(host.Address, "styles", "rm", "starry-copy");
         Assert.Equal(0, rm.ExitCode);
-        Assert.Equal(ExitCodes.NotFound, (await CliRunner.RunAsync(host.Address, "styles", "show", "starry")).ExitCode);
+        Assert.Equal(ExitCodes.NotFound, (await CliRunner.RunAsync(host.Address, "styles", "show", "starry-copy")).ExitCode);
     }
 
     [Fact]
     public async Task Stylize_RealPhotoToPng_WritesImageAtAskedSize()
     {
-        await using var host = await ServerHost.StartAsync();
-        await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--style-size", "64");
+        var host = server.Host;
         var dir = TestData.NewTempDirectory();
         var output = Path.Combine(dir, "out.png");
         var previews = Path.Combine(dir, "previews");
@@ -58,8 +59,7 @@ public sealed class CliTests
     [Fact]
     public async Task Stylize_ExplicitLayers_ReachTheServerAndItsRecord()
     {
-        await using var host = await ServerHost.StartAsync();
-        await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--style-size", "64");
+        var host = server.Host;
         var output = Path.Combine(TestData.NewTempDirectory(), "out.png");
 
         var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "starry", "-o", output, "--size", "64",
@@ -78,7 +78,7 @@ public sealed class CliTests
     [Fact]
     public async Task Stylize_ScalesAndCoarseIterations_RunCoarseToFineAndReportTheLevels()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = server.Host;
         var output = Path.Combine(TestData.NewTempDirectory(), "out.png");
 
         var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
@@ -119,7 +119,7 @@ public sealed class CliTests
     [Fact]
     public async Task Stylize_Json_PrintsOneObjectPerFrameEndingWithCompleted()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = server.Host;
         var output = Path.Combine(TestData.NewTempDirectory(), "out.jpg");
 
         var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
@@ -140,7 +140,7 @@ public sealed class CliTests
     [Fact]
     public async Task Stylize_UnknownStyle_ExitsNotFoundNamingIt()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = server.Host;
         var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "no-such-style",
             "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"));
         Assert.Equal(ExitCodes.NotFound, run.ExitCode);
@@ -151,7 +151,7 @@ public sealed class CliTests
     [Fact]
     public async Task Stylize_ServerRefusesField_ExitsInvalidArgument()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = server.Host;
         var run = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
             "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--iterations", "999999");
         Assert.Equal(ExitCodes.InvalidArgument, run.ExitCode);
@@ -190,7 +190,7 @@ public sealed class CliTests
     [Fact]
     public async Task Stylize_Cancelled_Exits130AndStopsServerJob()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = server.Host;
         using var cts = new CancellationTokenSource();
         var run = CliRunner.RunAsync(host.Address, cts.Token, "stylize", TestData.Image("tubingen.jpg"), "--style-image", TestData.Image("the_scream.jpg"),
             "-o", Path.Combine(TestData.NewTempDirectory(), "x.png"), "--size", "64", "--iterations", "5000", "--tolerance", "0", "--optimizer", "adam");
@@ -204,7 +204,7 @@ public sealed class CliTests
     [Fact]
     public async Task Health_And_Info_Work()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = server.Host;
         var health = await CliRunner.RunAsync(host.Address, "health");
         Assert.Equal(0, health.ExitCode);
         Assert.Contains("SERVING", health.Console);

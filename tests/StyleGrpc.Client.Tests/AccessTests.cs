@@ -7,12 +7,16 @@ using StyleGrpc.Client;
 
 namespace StyleGrpc.Client.Tests;
 
-/// <summary>API keys with roles, per-key quotas, open servers beyond loopback, and TLS, against real servers.</summary>
+/// <summary>
+/// API keys with roles, per-key quotas, open servers beyond loopback, and TLS, against real servers: a shared keyed
+/// server and a shared open one where the test needs no settings of its own, a real process where the point is the
+/// process. How the header is parsed is unit-tested on the handler (ApiKeyAuthenticationHandlerTests).
+/// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class AccessTests
+public sealed class AccessTests(KeyedServer keyed, OpenServer open) : IClassFixture<KeyedServer>, IClassFixture<OpenServer>
 {
-    private const string AdminKey = "admin-key-0123456789";
-    private const string UserKey = "user-key-9876543210";
+    private const string AdminKey = KeyedServer.AdminKey;
+    private const string UserKey = KeyedServer.UserKey;
 
     private static StyleGrpcClient Connect(string address, string? apiKey = null, string? ca = null) =>
         new(new StyleGrpcClientOptions { Address = new Uri(address), ApiKey = apiKey, CaCertificatePath = ca, MaxAttempts = 1 });
@@ -32,7 +36,7 @@ public sealed class AccessTests
     [Fact]
     public async Task Roles_AdminManagesStyles_UserOnlyUsesThem()
     {
-        await using var host = await ServerHost.StartAsync(TestKeys.Settings((AdminKey, "admin"), (UserKey, "user")));
+        var host = keyed.Host;
         using var admin = Connect(host.Address, AdminKey);
         using var user = Connect(host.Address, UserKey);
 
@@ -53,34 +57,16 @@ public sealed class AccessTests
         await admin.DeleteStyleAsync("starry");
     }
 
-    [Theory]
-    [InlineData(null, StatusCode.Unauthenticated)]
-    [InlineData("Bearer " + UserKey, StatusCode.OK)]
-    [InlineData("bEARER " + UserKey, StatusCode.OK)]
-    [InlineData("Bearer " + UserKey + " ", StatusCode.Unauthenticated)]
-    [InlineData("Bearer  " + UserKey, StatusCode.Unauthenticated)]
-    [InlineData("Basic " + UserKey, StatusCode.Unauthenticated)]
-    [InlineData("Bearer " + "user-key-9876543211", StatusCode.Unauthenticated)]
-    [InlineData(UserKey, StatusCode.Unauthenticated)]
-    public async Task AuthorizationHeader_OnlyTheExactKeyWithACaseInsensitiveScheme_IsAccepted(string? header, StatusCode expected)
+    [Fact]
+    public async Task AuthorizationHeader_SchemeInAnyCaseWithTheExactKey_IsAcceptedEndToEnd()
     {
-        await using var host = await ServerHost.StartAsync(TestKeys.Settings((UserKey, "user")));
-        var client = new Protos.V1.StyleTransferService.StyleTransferServiceClient(host.Channel);
-        var headers = new Metadata();
-        if (header is not null)
-        {
-            headers.Add("authorization", header);
-        }
-        var status = StatusCode.OK;
-        try
-        {
-            await client.GetServerInfoAsync(new Protos.V1.GetServerInfoRequest(), headers);
-        }
-        catch (RpcException ex)
-        {
-            status = ex.StatusCode;
-        }
-        Assert.Equal(expected, status);
+        // The header as sent over HTTP/2 reaches the handler unchanged (its parsing, case by case, is unit-tested).
+        var client = new Protos.V1.StyleTransferService.StyleTransferServiceClient(keyed.Host.Channel);
+
+        var info = await client.GetServerInfoAsync(new Protos.V1.GetServerInfoRequest(), new Metadata { { "authorization", "bEARER " + UserKey } },
+            deadline: DateTime.UtcNow.AddSeconds(60));
+
+        Assert.Equal("vgg19", info.Network.Name);
     }
 
     [Fact]
@@ -120,9 +106,7 @@ public sealed class AccessTests
     [Fact]
     public async Task InvalidArgument_FieldComesFromTheBadRequestDetail()
     {
-        await using var host = await ServerHost.StartAsync();
-        using var client = Connect(host.Address);
-        await client.RegisterStyleAsync("starry", TestData.Image("starry_night.jpg"), new RegisterStyleOptions { StyleSize = 64 });
+        using var client = Connect(open.Host.Address);
 
         var ex = await Assert.ThrowsAsync<StyleGrpcException>(async () =>
         {

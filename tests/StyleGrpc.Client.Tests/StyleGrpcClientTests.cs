@@ -5,8 +5,9 @@ using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Client.Tests;
 
+/// <summary>The library client against real servers: one open server (with "starry") and one keyed server, shared by the class.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class StyleGrpcClientTests
+public sealed class StyleGrpcClientTests(OpenServer open, KeyedServer keyed) : IClassFixture<OpenServer>, IClassFixture<KeyedServer>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
@@ -16,9 +17,8 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task StylizeAsync_YieldsFramesInOrder()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = open.Host;
         using var client = Connect(host);
-        await client.RegisterStyleAsync("starry", TestData.Image("starry_night.jpg"), new RegisterStyleOptions { StyleSize = 64 });
         using var timeout = new CancellationTokenSource(Timeout);
         var updates = new List<StylizeUpdate>();
 
@@ -43,9 +43,8 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task StylizeAsync_TokenCancelled_StopsServerJob()
     {
-        await using var host = await ServerHost.StartAsync();
+        var host = open.Host;
         using var client = Connect(host);
-        await client.RegisterStyleAsync("starry", TestData.Image("starry_night.jpg"), new RegisterStyleOptions { StyleSize = 64 });
         using var cts = new CancellationTokenSource(Timeout);
 
         var ex = await Assert.ThrowsAsync<StyleGrpcException>(async () =>
@@ -67,8 +66,7 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task StylizeToFileAsync_WritesImageAndReportsProgress()
     {
-        await using var host = await ServerHost.StartAsync();
-        using var client = Connect(host);
+        using var client = Connect(open.Host);
         var output = Path.Combine(TestData.NewTempDirectory(), "out", "result.jpg");
         var reported = new List<StylizeUpdate>();
 
@@ -85,8 +83,7 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task Styles_RegisterListGetDelete_FromPathStreamAndBytes()
     {
-        await using var host = await ServerHost.StartAsync();
-        using var client = Connect(host);
+        using var client = Connect(open.Host);
         await client.RegisterStyleAsync("from-path", TestData.Image("starry_night.jpg"), new RegisterStyleOptions { StyleSize = 32, DisplayName = "Path" });
         await using (var stream = File.OpenRead(TestData.Image("the_scream.jpg")))
         {
@@ -99,18 +96,20 @@ public sealed class StyleGrpcClientTests
         {
             all.Add(style);
         }
-        Assert.Equal(["from-bytes", "from-path", "from-stream"], all.Select(s => s.Id));
+        // The shared server also holds "starry".
+        Assert.Equal(["from-bytes", "from-path", "from-stream", "starry"], all.Select(s => s.Id));
         Assert.Equal("Path", (await client.GetStyleAsync("from-path")).DisplayName);
         await client.DeleteStyleAsync("from-path");
         var ex = await Assert.ThrowsAsync<StyleGrpcException>(() => client.GetStyleAsync("from-path"));
         Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        await client.DeleteStyleAsync("from-stream");
+        await client.DeleteStyleAsync("from-bytes");
     }
 
     [Fact]
     public async Task Errors_CarryStatusAndField()
     {
-        await using var host = await ServerHost.StartAsync();
-        using var client = Connect(host);
+        using var client = Connect(open.Host);
         var ex = await Assert.ThrowsAsync<StyleGrpcException>(() => client.RegisterStyleAsync("Bad Id", new byte[] { 1, 2, 3 }));
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Equal("style_id", ex.Field);
@@ -119,14 +118,14 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task ApiKey_RequiredByServer_IsSentAsBearerToken()
     {
-        await using var host = await ServerHost.StartAsync(TestKeys.Settings(("s3cret", "user")));
+        var host = keyed.Host;
         using var without = Connect(host);
         var ex = await Assert.ThrowsAsync<StyleGrpcException>(() => without.GetServerInfoAsync());
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
         using var wrong = Connect(host, "nope");
         Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<StyleGrpcException>(() => wrong.GetServerInfoAsync())).StatusCode);
 
-        using var with = Connect(host, "s3cret");
+        using var with = Connect(host, KeyedServer.UserKey);
         Assert.Equal("vgg19", (await with.GetServerInfoAsync()).Network);
         Assert.True(await without.IsServingAsync());
     }
@@ -134,11 +133,10 @@ public sealed class StyleGrpcClientTests
     [Fact]
     public async Task AddStyleGrpcClient_FromConfiguration_ResolvesWorkingClient()
     {
-        await using var host = await ServerHost.StartAsync(TestKeys.Settings(("k", "admin")));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["StyleGrpc:Client:Address"] = host.Address,
-            ["StyleGrpc:Client:ApiKey"] = "k",
+            ["StyleGrpc:Client:Address"] = keyed.Host.Address,
+            ["StyleGrpc:Client:ApiKey"] = KeyedServer.AdminKey,
             ["StyleGrpc:Client:UnaryTimeout"] = "00:00:30",
         }).Build();
         var services = new ServiceCollection();

@@ -11,6 +11,7 @@ namespace StyleGrpc.Server.Tests;
 public sealed class ShutdownTests(ITestOutputHelper output)
 {
     private const int SigTerm = 15;
+    private const int DrainSeconds = 3;
 
     private static readonly HealthCheckRequest Readiness = new() { Service = "stylegrpc.v1.StyleTransferService" };
 
@@ -19,7 +20,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
     {
         await using var server = ServerProcess.Start(new Dictionary<string, string?>
         {
-            ["StyleGrpc:DrainTimeoutSeconds"] = "3",
+            ["StyleGrpc:DrainTimeoutSeconds"] = DrainSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["StyleGrpc:ConcurrentJobs"] = "1",
         });
         var client = new StyleTransferService.StyleTransferServiceClient(server.Channel);
@@ -51,18 +52,22 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         var runningAt = clock.Elapsed;
         Assert.Equal(StatusCode.Unavailable, runningError.StatusCode);
         Assert.Contains("drain timeout", runningError.Status.Detail);
-        Assert.InRange(runningAt.TotalSeconds, 2.5, 10);
+        // The drain timeout is the behaviour: not stopped before it (a slower machine only ends it later), and stopped
+        // within a step and a status write of it (seconds of margin for those milliseconds).
+        Assert.InRange(runningAt.TotalSeconds, DrainSeconds - 0.5, DrainSeconds + 7);
 
-        await server.WaitForExitAsync(TimeSpan.FromSeconds(15));
-        var exitedAt = clock.Elapsed;
-        output.WriteLine($"SIGTERM at 0: queued job UNAVAILABLE at {queuedAt.TotalMilliseconds:F0} ms, running job UNAVAILABLE at {runningAt.TotalMilliseconds:F0} ms (drain 3 s), process exited at {exitedAt.TotalMilliseconds:F0} ms, exit code {server.ExitCode}");
+        // The process exits on its own, cleanly (the bound only keeps a hang from stalling the run).
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        output.WriteLine($"SIGTERM at 0: queued job UNAVAILABLE at {queuedAt.TotalMilliseconds:F0} ms, running job UNAVAILABLE at {runningAt.TotalMilliseconds:F0} ms (drain {DrainSeconds} s), process exited at {clock.Elapsed.TotalMilliseconds:F0} ms, exit code {server.ExitCode}");
         Assert.Equal(0, server.ExitCode);
-        Assert.InRange(queuedAt.TotalSeconds, 0, 1.5);
-        Assert.InRange((exitedAt - runningAt).TotalSeconds, 0, 5);
-        // The log tells the same story in the same order.
+        // The server's log tells the order: stopping, the queued job refused at once (before the drain timeout stopped the
+        // running one, not at the drain's end), the running job stopped, drained, and only then the web server stops.
+        var log = string.Join('\n', server.Output);
         var stopping = server.LineOf("Stopping: health NOT_SERVING");
+        var refused = server.LineOf("finished: refused: server stopping");
+        var stopped = server.LineOf("finished: cancelled by shutdown");
         var drained = server.LineOf("Drained;");
-        Assert.True(stopping >= 0 && drained > stopping, string.Join('\n', server.Output));
+        Assert.True(stopping >= 0 && refused > stopping && stopped > refused && drained > stopped, log);
     }
 
     private static bool IsServing(Health.HealthClient health)

@@ -1,7 +1,7 @@
 extern alias server;
 
 using System.Collections.Concurrent;
-using System.Diagnostics;
+using System.Globalization;
 using Google.Protobuf;
 using Xunit.Abstractions;
 using StyleGrpc.Protos.V1;
@@ -31,30 +31,36 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
     {
         await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
         {
-            ["StyleGrpc:StallTimeoutSeconds"] = "120",
+            // The first caller reads nothing for the whole test: the stall watchdog must not end its call, however slow the machine.
+            ["StyleGrpc:StallTimeoutSeconds"] = "3600",
             ["StyleGrpc:MaxPreviews"] = "1000",
         });
         await Frames.RegisterStarryAsync(host);
         var runner = host.Services.GetRequiredService<JobRunner>();
-        var clock = Stopwatch.StartNew();
-        var ended = new ConcurrentDictionary<string, (JobOutcome Outcome, TimeSpan At)>();
-        runner.JobEnded += o => ended[o.JobId] = (o, clock.Elapsed);
+        var ended = new ConcurrentQueue<JobOutcome>();
+        runner.JobEnded += ended.Enqueue;
 
         using var stalled = await RawHttp2Client.StartCallAsync(host.Address, StylizePath, PreviewHeavyRequest(60));
         Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 1, Frames.Timeout));
         using var second = host.Client.Stylize(Frames.Request(iterations: 3));
         var started = await Frames.ReadUntilAsync(second, f => f.Started is not null);
-        var startedAt = clock.Elapsed;
+        // Both calls are open and both jobs still held by their calls (the first caller has read nothing, its events
+        // wait behind a full HTTP/2 window), yet the second job has the only slot.
+        var activeWhenSecondStarted = runner.Active;
         var rest = await Frames.ReadUntilAsync(second, f => f.Result is not null);
 
-        var first = Assert.Single(ended.Values, e => e.Outcome.Outcome == "completed" && e.Outcome.Iterations == 60);
         Assert.Equal(1, started[0].Accepted.QueuePosition);
-        // The second job started as soon as the first one's run ended (well within one iteration's time), while the
-        // first caller's socket is still open and it has read nothing.
-        output.WriteLine($"first run ended at {first.At.TotalMilliseconds:F0} ms ({first.Outcome.RunTime.TotalMilliseconds:F0} ms run), second started {(startedAt - first.At).TotalMilliseconds:F1} ms later; the first socket is still open");
-        // (The slot is released just before the first job's end is reported, so the difference can be a hair below zero.)
-        Assert.InRange(startedAt - first.At, TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(1));
+        Assert.Equal(2, activeWhenSecondStarted);
         Assert.NotNull(rest[^1].Result);
+        // With one slot the second job could only start once the first one's run had ended, and it ended complete.
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => ended.Count == 2, Frames.Timeout));
+        var first = ended.First();
+        output.WriteLine($"first run: {first.Outcome}, {first.Iterations} iterations in {first.RunTime.TotalMilliseconds:F0} ms; the second job ran while the first caller had read nothing");
+        Assert.Equal(("completed", 60), (first.Outcome, first.Iterations));
+        Assert.Equal(("completed", 3), (ended.Last().Outcome, ended.Last().Iterations));
+        // The second call has ended and is forgotten; the first is still held by its open, unread call, and holds no slot.
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => runner.Active == 1, Frames.Timeout));
+        Assert.Equal(0, host.Scheduler.Running);
     }
 
     [Fact]
@@ -85,37 +91,57 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
     [Fact]
     public async Task Stylize_SlowReader_GetsCoalescedProgressAndLatestPreviewsWithCounts()
     {
+        const int iterations = 120, previewEvery = 2, bufferedPreviews = 2, previewsMade = iterations / previewEvery;
         await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
         {
             ["StyleGrpc:MaxPreviews"] = "1000",
-            ["StyleGrpc:MaxProgressFramesPerSecond"] = "1000",
-            ["StyleGrpc:BufferedPreviews"] = "2",
+            // Steps are far more than a microsecond apart: every step reaches the job's buffer, so each one is accounted for.
+            ["StyleGrpc:MaxProgressFramesPerSecond"] = "1000000",
+            ["StyleGrpc:BufferedPreviews"] = bufferedPreviews.ToString(CultureInfo.InvariantCulture),
+            // The reader reads nothing until the run has ended: the stall watchdog must not stop the job first, however slow the machine.
+            ["StyleGrpc:StallTimeoutSeconds"] = "3600",
         });
         await Frames.RegisterStarryAsync(host);
-        var request = PreviewHeavyRequest(120);
-        request.Options.PreviewEvery = 2;
+        var ended = new TaskCompletionSource<JobOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Services.GetRequiredService<JobRunner>().JobEnded += o => ended.TrySetResult(o);
+        var request = PreviewHeavyRequest(iterations);
+        request.Options.PreviewEvery = previewEvery;
+
+        // The slowest reader there is: it reads nothing until the job has made every preview and ended, then reads everything.
         using var call = host.Client.Stylize(request);
+        var outcome = await ended.Task.WaitAsync(Frames.Timeout);
         var frames = new List<StylizeResponse>();
         using var timeout = new CancellationTokenSource(Frames.Timeout);
         while (await call.ResponseStream.MoveNext(timeout.Token))
         {
             frames.Add(call.ResponseStream.Current);
-            await Task.Delay(50, timeout.Token);
         }
 
         var result = frames[^1].Result;
-        output.WriteLine($"slow reader: {frames.Count} frames, {result.FramesCoalesced} progress frames coalesced, {result.PreviewsDropped} of 60 previews dropped");
         var progress = frames.Where(f => f.Progress is not null).Select(f => f.Progress).ToList();
-        var previews = progress.Where(p => p.Preview is not null).Select(p => p.Iteration).ToList();
-        Assert.Equal(120, result.IterationsRun);
-        // Every preview is either delivered or counted as dropped; the last one is always delivered.
-        Assert.True(result.PreviewsDropped > 0, "a reader this slow must have missed previews");
-        Assert.Equal(60, previews.Count + result.PreviewsDropped);
-        Assert.Equal(120, previews[^1]);
+        var previews = progress.Where(p => p.Preview is not null).ToList();
+        output.WriteLine($"reader behind the whole run: {frames.Count} frames, {progress.Count} progress frames, {result.FramesCoalesced} coalesced, " +
+            $"previews delivered at iterations {string.Join(", ", previews.Select(p => p.Iteration))} ({previews.Sum(p => p.Preview.Data.Length) / 1024} KiB), " +
+            $"{result.PreviewsDropped} of {previewsMade} dropped");
+        Assert.Equal(("completed", iterations), (outcome.Outcome, outcome.Iterations));
+        Assert.Equal(iterations, result.IterationsRun);
+        // 60 previews of this size cannot all wait in the HTTP/2 windows and the server's write buffers of a reader that
+        // reads nothing; the buffer keeps the latest and drops the rest.
+        Assert.True(result.PreviewsDropped >= 1, "a reader that reads nothing during the run must have missed previews");
+        // Every preview is either delivered or counted as dropped, in order.
+        Assert.Equal(previewsMade, previews.Count + result.PreviewsDropped);
+        Assert.All(previews, p => Assert.Equal(0, p.Iteration % previewEvery));
+        // A preview is dropped only for newer ones once BufferedPreviews wait: the last BufferedPreviews are always delivered.
+        Assert.Equal([iterations - previewEvery, iterations], previews.TakeLast(bufferedPreviews).Select(p => p.Iteration));
+        // Every step is delivered, coalesced (a plain frame superseded) or dropped (a preview); the last step always arrives.
+        Assert.Equal(iterations, progress.Count + result.FramesCoalesced + result.PreviewsDropped);
+        Assert.Equal(iterations, progress[^1].Iteration);
+        // A preview is dropped only while two wait, and the plain frame added after the newer of them is superseded by the
+        // preview that drops the oldest: each drop comes with a coalesced frame.
+        Assert.True(result.FramesCoalesced >= result.PreviewsDropped, $"{result.FramesCoalesced} coalesced, {result.PreviewsDropped} dropped");
         Assert.True(progress.Zip(progress.Skip(1)).All(p => p.First.Iteration < p.Second.Iteration));
-        // The counts only grow, and the result carries the totals.
-        Assert.True(progress.Zip(progress.Skip(1)).All(p => p.First.PreviewsDropped <= p.Second.PreviewsDropped));
-        Assert.Equal(progress[^1].PreviewsDropped, result.PreviewsDropped);
-        Assert.Equal(result.FramesCoalesced, progress[^1].FramesCoalesced);
+        // The counts only grow, and the result carries the totals: those of the last progress frame, as nothing is lost after it.
+        Assert.True(progress.Zip(progress.Skip(1)).All(p => p.First.PreviewsDropped <= p.Second.PreviewsDropped && p.First.FramesCoalesced <= p.Second.FramesCoalesced));
+        Assert.Equal((progress[^1].PreviewsDropped, progress[^1].FramesCoalesced), (result.PreviewsDropped, result.FramesCoalesced));
     }
 }

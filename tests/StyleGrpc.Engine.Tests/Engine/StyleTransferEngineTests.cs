@@ -106,7 +106,9 @@ public sealed class StyleTransferEngineTests(EngineFixture fixture) : IClassFixt
                 }
             }
         });
-        Assert.InRange(steps, 3, 10);
+        // Only what was already made can arrive after the cancel, however fast the engine runs ahead of this reader: at most
+        // the 64 steps RunAsync's channel holds and the one in progress (the token is checked before every iteration).
+        Assert.InRange(steps, 3, 3 + 64 + 1);
     }
 
     [Fact]
