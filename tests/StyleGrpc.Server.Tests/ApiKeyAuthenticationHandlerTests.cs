@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using server::StyleGrpc.Server.Access;
-using server::StyleGrpc.Server.Hosting;
+using server::StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Tests;
 
