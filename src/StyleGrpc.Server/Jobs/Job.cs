@@ -1,25 +1,39 @@
+using StyleGrpc.Server.Jobs.Events;
+
 namespace StyleGrpc.Server.Jobs;
 
 /// <summary>
-/// One admitted Stylize job. It runs on its own (see <see cref="JobRunner"/>) whatever its reader does;
-/// the reader takes its events from <see cref="Events"/>. <see cref="Stop"/> ends the run within one
-/// iteration; the first reason given wins.
+/// One admitted Stylize job. It runs on its own (see <see cref="JobRunner"/>) whatever its readers do. Its events are
+/// <see cref="Publish">published</see> once, numbered, kept in a bounded <see cref="JobLog"/> and handed to every reader's
+/// own <see cref="JobEventBuffer"/>; a reader that <see cref="Subscribe">subscribes</see> late (a re-attach) first gets the
+/// kept events after the sequence it names. <see cref="Stop"/> ends the run within one iteration; the first reason given wins.
 /// </summary>
 public sealed class Job
 {
     private readonly CancellationTokenSource stop = new();
     private readonly CancellationTokenSource stalled = new();
+    private readonly Lock gate = new();
+    private readonly JobLog log = new();
+    private readonly List<JobEventBuffer> readers = [];
+    private readonly Func<JobEventBuffer> newBuffer;
     private int reason = -1;
+    private long sequence;
+    private bool completed;
+    private Exception? error;
 
-    internal Job(string id, string caller, StylizeJobSpec spec, JobEventBuffer events)
+    internal Job(JobIdentity identity, string caller, StylizeJobSpec spec, Func<JobEventBuffer> newBuffer)
     {
-        Id = id;
+        Identity = identity;
         Caller = caller;
         Spec = spec;
-        Events = events;
+        this.newBuffer = newBuffer;
+        sequence = identity.FirstSequence - 1;
     }
 
-    public string Id { get; }
+    public string Id => Identity.Id;
+
+    /// <summary>The job's ID, attempt and where its sequence numbers start.</summary>
+    public JobIdentity Identity { get; }
 
     /// <summary>Who asked for it: the API key's ID, or <c>anonymous</c>.</summary>
     public string Caller { get; }
@@ -29,13 +43,16 @@ public sealed class Job
     /// <summary>Estimated peak memory, in bytes (the plan's).</summary>
     public long EstimatedBytes => Spec.Plan.EstimatedBytes;
 
-    /// <summary>The job's events, for its one reader.</summary>
-    public JobEventBuffer Events { get; }
+    /// <summary>
+    /// The reader whose call owns the job (a Stylize call): when it stalls the job is stopped, when it ends early the job is
+    /// cancelled. Null for a submitted job, which runs whoever watches.
+    /// </summary>
+    public JobEventBuffer? Owner { get; private set; }
 
     /// <summary>Cancelled when the job is stopped, for any reason.</summary>
     public CancellationToken StopToken => stop.Token;
 
-    /// <summary>Cancelled when the reader stalled: pending writes to it should give up.</summary>
+    /// <summary>Cancelled when the owner stalled: pending writes to it should give up.</summary>
     public CancellationToken ReaderStalled => stalled.Token;
 
     /// <summary>Why the job was stopped, if it was.</summary>
@@ -43,6 +60,100 @@ public sealed class Job
 
     /// <summary>Completes when the run has ended (its slot is free), however it ended.</summary>
     public Task Completion { get; internal set; } = Task.CompletedTask;
+
+    /// <summary>The latest progress event published, if any.</summary>
+    public JobProgressed? LatestProgress
+    {
+        get
+        {
+            lock (gate)
+            {
+                return log.LatestProgress;
+            }
+        }
+    }
+
+    /// <summary>The last sequence number published.</summary>
+    public long LastSequence
+    {
+        get
+        {
+            lock (gate)
+            {
+                return sequence;
+            }
+        }
+    }
+
+    /// <summary>Numbers <paramref name="item"/>, keeps it in the log and hands it to every reader. Ignored once completed.</summary>
+    public void Publish(JobEvent item)
+    {
+        lock (gate)
+        {
+            if (completed)
+            {
+                return;
+            }
+            item = item with { Sequence = ++sequence };
+            log.Add(item);
+            foreach (var reader in readers)
+            {
+                reader.Add(item);
+            }
+        }
+    }
+
+    /// <summary>Ends every reader's stream: they get what waits, then <paramref name="failure"/> (if any).</summary>
+    public void Complete(Exception? failure)
+    {
+        lock (gate)
+        {
+            completed = true;
+            error = failure;
+            foreach (var reader in readers)
+            {
+                reader.Complete(failure);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A new reader: its buffer starts with the kept events after <paramref name="afterSequence"/>, then follows live;
+    /// <paramref name="owner"/> makes it the job's <see cref="Owner"/>. <see cref="Unsubscribe"/> it when the call ends.
+    /// </summary>
+    public JobEventBuffer Subscribe(long afterSequence, bool owner = false)
+    {
+        var buffer = newBuffer();
+        lock (gate)
+        {
+            foreach (var item in log.Events.Where(e => e.Sequence > afterSequence))
+            {
+                buffer.Add(item);
+            }
+            if (completed)
+            {
+                buffer.Complete(error);
+            }
+            else
+            {
+                readers.Add(buffer);
+            }
+            if (owner)
+            {
+                Owner = buffer;
+            }
+        }
+        return buffer;
+    }
+
+    /// <summary>The reader's call ended: it gets nothing more.</summary>
+    public void Unsubscribe(JobEventBuffer buffer)
+    {
+        lock (gate)
+        {
+            readers.Remove(buffer);
+        }
+    }
 
     /// <summary>Stops the job for <paramref name="why"/>; later calls are ignored.</summary>
     public void Stop(JobStopReason why)

@@ -54,6 +54,18 @@ public sealed class JobRunner : IDisposable
     /// <summary>Raised when a job's run has ended and its slot is free, however it ended.</summary>
     public event Action<JobOutcome>? JobEnded;
 
+    /// <summary>Raised when a job was admitted, before its run starts.</summary>
+    public event Action<Job>? JobSubmitted;
+
+    /// <summary>The job with this ID if this process holds it (queued, running, or owned by a call that has not ended).</summary>
+    public Job? Find(string id)
+    {
+        lock (gate)
+        {
+            return active.GetValueOrDefault(id);
+        }
+    }
+
     /// <summary>Jobs admitted and not yet finished with (running, queued, or with events still unread).</summary>
     public int Active
     {
@@ -70,11 +82,19 @@ public sealed class JobRunner : IDisposable
     /// Admits a job and starts it in the background. Throws at once, with nothing started, when the caller's rate or
     /// job quota is used up, the job could never fit the memory budget, the server is stopping, or the queue is full.
     /// </summary>
-    public Job Submit(StylizeJobSpec spec, string caller)
+    /// <param name="spec">The checked request and its plan.</param>
+    /// <param name="caller">Who asks: the API key's ID, or <c>anonymous</c>.</param>
+    /// <param name="identity">The job's identity when it resumes; null for a new job.</param>
+    /// <param name="owned">
+    /// True when a call owns the job (Stylize): it stays <see cref="Active"/> until <see cref="Release"/>. Otherwise (a
+    /// submitted or resumed job) it is forgotten here when its run ends; its record lives on in the job store.
+    /// </param>
+    public Job Submit(StylizeJobSpec spec, string caller, JobIdentity? identity = null, bool owned = false)
     {
         var engine = model.Engine;
         var estimate = spec.Plan.EstimatedBytes;
-        var id = Guid.NewGuid().ToString("N")[..12];
+        identity ??= JobIdentity.New(time.GetUtcNow());
+        var id = identity.Id;
         IDisposable? quota = null;
         JobTicket ticket;
         try
@@ -101,15 +121,20 @@ public sealed class JobRunner : IDisposable
             });
             throw;
         }
-        var job = new Job(id, caller, spec, new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval));
+        var job = new Job(identity, caller, spec, () => new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval));
         lock (gate)
         {
             active[id] = job;
         }
         ServerLog.JobAccepted(logger, id, caller, spec.Style.Describe(), spec.Plan.Width, spec.Plan.Height, spec.Plan.Options.Iterations, ticket.Position,
             estimate >> 20);
-        job.Events.Add(new JobAccepted(id, ticket.Position));
+        job.Publish(new JobAccepted(id, ticket.Position));
         job.Completion = Task.Run(() => RunAsync(job, ticket, quota, engine), CancellationToken.None);
+        if (!owned)
+        {
+            Release(job);
+        }
+        JobSubmitted?.Invoke(job);
         return job;
     }
 
@@ -196,15 +221,15 @@ public sealed class JobRunner : IDisposable
                     targets = await spec.Style.ResolveAsync(registry, engine, plan, job.StopToken).ConfigureAwait(false);
                 }
                 using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
-                job.Events.Add(new JobStarted(plan.Width, plan.Height, plan.TotalIterations, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
+                job.Publish(new JobStarted(plan.Width, plan.Height, plan.TotalIterations, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
                 var result = await engine.RunOnWorkerAsync(content, targets, plan, p =>
                 {
                     Volatile.Write(ref iterations, p.Iteration);
-                    job.Events.Add(new JobProgressed(p));
+                    job.Publish(new JobProgressed(p));
                 }, job.StopToken).ConfigureAwait(false);
                 iterations = result.IterationsRun;
                 runTime = result.Elapsed;
-                job.Events.Add(new JobFinished(job.Id, result, queueTime, clock.Elapsed));
+                job.Publish(new JobFinished(job.Id, result, queueTime, clock.Elapsed));
                 outcome = label = "completed";
             }
         }
@@ -229,7 +254,7 @@ public sealed class JobRunner : IDisposable
             span?.SetTag("stylegrpc.job.iterations", iterations);
             JobEnded?.Invoke(new JobOutcome(job.Id, job.Caller, outcome, iterations, queueTime, runTime, label));
         }
-        job.Events.Complete(error);
+        job.Complete(error);
     }
 
     private static async Task WaitForTurnAsync(Job job, JobTicket ticket)
@@ -241,7 +266,7 @@ public sealed class JobRunner : IDisposable
             if (!ticket.Started.IsCompleted && ticket.Position != reported)
             {
                 reported = ticket.Position;
-                job.Events.Add(new JobQueued(reported));
+                job.Publish(new JobQueued(reported));
             }
         }
         await ticket.Started.ConfigureAwait(false);
@@ -252,9 +277,9 @@ public sealed class JobRunner : IDisposable
         var limit = TimeSpan.FromSeconds(options.StallTimeoutSeconds);
         foreach (var job in Snapshot())
         {
-            if (job.StopReason is null && job.Events.ReaderIdleSince > limit)
+            if (job.StopReason is null && job.Owner is { } owner && owner.ReaderIdleSince > limit)
             {
-                ServerLog.ReaderStalled(logger, job.Id, job.Caller, options.StallTimeoutSeconds, job.Events.Pending);
+                ServerLog.ReaderStalled(logger, job.Id, job.Caller, options.StallTimeoutSeconds, owner.Pending);
                 job.Stop(JobStopReason.ReaderStalled);
             }
         }

@@ -72,10 +72,11 @@ public sealed class StyleTransferGrpcService(
     {
         var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
         await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
-        var job = runner.Submit(spec, Caller(context));
+        var job = runner.Submit(spec, Caller(context), owned: true);
+        var events = job.Subscribe(0, owner: true);
         try
         {
-            await foreach (var item in job.Events.ReadAllAsync(context.CancellationToken))
+            await foreach (var item in events.ReadAllAsync(context.CancellationToken))
             {
                 var frame = ResponseMapper.ToFrame(item, spec.OutputFormat, spec.Quality);
                 try
@@ -99,6 +100,7 @@ public sealed class StyleTransferGrpcService(
             {
                 job.Stop(context.Deadline <= DateTime.UtcNow ? JobStopReason.Deadline : JobStopReason.Caller);
             }
+            job.Unsubscribe(events);
             runner.Release(job);
         }
     }
