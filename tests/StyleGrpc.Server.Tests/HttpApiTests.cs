@@ -7,11 +7,11 @@ using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Server.Tests;
 
-/// <summary>The HTTP+JSON face (transcoded from the gRPC contract) over real HTTP/1.1.</summary>
+/// <summary>The HTTP+JSON face (transcoded from the gRPC contract) over real HTTP/1.1: one shared open server (with "starry"), a keyed one of its own.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class HttpApiTests
+public sealed class HttpApiTests(HttpServer server) : IClassFixture<HttpServer>
 {
-    private static async Task<(ServerHost Host, HttpClient Http)> StartAsync(Dictionary<string, string?>? settings = null)
+    internal static async Task<(ServerHost Host, HttpClient Http)> StartAsync(Dictionary<string, string?>? settings = null)
     {
         var port = ServerProcess.FreePort();
         settings ??= [];
@@ -26,40 +26,36 @@ public sealed class HttpApiTests
     [Fact]
     public async Task Styles_RegisterListGetImageDelete_OverHttp()
     {
-        var (host, http) = await StartAsync();
-        await using var _ = host;
-        using var __ = http;
+        // The shared server already has "starry": this test adds and deletes a style of its own.
+        var http = server.Http;
 
-        var created = await http.PostAsJsonAsync("/v1/styles", new { styleId = "starry", displayName = "The Starry Night", image = Base64("starry_night.jpg"), styleSize = 64 });
+        var created = await http.PostAsJsonAsync("/v1/styles", new { styleId = "starry-http", displayName = "The Starry Night", image = Base64("starry_night.jpg"), styleSize = 64 });
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        Assert.Equal("styles/starry", (await created.Content.ReadFromJsonAsync<JsonObject>())!["name"]!.GetValue<string>());
+        Assert.Equal("styles/starry-http", (await created.Content.ReadFromJsonAsync<JsonObject>())!["name"]!.GetValue<string>());
 
         var list = await http.GetFromJsonAsync<JsonObject>("/v1/styles");
-        Assert.Equal("starry", list!["styles"]![0]!["styleId"]!.GetValue<string>());
-        var one = await http.GetFromJsonAsync<JsonObject>("/v1/styles/starry");
+        Assert.Equal(["starry", "starry-http"], list!["styles"]!.AsArray().Select(s => s!["styleId"]!.GetValue<string>()));
+        var one = await http.GetFromJsonAsync<JsonObject>("/v1/styles/starry-http");
         Assert.Equal("The Starry Night", one!["displayName"]!.GetValue<string>());
         var info = await http.GetFromJsonAsync<JsonObject>("/v1/info");
         Assert.Equal("vgg19", info!["network"]!["name"]!.GetValue<string>());
 
-        var thumbnail = await http.GetAsync("/v1/styles/starry/image?max_side=64");
+        var thumbnail = await http.GetAsync("/v1/styles/starry-http/image?max_side=64");
         Assert.Equal("image/png", thumbnail.Content.Headers.ContentType!.MediaType);
         var decoded = ImageCodec.Decode(await thumbnail.Content.ReadAsByteArrayAsync());
         Assert.Equal(64, Math.Max(decoded.Width, decoded.Height));
-        var original = await http.GetAsync("/v1/styles/starry/image");
+        var original = await http.GetAsync("/v1/styles/starry-http/image");
         Assert.Equal("image/jpeg", original.Content.Headers.ContentType!.MediaType);
         Assert.Equal(await File.ReadAllBytesAsync(TestData.Image("starry_night.jpg")), await original.Content.ReadAsByteArrayAsync());
 
-        Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync("/v1/styles/starry")).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/styles/starry")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.DeleteAsync("/v1/styles/starry-http")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/v1/styles/starry-http")).StatusCode);
     }
 
     [Fact]
     public async Task Stylize_StreamsOneJsonObjectPerLine_AsTheJobRuns()
     {
-        var (host, http) = await StartAsync();
-        await using var _ = host;
-        using var __ = http;
-        await Frames.RegisterStarryAsync(host);
+        var http = server.Http;
         var body = new { styleName = "starry", contentImage = Base64("tubingen.jpg"), options = new { maxSide = 64, iterations = 6, previewEvery = 3, relativeTolerance = 0 } };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/stylize") { Content = JsonContent.Create(body) };
 
@@ -88,10 +84,7 @@ public sealed class HttpApiTests
     [Fact]
     public async Task BadRequest_Returns400NamingTheSameFieldAsGrpc()
     {
-        var (host, http) = await StartAsync();
-        await using var _ = host;
-        using var __ = http;
-        await Frames.RegisterStarryAsync(host);
+        var (host, http) = (server.Host, server.Http);
 
         var response = await http.PostAsJsonAsync("/v1/stylize", new { styleName = "starry", contentImage = Base64("tubingen.jpg"), options = new { iterations = 999_999 } });
 
