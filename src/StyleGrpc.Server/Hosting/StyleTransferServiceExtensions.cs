@@ -12,6 +12,7 @@ using StyleGrpc.Server.Health;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
@@ -60,6 +61,12 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<CallerQuotas>();
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<IJobStore, FileJobStore>();
+        services.AddSingleton<ReplicaAddress>();
+        services.AddSingleton<JobJournal>();
+        services.AddSingleton<JobOperations>();
+        services.AddHostedService<JobRecovery>();
+        services.AddHostedService<OperationRetention>();
         services.AddHostedService<GracefulShutdown>();
         // The drain runs before the web server stops; the web server then needs only a moment for the last statuses.
         services.AddOptions<HostOptions>().Configure<IOptions<StyleGrpcServerOptions>>((o, s) =>
@@ -94,7 +101,9 @@ public static class StyleTransferServiceExtensions
             o.Interceptors.Add<ErrorMappingInterceptor>();
         }).AddJsonTranscoding(o =>
             // The status details the service sends (field violations, retry hints) rendered in HTTP error bodies.
-            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor));
+            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor,
+                // Operations carry their metadata and response as Any.
+                Protos.V1.StylizeMetadata.Descriptor, Protos.V1.Result.Descriptor));
         services.AddGrpcReflection();
         // Liveness ("") answers while the process does; readiness also needs the model, the store and no drain.
         services.AddGrpcHealthChecks(o =>
@@ -134,6 +143,7 @@ public static class StyleTransferServiceExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGrpcService<StyleTransferGrpcService>();
+        app.MapGrpcService<OperationsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

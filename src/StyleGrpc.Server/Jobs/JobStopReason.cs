@@ -17,4 +17,7 @@ public enum JobStopReason
 
     /// <summary>The server is stopping and the drain timeout passed.</summary>
     Shutdown,
+
+    /// <summary>CancelOperation asked for it (from any replica).</summary>
+    Cancelled,
 }

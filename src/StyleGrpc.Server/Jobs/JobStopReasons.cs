@@ -16,6 +16,7 @@ public static class JobStopReasons
         [JobStopReason.ReaderStalled] = ("reader stalled; result discarded", "stalled", StatusCode.Aborted),
         [JobStopReason.MaxRunTime] = ("stopped at the maximum run time", "max_run_time", StatusCode.DeadlineExceeded),
         [JobStopReason.Shutdown] = ("cancelled by shutdown", "shutdown", StatusCode.Unavailable),
+        [JobStopReason.Cancelled] = ("cancelled by CancelOperation", "cancelled", StatusCode.Cancelled),
     };
 
     /// <summary>The outcome written to the log and the job's end event.</summary>
@@ -31,6 +32,7 @@ public static class JobStopReasons
     public static string Message(JobStopReason reason, StyleGrpcServerOptions options) => reason switch
     {
         JobStopReason.Caller => "the call was cancelled",
+        JobStopReason.Cancelled => "the operation was cancelled (CancelOperation)",
         JobStopReason.Deadline => "the call's deadline passed",
         JobStopReason.ReaderStalled =>
             $"the client read nothing for {options.StallTimeoutSeconds} s (StyleGrpc:StallTimeoutSeconds); the job was stopped and its result discarded",

@@ -79,4 +79,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(12, LogLevel.Error, "Call {Method} failed unexpectedly")]
     public static partial void UnexpectedError(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(40, LogLevel.Warning, "Job {JobId}: the job store refused or failed a write ({What}); the job goes on in memory")]
+    public static partial void JobNotPersisted(ILogger logger, string jobId, string what, Exception? exception);
+
+    [LoggerMessage(41, LogLevel.Information, "Job {JobId} resumed: attempt {Attempt}, from iteration {Iteration}")]
+    public static partial void JobResumed(ILogger logger, string jobId, int attempt, int iteration);
+
+    [LoggerMessage(42, LogLevel.Warning, "Job {JobId} cannot be resumed: {Reason}")]
+    public static partial void JobNotResumable(ILogger logger, string jobId, string reason);
+
+    [LoggerMessage(43, LogLevel.Information, "Deleted {Count} finished operations older than the retention of {Hours} h")]
+    public static partial void OperationsExpired(ILogger logger, int count, double hours);
 }

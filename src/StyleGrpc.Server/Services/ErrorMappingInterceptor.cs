@@ -7,6 +7,7 @@ using Grpc.Core.Interceptors;
 using StyleGrpc.Engine;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Storage;
@@ -67,6 +68,36 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
 
     private RpcException Map(Exception ex, ServerCallContext context)
     {
+        var status = ex is OperationCanceledException and not JobStoppedException && context.CancellationToken.IsCancellationRequested
+            ? new Status
+            {
+                Code = (int)(context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled),
+                Message = "the call was cancelled",
+            }
+            : ToStatus(ex, environment.IsDevelopment());
+        if (status.Code == (int)StatusCode.Internal)
+        {
+            ServerLog.UnexpectedError(logger, context.Method, ex);
+        }
+        var trailers = new Metadata();
+        if (status.Details.FirstOrDefault(d => d.Is(RetryInfo.Descriptor))?.Unpack<RetryInfo>() is { } retry)
+        {
+            trailers.Add(RetryAfterTrailer, ((long)retry.RetryDelay.ToTimeSpan().TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        }
+        trailers.Add("grpc-status-details-bin", status.ToByteArray());
+        return new RpcException(new Grpc.Core.Status((StatusCode)status.Code, status.Message, ex), trailers);
+    }
+
+    /// <summary>
+    /// The status an exception ends a call (or an operation) with: code, message (<c>field: reason</c> for bad fields), and
+    /// details (<c>google.rpc.BadRequest</c> naming the field, <c>google.rpc.RetryInfo</c> when waiting helps).
+    /// </summary>
+    public static Status ToStatus(Exception ex, bool development)
+    {
+        if (ex is OperationFailedException failed)
+        {
+            return failed.Status;
+        }
         string? field = null;
         TimeSpan? retryAfter = null;
         var (code, message) = ex switch
@@ -75,6 +106,8 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
             InvalidStyleOptionException e => (StatusCode.InvalidArgument, $"{OptionFields.ProtoField(e.Field)}: {e.Reason}"),
             StyleNotFoundException e => (StatusCode.NotFound, e.Message),
             StyleAlreadyExistsException e => (StatusCode.AlreadyExists, e.Message),
+            OperationNotFoundException e => (StatusCode.NotFound, e.Message),
+            OperationNotDoneException e => (StatusCode.FailedPrecondition, e.Message),
             QueueFullException e => (StatusCode.ResourceExhausted, e.Message),
             MemoryBudgetExceededException e => (StatusCode.ResourceExhausted, e.Message),
             QuotaExceededException e => (StatusCode.ResourceExhausted, e.Message),
@@ -83,16 +116,13 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
             ServerStoppingException e => (StatusCode.Unavailable, e.Message),
             ModelNotReadyException e => (StatusCode.Unavailable, e.Message),
             JobStoppedException e => (JobStopReasons.Status(e.Reason), e.Message),
-            OperationCanceledException when context.CancellationToken.IsCancellationRequested =>
-                (context.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled, "the call was cancelled"),
             OperationCanceledException => (StatusCode.Unavailable, "the server is stopping; the job was cancelled"),
-            _ => (StatusCode.Internal, environment.IsDevelopment() ? ex.ToString() : "internal error; see the server log"),
+            _ => (StatusCode.Internal, development ? ex.ToString() : "internal error; see the server log"),
         };
         switch (ex)
         {
             case RequestFieldException e:
                 field = e.Field;
-                message = e.Message;
                 break;
             case InvalidStyleOptionException e:
                 field = OptionFields.ProtoField(e.Field);
@@ -104,23 +134,16 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
                 retryAfter = e.RetryAfter;
                 break;
         }
-        if (code == StatusCode.Internal)
-        {
-            ServerLog.UnexpectedError(logger, context.Method, ex);
-        }
         var status = new Status { Code = (int)code, Message = message };
         if (field is not null)
         {
             var violation = new BadRequest.Types.FieldViolation { Field = field, Description = message[(message.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim() };
             status.Details.Add(Any.Pack(new BadRequest { FieldViolations = { violation } }));
         }
-        var trailers = new Metadata();
         if (retryAfter is { } after)
         {
             status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(after) }));
-            trailers.Add(RetryAfterTrailer, ((long)after.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
         }
-        trailers.Add("grpc-status-details-bin", status.ToByteArray());
-        return new RpcException(new Grpc.Core.Status(code, message, ex), trailers);
+        return status;
     }
 }

@@ -5,6 +5,7 @@ using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
@@ -61,9 +62,19 @@ public static class ResponseMapper
     };
 
     /// <summary>A job event as a stream frame; previews and the result are encoded here, so coalesced ones never are.</summary>
-    public static StylizeResponse ToFrame(JobEvent item, ImageFormat format, int quality) => item switch
+    public static StylizeResponse ToFrame(JobEvent item, ImageFormat format, int quality)
     {
-        JobAccepted a => new StylizeResponse { Accepted = new Accepted { JobId = a.JobId, QueuePosition = a.QueuePosition } },
+        var frame = Frame(item, format, quality);
+        frame.Sequence = item.Sequence;
+        return frame;
+    }
+
+    private static StylizeResponse Frame(JobEvent item, ImageFormat format, int quality) => item switch
+    {
+        JobAccepted a => new StylizeResponse
+        {
+            Accepted = new Accepted { JobId = a.JobId, QueuePosition = a.QueuePosition, OperationName = OperationNames.Of(a.JobId) },
+        },
         JobQueued q => new StylizeResponse { Queued = new Queued { QueuePosition = q.QueuePosition } },
         JobStarted s => new StylizeResponse
         {

@@ -7,6 +7,7 @@ using StyleGrpc.Engine;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
@@ -19,6 +20,7 @@ public sealed class StyleTransferGrpcService(
     ModelHost model,
     StyleRegistry registry,
     JobRunner runner,
+    JobOperations operations,
     JobScheduler scheduler,
     MemoryBudget memory,
     CallerQuotas quotas,
@@ -72,7 +74,7 @@ public sealed class StyleTransferGrpcService(
     {
         var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
         await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
-        var job = runner.Submit(spec, Caller(context), owned: true);
+        var job = await operations.SubmitAsync(spec, Caller(context), owned: true, context.CancellationToken);
         var events = job.Subscribe(0, owner: true);
         try
         {
@@ -102,6 +104,26 @@ public sealed class StyleTransferGrpcService(
             }
             job.Unsubscribe(events);
             runner.Release(job);
+        }
+    }
+
+    public override async Task<Google.LongRunning.Operation> SubmitStylize(StylizeRequest request, ServerCallContext context)
+    {
+        var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
+        await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
+        var job = await operations.SubmitAsync(spec, Caller(context), owned: false, context.CancellationToken);
+        return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(job.Id), OperationsGrpcService.Caller(context), context.CancellationToken));
+    }
+
+    public override async Task WatchStylize(WatchStylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
+    {
+        if (request.AfterSequence < 0)
+        {
+            throw new RequestFieldException("after_sequence", "must be ≥ 0");
+        }
+        await foreach (var frame in operations.WatchAsync(request.Name, request.AfterSequence, OperationsGrpcService.Caller(context), context.CancellationToken))
+        {
+            await responseStream.WriteAsync(frame, context.CancellationToken);
         }
     }
 

@@ -146,4 +146,13 @@ public sealed class StyleGrpcServerOptions
 
     /// <summary>Progress frames per second at most. Default 10.</summary>
     public double MaxProgressFramesPerSecond { get; set; } = 10;
+
+    /// <summary>
+    /// Hours an ended operation (its result or error and its frames) is kept after it ended, then deleted; fractions allowed.
+    /// DeleteOperation deletes earlier. Default 24.
+    /// </summary>
+    public double ResultRetentionHours { get; set; } = 24;
+
+    /// <summary>A running job writes a checkpoint this often, in seconds (and at each coarse-to-fine level, and when draining). Default 30.</summary>
+    public int CheckpointSeconds { get; set; } = 30;
 }

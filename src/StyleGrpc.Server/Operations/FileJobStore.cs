@@ -1,0 +1,179 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Settings;
+
+namespace StyleGrpc.Server.Operations;
+
+/// <summary>
+/// Durable jobs in the data directory, for one process (<c>Store=file</c>): <c>{data}/jobs/{id}/</c> holds
+/// <c>record.json</c>, <c>spec.json</c>, <c>frames-{attempt}.bin</c> (length-delimited frames) and <c>checkpoint.bin</c>.
+/// Every file is written to a temporary name and renamed over the old one, so a crash leaves the old or the new file,
+/// never half of one. One process owns the folder, so the attempt fence is checked under a local lock.
+/// </summary>
+public sealed class FileJobStore : IJobStore
+{
+    private const string TempMarker = ".tmp-";
+    private readonly string root;
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    public FileJobStore(IOptions<StyleGrpcServerOptions> options)
+    {
+        root = Path.GetFullPath(Path.Combine(options.Value.DataDirectory, "jobs"));
+        Directory.CreateDirectory(root);
+        foreach (var stale in Directory.EnumerateFiles(root, "*" + TempMarker + "*", SearchOption.AllDirectories))
+        {
+            File.Delete(stale);
+        }
+    }
+
+    public async Task CreateAsync(JobRecord record, StylizeJobSpec spec, CancellationToken cancellationToken)
+    {
+        var folder = Folder(record.Id);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await WriteAsync(Path.Combine(folder, "spec.json"), JobSpecJson.Serialize(spec), cancellationToken).ConfigureAwait(false);
+            await WriteAsync(Path.Combine(folder, "record.json"), JobSpecJson.Serialize(record), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing half-made stays behind: a job without its record would never be resumed or swept.
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder(id), "record.json");
+        return File.Exists(path) ? JobSpecJson.DeserializeRecord(await ReadAsync(path, cancellationToken).ConfigureAwait(false)) : null;
+    }
+
+    public async Task<IReadOnlyList<JobRecord>> ListAsync(CancellationToken cancellationToken)
+    {
+        var records = new List<JobRecord>();
+        foreach (var folder in Directory.EnumerateDirectories(root))
+        {
+            if (await GetAsync(Path.GetFileName(folder), cancellationToken).ConfigureAwait(false) is { } record)
+            {
+                records.Add(record);
+            }
+        }
+        return [.. records.OrderBy(r => r.CreateTime).ThenBy(r => r.Id, StringComparer.Ordinal)];
+    }
+
+    public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) =>
+        FencedAsync(record.Id, record.Attempt, "record.json", JobSpecJson.Serialize(record), cancellationToken);
+
+    public async Task<StylizeJobSpec?> ReadSpecAsync(string id, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder(id), "spec.json");
+        return File.Exists(path) ? JobSpecJson.Deserialize(await ReadAsync(path, cancellationToken).ConfigureAwait(false)) : null;
+    }
+
+    public Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        foreach (var frame in frames)
+        {
+            frame.WriteDelimitedTo(buffer);
+        }
+        return FencedAsync(id, attempt, $"frames-{attempt}.bin", buffer.ToArray(), cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, CancellationToken cancellationToken)
+    {
+        var folder = Folder(id);
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+        var frames = new List<StylizeResponse>();
+        foreach (var path in Directory.EnumerateFiles(folder, "frames-*.bin").Where(p => !p.Contains(TempMarker, StringComparison.Ordinal)))
+        {
+            using var stream = new MemoryStream(await ReadAsync(path, cancellationToken).ConfigureAwait(false));
+            while (stream.Position < stream.Length)
+            {
+                frames.Add(StylizeResponse.Parser.ParseDelimitedFrom(stream));
+            }
+        }
+        return [.. frames.OrderBy(f => f.Sequence)];
+    }
+
+    public Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken) =>
+        FencedAsync(id, attempt, "checkpoint.bin", checkpoint, cancellationToken);
+
+    public async Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder(id), "checkpoint.bin");
+        return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var folder = Folder(id);
+            if (!Directory.Exists(folder))
+            {
+                return false;
+            }
+            Directory.Delete(folder, recursive: true);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    // Writes a file of the job unless the stored record belongs to a later attempt.
+    private async Task<bool> FencedAsync(string id, int attempt, string file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stored = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+            if (stored is null || stored.Attempt > attempt)
+            {
+                return false;
+            }
+            await WriteAsync(Path.Combine(Folder(id), file), bytes, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private string Folder(string id) => OperationNames.JobId(OperationNames.Of(id)) is not null
+        ? Path.Combine(root, id)
+        : throw new ArgumentException($"'{id}' is not a job ID", nameof(id));
+
+    private static async Task WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        var temp = path + TempMarker + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    private static Task<byte[]> ReadAsync(string path, CancellationToken cancellationToken) => File.ReadAllBytesAsync(path, cancellationToken);
+}

@@ -1,0 +1,39 @@
+using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Jobs;
+
+namespace StyleGrpc.Server.Operations;
+
+/// <summary>
+/// Where durable jobs live: their record, their checked request and plan, the frames kept for watchers (per attempt) and
+/// their latest checkpoint. Writes of an attempt are fenced by its attempt number: a write from an attempt older than the
+/// stored one is refused (returns false), so a replica that lost a job cannot overwrite its new owner's work.
+/// </summary>
+public interface IJobStore
+{
+    /// <summary>Stores a new job: its record (attempt 1, queued) and its spec.</summary>
+    Task CreateAsync(JobRecord record, StylizeJobSpec spec, CancellationToken cancellationToken);
+
+    Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Every job's record, oldest first.</summary>
+    Task<IReadOnlyList<JobRecord>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces the record, unless the stored one belongs to a later attempt (then false).</summary>
+    Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken);
+
+    Task<StylizeJobSpec?> ReadSpecAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the frames kept for <paramref name="attempt"/>, unless a later attempt owns the job (then false).</summary>
+    Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken);
+
+    /// <summary>The frames kept of every attempt, in sequence order.</summary>
+    Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the job's checkpoint, unless a later attempt owns the job (then false).</summary>
+    Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken);
+
+    Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the job and everything stored with it; false when there was none.</summary>
+    Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Services;
+
+namespace StyleGrpc.Server.Operations;
+
+/// <summary>
+/// Writes what a live job does to the job store: its record (state, iteration, losses; at most once a second while it
+/// progresses, at once on every other event) and the frames a watcher replays (every frame but progress, plus the latest
+/// progress and the latest preview), and at its end its result or error. A job stopped because this process stops is left
+/// queued or running in the store, so the next start (or another replica) resumes it.
+/// </summary>
+public sealed class JobJournal(IJobStore store, ReplicaAddress replica, IHostEnvironment environment, TimeProvider time, ILogger<JobJournal> logger)
+{
+    private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<string, Tracked> tracked = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Stores the job (a new one with its spec; a resumed one as its next attempt) and follows it until it ends. Throws when
+    /// the store cannot take it: the job is then not durable and the caller should refuse it.
+    /// </summary>
+    public async Task TrackAsync(Job job, JobRecord? previous, CancellationToken cancellationToken)
+    {
+        var record = previous is null
+            ? new JobRecord { Id = job.Id, Caller = job.Caller, CreateTime = job.Identity.CreateTime, TotalIterations = job.Spec.Plan.TotalIterations, Levels = job.Spec.Plan.Levels.Count }
+            : previous with { Attempt = job.Identity.Attempt, State = JobState.Queued, Replica = "", QueuePosition = 0 };
+        if (previous is null)
+        {
+            await store.CreateAsync(record, job.Spec, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        var entry = new Tracked(job, record);
+        tracked[job.Id] = entry;
+        var events = job.Subscribe(job.Identity.FirstSequence - 1);
+        _ = Task.Run(() => FollowAsync(entry, events), CancellationToken.None);
+    }
+
+    /// <summary>The record of a job this process runs, as of its latest event; null when it does not run it.</summary>
+    public JobRecord? Current(string id) => tracked.TryGetValue(id, out var entry) ? entry.Record : null;
+
+    /// <summary>Completes with the job's final record once its end is written; null when this process does not follow it.</summary>
+    public Task<JobRecord>? Ending(string id) => tracked.TryGetValue(id, out var entry) ? entry.Ended.Task : null;
+
+    private async Task FollowAsync(Tracked entry, JobEventBuffer events)
+    {
+        var job = entry.Job;
+        var frames = new List<StylizeResponse>();
+        var lastWrite = long.MinValue;
+        try
+        {
+            await foreach (var item in events.ReadAllAsync().ConfigureAwait(false))
+            {
+                entry.Record = Apply(entry.Record, item);
+                Keep(frames, ResponseMapper.ToFrame(item, job.Spec.OutputFormat, job.Spec.Quality));
+                if (item is not JobProgressed || lastWrite == long.MinValue || time.GetElapsedTime(lastWrite) >= ProgressWriteInterval)
+                {
+                    await PersistAsync(entry.Record, frames).ConfigureAwait(false);
+                    lastWrite = time.GetTimestamp();
+                }
+            }
+            entry.Record = entry.Record with { State = JobState.Succeeded, EndTime = time.GetUtcNow(), QueuePosition = 0 };
+        }
+        catch (Exception ex) when (ex is ServerStoppingException or JobStoppedException { Reason: JobStopReason.Shutdown })
+        {
+            // This process stops; the job does not: it stays queued or running in the store for the next start to resume.
+        }
+        catch (Exception ex)
+        {
+            var status = ErrorMappingInterceptor.ToStatus(ex, environment.IsDevelopment());
+            entry.Record = entry.Record with
+            {
+                State = ex is JobStoppedException { Reason: JobStopReason.Cancelled or JobStopReason.Caller } ? JobState.Cancelled : JobState.Failed,
+                ErrorCode = status.Code,
+                ErrorMessage = status.Message,
+                EndTime = time.GetUtcNow(),
+                QueuePosition = 0,
+            };
+        }
+        finally
+        {
+            job.Unsubscribe(events);
+            await PersistAsync(entry.Record, frames).ConfigureAwait(false);
+            tracked.TryRemove(job.Id, out _);
+            entry.Ended.TrySetResult(entry.Record);
+        }
+    }
+
+    private JobRecord Apply(JobRecord record, JobEvent item)
+    {
+        record = record with { LastSequence = Math.Max(record.LastSequence, item.Sequence) };
+        return item switch
+        {
+            JobAccepted a => record with { QueuePosition = a.QueuePosition },
+            JobQueued q => record with { QueuePosition = q.QueuePosition },
+            JobStarted s => record with
+            {
+                State = JobState.Running,
+                StartTime = record.StartTime ?? time.GetUtcNow(),
+                Replica = replica.Value,
+                QueuePosition = 0,
+                TotalIterations = s.TotalIterations,
+            },
+            JobProgressed p => record with
+            {
+                Iteration = p.Progress.Iteration,
+                TotalIterations = p.Progress.TotalIterations,
+                Level = p.Progress.Scale,
+                Levels = p.Progress.Scales,
+                Losses = [p.Progress.ContentLoss, p.Progress.StyleLoss, p.Progress.TotalVariationLoss, p.Progress.TotalLoss],
+            },
+            JobFinished f => record with { Iteration = f.Result.IterationsRun },
+            _ => record,
+        };
+    }
+
+    // The frames a late watcher gets: every frame but progress, the latest progress and the latest preview.
+    private static void Keep(List<StylizeResponse> frames, StylizeResponse frame)
+    {
+        if (frame.Progress is { } progress)
+        {
+            var withPreview = progress.Preview is not null;
+            frames.RemoveAll(f => f.Progress is { } p && (p.Preview is null || withPreview));
+        }
+        frames.Add(frame);
+    }
+
+    private async Task PersistAsync(JobRecord record, IReadOnlyList<StylizeResponse> frames)
+    {
+        try
+        {
+            if (!await store.SaveFramesAsync(record.Id, record.Attempt, frames, CancellationToken.None).ConfigureAwait(false)
+                || !await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false))
+            {
+                ServerLog.JobNotPersisted(logger, record.Id, $"attempt {record.Attempt} no longer owns the job", null);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Storage.StoreUnavailableException)
+        {
+            ServerLog.JobNotPersisted(logger, record.Id, ex.Message, ex);
+        }
+    }
+
+    private sealed class Tracked(Job job, JobRecord record)
+    {
+        public Job Job { get; } = job;
+
+        public JobRecord Record { get; set; } = record;
+
+        public TaskCompletionSource<JobRecord> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,191 @@
+using System.Runtime.CompilerServices;
+using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Services;
+
+namespace StyleGrpc.Server.Operations;
+
+/// <summary>
+/// Stylize jobs as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
+/// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
+/// </summary>
+public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, TimeProvider time)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Admits the job (the runner's checks and refusals) and stores it before answering, so that an answered submission is
+    /// never lost; <paramref name="owned"/> = a Stylize call owns it (its end cancels the job).
+    /// </summary>
+    public async Task<Job> SubmitAsync(StylizeJobSpec spec, string caller, bool owned, CancellationToken cancellationToken)
+    {
+        var job = runner.Submit(spec, caller, owned: owned);
+        try
+        {
+            await journal.TrackAsync(job, previous: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not durable, so not accepted.
+            job.Stop(JobStopReason.Caller);
+            if (owned)
+            {
+                runner.Release(job);
+            }
+            throw;
+        }
+        return job;
+    }
+
+    public async Task<OperationView> GetAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
+    {
+        var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        return new OperationView(record, record.State == JobState.Succeeded ? await ResultAsync(record.Id, cancellationToken).ConfigureAwait(false) : null);
+    }
+
+    /// <summary>The caller's operations (all, for a caller that sees all), newest first; results are not included.</summary>
+    public async Task<IReadOnlyList<JobRecord>> ListAsync(OperationCaller caller, CancellationToken cancellationToken)
+    {
+        var records = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. records.Where(caller.Sees).Select(r => journal.Current(r.Id) ?? r).Reverse()];
+    }
+
+    /// <summary>Stops the job within one iteration (it ends CANCELLED); an ended operation is left as it is.</summary>
+    public async Task CancelAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
+    {
+        var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        if (runner.Find(record.Id) is { } job)
+        {
+            job.Stop(JobStopReason.Cancelled);
+            if (journal.Ending(record.Id) is { } ending)
+            {
+                await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else if (!record.Done)
+        {
+            // Stored but not running here (waiting to be resumed): it ends now.
+            await store.SaveAsync(record with
+            {
+                State = JobState.Cancelled,
+                ErrorCode = (int)Grpc.Core.StatusCode.Cancelled,
+                ErrorMessage = JobStopReasons.Message(JobStopReason.Cancelled, new Settings.StyleGrpcServerOptions()),
+                EndTime = time.GetUtcNow(),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes an ended operation with its result and frames (it does not cancel: a running one is refused).</summary>
+    public async Task DeleteAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
+    {
+        var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        if (!record.Done)
+        {
+            throw new OperationNotDoneException(name);
+        }
+        await store.DeleteAsync(record.Id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The operation once it has ended or <paramref name="timeout"/> has passed, whichever comes first.</summary>
+    public async Task<OperationView> WaitAsync(string name, OperationCaller caller, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+                if (record.Done)
+                {
+                    break;
+                }
+                if (journal.Ending(record.Id) is { } ending)
+                {
+                    await ending.WaitAsync(limit.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(PollInterval, time, limit.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The wait's own timeout: answer with the operation as it is.
+        }
+        return await GetAsync(name, caller, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The job's frames after <paramref name="afterSequence"/>: those stored of earlier attempts, then (while this process runs
+    /// the job) its kept and live frames, else the stored ones as they are written, until the result. Throws the job's error
+    /// at the end of a failed or cancelled job. Ending the enumeration never cancels the job.
+    /// </summary>
+    public async IAsyncEnumerable<StylizeResponse> WatchAsync(string name, long afterSequence, OperationCaller caller,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        var sent = afterSequence;
+        while (true)
+        {
+            if (runner.Find(record.Id) is { } job)
+            {
+                if (sent < job.Identity.FirstSequence - 1)
+                {
+                    foreach (var frame in await store.ReadFramesAsync(record.Id, cancellationToken).ConfigureAwait(false))
+                    {
+                        if (frame.Sequence > sent && frame.Sequence < job.Identity.FirstSequence)
+                        {
+                            sent = frame.Sequence;
+                            yield return frame;
+                        }
+                    }
+                }
+                var events = job.Subscribe(sent);
+                try
+                {
+                    await foreach (var item in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        sent = item.Sequence;
+                        yield return ResponseMapper.ToFrame(item, job.Spec.OutputFormat, job.Spec.Quality);
+                    }
+                }
+                finally
+                {
+                    job.Unsubscribe(events);
+                }
+                yield break;
+            }
+            foreach (var frame in await store.ReadFramesAsync(record.Id, cancellationToken).ConfigureAwait(false))
+            {
+                if (frame.Sequence > sent)
+                {
+                    sent = frame.Sequence;
+                    yield return frame;
+                }
+            }
+            if (record.Done)
+            {
+                if (record.State != JobState.Succeeded)
+                {
+                    throw new OperationFailedException(new Google.Rpc.Status { Code = record.ErrorCode, Message = record.ErrorMessage ?? "" });
+                }
+                yield break;
+            }
+            await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
+            record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // The caller's record of the named operation, live if this process runs it; NOT_FOUND for others' and unknown names.
+    private async Task<JobRecord> RecordAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
+    {
+        var id = OperationNames.JobId(name) ?? throw new OperationNotFoundException(name);
+        var record = journal.Current(id) ?? await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        return record is not null && caller.Sees(record) ? record : throw new OperationNotFoundException(name);
+    }
+
+    private async Task<Result?> ResultAsync(string id, CancellationToken cancellationToken) =>
+        (await store.ReadFramesAsync(id, cancellationToken).ConfigureAwait(false)).LastOrDefault(f => f.Result is not null)?.Result;
+}

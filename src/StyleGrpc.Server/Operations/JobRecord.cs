@@ -1,0 +1,57 @@
+namespace StyleGrpc.Server.Operations;
+
+/// <summary>
+/// What the job store keeps of a job besides its request, plan, frames and checkpoint: enough to answer GetOperation from
+/// any replica and to resume the job after its replica is gone. A plain record, written as JSON.
+/// </summary>
+public sealed record JobRecord
+{
+    public required string Id { get; init; }
+
+    /// <summary>Who submitted it: the API key's ID, or <c>anonymous</c>.</summary>
+    public required string Caller { get; init; }
+
+    public required DateTimeOffset CreateTime { get; init; }
+
+    public DateTimeOffset? StartTime { get; init; }
+
+    public DateTimeOffset? EndTime { get; init; }
+
+    public JobState State { get; init; }
+
+    /// <summary>1 = the first run; +1 each time the job is resumed. Also the fencing token of every write of the attempt.</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>The iteration the current attempt resumed from; 0 if never resumed.</summary>
+    public int ResumedFromIteration { get; init; }
+
+    /// <summary>The iteration of the last checkpoint safely written; 0 = none.</summary>
+    public int CheckpointIteration { get; init; }
+
+    /// <summary>The replica running it, <c>host:port</c>; empty while queued.</summary>
+    public string Replica { get; init; } = "";
+
+    public int QueuePosition { get; init; }
+
+    public int Iteration { get; init; }
+
+    public int TotalIterations { get; init; }
+
+    public int Level { get; init; }
+
+    public int Levels { get; init; }
+
+    /// <summary>Content, style, total-variation and total loss of the latest iteration; null before the first.</summary>
+    public double[]? Losses { get; init; }
+
+    /// <summary>The error's gRPC status code when <see cref="State"/> is Failed or Cancelled.</summary>
+    public int ErrorCode { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>The last frame sequence this job's attempts have used; a resumed attempt numbers its frames above it.</summary>
+    public long LastSequence { get; init; }
+
+    /// <summary>True once the job has ended (succeeded, failed or cancelled).</summary>
+    public bool Done => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
+}

@@ -1,0 +1,64 @@
+using Google.LongRunning;
+using Google.Protobuf.WellKnownTypes;
+using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Operations;
+
+namespace StyleGrpc.Server.Services;
+
+/// <summary>Job records to AIP-151 operations: StylizeMetadata as metadata, the Result as response, the stored status as error.</summary>
+public static class OperationMapper
+{
+    public static Operation ToOperation(OperationView view)
+    {
+        var record = view.Record;
+        var operation = new Operation { Name = OperationNames.Of(record.Id), Metadata = Any.Pack(ToMetadata(record)), Done = record.Done };
+        if (record.State == JobState.Succeeded && view.Result is not null)
+        {
+            operation.Response = Any.Pack(view.Result);
+        }
+        else if (record.Done && record.State != JobState.Succeeded)
+        {
+            operation.Error = new Google.Rpc.Status { Code = record.ErrorCode, Message = record.ErrorMessage ?? "" };
+        }
+        return operation;
+    }
+
+    public static StylizeMetadata ToMetadata(JobRecord record)
+    {
+        var metadata = new StylizeMetadata
+        {
+            JobId = record.Id,
+            State = record.State switch
+            {
+                JobState.Queued => StylizeMetadata.Types.State.Queued,
+                JobState.Running => StylizeMetadata.Types.State.Running,
+                JobState.Succeeded => StylizeMetadata.Types.State.Succeeded,
+                JobState.Failed => StylizeMetadata.Types.State.Failed,
+                _ => StylizeMetadata.Types.State.Cancelled,
+            },
+            QueuePosition = record.State == JobState.Queued ? record.QueuePosition : 0,
+            Iteration = record.Iteration,
+            TotalIterations = record.TotalIterations,
+            Level = record.Level,
+            Levels = record.Levels,
+            Attempt = record.Attempt,
+            ResumedFromIteration = record.ResumedFromIteration,
+            CheckpointIteration = record.CheckpointIteration,
+            Replica = record.State == JobState.Running ? record.Replica : "",
+            CreateTime = Timestamp.FromDateTimeOffset(record.CreateTime),
+        };
+        if (record.Losses is [var content, var style, var tv, var total])
+        {
+            metadata.Losses = new Losses { Content = content, Style = style, TotalVariation = tv, Total = total };
+        }
+        if (record.StartTime is { } start)
+        {
+            metadata.StartTime = Timestamp.FromDateTimeOffset(start);
+        }
+        if (record.EndTime is { } end)
+        {
+            metadata.EndTime = Timestamp.FromDateTimeOffset(end);
+        }
+        return metadata;
+    }
+}
