@@ -121,4 +121,37 @@ public sealed class HttpApiTests(HttpServer server) : IClassFixture<HttpServer>
         http.DefaultRequestHeaders.Authorization = null;
         Assert.Contains("<title>StyleGrpc</title>", await http.GetStringAsync("/"));
     }
+
+    [Fact]
+    public async Task OpenApi_DescribesTheTranscodedRoutes_PubliclyOnTheHttpPort()
+    {
+        // With keys on: the description is public, like the page.
+        var (host, http) = await StartAsync(TestKeys.Settings(("admin-key", "admin")));
+        await using var _ = host;
+        using var __ = http;
+
+        var response = await http.GetAsync("/openapi.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
+        var document = JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        Assert.StartsWith("3.", document["openapi"]!.GetValue<string>());
+        var paths = document["paths"]!.AsObject();
+        Assert.Contains("get", paths["/v1/styles"]!.AsObject().Select(m => m.Key));
+        Assert.Contains("post", paths["/v1/styles"]!.AsObject().Select(m => m.Key));
+        // Resource names keep their collection in the path; custom verbs keep their colon.
+        Assert.Equal(["get", "delete"], paths["/v1/styles/{name}"]!.AsObject().Select(m => m.Key));
+        Assert.NotNull(paths["/v1/styles/{name}/image"]!["get"]);
+        Assert.NotNull(paths["/v1/operations/{name}:watch"]!["get"]);
+        Assert.NotNull(paths["/v1/info"]!["get"]);
+        var submit = paths["/v1/stylize:submit"]!["post"]!;
+        // The proto comments are the descriptions.
+        Assert.Contains("outlives the call", submit["summary"]!.GetValue<string>());
+        Assert.Equal("#/components/schemas/Operation", submit["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+        var nameParameter = paths["/v1/styles/{name}"]!["get"]!["parameters"]!.AsArray().Single()!;
+        Assert.Equal("path", nameParameter["in"]!.GetValue<string>());
+        Assert.Contains("styles/*", nameParameter["description"]!.GetValue<string>());
+        // Not the generator's own collapsed rendering, under which GetStyle and GetOperation would clash.
+        Assert.Null(paths["/v1/{name}"]);
+    }
 }

@@ -31,7 +31,8 @@ public static class StyleTransferServiceExtensions
 
     /// <summary>
     /// Registers options, access (API keys, roles, quotas), the model host, the style store and registry, the job runner
-    /// and scheduler, graceful shutdown, metrics and traces, gRPC (with raised message limits), health and reflection.
+    /// and scheduler, graceful shutdown, metrics and traces, gRPC (with raised message limits) and its JSON transcoding with
+    /// the OpenAPI document generator, health and reflection.
     /// </summary>
     public static IServiceCollection AddStyleTransfer(this IServiceCollection services, IConfiguration configuration)
     {
@@ -105,6 +106,7 @@ public static class StyleTransferServiceExtensions
                 // Operations carry their metadata and response as Any.
                 Protos.V1.StylizeMetadata.Descriptor, Protos.V1.Result.Descriptor));
         services.AddGrpcReflection();
+        services.AddOpenApiDocument();
         // Liveness ("") answers while the process does; readiness also needs the model, the store and no drain.
         services.AddGrpcHealthChecks(o =>
             {
@@ -118,7 +120,10 @@ public static class StyleTransferServiceExtensions
         return services;
     }
 
-    /// <summary>Maps authentication, the metrics endpoint, the StyleGrpc service, health and reflection.</summary>
+    /// <summary>
+    /// Maps the metrics endpoint, the page and the OpenAPI document (HTTP port only), authentication, the StyleGrpc service,
+    /// health and reflection.
+    /// </summary>
     public static WebApplication MapStyleTransfer(this WebApplication app)
     {
         _ = app.Services.GetRequiredService<StyleRegistry>();
@@ -135,7 +140,9 @@ public static class StyleTransferServiceExtensions
             // The page and its scripts, on the HTTP port only; shipped next to the server's assembly.
             var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(
                 Path.Combine(Path.GetDirectoryName(typeof(StyleTransferServiceExtensions).Assembly.Location)!, "wwwroot"));
+            // The OpenAPI document likewise: public like the page, before authentication.
             app.UseWhen(c => c.Connection.LocalPort == http.Port, page => page
+                .MapWhen(c => HttpMethods.IsGet(c.Request.Method) && c.Request.Path == OpenApiDocument.Path, openApi => openApi.Run(OpenApiDocument.WriteAsync))
                 .UseDefaultFiles(new DefaultFilesOptions { FileProvider = files })
                 .UseStaticFiles(new StaticFileOptions { FileProvider = files }));
             ServerLog.HttpServed(app.Services.GetRequiredService<ILogger<ServerMetrics>>(), settings.Http.Url.TrimEnd('/'));
