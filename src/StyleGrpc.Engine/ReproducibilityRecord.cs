@@ -62,7 +62,8 @@ public sealed record ReproducibilityRecord
 
     /// <summary>
     /// The iteration the run resumed after (its checkpoint's <see cref="RunCheckpoint.Iteration"/>); 0 when it ran from the
-    /// start. A resumed run's image is close to, not always identical with, an uninterrupted run's (docs/reliability.md).
+    /// start. A resumed run's image is close to, not always identical with, an uninterrupted run's (docs/engine.md,
+    /// "Checkpoints and resume").
     /// </summary>
     public int ResumedFromIteration { get; init; }
 

@@ -201,7 +201,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, CancellationToken)"/>,
     /// taking part in <paramref name="checkpointing"/>: resuming from its checkpoint (the iterations before it are not
     /// repeated; progress numbers and the clock continue from it) and handing out checkpoints when it asks and at every level
-    /// boundary. A resumed run's result is close to an uninterrupted run's, not always identical (docs/reliability.md).
+    /// boundary. A resumed run's result is close to an uninterrupted run's, not always identical (docs/engine.md,
+    /// "Checkpoints and resume").
     /// </summary>
     /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan, or the checkpoint does not (field <c>Checkpoint</c>).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
