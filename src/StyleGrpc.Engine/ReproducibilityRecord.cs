@@ -60,6 +60,16 @@ public sealed record ReproducibilityRecord
 
     public required int CoarseIterations { get; init; }
 
+    /// <summary>
+    /// The iteration the run resumed after (its checkpoint's <see cref="RunCheckpoint.Iteration"/>); 0 when it ran from the
+    /// start. A resumed run's image is close to, not always identical with, an uninterrupted run's (docs/engine.md,
+    /// "Checkpoints and resume").
+    /// </summary>
+    public int ResumedFromIteration { get; init; }
+
+    /// <summary>How many times the run was resumed from a checkpoint in all (0 when it ran from the start).</summary>
+    public int Resumes { get; init; }
+
     /// <summary>The plan the run followed: levels and their sizes, tiling, layers, optimiser settings, memory estimate.</summary>
     public required RunPlan Plan { get; init; }
 }

@@ -2,7 +2,10 @@ using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Engine;
 
-/// <summary>What every level of one run reads: the content, the style targets per level, the plan and its layers, and where progress goes.</summary>
+/// <summary>
+/// What every level of one run reads: the content, the style targets per level, the plan and its layers, where progress
+/// goes, and the checkpointing (never null: an empty one when the host asked for none).
+/// </summary>
 internal sealed record RunInputs(
     RgbImage Content,
     IReadOnlyList<StyleTargets> LevelTargets,
@@ -10,4 +13,9 @@ internal sealed record RunInputs(
     LayerPlan Layers,
     RunProgress Progress,
     Action<StyleTransferProgress>? OnProgress,
-    CancellationToken CancellationToken);
+    RunCheckpointing Checkpointing,
+    CancellationToken CancellationToken)
+{
+    /// <summary>The checkpoint the run resumes from, if any.</summary>
+    public RunCheckpoint? Resume => Checkpointing.ResumeFrom;
+}

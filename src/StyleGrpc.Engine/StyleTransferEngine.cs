@@ -194,7 +194,20 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan (count, network, layers).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
     public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default)
+        Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default) =>
+        Run(content, levelTargets, plan, onProgress, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, CancellationToken)"/>,
+    /// taking part in <paramref name="checkpointing"/>: resuming from its checkpoint (the iterations before it are not
+    /// repeated; progress numbers and the clock continue from it) and handing out checkpoints when it asks and at every level
+    /// boundary. A resumed run's result is close to an uninterrupted run's, not always identical (docs/engine.md,
+    /// "Checkpoints and resume").
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan, or the checkpoint does not (field <c>Checkpoint</c>).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default)
     {
         if (plan.NetworkFingerprint != Network.Info.Fingerprint)
         {
@@ -216,6 +229,11 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
                 throw new InvalidStyleOptionException("StyleLayers", $"the style targets have no statistics for {string.Join(", ", missing)}");
             }
         }
+        checkpointing ??= new RunCheckpointing();
+        if (checkpointing.ResumeFrom is { } resume)
+        {
+            CheckResume(resume, plan);
+        }
         cancellationToken.ThrowIfCancellationRequested();
         var previousThreads = get_num_threads();
         if (plan.Options.Threads is { } threads && threads != previousThreads)
@@ -225,7 +243,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         try
         {
             var clock = Stopwatch.StartNew();
-            var run = new RunInputs(content, levelTargets, plan, LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress, cancellationToken);
+            var run = new RunInputs(content, levelTargets, plan, LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress,
+                checkpointing, cancellationToken);
             return RunScales(run);
         }
         finally
@@ -235,6 +254,38 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
                 set_num_threads(previousThreads);
             }
         }
+    }
+
+    // A checkpoint resumes only the plan it was written for: same network, levels, size at its level and optimiser, with
+    // state that fits. Anything else is refused before the run starts.
+    private static void CheckResume(RunCheckpoint resume, RunPlan plan)
+    {
+        static void Check(bool condition, string message)
+        {
+            if (!condition)
+            {
+                throw new InvalidStyleOptionException("Checkpoint", message);
+            }
+        }
+        Check(resume.NetworkFingerprint == plan.NetworkFingerprint, $"was written for {resume.NetworkFingerprint}, the plan is for {plan.NetworkFingerprint}");
+        Check(resume.Levels == plan.Levels.Count, $"was written for {resume.Levels} scale levels, the plan has {plan.Levels.Count}");
+        Check(resume.Level >= 0 && resume.Level < plan.Levels.Count, $"level {resume.Level} is not in the plan's {plan.Levels.Count}");
+        var level = plan.Levels[resume.Level];
+        Check(resume.Width == level.Width && resume.Height == level.Height,
+            $"holds a {resume.Width}×{resume.Height} image, the plan's level {resume.Level + 1} is {level.Width}×{level.Height}");
+        Check(resume.Image.Length == 3L * level.Width * level.Height, $"holds {resume.Image.Length} values for a {level.Width}×{level.Height} image");
+        Check(resume.Optimizer == plan.Options.Optimizer, $"was written by {resume.Optimizer}, the plan uses {plan.Options.Optimizer}");
+        Check(resume.LevelIteration >= 0 && resume.LevelIteration <= level.Iterations && resume.Iteration >= resume.LevelIteration,
+            $"iteration {resume.LevelIteration} of level {resume.Level + 1} does not fit its {level.Iterations}");
+        var moments = resume.Optimizer switch
+        {
+            OptimizerKind.Adam => 2,
+            OptimizerKind.RmsProp => 1,
+            _ => 0,
+        };
+        Check(resume.OptimizerMoments.Count == (resume.LevelIteration == 0 ? 0 : moments),
+            $"holds {resume.OptimizerMoments.Count} optimiser moments, {resume.Optimizer} at iteration {resume.LevelIteration} of a level needs {(resume.LevelIteration == 0 ? 0 : moments)}");
+        Check(resume.OptimizerMoments.All(m => m.Length == resume.Image.Length), "has optimiser moments of another size than its image");
     }
 
     /// <summary>
@@ -253,21 +304,22 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     // Coarse-to-fine: each level optimises at a larger size, starting from the previous level's image upsampled and
     // matching its own style targets; a single level is the plain algorithm. Each level's tensors live in the level's own
-    // dispose scope, so a finished level holds nothing but its result.
+    // dispose scope, so a finished level holds nothing but its result. A resumed run starts at its checkpoint's level.
     private StyleTransferResult RunScales(RunInputs run)
     {
         var (plan, options, progress) = (run.Plan, run.Plan.Options, run.Progress);
         using var runScope = NewDisposeScope();
+        var first = run.Resume?.Level ?? 0;
         var levelOptions = options;
-        if (plan.Levels.Count > 1 && options.StyleWeight is null && run.Layers.Preset.StyleWeight is null)
+        if (first < plan.Levels.Count - 1 && options.StyleWeight is null && run.Layers.Preset.StyleWeight is null)
         {
-            levelOptions = options with { StyleWeight = FinalStyleWeight(run) };
+            levelOptions = options with { StyleWeight = run.Resume?.CoarseStyleWeight ?? FinalStyleWeight(run) };
         }
         Tensor? carried = null;
-        double? curvature = null;
-        for (var level = 0; level < plan.Levels.Count - 1; level++)
+        var curvature = run.Resume?.Curvature;
+        for (var level = first; level < plan.Levels.Count - 1; level++)
         {
-            if (carried is not null && TimeIsUp(options, progress.Clock))
+            if (carried is not null && TimeIsUp(options, progress))
             {
                 continue;
             }
@@ -295,33 +347,57 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
         final.Dispose();
         progress.Clock.Stop();
-        var elapsed = progress.Clock.Elapsed;
+        var elapsed = progress.Elapsed;
         return new StyleTransferResult(result, progress.Final(losses, elapsed), progress.Iteration, elapsed,
             Record(run, objective));
     }
 
-    // One level: its content and objective, the start (the run's initial image, or the previous level's result upsampled),
-    // and the optimiser loop. Returns the image (clamped), its optimiser, the objective and the level's content; the caller's
-    // scope owns the tensors.
+    // One level: its content and objective, the start (the run's initial image, the previous level's result upsampled, or
+    // the checkpoint's image when the run resumes at this level), and the optimiser loop. A level started from the previous
+    // one's result first hands out a boundary checkpoint. Returns the image (clamped), its optimiser, the objective and the
+    // level's content; the caller's scope owns the tensors.
     private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Content) RunLevel(RunInputs run, int level,
         StyleTransferOptions options, Tensor? previous, double? curvature)
     {
         var planned = run.Plan.Levels[level];
+        var resume = run.Resume is { } r && r.Level == level ? r : null;
         var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(run.Content, planned.Width, planned.Height), Network.Device);
         var objective = Objective(run, planned, contentTensor, run.LevelTargets[level], options);
-        var start = previous is null ? InitialImage(contentTensor, options) : Upsample(previous, contentTensor);
+        var start = resume is not null
+            ? tensor(resume.Image, [1, 3, planned.Height, planned.Width], device: Network.Device)
+            : previous is null ? InitialImage(contentTensor, options) : Upsample(previous, contentTensor);
         var image = new Parameter(start, requires_grad: true);
         // L-BFGS's curvature scale carries over: per-pixel gradients shrink with the pixel count (the losses are means), so
-        // the inverse curvature grows with it. Without it each level starts with PyTorch's cautious first step.
-        var warm = options.CarryOptimizerState && curvature is { } c && level > 0
-            ? c * ((double)planned.Pixels / run.Plan.Levels[level - 1].Pixels)
-            : (double?)null;
+        // the inverse curvature grows with it. Without it each level starts with PyTorch's cautious first step. Resumed
+        // within a level, L-BFGS restarts cold (its (s, y) history is not in the checkpoint): a first step scaled by the
+        // level's own last curvature overshot and, restarted on each rise, diverged (final loss 3.7e3× the uninterrupted
+        // run's at 64 px, 20 + 20 iterations); the cautious first step ended 2 % above it (CheckpointTests).
+        var warm = resume is { LevelIteration: > 0 }
+            ? null
+            : options.CarryOptimizerState && curvature is { } c && level > 0
+                ? c * ((double)planned.Pixels / run.Plan.Levels[level - 1].Pixels)
+                : (double?)null;
         var optimizer = CreateOptimizer(options, image, run.Plan.LearningRate, warm);
-        run.Progress.StartLevel(level);
-        var budget = TimeIsUp(options, run.Progress.Clock) ? 0 : planned.Iterations;
         try
         {
-            Optimise(image, optimizer, objective, contentTensor, options, budget, run);
+            if (resume is not null)
+            {
+                if (optimizer is TorchOptimizer torchOptimizer && resume.OptimizerMoments.Count > 0)
+                {
+                    torchOptimizer.ImportState(resume.OptimizerStep, resume.OptimizerMoments);
+                }
+                run.Progress.Resume(level, resume.Iteration, resume.LevelIteration, resume.Elapsed);
+            }
+            else
+            {
+                run.Progress.StartLevel(level);
+                if (previous is not null)
+                {
+                    Checkpoint(run, level, options, image, null, curvature, []);
+                }
+            }
+            var budget = TimeIsUp(options, run.Progress) ? 0 : planned.Iterations - run.Progress.LevelIteration;
+            Optimise(image, optimizer, objective, contentTensor, options, budget, run, (level, warm, resume?.RecentTotals ?? []));
         }
         catch
         {
@@ -335,6 +411,46 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
         return (image, optimizer, objective, contentTensor);
     }
+
+    // Hands a checkpoint of the run at this point to the host: the image exactly as the optimiser holds it, the optimiser's
+    // state (Adam/RMSprop moments; L-BFGS's curvature scale, or at a boundary the previous level's), the counts and clock.
+    private void Checkpoint(RunInputs run, int level, StyleTransferOptions options, Tensor image, IImageOptimizer? optimizer, double? curvature,
+        IReadOnlyList<double> totals)
+    {
+        if (run.Checkpointing.OnCheckpoint is not { } onCheckpoint)
+        {
+            return;
+        }
+        var (plan, progress) = (run.Plan, run.Progress);
+        float[] pixels;
+        var (step, moments) = optimizer is TorchOptimizer torchOptimizer ? torchOptimizer.ExportState() : (0L, []);
+        using (NewDisposeScope())
+        {
+            pixels = image.detach().cpu().contiguous().data<float>().ToArray();
+        }
+        var automatic = plan.Options.StyleWeight is null && level < plan.Levels.Count - 1;
+        onCheckpoint(new RunCheckpoint
+        {
+            NetworkFingerprint = plan.NetworkFingerprint,
+            Levels = plan.Levels.Count,
+            Level = level,
+            Iteration = progress.Iteration,
+            LevelIteration = progress.LevelIteration,
+            Elapsed = progress.Elapsed,
+            Width = plan.Levels[level].Width,
+            Height = plan.Levels[level].Height,
+            Image = pixels,
+            Optimizer = plan.Options.Optimizer,
+            OptimizerStep = step,
+            OptimizerMoments = moments,
+            Curvature = (optimizer as LbfgsOptimizer)?.Curvature ?? curvature,
+            CoarseStyleWeight = automatic ? options.StyleWeight : null,
+            RecentTotals = [.. totals.Skip(Math.Max(0, totals.Count - (plan.Options.StopWindow + 1)))],
+            Resumes = Resumes(run),
+        });
+    }
+
+    private static int Resumes(RunInputs run) => run.Resume is { } resume ? resume.Resumes + 1 : 0;
 
     private IStyleObjective Objective(RunInputs run, PlannedLevel level, Tensor content, StyleTargets targets, StyleTransferOptions options) =>
         level.Tiled
@@ -371,12 +487,14 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     }
 
     // The optimiser loop of one level: one loss evaluation and one update per iteration, each in its own dispose scope;
-    // stops at the budget, on convergence or stall, or when cancelled (checked every iteration).
+    // stops at the budget, on convergence or stall, or when cancelled (checked every iteration). Between iterations it
+    // hands out a checkpoint when the host says one is due (never after the level's last: a boundary or the result follows).
     private void Optimise(Parameter image, IImageOptimizer optimizer, IStyleObjective objective, Tensor content, StyleTransferOptions options,
-        int budget, RunInputs run)
+        int budget, RunInputs run, (int Index, double? Curvature, IReadOnlyList<double> Totals) level)
     {
         var (progress, onProgress, cancellationToken) = (run.Progress, run.OnProgress, run.CancellationToken);
-        var totals = new List<double>();
+        var isDue = run.Checkpointing.OnCheckpoint is null ? null : run.Checkpointing.IsDue;
+        var totals = new List<double>(level.Totals);
         for (var step = 0; step < budget && !optimizer.Converged; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -395,11 +513,16 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             {
                 throw new StyleTransferException($"the loss became {losses.Total} at iteration {progress.Iteration}; lower the learning rate or the weights");
             }
-            onProgress?.Invoke(progress.After(losses, preview));
+            var after = progress.After(losses, preview);
+            onProgress?.Invoke(after);
             totals.Add(losses.Total);
-            if (HasStalled(totals, options) || TimeIsUp(options, progress.Clock))
+            if (HasStalled(totals, options) || TimeIsUp(options, progress))
             {
                 break;
+            }
+            if (isDue is not null && step + 1 < budget && !optimizer.Converged && isDue(after))
+            {
+                Checkpoint(run, level.Index, options, image, optimizer, level.Curvature, totals);
             }
         }
     }
@@ -411,7 +534,15 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// </summary>
     public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
         Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken) =>
-        EngineWorkers.Run(() => Run(content, levelTargets, plan, onProgress, cancellationToken));
+        RunOnWorkerAsync(content, levelTargets, plan, onProgress, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunOnWorkerAsync(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, CancellationToken)"/>
+    /// with <paramref name="checkpointing"/> (its callbacks run on the worker thread: they must not block).
+    /// </summary>
+    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken) =>
+        EngineWorkers.Run(() => Run(content, levelTargets, plan, onProgress, checkpointing, cancellationToken));
 
     /// <summary>
     /// Plans and runs on one of the engine's worker threads, streaming each iteration, then one <see cref="StyleTransferCompleted"/>.
@@ -499,7 +630,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         _ => 1.0,
     };
 
-    private static bool TimeIsUp(StyleTransferOptions options, Stopwatch clock) => options.TimeLimit is { } limit && clock.Elapsed >= limit;
+    private static bool TimeIsUp(StyleTransferOptions options, RunProgress progress) => options.TimeLimit is { } limit && progress.Elapsed >= limit;
 
     private static bool HasStalled(List<double> totals, StyleTransferOptions options)
     {
@@ -543,6 +674,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             KeepOriginalColours = options.KeepOriginalColours,
             RelativeTolerance = options.RelativeTolerance,
             Threads = get_num_threads(),
+            ResumedFromIteration = run.Resume?.Iteration ?? 0,
+            Resumes = Resumes(run),
         };
     }
 

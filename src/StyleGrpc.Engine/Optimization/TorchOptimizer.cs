@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace StyleGrpc.Engine.Optimization;
@@ -8,10 +9,10 @@ namespace StyleGrpc.Engine.Optimization;
 /// </summary>
 internal sealed class TorchOptimizer : IImageOptimizer
 {
-    private readonly TorchSharp.Modules.Parameter image;
+    private readonly Parameter image;
     private readonly optim.Optimizer optimizer;
 
-    public TorchOptimizer(TorchSharp.Modules.Parameter image, OptimizerKind kind, double learningRate)
+    public TorchOptimizer(Parameter image, OptimizerKind kind, double learningRate)
     {
         this.image = image;
         optimizer = kind switch
@@ -34,6 +35,57 @@ internal sealed class TorchOptimizer : IImageOptimizer
         var losses = evaluate();
         optimizer.step();
         return losses;
+    }
+
+    /// <summary>
+    /// The optimiser's step count and per-pixel state (Adam: first and second moments; RMSprop: the square average; its
+    /// momentum buffer and gradient average stay zero at the defaults used here), copied to the CPU.
+    /// </summary>
+    public (long Step, float[][] Moments) ExportState()
+    {
+        using var scope = NewDisposeScope();
+        return optimizer switch
+        {
+            Adam adam when State<Adam.State>(adam) is var s => (s.step, [Copy(s.exp_avg), Copy(s.exp_avg_sq)]),
+            RMSProp rms when State<RMSProp.State>(rms) is var s => (s.step, [Copy(s.square_avg)]),
+            _ => throw new InvalidOperationException($"no state export for {optimizer.GetType().Name}"),
+        };
+    }
+
+    /// <summary>Puts state from <see cref="ExportState"/> back (same optimiser kind, moments the image's size).</summary>
+    public void ImportState(long step, IReadOnlyList<float[]> moments)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        switch (optimizer)
+        {
+            case Adam adam when moments.Count == 2:
+                var a = State<Adam.State>(adam);
+                a.step = step;
+                Fill(a.exp_avg, moments[0]);
+                Fill(a.exp_avg_sq, moments[1]);
+                break;
+            case RMSProp rms when moments.Count == 1:
+                var r = State<RMSProp.State>(rms);
+                r.step = step;
+                Fill(r.square_avg, moments[0]);
+                break;
+            default:
+                throw new ArgumentException($"{moments.Count} moments do not fit {optimizer.GetType().Name}", nameof(moments));
+        }
+    }
+
+    private static T State<T>(OptimizerHelper optimizer) => (T)(object)optimizer.state_dict().State.Single();
+
+    private static float[] Copy(Tensor t) => t.detach().cpu().contiguous().data<float>().ToArray();
+
+    private void Fill(Tensor target, float[] values)
+    {
+        if (values.Length != target.numel())
+        {
+            throw new ArgumentException($"a moment of {values.Length} values for an image of {target.numel()}", nameof(values));
+        }
+        target.copy_(tensor(values, target.shape, device: image.device));
     }
 
     public void Dispose() => optimizer.Dispose();
