@@ -95,8 +95,8 @@ public sealed class SlowReaderTests(ITestOutputHelper output)
         await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
         {
             ["StyleGrpc:MaxPreviews"] = "1000",
-            // Steps are far more than a microsecond apart: every step reaches the job's buffer, so each one is accounted for.
-            ["StyleGrpc:MaxProgressFramesPerSecond"] = "1000000",
+            // Steps are more than a millisecond apart, so none is paced away (one that were would be counted as coalesced too).
+            ["StyleGrpc:MaxProgressFramesPerSecond"] = "1000",
             ["StyleGrpc:BufferedPreviews"] = bufferedPreviews.ToString(CultureInfo.InvariantCulture),
             // The reader reads nothing until the run has ended: the stall watchdog must not stop the job first, however slow the machine.
             ["StyleGrpc:StallTimeoutSeconds"] = "3600",

@@ -1,3 +1,4 @@
+using StyleGrpc.Engine;
 using StyleGrpc.Server.Jobs.Events;
 
 namespace StyleGrpc.Server.Jobs;
@@ -19,10 +20,14 @@ public sealed class Job
     private int reason = -1;
     private long sequence;
     private bool completed;
+    private bool checkpointRequested;
+    private bool running;
+    private TaskCompletionSource? stored;
     private Exception? error;
 
-    internal Job(JobIdentity identity, string caller, StylizeJobSpec spec, Func<JobEventBuffer> newBuffer)
+    internal Job(JobIdentity identity, string caller, StylizeJobSpec spec, Func<JobEventBuffer> newBuffer, RunCheckpoint? resumeFrom)
     {
+        ResumeFrom = resumeFrom;
         Identity = identity;
         Caller = caller;
         Spec = spec;
@@ -60,6 +65,50 @@ public sealed class Job
 
     /// <summary>Completes when the run has ended (its slot is free), however it ended.</summary>
     public Task Completion { get; internal set; } = Task.CompletedTask;
+
+    /// <summary>The checkpoint this attempt continues from; null when it starts from the beginning.</summary>
+    public RunCheckpoint? ResumeFrom { get; }
+
+    /// <summary>Raised on the engine thread with each checkpoint the run writes; the receiver stores it elsewhere and returns.</summary>
+    public event Action<Job, RunCheckpoint>? Checkpointed;
+
+    /// <summary>True once <see cref="RequestCheckpoint"/> asked for one: the run writes it after its current iteration.</summary>
+    public bool CheckpointRequested => Volatile.Read(ref checkpointRequested);
+
+    /// <summary>Asks the run for a checkpoint now (the server drains).</summary>
+    public void RequestCheckpoint() => Volatile.Write(ref checkpointRequested, true);
+
+    /// <summary>True once the job's run has started (it left the queue and its targets are resolved).</summary>
+    public bool IsRunning => Volatile.Read(ref running);
+
+    internal void MarkRunning() => Volatile.Write(ref running, true);
+
+    /// <summary>Completes when the next checkpoint has been stored (or its store failed): <see cref="CheckpointStored"/>.</summary>
+    public Task NextCheckpointStored()
+    {
+        lock (gate)
+        {
+            return (stored ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>Whoever stores checkpoints says one was stored (or could not be).</summary>
+    public void CheckpointStored()
+    {
+        TaskCompletionSource? signal;
+        lock (gate)
+        {
+            (signal, stored) = (stored, null);
+        }
+        signal?.TrySetResult();
+    }
+
+    /// <summary>Hands a checkpoint the run wrote to whoever stores it.</summary>
+    internal void OnCheckpoint(RunCheckpoint checkpoint)
+    {
+        Volatile.Write(ref checkpointRequested, false);
+        Checkpointed?.Invoke(this, checkpoint);
+    }
 
     /// <summary>The latest progress event published, if any.</summary>
     public JobProgressed? LatestProgress

@@ -89,7 +89,8 @@ public sealed class JobRunner : IDisposable
     /// True when a call owns the job (Stylize): it stays <see cref="Active"/> until <see cref="Release"/>. Otherwise (a
     /// submitted or resumed job) it is forgotten here when its run ends; its record lives on in the job store.
     /// </param>
-    public Job Submit(StylizeJobSpec spec, string caller, JobIdentity? identity = null, bool owned = false)
+    /// <param name="resumeFrom">The checkpoint a resumed job continues from; null = from the beginning.</param>
+    public Job Submit(StylizeJobSpec spec, string caller, JobIdentity? identity = null, bool owned = false, RunCheckpoint? resumeFrom = null)
     {
         var engine = model.Engine;
         var estimate = spec.Plan.EstimatedBytes;
@@ -121,13 +122,18 @@ public sealed class JobRunner : IDisposable
             });
             throw;
         }
-        var job = new Job(identity, caller, spec, () => new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval));
+        var job = new Job(identity, caller, spec, () => new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval), resumeFrom);
         lock (gate)
         {
             active[id] = job;
         }
         ServerLog.JobAccepted(logger, id, caller, spec.Style.Describe(), spec.Plan.Width, spec.Plan.Height, spec.Plan.Options.Iterations, ticket.Position,
             estimate >> 20);
+        if (owned)
+        {
+            // The owning call's reader exists before the first event, so it misses nothing (a late reader gets the log).
+            job.Subscribe(0, owner: true);
+        }
         job.Publish(new JobAccepted(id, ticket.Position));
         job.Completion = Task.Run(() => RunAsync(job, ticket, quota, engine), CancellationToken.None);
         if (!owned)
@@ -160,14 +166,22 @@ public sealed class JobRunner : IDisposable
     /// </summary>
     public async Task DrainAsync(TimeSpan drain, CancellationToken cancellationToken)
     {
-        var running = Snapshot();
-        var all = Task.WhenAll(running.Select(j => j.Completion));
-        await Task.WhenAny(all, Task.Delay(drain, time, cancellationToken)).ConfigureAwait(false);
-        foreach (var job in running.Where(j => !j.Completion.IsCompleted))
+        var all = Snapshot();
+        // Running jobs write a checkpoint after their current iteration and are handed back: the next start, or another
+        // replica, continues them from it. Queued ones were refused by the scheduler and stay queued in the job store.
+        var running = all.Where(j => j.IsRunning && !j.Completion.IsCompleted).ToList();
+        var stored = running.Select(j => j.NextCheckpointStored()).ToList();
+        foreach (var job in running)
+        {
+            job.RequestCheckpoint();
+        }
+        await Task.WhenAny(Task.WhenAll(stored), Task.WhenAll(running.Select(j => j.Completion)), Task.Delay(drain, time, cancellationToken))
+            .ConfigureAwait(false);
+        foreach (var job in all.Where(j => !j.Completion.IsCompleted))
         {
             job.Stop(JobStopReason.Shutdown);
         }
-        await all.WaitAsync(TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(all.Select(j => j.Completion)).WaitAsync(TimeSpan.FromSeconds(10), time, cancellationToken).ConfigureAwait(false);
         // Give the readers a moment to send the final status of each stopped job before the web server stops.
         var deadline = time.GetUtcNow() + TimeSpan.FromSeconds(5);
         while (Active > 0 && time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
@@ -221,15 +235,28 @@ public sealed class JobRunner : IDisposable
                     targets = await spec.Style.ResolveAsync(registry, engine, plan, job.StopToken).ConfigureAwait(false);
                 }
                 using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
+                job.MarkRunning();
                 job.Publish(new JobStarted(plan.Width, plan.Height, plan.TotalIterations, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
+                var checkpointEvery = TimeSpan.FromSeconds(options.CheckpointSeconds);
+                var lastCheckpoint = time.GetTimestamp();
+                var checkpointing = new RunCheckpointing
+                {
+                    ResumeFrom = job.ResumeFrom,
+                    IsDue = _ => job.CheckpointRequested || time.GetElapsedTime(lastCheckpoint) >= checkpointEvery,
+                    OnCheckpoint = checkpoint =>
+                    {
+                        lastCheckpoint = time.GetTimestamp();
+                        job.OnCheckpoint(checkpoint);
+                    },
+                };
                 var result = await engine.RunOnWorkerAsync(content, targets, plan, p =>
                 {
                     Volatile.Write(ref iterations, p.Iteration);
                     job.Publish(new JobProgressed(p));
-                }, job.StopToken).ConfigureAwait(false);
+                }, checkpointing, job.StopToken).ConfigureAwait(false);
                 iterations = result.IterationsRun;
                 runTime = result.Elapsed;
-                job.Publish(new JobFinished(job.Id, result, queueTime, clock.Elapsed));
+                job.Publish(new JobFinished(job.Id, result, queueTime, clock.Elapsed) { Attempt = job.Identity.Attempt });
                 outcome = label = "completed";
             }
         }

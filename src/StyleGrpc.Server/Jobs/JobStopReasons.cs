@@ -15,7 +15,7 @@ public static class JobStopReasons
         [JobStopReason.Deadline] = ("deadline exceeded", "deadline", StatusCode.DeadlineExceeded),
         [JobStopReason.ReaderStalled] = ("reader stalled; result discarded", "stalled", StatusCode.Aborted),
         [JobStopReason.MaxRunTime] = ("stopped at the maximum run time", "max_run_time", StatusCode.DeadlineExceeded),
-        [JobStopReason.Shutdown] = ("cancelled by shutdown", "shutdown", StatusCode.Unavailable),
+        [JobStopReason.Shutdown] = ("handed back at shutdown", "shutdown", StatusCode.Unavailable),
         [JobStopReason.Cancelled] = ("cancelled by CancelOperation", "cancelled", StatusCode.Cancelled),
     };
 
@@ -37,6 +37,7 @@ public static class JobStopReasons
         JobStopReason.ReaderStalled =>
             $"the client read nothing for {options.StallTimeoutSeconds} s (StyleGrpc:StallTimeoutSeconds); the job was stopped and its result discarded",
         JobStopReason.MaxRunTime => $"the job ran longer than the server's limit of {options.MaxRunSeconds} s (StyleGrpc:MaxRunSeconds)",
-        _ => $"the server is stopping; the job was cancelled after the drain timeout of {options.DrainTimeoutSeconds} s",
+        _ => "the server is stopping; the job was handed back to the queue and goes on from its last checkpoint on the next start " +
+             "or another replica (watch its operation, Accepted.operation_name, to follow it)",
     };
 }

@@ -24,6 +24,10 @@ public sealed class ServerMetrics
     private readonly Counter<long> cacheHits;
     private readonly Counter<long> cacheMisses;
     private readonly Counter<long> targetComputations;
+    private readonly Counter<long> checkpoints;
+    private readonly Counter<long> checkpointBytes;
+    private readonly Histogram<double> checkpointSeconds;
+    private readonly Counter<long> resumed;
 
     public ServerMetrics(IMeterFactory meters)
     {
@@ -36,6 +40,10 @@ public sealed class ServerMetrics
         cacheHits = Meter.CreateCounter<long>("stylegrpc.style_cache.hits", description: "Style targets served from memory");
         cacheMisses = Meter.CreateCounter<long>("stylegrpc.style_cache.misses", description: "Style targets not in memory (read from the store or computed)");
         targetComputations = Meter.CreateCounter<long>("stylegrpc.style_targets.computations", description: "Gram target computations (registration or recomputation)");
+        checkpoints = Meter.CreateCounter<long>("stylegrpc.checkpoints", description: "Checkpoints of running jobs written to the job store");
+        checkpointBytes = Meter.CreateCounter<long>("stylegrpc.checkpoint.bytes", "By", "Bytes of checkpoints written");
+        checkpointSeconds = Meter.CreateHistogram<double>("stylegrpc.checkpoint.write_time", "s", "Time to serialise and store one checkpoint");
+        resumed = Meter.CreateCounter<long>("stylegrpc.jobs.resumed", description: "Jobs admitted again as a later attempt (after a restart, a drain, or a lost replica), by whether they had a checkpoint");
     }
 
     /// <summary>The meter, for gauges registered elsewhere.</summary>
@@ -65,4 +73,15 @@ public sealed class ServerMetrics
     public void CacheMiss() => cacheMisses.Add(1);
 
     public void TargetsComputed() => targetComputations.Add(1);
+
+    /// <summary>A checkpoint of <paramref name="bytes"/> bytes was stored in <paramref name="took"/>.</summary>
+    public void CheckpointWritten(long bytes, TimeSpan took)
+    {
+        checkpoints.Add(1);
+        checkpointBytes.Add(bytes);
+        checkpointSeconds.Record(took.TotalSeconds);
+    }
+
+    /// <summary>A job was admitted again as its next attempt.</summary>
+    public void JobResumed(bool fromCheckpoint) => resumed.Add(1, new KeyValuePair<string, object?>("from_checkpoint", fromCheckpoint));
 }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
+using StyleGrpc.Engine;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Jobs.Events;
@@ -13,7 +15,8 @@ namespace StyleGrpc.Server.Operations;
 /// progress and the latest preview), and at its end its result or error. A job stopped because this process stops is left
 /// queued or running in the store, so the next start (or another replica) resumes it.
 /// </summary>
-public sealed class JobJournal(IJobStore store, ReplicaAddress replica, IHostEnvironment environment, TimeProvider time, ILogger<JobJournal> logger)
+public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMetrics metrics, IHostEnvironment environment, TimeProvider time,
+    ILogger<JobJournal> logger)
 {
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Tracked> tracked = new(StringComparer.Ordinal);
@@ -37,6 +40,8 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, IHostEnv
         }
         var entry = new Tracked(job, record);
         tracked[job.Id] = entry;
+        job.Checkpointed += (_, checkpoint) => entry.Checkpoints.Writer.TryWrite(checkpoint);
+        _ = Task.Run(() => StoreCheckpointsAsync(entry), CancellationToken.None);
         var events = job.Subscribe(job.Identity.FirstSequence - 1);
         _ = Task.Run(() => FollowAsync(entry, events), CancellationToken.None);
     }
@@ -85,9 +90,53 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, IHostEnv
         finally
         {
             job.Unsubscribe(events);
+            entry.Checkpoints.Writer.TryComplete();
+            await entry.CheckpointsDone.Task.ConfigureAwait(false);
+            entry.Record = entry.Record with { CheckpointIteration = entry.CheckpointIteration };
             await PersistAsync(entry.Record, frames).ConfigureAwait(false);
             tracked.TryRemove(job.Id, out _);
             entry.Ended.TrySetResult(entry.Record);
+        }
+    }
+
+    // Checkpoints are written off the engine thread, the latest first: one that waits is superseded by a newer one.
+    private async Task StoreCheckpointsAsync(Tracked entry)
+    {
+        try
+        {
+            await foreach (var checkpoint in entry.Checkpoints.Reader.ReadAllAsync().ConfigureAwait(false))
+            {
+                var started = time.GetTimestamp();
+                try
+                {
+                    using var bytes = new MemoryStream();
+                    checkpoint.WriteTo(bytes);
+                    if (await store.SaveCheckpointAsync(entry.Job.Id, entry.Job.Identity.Attempt, bytes.GetBuffer().AsMemory(0, (int)bytes.Length), CancellationToken.None)
+                            .ConfigureAwait(false))
+                    {
+                        entry.CheckpointIteration = checkpoint.Iteration;
+                        entry.Record = entry.Record with { CheckpointIteration = checkpoint.Iteration };
+                        await store.SaveAsync(entry.Record, CancellationToken.None).ConfigureAwait(false);
+                        metrics.CheckpointWritten(bytes.Length, time.GetElapsedTime(started));
+                    }
+                    else
+                    {
+                        ServerLog.JobNotPersisted(logger, entry.Job.Id, $"checkpoint of attempt {entry.Job.Identity.Attempt}: a later attempt owns the job", null);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Storage.StoreUnavailableException)
+                {
+                    ServerLog.JobNotPersisted(logger, entry.Job.Id, "checkpoint: " + ex.Message, ex);
+                }
+                finally
+                {
+                    entry.Job.CheckpointStored();
+                }
+            }
+        }
+        finally
+        {
+            entry.CheckpointsDone.TrySetResult();
         }
     }
 
@@ -153,5 +202,12 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, IHostEnv
         public JobRecord Record { get; set; } = record;
 
         public TaskCompletionSource<JobRecord> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Channel<RunCheckpoint> Checkpoints { get; } = Channel.CreateBounded<RunCheckpoint>(
+            new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+
+        public TaskCompletionSource CheckpointsDone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int CheckpointIteration { get; set; } = record.CheckpointIteration;
     }
 }

@@ -1,3 +1,4 @@
+using StyleGrpc.Engine;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
@@ -9,7 +10,8 @@ namespace StyleGrpc.Server.Operations;
 /// stopped) is admitted again, oldest first, as its next attempt, numbering its frames above the earlier attempts'. A job
 /// the queue cannot take yet is tried again a little later.
 /// </summary>
-public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runner, JobJournal journal, TimeProvider time, ILogger<JobRecovery> logger)
+public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runner, JobJournal journal, ServerMetrics metrics, TimeProvider time,
+    ILogger<JobRecovery> logger)
     : BackgroundService
 {
     /// <summary>Frames a job may have sent that its last stored record does not count; a resumed attempt starts above them.</summary>
@@ -59,17 +61,42 @@ public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runn
         // A job that had started is resumed (attempt + 1); one that never left the queue keeps its attempt.
         var attempt = record.State == JobState.Running || record.StartTime is not null ? record.Attempt + 1 : record.Attempt;
         var identity = new JobIdentity(record.Id, attempt, record.CreateTime, record.LastSequence + SequenceMargin);
+        var checkpoint = await ReadCheckpointAsync(record, cancellationToken).ConfigureAwait(false);
         Job job;
         try
         {
-            job = runner.Submit(spec, record.Caller, identity);
+            job = runner.Submit(spec, record.Caller, identity, resumeFrom: checkpoint);
         }
         catch (Exception ex) when (ex is QueueFullException or ServerStoppingException or Access.QuotaExceededException)
         {
             return false;
         }
-        await journal.TrackAsync(job, record with { LastSequence = identity.FirstSequence - 1 }, cancellationToken).ConfigureAwait(false);
-        ServerLog.JobResumed(logger, record.Id, attempt, record.ResumedFromIteration);
+        var resumedFrom = checkpoint?.Iteration ?? 0;
+        await journal.TrackAsync(job, record with { LastSequence = identity.FirstSequence - 1, ResumedFromIteration = resumedFrom }, cancellationToken)
+            .ConfigureAwait(false);
+        if (attempt > record.Attempt)
+        {
+            metrics.JobResumed(checkpoint is not null);
+        }
+        ServerLog.JobResumed(logger, record.Id, attempt, resumedFrom);
         return true;
+    }
+
+    // The job's checkpoint, if one was stored and is readable; a damaged one means starting over, not failing the job.
+    private async Task<RunCheckpoint?> ReadCheckpointAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        if (await store.ReadCheckpointAsync(record.Id, cancellationToken).ConfigureAwait(false) is not { } bytes)
+        {
+            return null;
+        }
+        try
+        {
+            return RunCheckpoint.ReadFrom(new MemoryStream(bytes));
+        }
+        catch (InvalidDataException ex)
+        {
+            ServerLog.JobNotResumable(logger, record.Id, $"its checkpoint is unreadable ({ex.Message}); it starts over");
+            return null;
+        }
     }
 }

@@ -159,6 +159,7 @@ public static class ResponseMapper
         var result = ToProto(item.JobId, item.Result, format, quality, item.QueueTime, item.TotalTime);
         result.FramesCoalesced = item.FramesCoalesced;
         result.PreviewsDropped = item.PreviewsDropped;
+        result.Reproducibility.Attempts = item.Attempt;
         return result;
     }
 
@@ -228,6 +229,8 @@ public static class ResponseMapper
         proto.Levels.AddRange(r.Plan.Levels.Select(l => new Protos.V1.PlannedLevel { Width = l.Width, Height = l.Height, Tiled = l.Tiled, Iterations = l.Iterations }));
         proto.EstimatedBytes = r.Plan.EstimatedBytes;
         proto.LbfgsHistory = r.Plan.Options.LbfgsHistory;
+        proto.ResumedFromIteration = r.ResumedFromIteration;
+        proto.Attempts = 1;
         return proto;
     }
 

@@ -75,7 +75,7 @@ public sealed class StyleTransferGrpcService(
         var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
         await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
         var job = await operations.SubmitAsync(spec, Caller(context), owned: true, context.CancellationToken);
-        var events = job.Subscribe(0, owner: true);
+        var events = job.Owner!;
         try
         {
             await foreach (var item in events.ReadAllAsync(context.CancellationToken))

@@ -10,4 +10,8 @@ namespace StyleGrpc.Server.Jobs.Events;
 /// <param name="FramesCoalesced">Progress events of this job replaced because the reader lagged.</param>
 /// <param name="PreviewsDropped">Previews of this job dropped because the reader lagged.</param>
 public sealed record JobFinished(string JobId, StyleTransferResult Result, TimeSpan QueueTime, TimeSpan TotalTime,
-    int FramesCoalesced = 0, int PreviewsDropped = 0) : JobEvent;
+    int FramesCoalesced = 0, int PreviewsDropped = 0) : JobEvent
+{
+    /// <summary>The attempt that finished the job: 1 = never resumed.</summary>
+    public int Attempt { get; init; } = 1;
+}
