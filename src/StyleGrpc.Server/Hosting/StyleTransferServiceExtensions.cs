@@ -46,9 +46,15 @@ public static class StyleTransferServiceExtensions
         services.TryAddSingleton(new ModelLoadGate());
         services.AddSingleton<ModelHost>();
         services.AddHostedService(sp => sp.GetRequiredService<ModelHost>());
+        services.AddSingleton<RedisConnection>();
         services.AddSingleton<IStyleStore>(sp => ServerSettings(sp).Store == StoreSetting.Redis
             ? ActivatorUtilities.CreateInstance<RedisStyleStore>(sp)
             : ActivatorUtilities.CreateInstance<FileStyleStore>(sp));
+        // Jobs: in the data directory for one process, or in Redis with one queue for the fleet (Redis Streams).
+        services.AddSingleton<IJobStore>(sp => ServerSettings(sp).Store == StoreSetting.Redis
+            ? ActivatorUtilities.CreateInstance<RedisJobStore>(sp)
+            : ActivatorUtilities.CreateInstance<FileJobStore>(sp));
+        services.AddSingleton(sp => ServerSettings(sp).Store == StoreSetting.Redis ? ActivatorUtilities.CreateInstance<RedisJobQueue>(sp) : null!);
         services.AddSingleton<StyleRegistry>();
         services.AddSingleton<MemoryBudget>();
         // The host's limits every job's plan is checked against (StyleTransferEngine.Plan).
@@ -62,11 +68,13 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<CallerQuotas>();
         services.AddSingleton<JobRunner>();
-        services.AddSingleton<IJobStore, FileJobStore>();
         services.AddSingleton<ReplicaAddress>();
         services.AddSingleton<JobJournal>();
         services.AddSingleton<JobOperations>();
-        services.AddHostedService<JobRecovery>();
+        // Who runs stored jobs: the fleet's queue with Store=redis, else this process resumes its own at start.
+        services.AddSingleton<IHostedService>(sp => ServerSettings(sp).Store == StoreSetting.Redis
+            ? ActivatorUtilities.CreateInstance<FleetWorker>(sp)
+            : ActivatorUtilities.CreateInstance<JobRecovery>(sp));
         services.AddHostedService<OperationRetention>();
         services.AddHostedService<GracefulShutdown>();
         // The drain runs before the web server stops; the web server then needs only a moment for the last statuses.

@@ -91,4 +91,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(43, LogLevel.Information, "Deleted {Count} finished operations older than the retention of {Hours} h")]
     public static partial void OperationsExpired(ILogger logger, int count, double hours);
+
+    [LoggerMessage(44, LogLevel.Warning, "Fleet queue: {Reason}; trying again")]
+    public static partial void FleetQueueUnavailable(ILogger logger, string reason);
 }

@@ -1,7 +1,10 @@
 using System.Runtime.CompilerServices;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
+using Microsoft.Extensions.Options;
+using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Operations;
 
@@ -9,8 +12,41 @@ namespace StyleGrpc.Server.Operations;
 /// Stylize jobs as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
 /// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
 /// </summary>
-public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, TimeProvider time)
+public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, MemoryBudget memory, ModelHost model,
+    IOptions<StyleGrpcServerOptions> options, TimeProvider time, RedisJobQueue? fleet = null)
 {
+    /// <summary>True with <c>Store=redis</c>: jobs wait in the fleet's queue and any replica runs them.</summary>
+    public bool IsFleet => fleet is not null;
+
+    /// <summary>
+    /// Queues a job for the fleet (<c>Store=redis</c>) and stores it before answering; any replica's <see cref="FleetWorker"/>
+    /// runs it. Refused at once when it could never fit a replica's memory budget or the fleet's queue is full.
+    /// </summary>
+    public async Task<string> SubmitToFleetAsync(StylizeJobSpec spec, string caller, CancellationToken cancellationToken)
+    {
+        var queue = fleet ?? throw new InvalidOperationException("the fleet queue needs Store=redis");
+        if (spec.Plan.EstimatedBytes > memory.BudgetBytes)
+        {
+            throw new MemoryBudgetExceededException(spec.Plan.EstimatedBytes, memory.BudgetBytes, model.Engine.LargestSideWithin(spec.Plan, memory.BudgetBytes));
+        }
+        if (await queue.WaitingAsync(spec.Plan.NetworkFingerprint).ConfigureAwait(false) >= options.Value.QueueCapacity)
+        {
+            throw new QueueFullException(options.Value.QueueCapacity);
+        }
+        var identity = JobIdentity.New(time.GetUtcNow());
+        var record = new JobRecord
+        {
+            Id = identity.Id,
+            Caller = caller,
+            CreateTime = identity.CreateTime,
+            TotalIterations = spec.Plan.TotalIterations,
+            Levels = spec.Plan.Levels.Count,
+        };
+        await store.CreateAsync(record, spec, cancellationToken).ConfigureAwait(false);
+        await queue.EnqueueAsync(spec.Plan.NetworkFingerprint, identity.Id, caller).ConfigureAwait(false);
+        return identity.Id;
+    }
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
@@ -61,6 +97,11 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
             {
                 await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
+        }
+        else if (!record.Done && fleet is not null && record.State == JobState.Running)
+        {
+            // Another replica runs it: it stops the job within one iteration and writes the end.
+            await fleet.PublishCancelAsync(record.Id).ConfigureAwait(false);
         }
         else if (!record.Done)
         {

@@ -74,6 +74,11 @@ public sealed class StyleTransferGrpcService(
     {
         var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
         await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
+        if (operations.IsFleet)
+        {
+            await StylizeOnTheFleetAsync(spec, responseStream, context);
+            return;
+        }
         var job = await operations.SubmitAsync(spec, Caller(context), owned: true, context.CancellationToken);
         var events = job.Owner!;
         try
@@ -111,8 +116,34 @@ public sealed class StyleTransferGrpcService(
     {
         var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
         await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
-        var job = await operations.SubmitAsync(spec, Caller(context), owned: false, context.CancellationToken);
-        return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(job.Id), OperationsGrpcService.Caller(context), context.CancellationToken));
+        var id = operations.IsFleet
+            ? await operations.SubmitToFleetAsync(spec, Caller(context), context.CancellationToken)
+            : (await operations.SubmitAsync(spec, Caller(context), owned: false, context.CancellationToken)).Id;
+        return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
+    }
+
+    // With the fleet queue any replica may run the job: the call watches its operation, and cancels it when it ends early.
+    private async Task StylizeOnTheFleetAsync(Jobs.StylizeJobSpec spec, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
+    {
+        var caller = OperationsGrpcService.Caller(context);
+        var name = OperationNames.Of(await operations.SubmitToFleetAsync(spec, caller.Id, context.CancellationToken));
+        var ended = false;
+        try
+        {
+            await foreach (var frame in operations.WatchAsync(name, 0, caller, context.CancellationToken))
+            {
+                await responseStream.WriteAsync(frame, context.CancellationToken);
+                ended = frame.Result is not null;
+            }
+            ended = true;
+        }
+        finally
+        {
+            if (!ended)
+            {
+                await operations.CancelAsync(name, caller, CancellationToken.None);
+            }
+        }
     }
 
     public override async Task WatchStylize(WatchStylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)

@@ -155,4 +155,10 @@ public sealed class StyleGrpcServerOptions
 
     /// <summary>A running job writes a checkpoint this often, in seconds (and at each coarse-to-fine level, and when draining). Default 30.</summary>
     public int CheckpointSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// With <c>Store=redis</c>: a replica renews the lease on the jobs it runs every third of this; a job whose lease is this
+    /// old is claimed by another replica and continues there from its checkpoint. Default 15 s.
+    /// </summary>
+    public int LeaseSeconds { get; set; } = 15;
 }

@@ -59,6 +59,7 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         Range(nameof(o.MaxProgressFramesPerSecond), o.MaxProgressFramesPerSecond, 0.1, 1000);
         Range(nameof(o.ResultRetentionHours), o.ResultRetentionHours, 0.0001, 24 * 366);
         Range(nameof(o.CheckpointSeconds), o.CheckpointSeconds, 1, 86_400);
+        Range(nameof(o.LeaseSeconds), o.LeaseSeconds, 1, 3600);
         if (!ListenUrl.TryParse(o.Http.Url, out _))
         {
             failures.Add($"{S}Http:Url must be {ListenUrl.Rule}, not '{o.Http.Url}'");

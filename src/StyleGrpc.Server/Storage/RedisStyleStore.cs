@@ -22,7 +22,7 @@ namespace StyleGrpc.Server.Storage;
 /// Redis unreachable: calls fail with <see cref="StoreUnavailableException"/> (UNAVAILABLE) and readiness turns
 /// NOT_SERVING until it answers again; the connection is re-established by itself.
 /// </summary>
-public sealed class RedisStyleStore : IStyleStore, IDisposable
+public sealed class RedisStyleStore : IStyleStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly ConnectionMultiplexer redis;
@@ -32,24 +32,13 @@ public sealed class RedisStyleStore : IStyleStore, IDisposable
     private readonly RedisChannel channel;
     private readonly QuarantineList quarantined = new();
 
-    public RedisStyleStore(IOptions<StyleGrpcServerOptions> options, ILogger<RedisStyleStore> logger, TimeProvider time)
+    public RedisStyleStore(RedisConnection connection, ILogger<RedisStyleStore> logger, TimeProvider time)
     {
         this.logger = logger;
         this.time = time;
-        var o = options.Value;
-        if (string.IsNullOrWhiteSpace(o.Redis))
-        {
-            throw new InvalidOperationException("StyleGrpc:Store=redis needs StyleGrpc:Redis (a StackExchange.Redis configuration string, e.g. localhost:6379)");
-        }
-        prefix = o.RedisKeyPrefix;
-        var config = ConfigurationOptions.Parse(o.Redis);
-        // Start (and stay up) while Redis is away: readiness says so, and the connection comes back by itself.
-        config.AbortOnConnectFail = false;
-        config.ConnectTimeout = 2000;
-        config.SyncTimeout = 2000;
-        config.AsyncTimeout = 2000;
-        redis = ConnectionMultiplexer.Connect(config);
-        Description = "redis " + string.Join(",", config.EndPoints.Select(e => e.ToString()));
+        prefix = connection.Prefix;
+        redis = connection.Multiplexer;
+        Description = connection.Description;
         channel = RedisChannel.Literal(prefix + "changed");
         redis.GetSubscriber().Subscribe(channel, (_, message) => Changed?.Invoke(message.ToString()));
     }
@@ -192,7 +181,6 @@ public sealed class RedisStyleStore : IStyleStore, IDisposable
         }
     }
 
-    public void Dispose() => redis.Dispose();
 
     private async Task QuarantineAsync(string id, string reason)
     {

@@ -1,0 +1,139 @@
+using StackExchange.Redis;
+using StyleGrpc.Server.Storage;
+
+namespace StyleGrpc.Server.Operations;
+
+/// <summary>
+/// The fleet's one queue, on Redis Streams with a consumer group (<c>workers</c>): one stream per serving network and caller,
+/// <c>{prefix}queue:{network}:{caller}</c>, and the set <c>{prefix}queue:{network}:callers</c> (a job's plan is made for one
+/// network; replicas that serve another never take it). A replica with a free slot takes the next entry
+/// round-robin across callers (a shared counter picks where to start), so one key's hundred jobs do not hold back another
+/// key's one. An entry stays pending until its job has ended (XACK); the replica renews its lease on the entries it runs
+/// (a self-XCLAIM resets their idle time), and an entry idle past the lease is claimed by another replica (XAUTOCLAIM):
+/// the replica that held it is gone, or lost its lease. StackExchange.Redis has no blocking reads: replicas poll, and
+/// wake early on the <c>{prefix}queue:wake</c> channel.
+/// </summary>
+public sealed class RedisJobQueue(RedisConnection redis)
+{
+    private const string Group = "workers";
+
+    // One queue per network (a job's plan is made for one: replicas serving another network never take it), per caller.
+    private RedisKey Stream(string network, string caller) => $"{redis.Prefix}queue:{network}:{caller}";
+
+    private RedisKey Callers(string network) => $"{redis.Prefix}queue:{network}:callers";
+
+    private RedisKey Turn(string network) => $"{redis.Prefix}queue:{network}:turn";
+
+    /// <summary>The channel replicas are woken on when a job is queued.</summary>
+    public RedisChannel Wake => RedisChannel.Literal(redis.Prefix + "queue:wake");
+
+    /// <summary>The channel a cancelled job's ID is published on, for the replica that runs it.</summary>
+    public RedisChannel Cancels => RedisChannel.Literal(redis.Prefix + "jobs:cancel");
+
+    /// <summary>Asks whichever replica runs <paramref name="jobId"/> to stop it.</summary>
+    public Task PublishCancelAsync(string jobId) => redis.Multiplexer.GetSubscriber().PublishAsync(Cancels, jobId);
+
+    /// <summary>The subscriber that wake-ups arrive on.</summary>
+    public Task<ISubscriber> WakeSubscriptionAsync() => Task.FromResult(redis.Multiplexer.GetSubscriber());
+
+    /// <summary>Queues a job at the end of its caller's stream and wakes the replicas.</summary>
+    public async Task EnqueueAsync(string network, string jobId, string caller)
+    {
+        var stream = Stream(network, caller);
+        await EnsureGroupAsync(stream).ConfigureAwait(false);
+        await redis.Db.StreamAddAsync(stream, [new NameValueEntry("job", jobId), new NameValueEntry("network", network)]).ConfigureAwait(false);
+        await redis.Db.SetAddAsync(Callers(network), caller).ConfigureAwait(false);
+        await redis.Multiplexer.GetSubscriber().PublishAsync(Wake, jobId).ConfigureAwait(false);
+    }
+
+    /// <summary>Takes the next job, round-robin across callers; null when every queue is empty.</summary>
+    public async Task<QueuedJob?> TryTakeAsync(string network, string consumer)
+    {
+        var callers = (await redis.Db.SetMembersAsync(Callers(network)).ConfigureAwait(false)).Select(c => c.ToString()).Order(StringComparer.Ordinal).ToList();
+        if (callers.Count == 0)
+        {
+            return null;
+        }
+        var start = (int)((await redis.Db.StringIncrementAsync(Turn(network)).ConfigureAwait(false)) % callers.Count);
+        for (var i = 0; i < callers.Count; i++)
+        {
+            var caller = callers[(start + i) % callers.Count];
+            var stream = Stream(network, caller);
+            await EnsureGroupAsync(stream).ConfigureAwait(false);
+            var entries = await redis.Db.StreamReadGroupAsync(stream, Group, consumer, StreamPosition.NewMessages, count: 1).ConfigureAwait(false);
+            if (entries.Length > 0)
+            {
+                return new QueuedJob(network, stream.ToString(), entries[0].Id.ToString(), entries[0]["job"].ToString(), caller, Reclaimed: false);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Claims a job whose replica has not renewed its lease for <paramref name="lease"/>; null when there is none.</summary>
+    public async Task<QueuedJob?> TryClaimAbandonedAsync(string network, string consumer, TimeSpan lease)
+    {
+        foreach (var caller in await redis.Db.SetMembersAsync(Callers(network)).ConfigureAwait(false))
+        {
+            var stream = Stream(network, caller.ToString());
+            await EnsureGroupAsync(stream).ConfigureAwait(false);
+            var claimed = await redis.Db.StreamAutoClaimAsync(stream, Group, consumer, (long)lease.TotalMilliseconds, "0-0", count: 1)
+                .ConfigureAwait(false);
+            if (claimed.ClaimedEntries is [var entry, ..])
+            {
+                return new QueuedJob(network, stream.ToString(), entry.Id.ToString(), entry["job"].ToString(), caller.ToString(), Reclaimed: true);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Renews the lease on entries this replica runs (resets their idle time).</summary>
+    public async Task RenewAsync(string consumer, IEnumerable<QueuedJob> held)
+    {
+        foreach (var job in held)
+        {
+            await redis.Db.StreamClaimIdsOnlyAsync(job.Stream, Group, consumer, 0, [job.EntryId]).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The job has ended: its entry leaves the queue.</summary>
+    public async Task AcknowledgeAsync(QueuedJob job)
+    {
+        await redis.Db.StreamAcknowledgeAsync(job.Stream, Group, job.EntryId).ConfigureAwait(false);
+        await redis.Db.StreamDeleteAsync(job.Stream, [job.EntryId]).ConfigureAwait(false);
+    }
+
+    /// <summary>This replica stops: the job goes back to its caller's queue for another replica to continue at once.</summary>
+    public async Task HandBackAsync(QueuedJob job)
+    {
+        await AcknowledgeAsync(job).ConfigureAwait(false);
+        await EnqueueAsync(job.Network, job.JobId, job.Caller).ConfigureAwait(false);
+    }
+
+    /// <summary>Jobs for <paramref name="network"/> queued and not yet taken, over every caller.</summary>
+    public async Task<long> WaitingAsync(string network)
+    {
+        long waiting = 0;
+        foreach (var caller in await redis.Db.SetMembersAsync(Callers(network)).ConfigureAwait(false))
+        {
+            var stream = Stream(network, caller.ToString());
+            await EnsureGroupAsync(stream).ConfigureAwait(false);
+            var groups = await redis.Db.StreamGroupInfoAsync(stream).ConfigureAwait(false);
+            var group = groups.FirstOrDefault(g => g.Name == Group);
+            var length = await redis.Db.StreamLengthAsync(stream).ConfigureAwait(false);
+            waiting += Math.Max(0, length - group.PendingMessageCount);
+        }
+        return waiting;
+    }
+
+    private async Task EnsureGroupAsync(RedisKey stream)
+    {
+        try
+        {
+            await redis.Db.StreamCreateConsumerGroupAsync(stream, Group, "0-0", createStream: true).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // The group exists.
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using Google.LongRunning;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Health.V1;
+using StyleGrpc.Protos.V1;
+using Xunit.Abstractions;
+using Duration = Google.Protobuf.WellKnownTypes.Duration;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>Durable jobs on a fleet: real server processes sharing one real Redis, its Streams queue and leases.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class FleetJobTests(ITestOutputHelper output)
+{
+    private const int SigKill = 9;
+    private const string KeyA = "sgk_fleet-caller-a";
+    private const string KeyB = "sgk_fleet-caller-b";
+    private const string AdminKey = "sgk_fleet-admin";
+    private static readonly HealthCheckRequest Readiness = new() { Service = "stylegrpc.v1.StyleTransferService" };
+
+    private static Dictionary<string, string?> Settings(RedisServer redis, string prefix, params (string, string)[] extra)
+    {
+        var settings = TestKeys.Settings((AdminKey, "admin"), (KeyA, "user"), (KeyB, "user"));
+        settings["StyleGrpc:Store"] = "redis";
+        settings["StyleGrpc:Redis"] = redis.Configuration;
+        settings["StyleGrpc:RedisKeyPrefix"] = prefix;
+        settings["StyleGrpc:CheckpointSeconds"] = "2";
+        settings["StyleGrpc:LeaseSeconds"] = "3";
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    [Fact]
+    public async Task Sigkill_TheReplicaRunningAJob_TheOtherClaimsItAndFinishesItFromItsCheckpoint()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
+        await using var a = await ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ReadyAsync(ServerProcess.Start(settings));
+        var (clientA, operationsA) = Clients(a, AdminKey);
+        await clientA.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        var name = (await clientA.SubmitStylizeAsync(LongRequest(600))).Name;
+
+        // At least two checkpoints written, and some iterations past the last one.
+        var checkpoints = new HashSet<int>();
+        var before = await MetadataWhenAsync(operationsA, name, m =>
+        {
+            if (m.CheckpointIteration > 0)
+            {
+                checkpoints.Add(m.CheckpointIteration);
+            }
+            return checkpoints.Count >= 2 && m.Iteration > m.CheckpointIteration;
+        });
+        var (runner, survivor) = before.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? (a, b) : (b, a);
+        var frames = await WatchAsync(survivor, name, 0, take: 3);
+        runner.Signal(SigKill);
+        await runner.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        var (_, operations) = Clients(survivor, AdminKey);
+        var done = await operations.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+        var rest = await WatchAsync(survivor, name, frames[^1].Sequence, take: int.MaxValue);
+        var final = done.Metadata.Unpack<StylizeMetadata>();
+        var result = done.Response.Unpack<Result>();
+        output.WriteLine($"killed {before.Replica} at iteration ≥ {before.Iteration}, checkpoint {before.CheckpointIteration}; finished on {final.Replica}: attempt {final.Attempt}, resumed from {final.ResumedFromIteration}");
+
+        Assert.Equal(StylizeMetadata.Types.State.Succeeded, final.State);
+        Assert.Equal(2, final.Attempt);
+        Assert.True(final.ResumedFromIteration >= before.CheckpointIteration, $"resumed from {final.ResumedFromIteration}, checkpoint was {before.CheckpointIteration}");
+        Assert.Equal(600, result.IterationsRun);
+        // The watcher that re-attached on the survivor gets no frame twice and ends with the result.
+        Assert.True(frames.Concat(rest).Zip(frames.Concat(rest).Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
+        Assert.NotNull(rest[^1].Result);
+    }
+
+    [Fact]
+    public async Task CancelOperation_OnOneReplica_StopsTheJobRunningOnTheOther()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
+        await using var a = await ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ReadyAsync(ServerProcess.Start(settings));
+        var (clientA, operationsA) = Clients(a, AdminKey);
+        await clientA.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        var name = (await clientA.SubmitStylizeAsync(LongRequest(5000))).Name;
+        var running = await MetadataWhenAsync(operationsA, name, m => m.Iteration > 0);
+        var other = running.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? b : a;
+        var (_, operations) = Clients(other, AdminKey);
+
+        await operations.CancelOperationAsync(new CancelOperationRequest { Name = name });
+        var cancelled = await MetadataWhenAsync(operations, name, m => m.State != StylizeMetadata.Types.State.Running);
+        var operation = await operations.GetOperationAsync(new GetOperationRequest { Name = name });
+
+        Assert.Equal(StylizeMetadata.Types.State.Cancelled, cancelled.State);
+        Assert.Equal((int)StatusCode.Cancelled, operation.Error.Code);
+        Assert.True(cancelled.Iteration < 5000);
+    }
+
+    [Fact]
+    public async Task Fairness_KeyAQueuesTen_ThenKeyBOne_BStartsBeforeAsThird()
+    {
+        using var redis = RedisServer.Shared();
+        await using var server = await ReadyAsync(ServerProcess.Start(Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:ConcurrentJobs", "1"))));
+        var (admin, _) = Clients(server, AdminKey);
+        await admin.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        var (clientA, operationsA) = Clients(server, KeyA);
+        var (clientB, operationsB) = Clients(server, KeyB);
+        var fromA = new List<string>();
+        for (var i = 0; i < 10; i++)
+        {
+            fromA.Add((await clientA.SubmitStylizeAsync(Frames.Request(iterations: 20))).Name);
+        }
+        var fromB = (await clientB.SubmitStylizeAsync(Frames.Request(iterations: 20))).Name;
+
+        var b = await operationsB.WaitOperationAsync(new WaitOperationRequest { Name = fromB, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+        var third = await operationsA.WaitOperationAsync(new WaitOperationRequest { Name = fromA[2], Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+        var bStart = b.Metadata.Unpack<StylizeMetadata>().StartTime.ToDateTimeOffset();
+        var thirdStart = third.Metadata.Unpack<StylizeMetadata>().StartTime.ToDateTimeOffset();
+        output.WriteLine($"B's job started at {bStart:HH:mm:ss.fff}, A's third at {thirdStart:HH:mm:ss.fff}");
+        Assert.True(bStart < thirdStart, $"B's job started at {bStart:O}, after A's third at {thirdStart:O}");
+        // Each key sees its own operations only.
+        var listedByB = await operationsB.ListOperationsAsync(new ListOperationsRequest { Name = "operations" });
+        Assert.Equal([fromB], listedByB.Operations.Select(o => o.Name));
+        var hidden = await Assert.ThrowsAsync<RpcException>(() => operationsB.GetOperationAsync(new GetOperationRequest { Name = fromA[0] }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, hidden.StatusCode);
+    }
+
+    private static StylizeRequest LongRequest(int iterations)
+    {
+        var request = Frames.Request(iterations: iterations);
+        request.Options.Optimizer = Optimizer.Adam;
+        return request;
+    }
+
+    private static (StyleTransferService.StyleTransferServiceClient, Operations.OperationsClient) Clients(ServerProcess server, string key)
+    {
+        var invoker = server.Channel.Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + key);
+            return metadata;
+        });
+        return (new StyleTransferService.StyleTransferServiceClient(invoker), new Operations.OperationsClient(invoker));
+    }
+
+    private static async Task<ServerProcess> ReadyAsync(ServerProcess server)
+    {
+        var health = new Health.HealthClient(server.Channel);
+        var up = await ServerTestSetup.EventuallyAsync(() =>
+        {
+            try
+            {
+                return health.Check(Readiness, deadline: DateTime.UtcNow.AddSeconds(2)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90));
+        Assert.True(up, string.Join('\n', server.Output));
+        return server;
+    }
+
+    private static async Task<StylizeMetadata> MetadataWhenAsync(Operations.OperationsClient operations, string name, Func<StylizeMetadata, bool> condition)
+    {
+        StylizeMetadata? metadata = null;
+        var reached = await ServerTestSetup.EventuallyAsync(() =>
+        {
+            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeMetadata>();
+            return condition(metadata);
+        }, Frames.Timeout);
+        Assert.True(reached, $"the operation never got there: {metadata}");
+        return metadata!;
+    }
+
+    private static async Task<List<StylizeResponse>> WatchAsync(ServerProcess server, string name, long after, int take)
+    {
+        var (client, _) = Clients(server, AdminKey);
+        using var timeout = new CancellationTokenSource(Frames.Timeout);
+        using var call = client.WatchStylize(new WatchStylizeRequest { Name = name, AfterSequence = after }, cancellationToken: timeout.Token);
+        var frames = new List<StylizeResponse>();
+        while (frames.Count < take && await call.ResponseStream.MoveNext(timeout.Token))
+        {
+            frames.Add(call.ResponseStream.Current);
+        }
+        return frames;
+    }
+}
