@@ -30,7 +30,7 @@ public sealed partial class StyleGrpcClient
     public IAsyncEnumerable<StylizeUpdate> WatchStylizeAsync(string name, long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSequence);
-        return FollowAsync(JobOperation.NameOf(name), afterSequence, null, cancellationToken);
+        return FollowAsync(JobOperation.NameOf(name), afterSequence, null, known: false, cancellationToken);
     }
 
     /// <summary>

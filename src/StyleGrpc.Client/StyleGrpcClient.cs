@@ -139,7 +139,7 @@ public sealed partial class StyleGrpcClient : IDisposable
         var submitted = await SubmitAsync(request, deadline, cancellationToken).ConfigureAwait(false);
         // True once the job has ended by itself (result or its own error): only a job that has not is cancelled on the way out.
         var ended = false;
-        var updates = FollowAsync(submitted.Name, 0, deadline, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var updates = FollowAsync(submitted.Name, 0, deadline, known: true, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
             while (true)
@@ -203,53 +203,70 @@ public sealed partial class StyleGrpcClient : IDisposable
     /// <summary>
     /// The frames of a job after <paramref name="afterSequence"/>, re-attaching when the watch is lost (see
     /// <see cref="StyleGrpcClientOptions.ReattachOnDisconnect"/>) and skipping any frame at or below the last sequence seen.
+    /// <paramref name="known"/>: this client submitted the job, so NOT_FOUND means the replica that answered does not see it (a
+    /// fleet whose replicas do not share a store, behind a balancing address): the next replica is asked, a few times.
     /// </summary>
-    private async IAsyncEnumerable<StylizeUpdate> FollowAsync(string name, long afterSequence, DateTime? deadline,
+    private async IAsyncEnumerable<StylizeUpdate> FollowAsync(string name, long afterSequence, DateTime? deadline, bool known,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var last = afterSequence;
         DateTime? lostSince = null;
-        for (var failures = 0; ; failures++)
+        var failures = 0;
+        var notFound = 0;
+        while (true)
         {
-            using var call = client.WatchStylize(new P.WatchStylizeRequest { Name = name, AfterSequence = last }, deadline: deadline,
-                cancellationToken: cancellationToken);
-            while (true)
+            using (var call = client.WatchStylize(new P.WatchStylizeRequest { Name = name, AfterSequence = last }, deadline: deadline,
+                cancellationToken: cancellationToken))
             {
-                P.StylizeResponse frame;
-                try
+                while (true)
                 {
-                    if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    P.StylizeResponse frame;
+                    try
                     {
-                        yield break;
+                        if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                        {
+                            yield break;
+                        }
+                        frame = call.ResponseStream.Current;
                     }
-                    frame = call.ResponseStream.Current;
-                }
-                catch (RpcException ex) when (CanReattach(ex, lostSince, cancellationToken))
-                {
-                    break;
-                }
-                catch (RpcException ex)
-                {
-                    throw StyleGrpcException.From(ex);
-                }
-                lostSince = null;
-                failures = 0;
-                if (frame.Sequence > 0 && frame.Sequence <= last)
-                {
-                    continue;
-                }
-                last = Math.Max(last, frame.Sequence);
-                if (ProtoConversions.ToUpdate(frame) is { } update)
-                {
-                    yield return update;
+                    catch (RpcException ex) when (known && ex.StatusCode == StatusCode.NotFound && notFound < MaxNotFound && !cancellationToken.IsCancellationRequested)
+                    {
+                        notFound++;
+                        break;
+                    }
+                    catch (RpcException ex) when (CanReattach(ex, lostSince, cancellationToken))
+                    {
+                        lostSince ??= DateTime.UtcNow;
+                        failures++;
+                        break;
+                    }
+                    catch (RpcException ex)
+                    {
+                        throw StyleGrpcException.From(ex);
+                    }
+                    lostSince = null;
+                    failures = 0;
+                    notFound = 0;
+                    if (frame.Sequence > 0 && frame.Sequence <= last)
+                    {
+                        continue;
+                    }
+                    last = Math.Max(last, frame.Sequence);
+                    if (ProtoConversions.ToUpdate(frame) is { } update)
+                    {
+                        yield return update;
+                    }
                 }
             }
-            lostSince ??= DateTime.UtcNow;
-            var left = lostSince.Value + options.ReattachTimeout - DateTime.UtcNow;
-            var wait = Backoff(failures + 1, TimeSpan.FromSeconds(5));
+            var wait = failures == 0 ? NotFoundRetryDelay : Backoff(failures, TimeSpan.FromSeconds(5));
+            var left = lostSince is null ? wait : lostSince.Value + options.ReattachTimeout - DateTime.UtcNow;
             await DelayAsync(wait < left ? wait : left, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // A replica that does not see a job this client submitted is one of a fleet without a shared store: ask the next one soon.
+    private const int MaxNotFound = 8;
+    private static readonly TimeSpan NotFoundRetryDelay = TimeSpan.FromMilliseconds(50);
 
     // A lost watch, not an end: the server went away (UNAVAILABLE) or the connection broke mid-stream, within the time allowed.
     private bool CanReattach(RpcException ex, DateTime? lostSince, CancellationToken cancellationToken) =>
@@ -269,17 +286,26 @@ public sealed partial class StyleGrpcClient : IDisposable
         return false;
     }
 
-    // Ends the job the caller no longer follows; it may be gone, or the server unreachable: nothing more to do then.
+    // Ends the job the caller no longer follows (asking other replicas when one does not see it); the server may be unreachable:
+    // nothing more to do then.
     private async Task CancelQuietlyAsync(string name)
     {
-        try
+        for (var attempt = 1; attempt <= MaxNotFound; attempt++)
         {
-            await operations.CancelOperationAsync(new CancelOperationRequest { Name = name }, deadline: DateTime.UtcNow.AddSeconds(10),
-                cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (RpcException)
-        {
-            // Best effort.
+            try
+            {
+                await operations.CancelOperationAsync(new CancelOperationRequest { Name = name }, deadline: DateTime.UtcNow.AddSeconds(10),
+                    cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                await Task.Delay(NotFoundRetryDelay, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (RpcException)
+            {
+                return;
+            }
         }
     }
 
