@@ -176,17 +176,28 @@ public sealed partial class StyleGrpcClient : IDisposable
     }
 
     // SubmitStylize, asked again when refused before admission with a hint that waiting helps (a full queue, a rate): no work
-    // was done, so it is safe, on another replica when the address balances.
+    // was done, so it is safe, on another replica when the address balances. The call itself is not cut short by the token: a
+    // submission the server may have admitted has to be answered, so that a cancelled caller can cancel the job it made.
     private async Task<Operation> SubmitAsync(P.StylizeRequest request, DateTime? deadline, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new StyleGrpcException(StatusCode.Cancelled, "cancelled");
+            }
             StyleGrpcException refused;
             try
             {
                 var unaryDeadline = DateTime.UtcNow + options.UnaryTimeout;
-                return await client.SubmitStylizeAsync(request, deadline: deadline < unaryDeadline ? deadline : unaryDeadline,
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                var operation = await client.SubmitStylizeAsync(request, deadline: deadline < unaryDeadline ? deadline : unaryDeadline,
+                    cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    await CancelQuietlyAsync(operation.Name).ConfigureAwait(false);
+                    throw new StyleGrpcException(StatusCode.Cancelled, "cancelled");
+                }
+                return operation;
             }
             catch (RpcException ex)
             {
