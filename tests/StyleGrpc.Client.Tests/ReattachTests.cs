@@ -51,7 +51,8 @@ public sealed class ReattachTests
             Assert.Equal(2, updates.Count(u => u is JobStarted));
             Assert.Equal(accepted.JobId, completed.JobId);
             Assert.Equal(128, Math.Max(completed.Image.Width, completed.Image.Height));
-            var operation = await client.GetOperationAsync(accepted.OperationName, timeout.Token);
+            // The operation's record follows the frames a moment later: wait for it.
+            var operation = await client.WaitOperationAsync(accepted.OperationName, TimeSpan.FromSeconds(30), timeout.Token);
             Assert.Equal(JobState.Succeeded, operation.Metadata.State);
             Assert.Equal(2, operation.Metadata.Attempt);
             Assert.True(clock.Elapsed > killedAt);
