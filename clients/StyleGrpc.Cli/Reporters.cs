@@ -12,7 +12,7 @@ internal interface IStylizeReporter
 }
 
 /// <summary>A live Spectre.Console progress bar: queue position, then iteration/total, losses, elapsed and ETA.</summary>
-internal sealed class ProgressBarReporter(IAnsiConsole console, string outputPath) : IStylizeReporter
+internal sealed class ProgressBarReporter(IAnsiConsole console, string? outputPath) : IStylizeReporter
 {
     public async Task<JobCompleted?> RunAsync(IAsyncEnumerable<StylizeUpdate> updates)
     {
@@ -56,7 +56,7 @@ internal sealed class ProgressBarReporter(IAnsiConsole console, string outputPat
             });
         if (completed is not null)
         {
-            console.MarkupLineInterpolated($"wrote [bold]{outputPath}[/] ({completed.Image.Width}x{completed.Image.Height}, {completed.Image.Data.Length:N0} bytes) in {completed.TotalTime.TotalSeconds:F1} s");
+            console.MarkupLineInterpolated($"{(outputPath is null ? "done" : "wrote")} [bold]{outputPath ?? completed.JobId}[/] ({completed.Image.Width}x{completed.Image.Height}, {completed.Image.Data.Length:N0} bytes) in {completed.TotalTime.TotalSeconds:F1} s");
         }
         return completed;
     }
@@ -68,7 +68,7 @@ internal sealed class ProgressBarReporter(IAnsiConsole console, string outputPat
 }
 
 /// <summary>Plain lines for redirected or non-interactive output.</summary>
-internal sealed class PlainReporter(IAnsiConsole console, string outputPath) : IStylizeReporter
+internal sealed class PlainReporter(IAnsiConsole console, string? outputPath) : IStylizeReporter
 {
     public async Task<JobCompleted?> RunAsync(IAsyncEnumerable<StylizeUpdate> updates)
     {
@@ -77,11 +77,11 @@ internal sealed class PlainReporter(IAnsiConsole console, string outputPath) : I
         {
             var line = update switch
             {
-                JobAccepted a => $"accepted job {a.JobId}, queue position {a.QueuePosition}",
+                JobAccepted a => $"accepted job {a.JobId}{(a.OperationName.Length > 0 ? $" ({a.OperationName})" : "")}, queue position {a.QueuePosition}",
                 JobQueued q => $"queued, position {q.QueuePosition}",
                 JobStarted s => $"started {s.Width}x{s.Height} on {s.Network}, {s.TotalIterations} iterations",
                 JobProgress p => $"iter {p.Iteration}/{p.TotalIterations}{ProgressBarReporter.Level(p)} loss {ProgressBarReporter.Format(p.Losses.Total)} elapsed {p.Elapsed.TotalSeconds:F1}s eta {p.Eta.TotalSeconds:F1}s",
-                JobCompleted c => $"wrote {outputPath} ({c.Image.Width}x{c.Image.Height}, {c.Image.Data.Length} bytes) after {c.IterationsRun} iterations in {c.TotalTime.TotalSeconds:F1}s",
+                JobCompleted c => $"{(outputPath is null ? "done: job " + c.JobId : "wrote " + outputPath)} ({c.Image.Width}x{c.Image.Height}, {c.Image.Data.Length} bytes) after {c.IterationsRun} iterations in {c.TotalTime.TotalSeconds:F1}s",
                 _ => null,
             };
             if (line is not null)
@@ -94,8 +94,8 @@ internal sealed class PlainReporter(IAnsiConsole console, string outputPath) : I
     }
 }
 
-/// <summary>One JSON object per frame (NDJSON) on standard output, for scripts.</summary>
-internal sealed class JsonReporter(TextWriter output, string outputPath) : IStylizeReporter
+/// <summary>One JSON object per frame (NDJSON) on standard output, for scripts; each with its <c>sequence</c>.</summary>
+internal sealed class JsonReporter(TextWriter output, string? outputPath) : IStylizeReporter
 {
     public async Task<JobCompleted?> RunAsync(IAsyncEnumerable<StylizeUpdate> updates)
     {
@@ -104,7 +104,7 @@ internal sealed class JsonReporter(TextWriter output, string outputPath) : IStyl
         {
             object? frame = update switch
             {
-                JobAccepted a => new { type = "accepted", jobId = a.JobId, queuePosition = a.QueuePosition },
+                JobAccepted a => new { type = "accepted", jobId = a.JobId, queuePosition = a.QueuePosition, operation = a.OperationName },
                 JobQueued q => new { type = "queued", queuePosition = q.QueuePosition },
                 JobStarted s => new { type = "started", width = s.Width, height = s.Height, totalIterations = s.TotalIterations, queueMs = s.QueueTime.TotalMilliseconds, network = s.Network, estimatedMemoryBytes = s.EstimatedMemoryBytes },
                 JobProgress p => new
@@ -143,7 +143,10 @@ internal sealed class JsonReporter(TextWriter output, string outputPath) : IStyl
             };
             if (frame is not null)
             {
-                await output.WriteLineAsync(JsonSerializer.Serialize(frame, JsonOptions));
+                // Each line carries the frame's sequence: 'stylegrpc jobs watch NAME --after N' goes on from there.
+                var line = JsonSerializer.SerializeToNode(frame, JsonOptions)!.AsObject();
+                line["sequence"] = update.Sequence;
+                await output.WriteLineAsync(line.ToJsonString(JsonOptions));
                 await output.FlushAsync();
             }
             completed = update as JobCompleted ?? completed;

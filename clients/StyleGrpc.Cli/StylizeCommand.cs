@@ -15,7 +15,7 @@ internal static class StylizeCommand
         var styleImage = new Option<FileInfo>("--style-image") { Description = "Style image sent with the request" };
         styleImage.AcceptExistingOnly();
         var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight" };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "Where to write the result", Required = true };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the result (required unless --detach)" };
         var size = new Option<int?>("--size") { Description = "Longer side of the output in pixels (server default 512)" };
         var iterations = new Option<int?>("--iterations", "-n") { Description = "Most iterations (server default 500; stops earlier once converged)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "lbfgs (default), adam or rmsprop" };
@@ -43,12 +43,13 @@ internal static class StylizeCommand
         var contentLayers = new Option<string?>("--content-layers") { Description = "Content layers: name[=weight],... e.g. relu4_2 (default: the preset's; 'stylegrpc info' lists the layers)" };
         var styleLayers = new Option<string?>("--style-layers") { Description = "Style layers: name[=weight],... e.g. relu1_1=1,relu2_1=0.5 (default: the preset's)" };
         var tolerance = new Option<double?>("--tolerance") { Description = "Stop when the loss changes by less than this fraction over 20 iterations (default 0.005, 0 = never)" };
+        var detach = new Option<bool>("--detach") { Description = "Submit the job, print its operation name (with --json: the operation) and exit; follow it with 'stylegrpc jobs'" };
 
         var command = new Command("stylize", "Stylize an image, showing progress")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
             seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
-            tileSize,
+            tileSize, detach,
         };
         command.Validators.Add(result =>
         {
@@ -57,10 +58,14 @@ internal static class StylizeCommand
             {
                 result.AddError("give exactly one of --style, --style-image or --blend");
             }
+            if (result.GetResult(output) is null && !result.GetValue(detach))
+            {
+                result.AddError("give --output (-o) for the result, or --detach");
+            }
         });
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
-            var outputFile = parse.GetValue(output)!;
+            var outputFile = parse.GetValue(output);
             var options = new StylizeOptions
             {
                 MaxSide = parse.GetValue(size),
@@ -86,7 +91,7 @@ internal static class StylizeCommand
                     _ => null,
                 },
                 PreviewEvery = parse.GetValue(previewEvery) is > 0 and var every ? every : parse.GetValue(previewDir) is null ? 0 : 10,
-                Format = FormatOf(parse.GetValue(format), outputFile.Name),
+                Format = FormatOf(parse.GetValue(format), outputFile?.Name ?? ""),
                 Quality = parse.GetValue(quality),
                 KeepOriginalColors = parse.GetValue(keepColors),
                 StyleScale = parse.GetValue(styleScale),
@@ -101,15 +106,19 @@ internal static class StylizeCommand
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))
                 : StyleSpec.Blend(ParseBlend(parse.GetValue(blend)!));
             var contentBytes = await File.ReadAllBytesAsync(parse.GetValue(content)!.FullName, token);
+            if (parse.GetValue(detach))
+            {
+                var operation = await client.SubmitStylizeAsync(contentBytes, spec, options, token);
+                await context.Output.WriteLineAsync(parse.GetValue(json) ? OperationJson.Serialize(operation) : operation.Name);
+                return ExitCodes.Ok;
+            }
             DateTime? deadline = parse.GetValue(timeout) is { } seconds ? DateTime.UtcNow.AddSeconds(seconds) : null;
 
+            // The library submits the job and re-attaches its watch when the server restarts or the connection drops;
+            // Ctrl+C cancels the token, which cancels the job.
             var updates = client.StylizeAsync(contentBytes, spec, options, deadline, token);
             var previews = parse.GetValue(previewDir);
-            var reporter = parse.GetValue(json)
-                ? (IStylizeReporter)new JsonReporter(context.Output, outputFile.FullName)
-                : context.Console.Profile.Capabilities.Interactive
-                    ? new ProgressBarReporter(context.Console, outputFile.FullName)
-                    : new PlainReporter(context.Console, outputFile.FullName);
+            var reporter = Reporter(context, parse.GetValue(json), outputFile?.FullName);
             var completed = await reporter.RunAsync(WithSideEffects(updates, previews, outputFile, token));
             if (completed is not null && previews is not null)
             {
@@ -124,9 +133,15 @@ internal static class StylizeCommand
         return command;
     }
 
-    // Previews are written as they arrive and the result before the completion is reported.
-    private static async IAsyncEnumerable<StylizeUpdate> WithSideEffects(IAsyncEnumerable<StylizeUpdate> updates, DirectoryInfo? previews,
-        FileInfo output, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>NDJSON with --json, else a progress bar on an interactive console, else plain lines.</summary>
+    internal static IStylizeReporter Reporter(CliContext context, bool json, string? outputPath) =>
+        json ? new JsonReporter(context.Output, outputPath)
+        : context.Console.Profile.Capabilities.Interactive ? new ProgressBarReporter(context.Console, outputPath)
+        : new PlainReporter(context.Console, outputPath);
+
+    // Previews are written as they arrive and the result (when there is an output) before the completion is reported.
+    internal static async IAsyncEnumerable<StylizeUpdate> WithSideEffects(IAsyncEnumerable<StylizeUpdate> updates, DirectoryInfo? previews,
+        FileInfo? output, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var update in updates.WithCancellation(cancellationToken))
         {
@@ -136,7 +151,7 @@ internal static class StylizeCommand
                 var path = Path.Combine(previews.FullName, $"preview-{progress.Iteration:D5}.{Extension(preview.Format)}");
                 await File.WriteAllBytesAsync(path, preview.Data, cancellationToken);
             }
-            if (update is JobCompleted completed)
+            if (update is JobCompleted completed && output is not null)
             {
                 if (output.Directory is { } dir)
                 {

@@ -138,11 +138,21 @@ public sealed record LossValues(double Content, double Style, double TotalVariat
 /// <summary>An encoded image.</summary>
 public sealed record EncodedImage(byte[] Data, OutputFormat Format, int Width, int Height);
 
-/// <summary>A frame of a Stylize call.</summary>
-public abstract record StylizeUpdate;
+/// <summary>A frame of a Stylize call or a watch of a submitted job.</summary>
+public abstract record StylizeUpdate
+{
+    /// <summary>
+    /// Position of this frame in its job's stream, from 1, increasing across attempts of a resumed job; pass the last one seen to
+    /// <see cref="StyleGrpcClient.WatchStylizeAsync"/> to re-attach without duplicates. 0 when the server did not number it.
+    /// </summary>
+    public long Sequence { get; init; }
+}
 
-/// <summary>The server admitted the job. <see cref="QueuePosition"/> 0 = it starts at once.</summary>
-public sealed record JobAccepted(string JobId, int QueuePosition) : StylizeUpdate;
+/// <summary>
+/// The server admitted the job. <see cref="QueuePosition"/> 0 = it starts at once. <see cref="OperationName"/> (<c>operations/{job_id}</c>)
+/// names it for <see cref="StyleGrpcClient.GetOperationAsync"/>, <see cref="StyleGrpcClient.WatchStylizeAsync"/> and the others.
+/// </summary>
+public sealed record JobAccepted(string JobId, int QueuePosition, string OperationName = "") : StylizeUpdate;
 
 /// <summary>The job's queue position changed.</summary>
 public sealed record JobQueued(int QueuePosition) : StylizeUpdate;

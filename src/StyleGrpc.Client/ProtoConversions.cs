@@ -1,4 +1,6 @@
+using Google.LongRunning;
 using Google.Protobuf;
+using Grpc.Core;
 using P = StyleGrpc.Protos.V1;
 
 namespace StyleGrpc.Client;
@@ -89,22 +91,57 @@ internal static class ProtoConversions
         return proto;
     }
 
-    public static StylizeUpdate? ToUpdate(P.StylizeResponse frame) => frame.FrameCase switch
+    public static StylizeUpdate? ToUpdate(P.StylizeResponse frame)
     {
-        P.StylizeResponse.FrameOneofCase.Accepted => new JobAccepted(frame.Accepted.JobId, frame.Accepted.QueuePosition),
-        P.StylizeResponse.FrameOneofCase.Queued => new JobQueued(frame.Queued.QueuePosition),
-        P.StylizeResponse.FrameOneofCase.Started => new JobStarted(frame.Started.Width, frame.Started.Height, frame.Started.TotalIterations,
-            frame.Started.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Started.Network, frame.Started.EstimatedMemoryBytes),
-        P.StylizeResponse.FrameOneofCase.Progress => new JobProgress(frame.Progress.Iteration, frame.Progress.TotalIterations,
-            ToLosses(frame.Progress.Losses), frame.Progress.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero, frame.Progress.Eta?.ToTimeSpan() ?? TimeSpan.Zero,
-            frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview), frame.Progress.FramesCoalesced, frame.Progress.PreviewsDropped,
-            Math.Max(1, frame.Progress.Level), Math.Max(1, frame.Progress.Levels), frame.Progress.LevelSide),
-        P.StylizeResponse.FrameOneofCase.Result => new JobCompleted(frame.Result.JobId, ToImage(frame.Result.Image), frame.Result.IterationsRun,
-            ToLosses(frame.Result.FinalLosses), frame.Result.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Result.RunTime?.ToTimeSpan() ?? TimeSpan.Zero,
-            frame.Result.TotalTime?.ToTimeSpan() ?? TimeSpan.Zero, ToDictionary(frame.Result.Reproducibility), frame.Result.FramesCoalesced,
-            frame.Result.PreviewsDropped),
-        _ => null,
-    };
+        StylizeUpdate? update = frame.FrameCase switch
+        {
+            P.StylizeResponse.FrameOneofCase.Accepted => new JobAccepted(frame.Accepted.JobId, frame.Accepted.QueuePosition, frame.Accepted.OperationName),
+            P.StylizeResponse.FrameOneofCase.Queued => new JobQueued(frame.Queued.QueuePosition),
+            P.StylizeResponse.FrameOneofCase.Started => new JobStarted(frame.Started.Width, frame.Started.Height, frame.Started.TotalIterations,
+                frame.Started.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, frame.Started.Network, frame.Started.EstimatedMemoryBytes),
+            P.StylizeResponse.FrameOneofCase.Progress => new JobProgress(frame.Progress.Iteration, frame.Progress.TotalIterations,
+                ToLosses(frame.Progress.Losses), frame.Progress.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero, frame.Progress.Eta?.ToTimeSpan() ?? TimeSpan.Zero,
+                frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview), frame.Progress.FramesCoalesced, frame.Progress.PreviewsDropped,
+                Math.Max(1, frame.Progress.Level), Math.Max(1, frame.Progress.Levels), frame.Progress.LevelSide),
+            P.StylizeResponse.FrameOneofCase.Result => ToCompleted(frame.Result),
+            _ => null,
+        };
+        return update is null ? null : update with { Sequence = frame.Sequence };
+    }
+
+    public static JobCompleted ToCompleted(P.Result result) => new(result.JobId, ToImage(result.Image), result.IterationsRun,
+        ToLosses(result.FinalLosses), result.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, result.RunTime?.ToTimeSpan() ?? TimeSpan.Zero,
+        result.TotalTime?.ToTimeSpan() ?? TimeSpan.Zero, ToDictionary(result.Reproducibility), result.FramesCoalesced, result.PreviewsDropped);
+
+    /// <summary>An operation: its StylizeMetadata as <see cref="JobStatus"/>, its Result as <see cref="JobCompleted"/>, its error as an exception.</summary>
+    public static JobOperation ToOperation(Operation operation)
+    {
+        var metadata = operation.Metadata is not null && operation.Metadata.TryUnpack<P.StylizeMetadata>(out var unpacked) ? unpacked : new P.StylizeMetadata();
+        var result = operation.ResultCase == Operation.ResultOneofCase.Response && operation.Response.TryUnpack<P.Result>(out var response)
+            ? ToCompleted(response)
+            : null;
+        var error = operation.ResultCase == Operation.ResultOneofCase.Error
+            ? new StyleGrpcException((StatusCode)operation.Error.Code, operation.Error.Message)
+            : null;
+        var status = ToStatus(metadata);
+        if (status.JobId.Length == 0 && operation.Name.StartsWith(JobOperation.NamePrefix, StringComparison.Ordinal))
+        {
+            status = status with { JobId = operation.Name[JobOperation.NamePrefix.Length..] };
+        }
+        return new JobOperation(operation.Name, operation.Done, status, result, error);
+    }
+
+    private static JobStatus ToStatus(P.StylizeMetadata m) => new(m.JobId, m.State switch
+    {
+        P.StylizeMetadata.Types.State.Queued => JobState.Queued,
+        P.StylizeMetadata.Types.State.Running => JobState.Running,
+        P.StylizeMetadata.Types.State.Succeeded => JobState.Succeeded,
+        P.StylizeMetadata.Types.State.Failed => JobState.Failed,
+        P.StylizeMetadata.Types.State.Cancelled => JobState.Cancelled,
+        _ => JobState.Unspecified,
+    }, m.QueuePosition, m.Iteration, m.TotalIterations, m.Level, m.Levels, m.Losses is null ? null : ToLosses(m.Losses), m.Attempt,
+        m.ResumedFromIteration, m.CheckpointIteration, m.Replica, m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(),
+        m.EndTime?.ToDateTimeOffset());
 
     public static ServerDetails ToDetails(P.ServerInfo i) => new(i.Version, i.Device, i.Network?.Precision ?? "", i.Network?.Name ?? "", i.Network?.Description ?? "",
         i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,

@@ -11,7 +11,12 @@ public static class StyleGrpcChannel
 {
     internal const string ServiceName = "stylegrpc.v1.StyleTransferService";
 
+    internal const string OperationsServiceName = "google.longrunning.Operations";
+
     private static readonly string[] UnaryMethods = ["RegisterStyle", "GetStyle", "ListStyles", "DeleteStyle", "GetServerInfo"];
+
+    // All idempotent: asking again for an operation, or to cancel or delete it, does no harm.
+    private static readonly string[] OperationMethods = ["GetOperation", "ListOperations", "WaitOperation", "CancelOperation", "DeleteOperation"];
 
     /// <summary>A channel for <paramref name="options"/>. Dispose it when done.</summary>
     public static GrpcChannel Create(StyleGrpcClientOptions options)
@@ -79,7 +84,7 @@ public static class StyleGrpcChannel
             return Task.CompletedTask;
         });
 
-    // Retries only UNAVAILABLE, only on unary methods: a Stylize stream that started is never replayed.
+    // Retries only UNAVAILABLE, only on unary methods: a Stylize stream that started is never replayed, nor a submission.
     internal static ServiceConfig? RetryConfig(int maxAttempts, bool roundRobin = false)
     {
         var config = new ServiceConfig();
@@ -105,6 +110,10 @@ public static class StyleGrpcChannel
         foreach (var name in UnaryMethods)
         {
             method.Names.Add(new MethodName { Service = ServiceName, Method = name });
+        }
+        foreach (var name in OperationMethods)
+        {
+            method.Names.Add(new MethodName { Service = OperationsServiceName, Method = name });
         }
         config.MethodConfigs.Add(method);
         return config;

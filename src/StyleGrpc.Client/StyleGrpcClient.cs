@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Google.LongRunning;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -9,12 +10,13 @@ namespace StyleGrpc.Client;
 
 /// <summary>
 /// Typed client of a StyleGrpc server. Unary calls carry <see cref="StyleGrpcClientOptions.UnaryTimeout"/> as their
-/// deadline and are retried on UNAVAILABLE by the channel's policy; Stylize is a stream that is never retried.
-/// Every failure surfaces as <see cref="StyleGrpcException"/>.
+/// deadline and are retried on UNAVAILABLE by the channel's policy; a Stylize job is submitted once and its watch re-attached
+/// when lost (<see cref="StyleGrpcClientOptions.ReattachOnDisconnect"/>). Every failure surfaces as <see cref="StyleGrpcException"/>.
 /// </summary>
-public sealed class StyleGrpcClient : IDisposable
+public sealed partial class StyleGrpcClient : IDisposable
 {
     private readonly P.StyleTransferService.StyleTransferServiceClient client;
+    private readonly Google.LongRunning.Operations.OperationsClient operations;
     private readonly Health.HealthClient health;
     private readonly StyleGrpcClientOptions options;
     private readonly GrpcChannel? ownedChannel;
@@ -30,6 +32,7 @@ public sealed class StyleGrpcClient : IDisposable
     {
         this.options = options ?? new StyleGrpcClientOptions();
         client = new P.StyleTransferService.StyleTransferServiceClient(invoker);
+        operations = new Google.LongRunning.Operations.OperationsClient(invoker);
         health = new Health.HealthClient(invoker);
     }
 
@@ -120,71 +123,220 @@ public sealed class StyleGrpcClient : IDisposable
 
     /// <summary>
     /// Runs a style transfer and yields its frames as they arrive: <see cref="JobAccepted"/>, <see cref="JobQueued"/>
-    /// while waiting, <see cref="JobStarted"/>, <see cref="JobProgress"/>, and one <see cref="JobCompleted"/>.
-    /// Cancelling the token cancels the job on the server.
+    /// while waiting, <see cref="JobStarted"/>, <see cref="JobProgress"/>, and one <see cref="JobCompleted"/>; each carries its
+    /// <see cref="StylizeUpdate.Sequence"/>. The job is submitted (<see cref="SubmitStylizeAsync"/>) and watched
+    /// (<see cref="WatchStylizeAsync"/>): when the watch is lost (the server restarts, a replica goes, the connection drops) it
+    /// re-attaches from the last sequence seen, without duplicate frames (<see cref="StyleGrpcClientOptions.ReattachOnDisconnect"/>);
+    /// a job resumed on a restarted server sends <see cref="JobStarted"/> again. A submission refused with RESOURCE_EXHAUSTED and a
+    /// retry hint is tried again (<see cref="StyleGrpcClientOptions.StylizeAttempts"/>). Cancelling the token, passing the
+    /// <paramref name="deadline"/> or leaving the enumeration early cancels the job on the server (best effort) and ends with
+    /// CANCELLED or DEADLINE_EXCEEDED; a job that fails ends with its status.
     /// </summary>
     public async IAsyncEnumerable<StylizeUpdate> StylizeAsync(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? stylizeOptions = null,
         DateTime? deadline = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var request = ProtoConversions.ToRequest(content, style, stylizeOptions);
-        for (var attempt = 1; ; attempt++)
+        var submitted = await SubmitAsync(request, deadline, cancellationToken).ConfigureAwait(false);
+        // True once the job has ended by itself (result or its own error): only a job that has not is cancelled on the way out.
+        var ended = false;
+        var updates = FollowAsync(submitted.Name, 0, deadline, known: true, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
         {
-            using var call = Start(request, deadline, cancellationToken);
-            var received = 0;
             while (true)
             {
-                P.StylizeResponse frame;
-                StyleGrpcException? refused = null;
+                StylizeUpdate update;
                 try
                 {
-                    if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                    if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
-                        yield break;
+                        ended = true;
+                        break;
                     }
-                    frame = call.ResponseStream.Current;
+                    update = updates.Current;
                 }
-                catch (RpcException ex)
+                catch (StyleGrpcException ex)
                 {
-                    var error = StyleGrpcException.From(ex);
-                    // Refused before it was admitted, with a hint that waiting helps (a full queue, a rate): no work was done,
-                    // so it is safe to ask again, on another replica when the address balances.
-                    if (received > 0 || error.StatusCode != StatusCode.ResourceExhausted || error.RetryAfter is null || attempt >= options.StylizeAttempts)
-                    {
-                        throw error;
-                    }
-                    refused = error;
-                    frame = null!;
+                    // Our token or deadline ended the watch; any other status is the job's own end, or a server lost for good.
+                    ended = !cancellationToken.IsCancellationRequested && ex.StatusCode != StatusCode.DeadlineExceeded
+                        && !(ex.StatusCode == StatusCode.Cancelled && deadline <= DateTime.UtcNow);
+                    throw;
                 }
-                if (refused is not null)
-                {
-                    await Task.Delay(Backoff(attempt, refused.RetryAfter!.Value), cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-                received++;
-                if (ProtoConversions.ToUpdate(frame) is { } update)
-                {
-                    yield return update;
-                }
+                ended = update is JobCompleted;
+                yield return update;
+            }
+        }
+        finally
+        {
+            await updates.DisposeAsync().ConfigureAwait(false);
+            if (!ended)
+            {
+                await CancelQuietlyAsync(submitted.Name).ConfigureAwait(false);
             }
         }
     }
 
-    private AsyncServerStreamingCall<P.StylizeResponse> Start(P.StylizeRequest request, DateTime? deadline, CancellationToken cancellationToken)
+    // SubmitStylize, asked again when refused before admission with a hint that waiting helps (a full queue, a rate): no work
+    // was done, so it is safe, on another replica when the address balances. The call itself is not cut short by the token: a
+    // submission the server may have admitted has to be answered, so that a cancelled caller can cancel the job it made.
+    private async Task<Operation> SubmitAsync(P.StylizeRequest request, DateTime? deadline, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw new StyleGrpcException(StatusCode.Cancelled, "cancelled");
+            }
+            StyleGrpcException refused;
+            try
+            {
+                var unaryDeadline = DateTime.UtcNow + options.UnaryTimeout;
+                var operation = await client.SubmitStylizeAsync(request, deadline: deadline < unaryDeadline ? deadline : unaryDeadline,
+                    cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    await CancelQuietlyAsync(operation.Name).ConfigureAwait(false);
+                    throw new StyleGrpcException(StatusCode.Cancelled, "cancelled");
+                }
+                return operation;
+            }
+            catch (RpcException ex)
+            {
+                refused = StyleGrpcException.From(ex);
+                if (refused.StatusCode != StatusCode.ResourceExhausted || refused.RetryAfter is null || attempt >= options.StylizeAttempts)
+                {
+                    throw refused;
+                }
+            }
+            await DelayAsync(Backoff(attempt, refused.RetryAfter.Value), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The frames of a job after <paramref name="afterSequence"/>, re-attaching when the watch is lost (see
+    /// <see cref="StyleGrpcClientOptions.ReattachOnDisconnect"/>) and skipping any frame at or below the last sequence seen.
+    /// <paramref name="known"/>: this client submitted the job, so NOT_FOUND means the replica that answered does not see it (a
+    /// fleet whose replicas do not share a store, behind a balancing address): the next replica is asked, a few times.
+    /// </summary>
+    private async IAsyncEnumerable<StylizeUpdate> FollowAsync(string name, long afterSequence, DateTime? deadline, bool known,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var last = afterSequence;
+        DateTime? lostSince = null;
+        var failures = 0;
+        var notFound = 0;
+        while (true)
+        {
+            using (var call = client.WatchStylize(new P.WatchStylizeRequest { Name = name, AfterSequence = last }, deadline: deadline,
+                cancellationToken: cancellationToken))
+            {
+                while (true)
+                {
+                    P.StylizeResponse frame;
+                    try
+                    {
+                        if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+                        {
+                            yield break;
+                        }
+                        frame = call.ResponseStream.Current;
+                    }
+                    catch (RpcException ex) when (known && ex.StatusCode == StatusCode.NotFound && notFound < MaxNotFound && !cancellationToken.IsCancellationRequested)
+                    {
+                        notFound++;
+                        break;
+                    }
+                    catch (RpcException ex) when (CanReattach(ex, lostSince, cancellationToken))
+                    {
+                        lostSince ??= DateTime.UtcNow;
+                        failures++;
+                        break;
+                    }
+                    catch (RpcException ex)
+                    {
+                        throw StyleGrpcException.From(ex);
+                    }
+                    lostSince = null;
+                    failures = 0;
+                    notFound = 0;
+                    if (frame.Sequence > 0 && frame.Sequence <= last)
+                    {
+                        continue;
+                    }
+                    last = Math.Max(last, frame.Sequence);
+                    if (ProtoConversions.ToUpdate(frame) is { } update)
+                    {
+                        yield return update;
+                    }
+                }
+            }
+            var wait = failures == 0 ? NotFoundRetryDelay : Backoff(failures, TimeSpan.FromSeconds(5));
+            var left = lostSince is null ? wait : lostSince.Value + options.ReattachTimeout - DateTime.UtcNow;
+            await DelayAsync(wait < left ? wait : left, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // A replica that does not see a job this client submitted is one of a fleet without a shared store: ask the next one soon.
+    private const int MaxNotFound = 8;
+    private static readonly TimeSpan NotFoundRetryDelay = TimeSpan.FromMilliseconds(50);
+
+    // A lost watch, not an end: the server went away (UNAVAILABLE) or the connection broke mid-stream, within the time allowed.
+    private bool CanReattach(RpcException ex, DateTime? lostSince, CancellationToken cancellationToken) =>
+        options.ReattachOnDisconnect && !cancellationToken.IsCancellationRequested
+        && (ex.StatusCode == StatusCode.Unavailable || (ex.StatusCode is StatusCode.Internal or StatusCode.Unknown && IsBrokenConnection(ex)))
+        && (lostSince is null || DateTime.UtcNow - lostSince.Value < options.ReattachTimeout);
+
+    private static bool IsBrokenConnection(Exception ex)
+    {
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is IOException or HttpRequestException or System.Net.Sockets.SocketException)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Ends the job the caller no longer follows (asking other replicas when one does not see it); the server may be unreachable:
+    // nothing more to do then.
+    private async Task CancelQuietlyAsync(string name)
+    {
+        for (var attempt = 1; attempt <= MaxNotFound; attempt++)
+        {
+            try
+            {
+                await operations.CancelOperationAsync(new CancelOperationRequest { Name = name }, deadline: DateTime.UtcNow.AddSeconds(10),
+                    cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                await Task.Delay(NotFoundRetryDelay, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (RpcException)
+            {
+                return;
+            }
+        }
+    }
+
+    // Task.Delay whose cancellation surfaces like a cancelled call.
+    private static async Task DelayAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         try
         {
-            return client.Stylize(request, deadline: deadline, cancellationToken: cancellationToken);
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         }
-        catch (RpcException ex)
+        catch (OperationCanceledException ex)
         {
-            throw StyleGrpcException.From(ex);
+            throw new StyleGrpcException(StatusCode.Cancelled, "cancelled", ex);
         }
     }
 
     // Exponential from 200 ms, at most the server's hint and at most 5 s, with jitter so callers do not return together.
     private static TimeSpan Backoff(int attempt, TimeSpan hint)
     {
-        var exponential = TimeSpan.FromMilliseconds(200 * Math.Pow(2, attempt - 1));
+        var exponential = TimeSpan.FromMilliseconds(200 * Math.Pow(2, Math.Min(attempt, 16) - 1));
         var cap = TimeSpan.FromSeconds(5);
         var wait = exponential < hint ? exponential : hint;
         wait = wait < cap ? wait : cap;

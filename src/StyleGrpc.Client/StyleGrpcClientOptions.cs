@@ -23,6 +23,22 @@ public sealed class StyleGrpcClientOptions
     public int StylizeAttempts { get; set; } = 3;
 
     /// <summary>
+    /// Whether <see cref="StyleGrpcClient.StylizeAsync"/> and <see cref="StyleGrpcClient.WatchStylizeAsync"/> re-attach by themselves
+    /// when their watch of the job is lost (UNAVAILABLE: a server restarting or draining, a replica gone, a dropped connection):
+    /// they watch again from the last sequence seen, after a backoff (200 ms doubling to 5 s, with jitter), so the caller sees no
+    /// duplicate frames; with a <c>dns:///</c> address the next watch may reach another replica. The job itself runs on regardless.
+    /// Default true.
+    /// </summary>
+    public bool ReattachOnDisconnect { get; set; } = true;
+
+    /// <summary>
+    /// How long one loss of the watch may last before the call gives up with the last error: from the first failure until a
+    /// watch delivers a frame again (each frame received restarts the clock). Default 2 minutes (a restart of a replica,
+    /// model load included, takes seconds).
+    /// </summary>
+    public TimeSpan ReattachTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// PEM file of the certificate authority that signed the server's certificate, for <c>https://</c> addresses whose
     /// certificate the system does not trust (a private CA or a self-signed certificate). Null: the system's trust store.
     /// </summary>
@@ -37,6 +53,9 @@ public sealed class StyleGrpcClientOptions
     /// <summary>Deadline of unary calls (styles, info). Default 60 s.</summary>
     public TimeSpan UnaryTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Attempts for unary calls answered UNAVAILABLE (gRPC retry policy). Stylize is never retried. Default 4; 1 disables retries.</summary>
+    /// <summary>
+    /// Attempts for unary calls answered UNAVAILABLE (gRPC retry policy), the operations' Get, List, Wait, Cancel and Delete included.
+    /// Stylize and SubmitStylize are never replayed (a submission may have been admitted). Default 4; 1 disables retries.
+    /// </summary>
     public int MaxAttempts { get; set; } = 4;
 }

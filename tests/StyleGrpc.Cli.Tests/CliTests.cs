@@ -199,6 +199,89 @@ public sealed class CliTests(CliServer server) : IClassFixture<CliServer>
         var outcome = await run;
         Assert.Equal(ExitCodes.Cancelled, outcome.ExitCode);
         Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 0, TimeSpan.FromSeconds(10)));
+        // The job was cancelled as an operation (CancelOperation), not merely left behind.
+        // (Even when the token is cancelled while the submission is still being answered.)
+        var listed = (await CliRunner.RunAsync(host.Address, "jobs", "list", "--json")).Output;
+        var newest = JsonDocument.Parse(listed.Split('\n')[0]).RootElement;
+        Assert.True(newest.GetProperty("state").GetString() == "cancelled", listed);
+        Assert.Equal(0, (await CliRunner.RunAsync(host.Address, "jobs", "delete", newest.GetProperty("name").GetString()!)).ExitCode);
+    }
+
+    [Fact]
+    public async Task StylizeDetach_PrintsTheOperationName_ThenJobsWatchGetListDelete()
+    {
+        var host = server.Host;
+        var output = Path.Combine(TestData.NewTempDirectory(), "watched.png");
+
+        var detached = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "starry", "--size", "64",
+            "--iterations", "5", "--tolerance", "0", "--detach");
+        var name = detached.Output.Trim();
+        var id = name["operations/".Length..];
+        var watch = await CliRunner.RunAsync(host.Address, "jobs", "watch", id, "-o", output);
+        var get = await CliRunner.RunAsync(host.Address, "jobs", "get", name, "--json");
+        var show = await CliRunner.RunAsync(host.Address, "jobs", "get", id);
+        var list = await CliRunner.RunAsync(host.Address, "jobs", "list");
+        var listJson = await CliRunner.RunAsync(host.Address, "jobs", "list", "--json");
+        var delete = await CliRunner.RunAsync(host.Address, "jobs", "delete", name);
+        var gone = await CliRunner.RunAsync(host.Address, "jobs", "get", name);
+
+        Assert.Equal(0, detached.ExitCode);
+        Assert.Matches("^operations/[0-9a-f]{12}$", name);
+        Assert.Equal(0, watch.ExitCode);
+        Assert.Contains("iter 5/5", watch.Console);
+        Assert.Contains($"wrote {output}", watch.Console);
+        var image = ImageCodec.Decode(await File.ReadAllBytesAsync(output));
+        Assert.Equal((64, 48), (image.Width, image.Height));
+        Assert.Equal(0, get.ExitCode);
+        var operation = JsonDocument.Parse(get.Output).RootElement;
+        Assert.Equal(name, operation.GetProperty("name").GetString());
+        Assert.True(operation.GetProperty("done").GetBoolean());
+        Assert.Equal("succeeded", operation.GetProperty("state").GetString());
+        Assert.Equal(5, operation.GetProperty("result").GetProperty("iterations").GetInt32());
+        Assert.Equal(1, operation.GetProperty("attempt").GetInt32());
+        Assert.Contains("succeeded", show.Console);
+        Assert.Contains("5/5", show.Console);
+        Assert.Contains(name, list.Console);
+        Assert.Contains(listJson.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            l => JsonDocument.Parse(l).RootElement.GetProperty("name").GetString() == name);
+        Assert.Equal(0, delete.ExitCode);
+        Assert.Equal(ExitCodes.NotFound, gone.ExitCode);
+    }
+
+    [Fact]
+    public async Task StylizeDetachJson_PrintsTheOperation_AndJobsCancelEndsTheJob()
+    {
+        var host = server.Host;
+
+        var detached = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "starry", "--size", "64",
+            "--iterations", "5000", "--tolerance", "0", "--optimizer", "adam", "--detach", "--json");
+        var submitted = JsonDocument.Parse(detached.Output).RootElement;
+        var name = submitted.GetProperty("name").GetString()!;
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 1, TimeSpan.FromSeconds(60)));
+        var cancel = await CliRunner.RunAsync(host.Address, "jobs", "cancel", name);
+        var watch = await CliRunner.RunAsync(host.Address, "jobs", "watch", name, "--json");
+        var delete = await CliRunner.RunAsync(host.Address, "jobs", "delete", name);
+
+        Assert.Equal(0, detached.ExitCode);
+        Assert.False(submitted.GetProperty("done").GetBoolean());
+        Assert.Contains(submitted.GetProperty("state").GetString(), new[] { "queued", "running" });
+        Assert.Equal(0, cancel.ExitCode);
+        Assert.Contains($"{name}: cancelled", cancel.Console);
+        Assert.Equal(ExitCodes.Cancelled, watch.ExitCode);
+        // The frames up to the end, each with its sequence, then the job's status as the exit code.
+        var frames = watch.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal("accepted", frames[0].GetProperty("type").GetString());
+        Assert.True(frames.Zip(frames.Skip(1)).All(p => p.First.GetProperty("sequence").GetInt64() < p.Second.GetProperty("sequence").GetInt64()));
+        Assert.Equal(0, delete.ExitCode);
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 0, TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Stylize_NeitherOutputNorDetach_ExitsTwo()
+    {
+        var run = await CliRunner.RunAsync("http://127.0.0.1:1", "stylize", TestData.Image("tubingen.jpg"), "--style", "a");
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Contains("--detach", run.Error);
     }
 
     [Fact]

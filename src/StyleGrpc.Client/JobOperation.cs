@@ -1,0 +1,21 @@
+namespace StyleGrpc.Client;
+
+/// <summary>
+/// A submitted Stylize job as a long-running operation (AIP-151), named <c>operations/{job_id}</c>. Once <see cref="Done"/>, it has
+/// either a <see cref="Result"/> or an <see cref="Error"/> (the job's failure or cancellation as its gRPC status).
+/// </summary>
+public sealed record JobOperation(string Name, bool Done, JobStatus Metadata, JobCompleted? Result, StyleGrpcException? Error)
+{
+    /// <summary>Prefix of every operation name.</summary>
+    public const string NamePrefix = "operations/";
+
+    /// <summary>The job's ID: the operation name without its prefix.</summary>
+    public string JobId => Name.StartsWith(NamePrefix, StringComparison.Ordinal) ? Name[NamePrefix.Length..] : Name;
+
+    /// <summary>The operation name of <paramref name="nameOrId"/>: an operation name as it is, a bare job ID with the prefix.</summary>
+    public static string NameOf(string nameOrId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrId);
+        return nameOrId.StartsWith(NamePrefix, StringComparison.Ordinal) ? nameOrId : NamePrefix + nameOrId;
+    }
+}
