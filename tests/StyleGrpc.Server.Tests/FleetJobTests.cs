@@ -127,6 +127,90 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         Assert.Equal(StatusCode.NotFound, hidden.StatusCode);
     }
 
+    [Fact]
+    public async Task RollingRestart_OfBothReplicas_LosesNoJobAndRepeatsNoIterationBeforeTheLastCheckpoint()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:DrainTimeoutSeconds", "20"), ("StyleGrpc:ConcurrentJobs", "1"));
+        var a = await ReadyAsync(ServerProcess.Start(settings));
+        var b = await ReadyAsync(ServerProcess.Start(settings));
+        try
+        {
+            var (client, operations) = Clients(a, AdminKey);
+            await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+            // Three jobs on two replicas of one slot each: two run, one waits; each runs longer than the drain timeout allows.
+            var names = new List<string>();
+            for (var i = 0; i < 3; i++)
+            {
+                names.Add((await client.SubmitStylizeAsync(LongRequest(400))).Name);
+            }
+            await MetadataWhenAsync(operations, names[0], m => m.Iteration > 0);
+
+            // SIGTERM and restart each replica in turn, as a rolling deploy does.
+            a = await RestartAsync(a, settings);
+            b = await RestartAsync(b, settings);
+
+            var (_, ops) = Clients(a, AdminKey);
+            foreach (var name in names)
+            {
+                var done = await ops.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+                var final = done.Metadata.Unpack<StylizeMetadata>();
+                output.WriteLine($"{name}: {final.State}, attempt {final.Attempt}, resumed from {final.ResumedFromIteration}");
+                Assert.Equal(StylizeMetadata.Types.State.Succeeded, final.State);
+                Assert.Equal(400, done.Response.Unpack<Result>().IterationsRun);
+                // A job handed back by a draining replica went on from the checkpoint written for the drain, not from the start.
+                Assert.True(final.Attempt == 1 || final.ResumedFromIteration > 0, $"attempt {final.Attempt} started over");
+                // Every frame of every attempt: the progress of a later attempt never goes back to or below where it resumed.
+                var frames = await WatchAsync(a, name, 0, take: int.MaxValue);
+                Assert.True(frames.Zip(frames.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
+                Assert.NotNull(frames[^1].Result);
+            }
+        }
+        finally
+        {
+            await a.DisposeAsync();
+            await b.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Watcher_ReadsFiveFrames_DropsTheConnection_AndReattachesOnTheOtherReplicaWithoutDuplicates()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
+        await using var a = await ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ReadyAsync(ServerProcess.Start(settings));
+        var (client, _) = Clients(a, AdminKey);
+        await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        var request = LongRequest(200);
+        request.Options.PreviewEvery = 10;
+        var name = (await client.SubmitStylizeAsync(request)).Name;
+
+        var first = await WatchAsync(a, name, 0, take: 5);
+        var rest = await WatchAsync(b, name, first[^1].Sequence, take: int.MaxValue);
+
+        var all = first.Concat(rest).ToList();
+        Assert.Equal(5, first.Count);
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence), "a frame came twice or out of order");
+        Assert.Single(all, f => f.Accepted is not null);
+        Assert.Single(all, f => f.Started is not null);
+        Assert.NotNull(all[^1].Result);
+        // Gaps are coalesced progress only: the iterations delivered only grow, and the last one is the job's end.
+        var iterations = all.Where(f => f.Progress is not null).Select(f => f.Progress.Iteration).ToList();
+        Assert.True(iterations.Zip(iterations.Skip(1)).All(p => p.First < p.Second));
+        Assert.Equal(200, all[^1].Result.IterationsRun);
+    }
+
+    private static async Task<ServerProcess> RestartAsync(ServerProcess server, Dictionary<string, string?> settings)
+    {
+        server.Signal(15);
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, server.ExitCode);
+        var url = server.Address;
+        await server.DisposeAsync();
+        return await ReadyAsync(ServerProcess.Start(settings, url: url));
+    }
+
     private static StylizeRequest LongRequest(int iterations)
     {
         var request = Frames.Request(iterations: iterations);
