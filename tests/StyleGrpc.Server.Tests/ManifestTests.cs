@@ -121,6 +121,15 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void Redis_KeepsTheJobQueueThroughARestart_AppendOnlyWithAnFsyncEverySecond()
+    {
+        var redis = (YamlSequenceNode)N(Kind(Documents(Base), "Deployment", "stylegrpc-redis"), "spec", "template", "spec", "containers", 0, "args");
+        Assert.Equal(["--appendonly", "yes", "--appendfsync", "everysec"], redis.Children.Select(c => ((YamlScalarNode)c).Value));
+        var compose = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docker", "compose.yaml"));
+        Assert.Contains("\"redis-server\", \"--appendonly\", \"yes\", \"--appendfsync\", \"everysec\"", compose);
+    }
+
+    [Fact]
     public void Autoscaler_ScalesTheDeploymentOnAMetricTheServerExports()
     {
         var hpa = Kind(Documents(Base), "HorizontalPodAutoscaler");
