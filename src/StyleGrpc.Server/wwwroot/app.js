@@ -484,6 +484,7 @@ async function stylize() {
   const request = { styleName: state.style, options };
   stopFollowing();
   $("stylize").disabled = true;
+  $("cancel").disabled = true;
   $("status").textContent = "sending";
   let operation;
   try {
