@@ -82,6 +82,40 @@ public sealed class HttpApiTests(HttpServer server) : IClassFixture<HttpServer>
     }
 
     [Fact]
+    public async Task Operations_SubmitWatchListGet_OverHttp()
+    {
+        var http = server.Http;
+        var body = new { styleName = "starry", contentImage = Base64("tubingen.jpg"), options = new { maxSide = 64, iterations = 4, previewEvery = 2, relativeTolerance = 0 } };
+
+        var submitted = await http.PostAsJsonAsync("/v1/stylize:submit", body);
+        Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
+        var name = (await submitted.Content.ReadFromJsonAsync<JsonObject>())!["name"]!.GetValue<string>();
+        Assert.StartsWith("operations/", name);
+        var watched = await http.GetStringAsync($"/v1/{name}:watch?after_sequence=0");
+        var frames = watched.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        Assert.True(frames[^1].ContainsKey("result"));
+
+        // GET /v1/operations is ListOperations, not GetOperation of "operations/" (both routes match the path). The
+        // record is marked done just after the watch's last frame is written: poll briefly.
+        JsonNode? listed = null;
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(50))
+        {
+            var list = await http.GetFromJsonAsync<JsonObject>("/v1/operations");
+            listed = list!["operations"]!.AsArray().Single(o => o!["name"]!.GetValue<string>() == name)!;
+            if (listed["done"]!.GetValue<bool>())
+            {
+                break;
+            }
+        }
+        Assert.True(listed!["done"]!.GetValue<bool>());
+        Assert.Equal("SUCCEEDED", listed["metadata"]!["state"]!.GetValue<string>());
+        var one = await http.GetFromJsonAsync<JsonObject>($"/v1/{name}");
+        Assert.Equal("type.googleapis.com/stylegrpc.v1.Result", one!["response"]!["@type"]!.GetValue<string>());
+        var image = ImageCodec.Decode(Convert.FromBase64String(one["response"]!["image"]!["data"]!.GetValue<string>()));
+        Assert.Equal((64, 48), (image.Width, image.Height));
+    }
+
+    [Fact]
     public async Task BadRequest_Returns400NamingTheSameFieldAsGrpc()
     {
         var (host, http) = (server.Host, server.Http);

@@ -163,6 +163,146 @@ public sealed class PageTests
         Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 0, TimeSpan.FromSeconds(30)), "the job kept running on the server");
     }
 
+    private static async Task RegisterStarryAsync(string url)
+    {
+        using var http = new HttpClient();
+        var registered = await http.PostAsync(url + "v1/styles", System.Net.Http.Json.JsonContent.Create(new
+        {
+            styleId = "starry",
+            image = Convert.ToBase64String(await File.ReadAllBytesAsync(TestData.Image("starry_night.jpg"))),
+            styleSize = 64,
+        }));
+        registered.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<IPage> OpenAsync(IBrowser browser, string url)
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, AcceptDownloads = true });
+        page.SetDefaultTimeout(Timeout);
+        await page.GotoAsync(url);
+        await Assertions.Expect(page.Locator(".card.selected")).ToHaveCountAsync(1);
+        return page;
+    }
+
+    private static async Task StartRunAsync(IPage page, int iterations)
+    {
+        await page.Locator("#content-file").SetInputFilesAsync(TestData.Image("tubingen.jpg"));
+        await page.Locator("#size").SelectOptionAsync("128");
+        await page.Locator("#iterations").FillAsync(iterations.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Locator("#optimizer").SelectOptionAsync("OPTIMIZER_ADAM");
+        await page.Locator("#stylize").ClickAsync();
+    }
+
+    private static string? OperationInUrl(IPage page) =>
+        System.Web.HttpUtility.ParseQueryString(new Uri(page.Url).Query)["operation"];
+
+    private static async Task<int> PreviewIterationAsync(IPage page) =>
+        await page.EvaluateAsync<int>("() => Number(document.querySelector('#preview').dataset.iteration || 0)");
+
+    [Fact]
+    public async Task Page_ReloadedMidRun_ReattachesToTheSameJob_AndShowsItsResult()
+    {
+        var (host, url) = await StartAsync();
+        await using var _ = host;
+        await RegisterStarryAsync(url);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await OpenAsync(browser, url);
+
+        await StartRunAsync(page, 400);
+        await page.WaitForFunctionAsync("() => document.querySelector('#preview').dataset.iteration > 0");
+        var operation = OperationInUrl(page);
+        Assert.False(string.IsNullOrEmpty(operation), $"no operation in {page.Url}");
+        var before = await PreviewIterationAsync(page);
+
+        await page.ReloadAsync();
+
+        // The same job, followed again: the preview goes on from where it was, then the result.
+        Assert.Equal(operation, OperationInUrl(page));
+        await page.WaitForFunctionAsync($"() => document.querySelector('#preview').dataset.iteration > {before}");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("iteration");
+        await Assertions.Expect(page.Locator("#cancel")).ToBeEnabledAsync();
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("done: 400 iterations", new() { Timeout = 2 * Timeout });
+        await Assertions.Expect(page.Locator("#download")).ToBeVisibleAsync();
+        Assert.Equal(operation, OperationInUrl(page));
+        // The curve holds this tab's points from before the reload and those after, once each and in order.
+        var iterations = await page.EvaluateAsync<int[]>("() => state.points.map(p => p.iteration)");
+        Assert.True(iterations.Length >= 2 && iterations.Zip(iterations.Skip(1)).All(p => p.First < p.Second), $"curve at iterations {string.Join(", ", iterations)}");
+        Assert.True(iterations[0] < before, $"the curve lost the points drawn before the reload: {string.Join(", ", iterations)}");
+        // The reload submitted nothing: one job, and the command names the style the page asked for.
+        Assert.Equal(0, host.Scheduler.Running);
+        await Assertions.Expect(page.Locator("#jobs tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#cli-command")).ToContainTextAsync("--style starry -o stylized.png --size 128 --iterations 400 --optimizer adam");
+    }
+
+    [Fact]
+    public async Task Page_ServerRestartsMidRun_ReconnectsAndShowsTheResult()
+    {
+        var port = ServerProcess.FreePort();
+        var dataDirectory = TestData.NewTempDirectory();
+        var settings = new Dictionary<string, string?> { ["StyleGrpc:Http:Url"] = $"http://127.0.0.1:{port}", ["StyleGrpc:CheckpointSeconds"] = "1" };
+        var url = $"http://127.0.0.1:{port}/";
+        var host = await ServerHost.StartAsync(settings, dataDirectory);
+        try
+        {
+            await RegisterStarryAsync(url);
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await LaunchAsync(playwright);
+            var page = await OpenAsync(browser, url);
+            await page.EvaluateAsync("() => { window.statuses = []; new MutationObserver(() => window.statuses.push(document.querySelector('#status').textContent)).observe(document.querySelector('#status'), { childList: true, characterData: true, subtree: true }); }");
+            await StartRunAsync(page, 300);
+            await page.WaitForFunctionAsync("() => document.querySelector('#preview').dataset.iteration > 0");
+
+            // The file store hands the running job back on stop and the next start resumes it.
+            await host.DisposeAsync();
+            await page.WaitForFunctionAsync("() => window.statuses.some(s => s.startsWith('reconnecting'))");
+            host = await ServerHost.StartAsync(settings, dataDirectory);
+
+            await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("done", new() { Timeout = 2 * Timeout });
+            await Assertions.Expect(page.Locator("#download")).ToBeVisibleAsync();
+            Assert.Empty(await page.Locator("#error").InnerTextAsync());
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Page_RecentJobs_ListTheFinishedJob_AndOpenItsResult()
+    {
+        var (host, url) = await StartAsync();
+        await using var _ = host;
+        await RegisterStarryAsync(url);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await OpenAsync(browser, url);
+        await Assertions.Expect(page.Locator("#jobs-empty")).ToHaveTextAsync("No jobs yet.");
+        await StartRunAsync(page, 20);
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("done");
+        var operation = OperationInUrl(page);
+
+        // The page loaded again without the job in its URL: the list has it, done, with its result to open and download.
+        var fresh = page;
+        await fresh.GotoAsync(url);
+        var row = fresh.Locator($"#jobs tr[data-operation='{operation}']");
+        await Assertions.Expect(row.Locator(".state")).ToHaveTextAsync("done");
+        await Assertions.Expect(row).ToContainTextAsync("20/20");
+        Assert.True(await fresh.Locator("#preview").IsHiddenAsync());
+        await row.GetByRole(AriaRole.Button, new() { Name = "View" }).ClickAsync();
+        await Assertions.Expect(fresh.Locator("#status")).ToContainTextAsync("done: 20 iterations");
+        await Assertions.Expect(fresh.Locator("#preview")).ToBeVisibleAsync();
+        Assert.Equal(operation, OperationInUrl(fresh));
+        await Assertions.Expect(fresh.Locator("#cli-command")).ToContainTextAsync("--style starry");
+
+        var download = await fresh.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
+        var file = Path.Combine(TestData.NewTempDirectory(), download.SuggestedFilename);
+        await download.SaveAsAsync(file);
+        Assert.Equal($"stylized-{operation}.png", download.SuggestedFilename);
+        var image = ImageCodec.Decode(await File.ReadAllBytesAsync(file));
+        Assert.Equal(128, Math.Max(image.Width, image.Height));
+    }
+
     [Fact]
     public async Task Page_OnAPhoneWidthScreen_FitsWithoutSideways()
     {

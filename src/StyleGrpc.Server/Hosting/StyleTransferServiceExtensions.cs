@@ -1,5 +1,8 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Grpc.JsonTranscoding;
+using Microsoft.AspNetCore.Routing.Constraints;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -158,10 +161,27 @@ public static class StyleTransferServiceExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapGrpcService<StyleTransferGrpcService>();
-        app.MapGrpcService<OperationsGrpcService>();
+        app.MapGrpcService<OperationsGrpcService>().Add(ListOperationsBeforeGetOperation);
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    // GET /v1/operations is ListOperations' route ({name=operations}), but the transcoder maps that rule to a one-segment
+    // parameter, /v1/{name}, which ranks below GetOperation's /v1/operations/{**name} (its catch-all matches nothing, so
+    // the list answered "operation 'operations/' not found") and, ranked first, would take /v1/info and /v1/styles too.
+    // So: first, and only for the literal segment the rule names.
+    private static void ListOperationsBeforeGetOperation(EndpointBuilder endpoint)
+    {
+        if (endpoint is not RouteEndpointBuilder route
+            || !endpoint.Metadata.OfType<GrpcJsonTranscodingMetadata>().Any(m => m.MethodDescriptor.Name == "ListOperations"))
+        {
+            return;
+        }
+        var onlyOperations = route.RoutePattern.Parameters.ToDictionary(p => p.Name, p => (object?)new RegexRouteConstraint("^operations$"));
+        route.RoutePattern = RoutePatternFactory.Pattern(route.RoutePattern.RawText, defaults: null, new RouteValueDictionary(onlyOperations),
+            route.RoutePattern.PathSegments);
+        route.Order = -1;
     }
 
     // Whether metrics and traces are on decides which services exist, so it is read at registration: the two settings'

@@ -2,7 +2,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { style: null, content: null, styleImage: null, abort: null, points: [], request: null };
+const state = { style: null, content: null, styleImage: null, run: null, points: [], jobsTimer: 0 };
 
 // ---- API ---------------------------------------------------------------------------------------------------------
 
@@ -210,6 +210,17 @@ function drawLosses() {
   g.fillText(`iteration ${points[points.length - 1].iteration}`, pad, canvas.height - 6);
 }
 
+// The request as the page sent it when this tab (or an earlier one) submitted the job; otherwise what the record says,
+// which names no style (the record keeps the style's targets, not its ID).
+function requestFor(id, result) {
+  const saved = savedRequests()[id];
+  if (saved) return saved;
+  const record = result.reproducibility || {};
+  const options = { maxSide: Math.max(result.image.width || 0, result.image.height || 0), iterations: record.iterations, optimizer: record.optimizer, keepOriginalColors: record.keepOriginalColors };
+  if (!record.styleWeightAutomatic) options.styleWeight = record.styleWeight;
+  return { styleName: "STYLE", options };
+}
+
 function cliCommand(request, record) {
   const o = request.options;
   const parts = ["stylegrpc stylize photo.jpg", `--style ${request.styleName}`, "-o stylized.png", `--size ${o.maxSide}`, `--iterations ${o.iterations}`,
@@ -220,7 +231,83 @@ function cliCommand(request, record) {
   return parts.join(" ");
 }
 
-function onFrame(frame) {
+// ---- Operations: submit, watch (and re-attach), cancel ------------------------------------------------------------
+
+// A job is the server's long-running operation "operations/{id}"; the page keeps its ID in the URL, so a reload (or a
+// link) re-attaches to it. Requests the page sent are kept by ID (without the photo) for "How this was made".
+const operationId = (name) => name.replace(/^operations\//, "");
+const operationPath = (id) => `/v1/operations/${encodeURIComponent(id)}`;
+const RequestsKey = "stylegrpc-requests";
+const PointsKey = "stylegrpc-points";
+const KeptRequests = 50;
+
+function savedRequests() {
+  try { return JSON.parse(localStorage.getItem(RequestsKey)) || {}; } catch { return {}; }
+}
+
+function saveRequest(id, request) {
+  const kept = Object.entries(savedRequests()).slice(-(KeptRequests - 1));
+  localStorage.setItem(RequestsKey, JSON.stringify(Object.fromEntries([...kept, [id, request]])));
+}
+
+function urlOperation() {
+  return new URL(location.href).searchParams.get("operation");
+}
+
+function setUrlOperation(id) {
+  const url = new URL(location.href);
+  if (id) url.searchParams.set("operation", id); else url.searchParams.delete("operation");
+  history.replaceState(null, "", url);
+}
+
+// The stream may end, or the connection drop, without the job ending (a server restart, a proxy's timeout): watch again.
+class Retry extends Error {}
+class Cancelled extends Error {}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); reject(signal.reason); }, { once: true });
+  });
+}
+
+function showProgress(p) {
+  $("progress").max = p.totalIterations || $("progress").max;
+  $("progress").value = p.iteration;
+  $("status").textContent = `iteration ${p.iteration} of ${p.totalIterations}` +
+    (p.levels > 1 ? ` · scale ${p.level} of ${p.levels} (${p.levelSide} px)` : "");
+  $("timing").textContent = `elapsed ${seconds(p.elapsed).toFixed(1)} s · about ${seconds(p.eta).toFixed(1)} s left` +
+    (p.previewsDropped ? ` · ${p.previewsDropped} previews skipped (slow connection)` : "");
+  const last = state.points[state.points.length - 1];
+  // After a reload the points this tab drew are restored first; the server's replay may repeat the last of them.
+  if (!last || p.iteration > last.iteration) {
+    const l = p.losses || {};
+    state.points.push({ iteration: p.iteration, level: p.level || 1, total: l.total, style: l.style, content: l.content, totalVariation: l.totalVariation });
+    drawLosses();
+    if (state.run?.reattached && !$("curve-note").textContent) noteReattached();
+  }
+  if (p.preview) {
+    $("preview").src = `data:${mediaType(p.preview.format)};base64,${p.preview.data}`;
+    $("preview").hidden = false;
+    $("preview").dataset.iteration = p.iteration;
+  }
+}
+
+function showResult(id, r) {
+  const url = `data:${mediaType(r.image.format)};base64,${r.image.data}`;
+  $("preview").src = url;
+  $("preview").hidden = false;
+  $("progress").max = Math.max(r.iterationsRun, 1);
+  $("progress").value = $("progress").max;
+  $("status").textContent = `done: ${r.iterationsRun} iterations in ${seconds(r.runTime).toFixed(1)} s`;
+  $("download").href = url;
+  $("download").download = `stylized-${id}.${({ IMAGE_FORMAT_JPEG: "jpg", IMAGE_FORMAT_WEBP: "webp" })[r.image.format] || "png"}`;
+  $("download").hidden = false;
+  $("cli-command").textContent = cliCommand(requestFor(id, r), r.reproducibility || {});
+  $("record").textContent = JSON.stringify(r.reproducibility, null, 2);
+}
+
+function onFrame(id, frame) {
   if (frame.accepted) {
     $("status").textContent = frame.accepted.queuePosition > 0 ? `queued, position ${frame.accepted.queuePosition}` : "starting";
   } else if (frame.queued) {
@@ -229,35 +316,154 @@ function onFrame(frame) {
     $("status").textContent = `painting ${frame.started.width}×${frame.started.height} on ${frame.started.network}`;
     $("progress").max = frame.started.totalIterations;
   } else if (frame.progress) {
-    const p = frame.progress;
-    $("progress").value = p.iteration;
-    $("status").textContent = `iteration ${p.iteration} of ${p.totalIterations}` +
-      (p.levels > 1 ? ` · scale ${p.level} of ${p.levels} (${p.levelSide} px)` : "");
-    $("timing").textContent = `elapsed ${seconds(p.elapsed).toFixed(1)} s · about ${seconds(p.eta).toFixed(1)} s left` +
-      (p.previewsDropped ? ` · ${p.previewsDropped} previews skipped (slow connection)` : "");
-    const l = p.losses || {};
-    state.points.push({ iteration: p.iteration, level: p.level || 1, total: l.total, style: l.style, content: l.content, totalVariation: l.totalVariation });
-    drawLosses();
-    if (p.preview) {
-      $("preview").src = `data:${mediaType(p.preview.format)};base64,${p.preview.data}`;
-      $("preview").hidden = false;
-      $("preview").dataset.iteration = p.iteration;
-    }
+    showProgress(frame.progress);
   } else if (frame.result) {
-    const r = frame.result;
-    const url = `data:${mediaType(r.image.format)};base64,${r.image.data}`;
-    $("preview").src = url;
-    $("preview").hidden = false;
-    $("progress").value = $("progress").max;
-    $("status").textContent = `done: ${r.iterationsRun} iterations in ${seconds(r.runTime).toFixed(1)} s`;
-    $("download").href = url;
-    $("download").hidden = false;
-    $("cli-command").textContent = cliCommand(state.request, r.reproducibility);
-    $("record").textContent = JSON.stringify(r.reproducibility, null, 2);
-  } else if (frame.error || frame.code) {
-    throw new Error(describeError(frame, 500));
+    showResult(id, frame.result);
   }
 }
+
+// The job's end as a google.rpc.Status: CANCELLED (1) is the caller's choice, UNAVAILABLE (14) a server going away
+// (the job is handed back and goes on), anything else the job's failure.
+function statusError(status) {
+  if (status.code === 1) return new Cancelled(status.message);
+  if (status.code === 14) return new Retry(status.message);
+  return new Error(describeError(status, 500));
+}
+
+// One watch call: frames after run.sequence, until the result (true) or the stream's end without one (false).
+async function watchOnce(run) {
+  let response;
+  try {
+    response = await fetch(`${operationPath(run.id)}:watch?after_sequence=${run.sequence}`, { headers: headers(false), signal: run.abort.signal });
+  } catch (e) {
+    throw e.name === "AbortError" ? e : new Retry(e.message);
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch { /* a proxy's page, not the server's status */ }
+    const message = describeError(body, response.status);
+    // 502-504 from a proxy while the server restarts, 429 when it is busy: worth another try; 404 and the like are not.
+    if (response.status >= 500 || response.status === 429) throw new Retry(message);
+    throw new Error(message);
+  }
+  // One JSON object per line, each as soon as the server writes it.
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const take = (line) => {
+    const frame = JSON.parse(line);
+    if (frame.code !== undefined && frame.sequence === undefined) throw statusError(frame);
+    run.sequence = Math.max(run.sequence, Number(frame.sequence) || 0);
+    run.received = true;
+    onFrame(run.id, frame);
+    return frame.result !== undefined;
+  };
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw e.name === "AbortError" ? e : new Retry(e.message);
+    }
+    if (chunk.done) break;
+    buffer += decoder.decode(chunk.value, { stream: true });
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line && take(line)) return true;
+    }
+  }
+  // A last line without its newline: the result if it parses, else the cut end of a dropped connection.
+  const last = buffer.trim();
+  try { JSON.parse(last); } catch { return false; }
+  return take(last);
+}
+
+function resetRun() {
+  state.points = [];
+  drawLosses();
+  $("curve-note").textContent = "";
+  $("download").hidden = true;
+  $("preview").hidden = true;
+  $("preview").removeAttribute("data-iteration");
+  $("progress").value = 0;
+  $("timing").textContent = "";
+  $("cli-command").textContent = "";
+  $("record").textContent = "";
+}
+
+function stopFollowing() {
+  state.run?.abort.abort();
+  state.run = null;
+}
+
+// Follows an operation from its first kept frame (fresh: a job this tab just submitted) or, re-attaching, from
+// sequence 0: the server replays what it kept (accepted, started, the latest progress and preview, every other frame),
+// then the live frames. A dropped watch is retried from the last sequence seen, with backoff.
+async function follow(id, fresh) {
+  stopFollowing();
+  const run = state.run = { id, sequence: 0, received: false, reattached: !fresh, abort: new AbortController() };
+  setUrlOperation(id);
+  resetRun();
+  if (!fresh) restorePoints(id);
+  $("stylize").disabled = true;
+  $("cancel").disabled = false;
+  $("status").textContent = fresh ? "submitted" : "re-attaching";
+  let failures = 0;
+  try {
+    for (;;) {
+      run.received = false;
+      try {
+        if (await watchOnce(run)) break;
+      } catch (e) {
+        if (!(e instanceof Retry)) throw e;
+      }
+      failures = run.received ? 1 : failures + 1;
+      const delay = Math.min(500 * 2 ** (failures - 1), 8000);
+      $("status").textContent = `reconnecting (try ${failures}, in ${(delay / 1000).toFixed(1)} s)…`;
+      await sleep(delay, run.abort.signal);
+    }
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    if (e instanceof Cancelled) {
+      $("status").textContent = "cancelled";
+    } else {
+      $("status").textContent = "failed";
+      showError(e.message);
+    }
+  } finally {
+    if (state.run === run) {
+      state.run = null;
+      $("stylize").disabled = false;
+      $("cancel").disabled = true;
+      loadInfo();
+      loadJobs();
+    }
+  }
+}
+
+// Re-attached: the server keeps only the latest progress of a job, so the curve holds the points this tab drew before
+// the reload (if any) and those seen since; say where it starts so it does not pass for the whole run.
+function noteReattached() {
+  const first = state.points[0];
+  if (first && first.iteration > 1) $("curve-note").textContent = `re-attached: the curve starts at iteration ${first.iteration}; earlier points were not seen by this page`;
+}
+
+// The curve this tab drew, kept over a reload of the same job.
+function restorePoints(id) {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(PointsKey));
+    if (kept && kept.id === id) state.points = kept.points;
+  } catch { /* nothing kept */ }
+  drawLosses();
+}
+
+window.addEventListener("pagehide", () => {
+  const id = state.run?.id;
+  if (id) sessionStorage.setItem(PointsKey, JSON.stringify({ id, points: state.points }));
+});
 
 async function stylize() {
   showError("");
@@ -275,56 +481,143 @@ async function stylize() {
   };
   if ($("style-weight").value !== "") options.styleWeight = Number($("style-weight").value);
   if ($("scales").value !== "") options.scaleLevels = Number($("scales").value);
-  state.request = { styleName: state.style, options };
-  state.points = [];
-  drawLosses();
-  $("download").hidden = true;
-  $("preview").removeAttribute("data-iteration");
+  const request = { styleName: state.style, options };
+  stopFollowing();
   $("stylize").disabled = true;
-  $("cancel").disabled = false;
+  $("cancel").disabled = true;
   $("status").textContent = "sending";
-  state.abort = new AbortController();
+  let operation;
   try {
-    const response = await fetch("/v1/stylize", { method: "POST", headers: headers(), body: JSON.stringify({ ...state.request, contentImage: state.content }), signal: state.abort.signal });
-    if (!response.ok) {
-      const text = await response.text();
-      throw new Error(describeError(text ? JSON.parse(text) : null, response.status));
-    }
-    // One JSON object per line, each as soon as the server writes it.
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (line) onFrame(JSON.parse(line));
-      }
-    }
-    if (buffer.trim()) onFrame(JSON.parse(buffer));
+    operation = await api("POST", "/v1/stylize:submit", { ...request, contentImage: state.content });
   } catch (e) {
-    if (e.name === "AbortError") {
-      $("status").textContent = "cancelled";
-    } else {
-      $("status").textContent = "failed";
-      showError(e.message);
-    }
-  } finally {
-    state.abort = null;
+    $("status").textContent = "failed";
     $("stylize").disabled = false;
-    $("cancel").disabled = true;
-    loadInfo();
+    showError(e.message);
+    return;
+  }
+  const id = operationId(operation.name);
+  saveRequest(id, request);
+  loadJobs();
+  await follow(id, true);
+}
+
+async function cancel() {
+  const run = state.run;
+  if (!run) return;
+  $("cancel").disabled = true;
+  try {
+    // The watch then ends with CANCELLED.
+    await api("POST", `${operationPath(run.id)}:cancel`, {});
+  } catch (e) {
+    showError(e.message);
+    $("cancel").disabled = state.run !== run;
   }
 }
 
+// ---- Recent jobs -------------------------------------------------------------------------------------------------
+
+const StateLabels = { QUEUED: "queued", RUNNING: "running", SUCCEEDED: "done", FAILED: "failed", CANCELLED: "cancelled" };
+
+// A finished job, from GET /v1/operations/{id}: its result (the image, base64) or its error.
+async function openOperation(id) {
+  showError("");
+  let operation;
+  try {
+    operation = await api("GET", operationPath(id));
+  } catch (e) {
+    showError(e.message);
+    return null;
+  }
+  if (!operation.done) {
+    follow(id, false);
+    return null;
+  }
+  stopFollowing();
+  setUrlOperation(id);
+  resetRun();
+  $("stylize").disabled = false;
+  $("cancel").disabled = true;
+  if (operation.response) {
+    showResult(id, operation.response);
+  } else {
+    const error = statusError(operation.error || {});
+    $("status").textContent = error instanceof Cancelled ? "cancelled" : "failed";
+    if (!(error instanceof Cancelled)) showError(error.message);
+  }
+  return operation;
+}
+
+async function downloadOperation(id) {
+  const operation = await openOperation(id);
+  if (operation?.response) $("download").click();
+}
+
+function jobRow(operation) {
+  const m = operation.metadata || {};
+  const id = operationId(operation.name);
+  const row = document.createElement("tr");
+  row.dataset.operation = id;
+  if (state.run?.id === id || (!state.run && urlOperation() === id)) row.className = "current";
+  const created = document.createElement("td");
+  created.textContent = m.createTime ? new Date(m.createTime).toLocaleString() : "";
+  const status = document.createElement("td");
+  status.className = `state ${(m.state || "").toLowerCase()}`;
+  status.textContent = StateLabels[m.state] || m.state || "?";
+  if (m.state === "QUEUED" && m.queuePosition > 0) status.textContent += ` (${m.queuePosition})`;
+  if (m.attempt > 1) status.title = `attempt ${m.attempt}, resumed from iteration ${m.resumedFromIteration}`;
+  const progress = document.createElement("td");
+  const bar = document.createElement("progress");
+  bar.max = Math.max(m.totalIterations || 1, 1);
+  bar.value = m.iteration || 0;
+  progress.append(bar, ` ${m.iteration || 0}/${m.totalIterations || "?"}`);
+  const actions = document.createElement("td");
+  const button = (label, onClick) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "small";
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    actions.append(b);
+  };
+  if (!operation.done) {
+    button("Watch", () => follow(id, false));
+  } else {
+    button("View", () => openOperation(id));
+    if (m.state === "SUCCEEDED") button("Download", () => downloadOperation(id));
+  }
+  row.append(created, status, progress, actions);
+  return row;
+}
+
+// The caller's own jobs (GET /v1/operations), newest first; polled while any of them is still queued or running.
+async function loadJobs() {
+  clearTimeout(state.jobsTimer);
+  let operations;
+  try {
+    operations = (await api("GET", "/v1/operations?page_size=100")).operations || [];
+  } catch {
+    $("jobs-empty").textContent = "jobs unavailable";
+    $("jobs-empty").hidden = false;
+    state.jobsTimer = setTimeout(loadJobs, 10000);
+    return;
+  }
+  const time = (o) => Date.parse(o.metadata?.createTime || "") || 0;
+  operations.sort((a, b) => time(b) - time(a));
+  $("jobs").querySelector("tbody").replaceChildren(...operations.slice(0, 20).map(jobRow));
+  $("jobs").hidden = operations.length === 0;
+  $("jobs-empty").textContent = "No jobs yet.";
+  $("jobs-empty").hidden = operations.length > 0;
+  if (operations.some((o) => !o.done)) state.jobsTimer = setTimeout(loadJobs, 3000);
+}
+
 $("stylize").addEventListener("click", stylize);
-$("cancel").addEventListener("click", () => state.abort?.abort());
+$("cancel").addEventListener("click", cancel);
+$("jobs-refresh").addEventListener("click", loadJobs);
 $("api-key").value = localStorage.getItem("stylegrpc-api-key") || "";
-$("api-key").addEventListener("change", () => { localStorage.setItem("stylegrpc-api-key", $("api-key").value); loadInfo(); loadGallery(); });
+$("api-key").addEventListener("change", () => { localStorage.setItem("stylegrpc-api-key", $("api-key").value); loadInfo(); loadGallery(); loadJobs(); });
 
 loadInfo();
 loadGallery();
+loadJobs();
+// A reload (or a link) names a job: show it, following it if it still runs.
+if (urlOperation()) follow(urlOperation(), false);
