@@ -13,7 +13,6 @@ public sealed class DurableJobTests(ITestOutputHelper output)
     private const int SigTerm = 15;
     private const int Iterations = 300;
 
-    private static readonly HealthCheckRequest Readiness = new() { Service = "stylegrpc.v1.StyleTransferService" };
 
     [Fact]
     public async Task Sigkill_MidJob_TheNextStartResumesItFromItsCheckpoint_AndRunsTheQueuedOneToo()
@@ -28,7 +27,7 @@ public sealed class DurableJobTests(ITestOutputHelper output)
             await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
             running = (await client.SubmitStylizeAsync(LongRequest())).Name;
             queued = (await client.SubmitStylizeAsync(Frames.Request(iterations: 3))).Name;
-            var metadata = await MetadataWhenAsync(operations, running, m => m.CheckpointIteration > 0 && m.Iteration > m.CheckpointIteration);
+            var metadata = await ServerSteps.MetadataWhenAsync(operations, running, m => m.CheckpointIteration > 0 && m.Iteration > m.CheckpointIteration);
             server.Signal(SigKill);
             await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
             (checkpointAtKill, iterationAtKill) = (metadata.CheckpointIteration, metadata.Iteration);
@@ -67,7 +66,7 @@ public sealed class DurableJobTests(ITestOutputHelper output)
             var (client, operations) = Clients(server);
             await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
             running = (await client.SubmitStylizeAsync(LongRequest())).Name;
-            before = await MetadataWhenAsync(operations, running, m => m.Iteration >= 5);
+            before = await ServerSteps.MetadataWhenAsync(operations, running, m => m.Iteration >= 5);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             server.Signal(SigTerm);
             await server.WaitForExitAsync(TimeSpan.FromSeconds(60));
@@ -101,36 +100,10 @@ public sealed class DurableJobTests(ITestOutputHelper output)
     private static (StyleTransferService.StyleTransferServiceClient, Operations.OperationsClient) Clients(ServerProcess server) =>
         (new StyleTransferService.StyleTransferServiceClient(server.Channel), new Operations.OperationsClient(server.Channel));
 
-    private static async Task<ServerProcess> StartAsync(Dictionary<string, string?> settings, string data)
-    {
-        var server = ServerProcess.Start(settings, data);
-        var health = new Health.HealthClient(server.Channel);
-        var up = await ServerTestSetup.EventuallyAsync(() =>
-        {
-            try
-            {
-                return health.Check(Readiness, deadline: DateTime.UtcNow.AddSeconds(2)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
-            }
-            catch (Grpc.Core.RpcException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(90));
-        Assert.True(up, string.Join('\n', server.Output));
-        return server;
-    }
+    private static Task<ServerProcess> StartAsync(Dictionary<string, string?> settings, string data) =>
+        ServerSteps.ReadyAsync(ServerProcess.Start(settings, data));
 
-    private static async Task<StylizeMetadata> MetadataWhenAsync(Operations.OperationsClient operations, string name, Func<StylizeMetadata, bool> condition)
-    {
-        StylizeMetadata? metadata = null;
-        var reached = await ServerTestSetup.EventuallyAsync(() =>
-        {
-            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeMetadata>();
-            return condition(metadata);
-        }, Frames.Timeout);
-        Assert.True(reached, $"the operation never got there: {metadata}");
-        return metadata!;
-    }
+
 
     private static async Task<List<StylizeResponse>> WatchAllAsync(ServerProcess server, string name)
     {

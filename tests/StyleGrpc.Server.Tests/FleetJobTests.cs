@@ -16,7 +16,6 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     private const string KeyA = "sgk_fleet-caller-a";
     private const string KeyB = "sgk_fleet-caller-b";
     private const string AdminKey = "sgk_fleet-admin";
-    private static readonly HealthCheckRequest Readiness = new() { Service = "stylegrpc.v1.StyleTransferService" };
 
     private static Dictionary<string, string?> Settings(RedisServer redis, string prefix, params (string, string)[] extra)
     {
@@ -38,15 +37,15 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ReadyAsync(ServerProcess.Start(settings));
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var (clientA, operationsA) = Clients(a, AdminKey);
         await clientA.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
         var name = (await clientA.SubmitStylizeAsync(LongRequest(600))).Name;
 
         // At least two checkpoints written, and some iterations past the last one.
         var checkpoints = new HashSet<int>();
-        var before = await MetadataWhenAsync(operationsA, name, m =>
+        var before = await ServerSteps.MetadataWhenAsync(operationsA, name, m =>
         {
             if (m.CheckpointIteration > 0)
             {
@@ -80,17 +79,17 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ReadyAsync(ServerProcess.Start(settings));
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var (clientA, operationsA) = Clients(a, AdminKey);
         await clientA.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
         var name = (await clientA.SubmitStylizeAsync(LongRequest(5000))).Name;
-        var running = await MetadataWhenAsync(operationsA, name, m => m.Iteration > 0);
+        var running = await ServerSteps.MetadataWhenAsync(operationsA, name, m => m.Iteration > 0);
         var other = running.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? b : a;
         var (_, operations) = Clients(other, AdminKey);
 
         await operations.CancelOperationAsync(new CancelOperationRequest { Name = name });
-        var cancelled = await MetadataWhenAsync(operations, name, m => m.State != StylizeMetadata.Types.State.Running);
+        var cancelled = await ServerSteps.MetadataWhenAsync(operations, name, m => m.State != StylizeMetadata.Types.State.Running);
         var operation = await operations.GetOperationAsync(new GetOperationRequest { Name = name });
 
         Assert.Equal(StylizeMetadata.Types.State.Cancelled, cancelled.State);
@@ -102,7 +101,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     public async Task Fairness_KeyAQueuesTen_ThenKeyBOne_BStartsBeforeAsThird()
     {
         using var redis = RedisServer.Shared();
-        await using var server = await ReadyAsync(ServerProcess.Start(Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:ConcurrentJobs", "1"))));
+        await using var server = await ServerSteps.ReadyAsync(ServerProcess.Start(Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:ConcurrentJobs", "1"))));
         var (admin, _) = Clients(server, AdminKey);
         await admin.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
         var (clientA, operationsA) = Clients(server, KeyA);
@@ -132,8 +131,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:DrainTimeoutSeconds", "20"), ("StyleGrpc:ConcurrentJobs", "1"));
-        var a = await ReadyAsync(ServerProcess.Start(settings));
-        var b = await ReadyAsync(ServerProcess.Start(settings));
+        var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         try
         {
             var (client, operations) = Clients(a, AdminKey);
@@ -144,7 +143,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
             {
                 names.Add((await client.SubmitStylizeAsync(LongRequest(400))).Name);
             }
-            await MetadataWhenAsync(operations, names[0], m => m.Iteration > 0);
+            await ServerSteps.MetadataWhenAsync(operations, names[0], m => m.Iteration > 0);
 
             // SIGTERM and restart each replica in turn, as a rolling deploy does.
             a = await RestartAsync(a, settings);
@@ -178,8 +177,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ReadyAsync(ServerProcess.Start(settings));
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var (client, _) = Clients(a, AdminKey);
         await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
         var request = LongRequest(200);
@@ -208,7 +207,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         Assert.Equal(0, server.ExitCode);
         var url = server.Address;
         await server.DisposeAsync();
-        return await ReadyAsync(ServerProcess.Start(settings, url: url));
+        return await ServerSteps.ReadyAsync(ServerProcess.Start(settings, url: url));
     }
 
     private static StylizeRequest LongRequest(int iterations)
@@ -228,35 +227,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         return (new StyleTransferService.StyleTransferServiceClient(invoker), new Operations.OperationsClient(invoker));
     }
 
-    private static async Task<ServerProcess> ReadyAsync(ServerProcess server)
-    {
-        var health = new Health.HealthClient(server.Channel);
-        var up = await ServerTestSetup.EventuallyAsync(() =>
-        {
-            try
-            {
-                return health.Check(Readiness, deadline: DateTime.UtcNow.AddSeconds(2)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
-            }
-            catch (RpcException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(90));
-        Assert.True(up, string.Join('\n', server.Output));
-        return server;
-    }
 
-    private static async Task<StylizeMetadata> MetadataWhenAsync(Operations.OperationsClient operations, string name, Func<StylizeMetadata, bool> condition)
-    {
-        StylizeMetadata? metadata = null;
-        var reached = await ServerTestSetup.EventuallyAsync(() =>
-        {
-            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeMetadata>();
-            return condition(metadata);
-        }, Frames.Timeout);
-        Assert.True(reached, $"the operation never got there: {metadata}");
-        return metadata!;
-    }
 
     private static async Task<List<StylizeResponse>> WatchAsync(ServerProcess server, string name, long after, int take)
     {

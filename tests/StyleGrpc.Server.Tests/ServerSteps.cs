@@ -1,0 +1,44 @@
+using Google.LongRunning;
+using Grpc.Core;
+using Grpc.Health.V1;
+using StyleGrpc.Protos.V1;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>Steps the real-process tests of durable jobs share: waiting for readiness, and for an operation to get somewhere.</summary>
+internal static class ServerSteps
+{
+    private static readonly HealthCheckRequest Readiness = new() { Service = "stylegrpc.v1.StyleTransferService" };
+
+    /// <summary>Waits until <paramref name="server"/> is ready (model loaded, store reachable) and returns it.</summary>
+    public static async Task<ServerProcess> ReadyAsync(ServerProcess server)
+    {
+        var health = new Health.HealthClient(server.Channel);
+        var up = await ServerTestSetup.EventuallyAsync(() =>
+        {
+            try
+            {
+                return health.Check(Readiness, deadline: DateTime.UtcNow.AddSeconds(2)).Status == HealthCheckResponse.Types.ServingStatus.Serving;
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90));
+        Assert.True(up, string.Join('\n', server.Output));
+        return server;
+    }
+
+    /// <summary>Polls the operation's metadata until <paramref name="condition"/> holds, and returns it.</summary>
+    public static async Task<StylizeMetadata> MetadataWhenAsync(Operations.OperationsClient operations, string name, Func<StylizeMetadata, bool> condition)
+    {
+        StylizeMetadata? metadata = null;
+        var reached = await ServerTestSetup.EventuallyAsync(() =>
+        {
+            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeMetadata>();
+            return condition(metadata);
+        }, Frames.Timeout);
+        Assert.True(reached, $"the operation never got there: {metadata}");
+        return metadata!;
+    }
+}
