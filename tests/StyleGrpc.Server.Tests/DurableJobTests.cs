@@ -52,6 +52,9 @@ public sealed class DurableJobTests(ITestOutputHelper output)
         Assert.All(resumedProgress, i => Assert.True(i > final.ResumedFromIteration, $"iteration {i} ran again"));
         Assert.True(frames.Zip(frames.Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
         Assert.Equal(StylizeMetadata.Types.State.Succeeded, second.Metadata.Unpack<StylizeMetadata>().State);
+        // The new process counts what it did: one job resumed from a checkpoint at start, and checkpoints of its own since.
+        Assert.Equal(1, await again.MetricAsync("stylegrpc_jobs_resumed_total", "cause=\"restart\""));
+        Assert.True(await again.MetricAsync("stylegrpc_checkpoints_total") >= 1);
     }
 
     [Fact]

@@ -53,6 +53,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
             }
             return checkpoints.Count >= 2 && m.Iteration > m.CheckpointIteration;
         });
+        // The metadata names the running replica by its gRPC listen address.
+        Assert.Contains(before.Replica, new[] { a, b }.Select(r => $"{System.Net.Dns.GetHostName()}:{new Uri(r.Address).Port}"));
         var (runner, survivor) = before.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? (a, b) : (b, a);
         var frames = await WatchAsync(survivor, name, 0, take: 3);
         runner.Signal(SigKill);

@@ -7,7 +7,7 @@ namespace StyleGrpc.Server.Observability;
 /// <summary>Gauges read from the services that hold the state: queue depth, running jobs, styles, cache bytes, model load time.</summary>
 public sealed class ServerGauges
 {
-    public ServerGauges(ServerMetrics metrics, JobScheduler scheduler, StyleRegistry registry, ModelHost model)
+    public ServerGauges(ServerMetrics metrics, JobScheduler scheduler, StyleRegistry registry, ModelHost model, Operations.RedisJobQueue? fleet = null)
     {
         var meter = metrics.Meter;
         meter.CreateObservableGauge("stylegrpc.queue.depth", () => scheduler.Waiting, description: "Jobs waiting for a slot");
@@ -17,7 +17,30 @@ public sealed class ServerGauges
         meter.CreateObservableGauge("stylegrpc.styles.quarantined", () => registry.QuarantinedCount, description: "Damaged style entries moved to quarantine since start");
         meter.CreateObservableGauge("stylegrpc.style_cache.size", () => registry.CacheBytes, "By", "Style targets held in memory");
         meter.CreateObservableGauge("stylegrpc.model.load_time", () => model.LoadTime.TotalSeconds, "s", "Time the feature network took to load");
+        if (fleet is not null)
+        {
+            meter.CreateObservableGauge("stylegrpc.fleet.queue.depth", () => FleetWaiting(fleet, model),
+                description: "Jobs waiting in the fleet's queue (Store=redis) for this replica's network, over every caller");
+        }
         meter.CreateObservableGauge("stylegrpc.ready", () => model.IsReady && !scheduler.IsStopping ? 1 : 0, description: "1 when this replica takes jobs");
+    }
+
+    private static IEnumerable<System.Diagnostics.Metrics.Measurement<long>> FleetWaiting(Operations.RedisJobQueue fleet, ModelHost model)
+    {
+        long waiting;
+        try
+        {
+            if (!model.IsReady)
+            {
+                yield break;
+            }
+            waiting = fleet.WaitingAsync(model.Engine.Network.Info.Fingerprint).WaitAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            yield break;
+        }
+        yield return new System.Diagnostics.Metrics.Measurement<long>(waiting);
     }
 
     private static IEnumerable<System.Diagnostics.Metrics.Measurement<int>> StyleCount(StyleRegistry registry)

@@ -82,6 +82,11 @@ public sealed class ServerMetrics
         checkpointSeconds.Record(took.TotalSeconds);
     }
 
-    /// <summary>A job was admitted again as its next attempt.</summary>
-    public void JobResumed(bool fromCheckpoint) => resumed.Add(1, new KeyValuePair<string, object?>("from_checkpoint", fromCheckpoint));
+    /// <summary>
+    /// A job was admitted again as its next attempt: <paramref name="cause"/> <c>restart</c> (this process found it
+    /// unfinished at start), <c>handed_back</c> (a draining replica gave it back) or <c>claimed</c> (its replica stopped renewing
+    /// its lease: dead or cut off).
+    /// </summary>
+    public void JobResumed(string cause, bool fromCheckpoint) => resumed.Add(1,
+        new KeyValuePair<string, object?>("cause", cause), new KeyValuePair<string, object?>("from_checkpoint", fromCheckpoint));
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Settings;
+using StyleGrpc.Server.Storage;
 
 namespace StyleGrpc.Server.Operations;
 
@@ -37,10 +38,14 @@ public sealed class FileJobStore : IJobStore
             await WriteAsync(Path.Combine(folder, "spec.json"), JobSpecJson.Serialize(spec), cancellationToken).ConfigureAwait(false);
             await WriteAsync(Path.Combine(folder, "record.json"), JobSpecJson.Serialize(record), cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
             // Nothing half-made stays behind: a job without its record would never be resumed or swept.
             Directory.Delete(folder, recursive: true);
+            if (StorageFullException.IsDiskFull(ex))
+            {
+                throw new StorageFullException($"job '{record.Id}'", ex);
+            }
             throw;
         }
     }

@@ -93,7 +93,7 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
             cancellationToken).ConfigureAwait(false);
         if (resumed)
         {
-            metrics.JobResumed(checkpoint is not null);
+            metrics.JobResumed(entry.Reclaimed ? "claimed" : "handed_back", checkpoint is not null);
             ServerLog.JobResumed(logger, job.Id, attempt, checkpoint?.Iteration ?? 0);
         }
         _ = FinishAsync(job, entry);

@@ -46,6 +46,9 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
         _ = Task.Run(() => FollowAsync(entry, events), CancellationToken.None);
     }
 
+    /// <summary>The job could not be stored (a full disk): it runs for its call only, as an operation nobody can find.</summary>
+    public void NotStored(Job job, Exception reason) => ServerLog.JobNotPersisted(logger, job.Id, "the job store is full; it runs for its call only", reason);
+
     /// <summary>The record of a job this process runs, as of its latest event; null when it does not run it.</summary>
     public JobRecord? Current(string id) => tracked.TryGetValue(id, out var entry) ? entry.Record : null;
 

@@ -4,6 +4,7 @@ using StyleGrpc.Server.Jobs;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Operations;
@@ -59,6 +60,11 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
         try
         {
             await journal.TrackAsync(job, previous: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageFullException ex) when (owned)
+        {
+            // A call that streams its own result does not need the stored copy: it runs, but survives nothing.
+            journal.NotStored(job, ex);
         }
         catch
         {

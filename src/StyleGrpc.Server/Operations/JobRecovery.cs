@@ -76,7 +76,7 @@ public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runn
             .ConfigureAwait(false);
         if (attempt > record.Attempt)
         {
-            metrics.JobResumed(checkpoint is not null);
+            metrics.JobResumed("restart", checkpoint is not null);
         }
         ServerLog.JobResumed(logger, record.Id, attempt, resumedFrom);
         return true;

@@ -11,14 +11,15 @@ public sealed class ReplicaAddress(IServer server, IOptions<StyleGrpcServerOptio
 {
     private string? value;
 
-    /// <summary><c>host:port</c>, from the first listen address that is not the HTTP face.</summary>
+    /// <summary><c>host:port</c>: the gRPC listen address, the one that is neither the HTTP face nor the metrics endpoint.</summary>
     public string Value => value ??= Resolve();
 
     private string Resolve()
     {
-        var http = options.Value.Http.Url;
+        var others = new[] { options.Value.Http.Url, options.Value.Metrics.Url }
+            .Where(u => !string.IsNullOrEmpty(u)).Select(u => new Uri(u).Port).ToHashSet();
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var grpc = addresses.Select(a => new Uri(a)).FirstOrDefault(u => string.IsNullOrEmpty(http) || u.Port != new Uri(http).Port);
+        var grpc = addresses.Select(a => new Uri(a)).FirstOrDefault(u => !others.Contains(u.Port));
         return grpc is null ? Dns.GetHostName() : $"{Dns.GetHostName()}:{grpc.Port}";
     }
 }
