@@ -212,6 +212,47 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         return await ServerSteps.ReadyAsync(ServerProcess.Start(settings, url: url));
     }
 
+    [Fact]
+    public async Task QueuedJobs_HaveFleetWidePositions_AndMaxJobsPerKeyHoldsForTheFleet()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:ConcurrentJobs", "1"), ("StyleGrpc:MaxJobsPerKey", "3"));
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        var (admin, adminOperations) = Clients(a, AdminKey);
+        await admin.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        // Both replicas busy with one long job each: whatever comes next waits in the fleet's queue.
+        var blockers = new[] { (await admin.SubmitStylizeAsync(LongRequest(5000))).Name, (await admin.SubmitStylizeAsync(LongRequest(5000))).Name };
+        foreach (var blocker in blockers)
+        {
+            await ServerSteps.MetadataWhenAsync(adminOperations, blocker, m => m.State == StylizeMetadata.Types.State.Running);
+        }
+        var (clientA, _) = Clients(a, KeyA);
+        var (_, operationsOnB) = Clients(b, KeyA);
+        var queued = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            queued.Add((await clientA.SubmitStylizeAsync(Frames.Request(iterations: 3))).Name);
+        }
+
+        var positions = new List<int>();
+        foreach (var name in queued)
+        {
+            positions.Add((await operationsOnB.GetOperationAsync(new GetOperationRequest { Name = name })).Metadata.Unpack<StylizeMetadata>().QueuePosition);
+        }
+        // A fourth job of the same key, on the other replica: the key's three are counted over the fleet.
+        var (clientAOnB, _) = Clients(b, KeyA);
+        var refused = await Assert.ThrowsAsync<RpcException>(() => clientAOnB.SubmitStylizeAsync(Frames.Request(iterations: 3)).ResponseAsync);
+        foreach (var blocker in blockers)
+        {
+            await adminOperations.CancelOperationAsync(new CancelOperationRequest { Name = blocker });
+        }
+
+        Assert.Equal([1, 2, 3], positions);
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("MaxJobsPerKey", refused.Status.Detail);
+    }
+
     private static StylizeRequest LongRequest(int iterations)
     {
         var request = Frames.Request(iterations: iterations);

@@ -34,6 +34,13 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
         {
             throw new QueueFullException(options.Value.QueueCapacity);
         }
+        // The caller's jobs at once, counted over the fleet: queued or running anywhere.
+        if (options.Value.MaxJobsPerKey > 0
+            && (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Count(r => r.Caller == caller && !r.Done) >= options.Value.MaxJobsPerKey)
+        {
+            throw new Access.QuotaExceededException(
+                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running in the fleet (StyleGrpc:MaxJobsPerKey); retry when one ends", null);
+        }
         var identity = JobIdentity.New(time.GetUtcNow());
         var record = new JobRecord
         {
@@ -230,7 +237,18 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
     {
         var id = OperationNames.JobId(name) ?? throw new OperationNotFoundException(name);
         var record = journal.Current(id) ?? await store.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        return record is not null && caller.Sees(record) ? record : throw new OperationNotFoundException(name);
+        if (record is null || !caller.Sees(record))
+        {
+            throw new OperationNotFoundException(name);
+        }
+        if (fleet is not null && record is { State: JobState.Queued, StartTime: null })
+        {
+            // Waiting in the fleet's queue: its place is the jobs queued before it anywhere in the fleet, plus one (taking
+            // turns between keys can only move it forward).
+            var all = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+            record = record with { QueuePosition = 1 + all.Count(r => r is { State: JobState.Queued, StartTime: null } && r.CreateTime < record.CreateTime) };
+        }
+        return record;
     }
 
     private async Task<Result?> ResultAsync(string id, CancellationToken cancellationToken) =>
