@@ -31,4 +31,40 @@ public sealed class TracingTests
         var children = spans.Where(s => s.ParentSpanId == job.SpanId).Select(s => s.OperationName).Order().ToList();
         Assert.Equal(["stylegrpc.job.queue_wait", "stylegrpc.job.resolve_targets", "stylegrpc.job.run"], children);
     }
+
+    [Fact]
+    public async Task ResumedJob_ItsSecondAttemptsSpanLinksToTheFirst()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "StyleGrpc.Jobs",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var data = TestData.NewTempDirectory();
+        string jobId;
+        await using (var first = await ServerHost.StartAsync(dataDirectory: data))
+        {
+            await Frames.RegisterStarryAsync(first);
+            var submitted = await first.Client.SubmitStylizeAsync(Frames.Request(iterations: 400));
+            jobId = submitted.Name["operations/".Length..];
+            Assert.True(await ServerTestSetup.EventuallyAsync(() => first.Scheduler.Running == 1, Frames.Timeout));
+            // Stopping the host drains: the running job is checkpointed and handed back to the job store.
+            await first.StopAsync();
+        }
+        await using var second = await ServerHost.StartAsync(dataDirectory: data);
+        await new Google.LongRunning.Operations.OperationsClient(second.Channel).WaitOperationAsync(new Google.LongRunning.WaitOperationRequest
+        {
+            Name = "operations/" + jobId,
+            Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Frames.Timeout),
+        });
+
+        Activity Attempt(int attempt) => spans.Single(s => s.OperationName == "stylegrpc.job" && (string?)s.GetTagItem("stylegrpc.job.id") == jobId
+            && Equals(s.GetTagItem("stylegrpc.job.attempt"), attempt));
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => spans.Count(s => (string?)s.GetTagItem("stylegrpc.job.id") == jobId) == 2, TimeSpan.FromSeconds(10)));
+        var link = Assert.Single(Attempt(2).Links);
+        Assert.Equal((Attempt(1).TraceId, Attempt(1).SpanId), (link.Context.TraceId, link.Context.SpanId));
+    }
 }

@@ -66,6 +66,9 @@ public sealed class Job
     /// <summary>Completes when the run has ended (its slot is free), however it ended.</summary>
     public Task Completion { get; internal set; } = Task.CompletedTask;
 
+    /// <summary>The W3C trace context of this attempt's job span (null while untraced), kept so a later attempt can link to it.</summary>
+    public string? TraceParent { get; internal set; }
+
     /// <summary>The checkpoint this attempt continues from; null when it starts from the beginning.</summary>
     public RunCheckpoint? ResumeFrom { get; }
 

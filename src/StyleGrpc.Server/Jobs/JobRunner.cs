@@ -207,7 +207,13 @@ public sealed class JobRunner : IDisposable
         var iterations = 0;
         TimeSpan queueTime = TimeSpan.Zero, runTime = TimeSpan.Zero;
         Exception? error = null;
-        using var span = ServerMetrics.Jobs.StartActivity("stylegrpc.job");
+        // A later attempt's span links to the one before it, so a trace shows a job's attempts together.
+        IEnumerable<ActivityLink>? links = job.Identity.PreviousTrace is { } previous && ActivityContext.TryParse(previous, null, out var context)
+            ? [new ActivityLink(context)]
+            : null;
+        using var span = ServerMetrics.Jobs.StartActivity("stylegrpc.job", ActivityKind.Internal, parentContext: default, links: links);
+        job.TraceParent = span?.Id;
+        span?.SetTag("stylegrpc.job.attempt", job.Identity.Attempt);
         span?.SetTag("stylegrpc.job.id", job.Id);
         span?.SetTag("stylegrpc.job.caller", job.Caller);
         span?.SetTag("stylegrpc.job.size", $"{spec.Plan.Width}x{spec.Plan.Height}");

@@ -76,7 +76,7 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
         var resumed = entry.Reclaimed || record.StartTime is not null;
         var attempt = resumed ? record.Attempt + 1 : record.Attempt;
         var checkpoint = resumed ? ReadCheckpoint(await store.ReadCheckpointAsync(entry.JobId, cancellationToken).ConfigureAwait(false)) : null;
-        var identity = new JobIdentity(record.Id, attempt, record.CreateTime, record.LastSequence + JobRecovery.SequenceMargin);
+        var identity = new JobIdentity(record.Id, attempt, record.CreateTime, record.LastSequence + JobRecovery.SequenceMargin, record.TraceParent);
         Job job;
         try
         {

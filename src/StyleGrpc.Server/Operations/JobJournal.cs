@@ -64,7 +64,7 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
         {
             await foreach (var item in events.ReadAllAsync().ConfigureAwait(false))
             {
-                entry.Record = Apply(entry.Record, item);
+                entry.Record = Apply(entry, item);
                 Keep(frames, ResponseMapper.ToFrame(item, job.Spec.OutputFormat, job.Spec.Quality));
                 if (item is not JobProgressed || lastWrite == long.MinValue || time.GetElapsedTime(lastWrite) >= ProgressWriteInterval)
                 {
@@ -143,15 +143,16 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
         }
     }
 
-    private JobRecord Apply(JobRecord record, JobEvent item)
+    private JobRecord Apply(Tracked entry, JobEvent item)
     {
-        record = record with { LastSequence = Math.Max(record.LastSequence, item.Sequence) };
+        var record = entry.Record with { LastSequence = Math.Max(entry.Record.LastSequence, item.Sequence) };
         return item switch
         {
             JobAccepted a => record with { QueuePosition = a.QueuePosition },
             JobQueued q => record with { QueuePosition = q.QueuePosition },
             JobStarted s => record with
             {
+                TraceParent = entry.Job.TraceParent ?? record.TraceParent,
                 State = JobState.Running,
                 StartTime = record.StartTime ?? time.GetUtcNow(),
                 Replica = replica.Value,

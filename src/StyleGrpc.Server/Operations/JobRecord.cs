@@ -52,6 +52,9 @@ public sealed record JobRecord
     /// <summary>The last frame sequence this job's attempts have used; a resumed attempt numbers its frames above it.</summary>
     public long LastSequence { get; init; }
 
+    /// <summary>The W3C trace context of the latest attempt's job span; the next attempt's span links to it.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>True once the job has ended (succeeded, failed or cancelled).</summary>
     public bool Done => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 }

@@ -60,7 +60,7 @@ public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runn
         }
         // A job that had started is resumed (attempt + 1); one that never left the queue keeps its attempt.
         var attempt = record.State == JobState.Running || record.StartTime is not null ? record.Attempt + 1 : record.Attempt;
-        var identity = new JobIdentity(record.Id, attempt, record.CreateTime, record.LastSequence + SequenceMargin);
+        var identity = new JobIdentity(record.Id, attempt, record.CreateTime, record.LastSequence + SequenceMargin, record.TraceParent);
         var checkpoint = await ReadCheckpointAsync(record, cancellationToken).ConfigureAwait(false);
         Job job;
         try
