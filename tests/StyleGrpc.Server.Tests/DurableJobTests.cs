@@ -1,5 +1,4 @@
 using Google.LongRunning;
-using Grpc.Health.V1;
 using StyleGrpc.Protos.V1;
 using Xunit.Abstractions;
 

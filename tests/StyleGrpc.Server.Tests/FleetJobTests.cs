@@ -1,7 +1,6 @@
 using Google.LongRunning;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Grpc.Health.V1;
 using StyleGrpc.Protos.V1;
 using Xunit.Abstractions;
 using Duration = Google.Protobuf.WellKnownTypes.Duration;
@@ -40,7 +39,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var (clientA, operationsA) = Clients(a, AdminKey);
-        await clientA.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        await RegisterStarryAsync(clientA);
         var name = (await clientA.SubmitStylizeAsync(LongRequest(600))).Name;
 
         // At least two checkpoints written, and some iterations past the last one.
@@ -84,7 +83,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var (clientA, operationsA) = Clients(a, AdminKey);
-        await clientA.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        await RegisterStarryAsync(clientA);
         var name = (await clientA.SubmitStylizeAsync(LongRequest(5000))).Name;
         var running = await ServerSteps.MetadataWhenAsync(operationsA, name, m => m.Iteration > 0);
         var other = running.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? b : a;
@@ -105,7 +104,11 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         using var redis = RedisServer.Shared();
         await using var server = await ServerSteps.ReadyAsync(ServerProcess.Start(Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:ConcurrentJobs", "1"))));
         var (admin, _) = Clients(server, AdminKey);
-        await admin.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        await RegisterStarryAsync(admin);
+        // The only slot is held until every job is queued, so the order they start in is the queue's, not the machine's speed.
+        var (_, adminOperations) = Clients(server, AdminKey);
+        var blocker = (await admin.SubmitStylizeAsync(LongRequest(5000))).Name;
+        await ServerSteps.MetadataWhenAsync(adminOperations, blocker, m => m.State == StylizeMetadata.Types.State.Running);
         var (clientA, operationsA) = Clients(server, KeyA);
         var (clientB, operationsB) = Clients(server, KeyB);
         var fromA = new List<string>();
@@ -114,6 +117,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
             fromA.Add((await clientA.SubmitStylizeAsync(Frames.Request(iterations: 20))).Name);
         }
         var fromB = (await clientB.SubmitStylizeAsync(Frames.Request(iterations: 20))).Name;
+        await adminOperations.CancelOperationAsync(new CancelOperationRequest { Name = blocker });
 
         var b = await operationsB.WaitOperationAsync(new WaitOperationRequest { Name = fromB, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
         var third = await operationsA.WaitOperationAsync(new WaitOperationRequest { Name = fromA[2], Timeout = Duration.FromTimeSpan(Frames.Timeout) });
@@ -138,7 +142,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         try
         {
             var (client, operations) = Clients(a, AdminKey);
-            await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+            await RegisterStarryAsync(client);
             // Three jobs on two replicas of one slot each: two run, one waits; each runs longer than the drain timeout allows.
             var names = new List<string>();
             for (var i = 0; i < 3; i++)
@@ -182,7 +186,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var (client, _) = Clients(a, AdminKey);
-        await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        await RegisterStarryAsync(client);
         var request = LongRequest(200);
         request.Options.PreviewEvery = 10;
         var name = (await client.SubmitStylizeAsync(request)).Name;
@@ -220,7 +224,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var (admin, adminOperations) = Clients(a, AdminKey);
-        await admin.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+        await RegisterStarryAsync(admin);
         // Both replicas busy with one long job each: whatever comes next waits in the fleet's queue.
         var blockers = new[] { (await admin.SubmitStylizeAsync(LongRequest(5000))).Name, (await admin.SubmitStylizeAsync(LongRequest(5000))).Name };
         foreach (var blocker in blockers)
@@ -252,6 +256,9 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("MaxJobsPerKey", refused.Status.Detail);
     }
+
+    private static Task<Style> RegisterStarryAsync(StyleTransferService.StyleTransferServiceClient client) =>
+        client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 }).ResponseAsync;
 
     private static StylizeRequest LongRequest(int iterations)
     {

@@ -43,7 +43,7 @@ public sealed class OperationsTests
         var request = Frames.Request(iterations: 6);
         request.Options.PreviewEvery = 2;
 
-        // The caller reads some frames of a Stylize call, then drops it... no: Stylize owns its job. Submit, and watch twice.
+        // A submitted job (a Stylize call would own it), watched twice: three frames, then the rest from the last sequence seen.
         var submitted = await host.Client.SubmitStylizeAsync(request);
         var first = await WatchAsync(host, submitted.Name, 0, take: 3);
         var rest = await WatchAsync(host, submitted.Name, first[^1].Sequence, take: int.MaxValue);

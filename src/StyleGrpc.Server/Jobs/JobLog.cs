@@ -17,14 +17,19 @@ public sealed class JobLog
     /// <summary>The latest progress event, if any.</summary>
     public JobProgressed? LatestProgress { get; private set; }
 
+    /// <summary>
+    /// The keeping rule, for events here and for the frames the job store keeps: a newer progress event supersedes an older
+    /// plain one, and a newer one with a preview supersedes the older preview too.
+    /// </summary>
+    public static bool Supersedes(bool newerHasPreview, bool olderHasPreview) => !olderHasPreview || newerHasPreview;
+
     /// <summary>Adds <paramref name="item"/>, dropping what it supersedes.</summary>
     public void Add(JobEvent item)
     {
         if (item is JobProgressed progress)
         {
             var withPreview = progress.Progress.Preview is not null;
-            // A newer progress event supersedes the older plain one; a newer preview supersedes the older preview.
-            kept.RemoveAll(e => e is JobProgressed p && (p.Progress.Preview is null || withPreview));
+            kept.RemoveAll(e => e is JobProgressed p && Supersedes(withPreview, p.Progress.Preview is not null));
             LatestProgress = progress;
         }
         kept.Add(item);

@@ -172,13 +172,13 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
         };
     }
 
-    // The frames a late watcher gets: every frame but progress, the latest progress and the latest preview.
+    // The frames a late watcher gets, by the job log's rule: every frame but progress, the latest progress and the latest preview.
     private static void Keep(List<StylizeResponse> frames, StylizeResponse frame)
     {
         if (frame.Progress is { } progress)
         {
             var withPreview = progress.Preview is not null;
-            frames.RemoveAll(f => f.Progress is { } p && (p.Preview is null || withPreview));
+            frames.RemoveAll(f => f.Progress is { } p && JobLog.Supersedes(withPreview, p.Preview is not null));
         }
         frames.Add(frame);
     }

@@ -123,7 +123,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
             {
                 State = JobState.Cancelled,
                 ErrorCode = (int)Grpc.Core.StatusCode.Cancelled,
-                ErrorMessage = JobStopReasons.Message(JobStopReason.Cancelled, new Settings.StyleGrpcServerOptions()),
+                ErrorMessage = JobStopReasons.Message(JobStopReason.Cancelled, options.Value),
                 EndTime = time.GetUtcNow(),
             }, cancellationToken).ConfigureAwait(false);
         }
