@@ -1,6 +1,8 @@
+using System.Runtime.ExceptionServices;
 using System.Runtime.CompilerServices;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Jobs.Events;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Services;
@@ -199,7 +201,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
                 var events = job.Subscribe(sent);
                 try
                 {
-                    await foreach (var item in events.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                    await foreach (var item in LiveAsync(record.Id, events, cancellationToken).ConfigureAwait(false))
                     {
                         sent = item.Sequence;
                         yield return ResponseMapper.ToFrame(item, job.Spec.OutputFormat, job.Spec.Quality);
@@ -229,6 +231,39 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
             }
             await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
             record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The events of a job this process runs, as <paramref name="events"/> delivers them, with one rule: whoever has the
+    /// job's last event (or its error) finds the operation done, because its end is stored before that event is passed on.
+    /// </summary>
+    public async IAsyncEnumerable<JobEvent> LiveAsync(string id, JobEventBuffer events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var ending = journal.Ending(id);
+        await using var live = events.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            ExceptionDispatchInfo? failure = null;
+            var more = false;
+            try
+            {
+                more = await live.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                failure = ExceptionDispatchInfo.Capture(ex);
+            }
+            if ((!more || live.Current is JobFinished) && ending is not null)
+            {
+                await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            failure?.Throw();
+            if (!more)
+            {
+                yield break;
+            }
+            yield return live.Current;
         }
     }
 

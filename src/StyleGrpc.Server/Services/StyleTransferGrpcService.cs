@@ -83,7 +83,7 @@ public sealed class StyleTransferGrpcService(
         var events = job.Owner!;
         try
         {
-            await foreach (var item in events.ReadAllAsync(context.CancellationToken))
+            await foreach (var item in operations.LiveAsync(job.Id, events, context.CancellationToken))
             {
                 var frame = ResponseMapper.ToFrame(item, spec.OutputFormat, spec.Quality);
                 try
