@@ -11,4 +11,10 @@ public enum InitKind
 
     /// <summary>The content image mixed with noise: (1 − r)·content + r·noise, r = <see cref="StyleTransferOptions.InitNoiseRatio"/>.</summary>
     Blend,
+
+    /// <summary>
+    /// A given start image (a style's feed-forward network's output), passed to the run as its <c>start</c> and scaled to
+    /// each level's size: optimisation refines a finished-looking picture.
+    /// </summary>
+    FeedForward,
 }
