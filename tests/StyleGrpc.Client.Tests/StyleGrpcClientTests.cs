@@ -163,9 +163,9 @@ public sealed class StyleGrpcClientTests(OpenServer open, KeyedServer keyed) : I
         while (await watch.MoveNextAsync() && watch.Current is not JobProgress)
         {
         }
-        // The operation's record follows the job's frames a moment later.
+        // The operation's record follows the job's frames a moment later (state first, then the iteration).
         var running = await client.GetOperationAsync(submitted.Name, timeout.Token);
-        while (running.Metadata.State != JobState.Running)
+        while (running.Metadata.State != JobState.Running || running.Metadata.Iteration < 1)
         {
             await Task.Delay(50, timeout.Token);
             running = await client.GetOperationAsync(submitted.Name, timeout.Token);
