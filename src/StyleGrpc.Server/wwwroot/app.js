@@ -240,6 +240,7 @@ function showInstant() {
   $("train").textContent = ff.state === "READY" || ff.state === "FAILED" ? "Train again" : "Train";
   $("train-cancel").hidden = !training;
   $("training").hidden = !training && !state.trainNotes[style.styleId];
+  $("train-progress").hidden = !training;
   if (training) {
     const m = training.metadata || {};
     $("train-progress").max = Math.max(m.totalIterations || 1, 1);
@@ -348,7 +349,7 @@ function updateMethod() {
   const ready = isReady(styleById(state.style));
   const fastOption = $("method").querySelector("option[value=METHOD_FEED_FORWARD]");
   fastOption.disabled = !ready;
-  fastOption.textContent = ready ? "Fast (instant network)" : "Fast (needs a trained style)";
+  fastOption.textContent = ready ? "Fast (instant)" : "Fast (train the style first)";
   if (!ready && $("method").value === "METHOD_FEED_FORWARD") $("method").value = "METHOD_OPTIMIZATION";
   const fast = $("method").value === "METHOD_FEED_FORWARD";
   for (const id of ["iterations", "optimizer", "scales", "style-weight"]) $(id).disabled = fast;
@@ -523,13 +524,17 @@ function render() {
       g.globalAlpha = 1;
     }
     if (paint.cursor && document.activeElement === canvas) {
-      const radius = Number($("brush-size").value) * canvas.width / (canvas.getBoundingClientRect().width || canvas.width) / 2;
-      g.lineWidth = Math.max(1, canvas.width / 300);
-      g.strokeStyle = paint.erasing ? "#000" : paint.regions[paint.active]?.colour || RegionColours[0];
-      g.setLineDash(paint.penDown ? [] : [4, 4]);
-      g.beginPath();
-      g.arc(paint.cursor.x, paint.cursor.y, radius, 0, 2 * Math.PI);
-      g.stroke();
+      // The brush's outline, dashed while it is lifted: white under the region's colour so it shows on any photo.
+      const scale = canvas.width / (canvas.getBoundingClientRect().width || canvas.width);
+      const radius = Number($("brush-size").value) * scale / 2;
+      g.setLineDash(paint.penDown ? [] : [5 * scale, 4 * scale]);
+      for (const [colour, width] of [["#fff", 4], [paint.erasing ? "#000" : paint.regions[paint.active]?.colour || RegionColours[0], 2]]) {
+        g.lineWidth = width * scale;
+        g.strokeStyle = colour;
+        g.beginPath();
+        g.arc(paint.cursor.x, paint.cursor.y, radius, 0, 2 * Math.PI);
+        g.stroke();
+      }
       g.setLineDash([]);
     }
   });
