@@ -8,6 +8,8 @@ const state = {
   info: null, styles: [],
   // Training operations this page follows, by style ID: { id, metadata, timer }; notes left by finished ones.
   trainings: {}, trainNotes: {},
+  // Training operations followed to their end (or that this key may not see): not followed again.
+  trainingsEnded: new Set(),
   // False once the server refused this key a training (PERMISSION_DENIED): the Train button goes until the key changes.
   trainAllowed: true,
   // Masks of the regions sent with a job, by operation ID, for "How this was made" (this tab only).
@@ -135,7 +137,8 @@ async function loadGallery(select) {
   // A training started earlier (from this page before a reload, another tab or the CLI): follow its progress.
   for (const style of styles) {
     const ff = style.feedForward || {};
-    if (ff.state === "TRAINING" && ff.operationName) followTraining(style.styleId, operationId(ff.operationName));
+    const id = ff.operationName ? operationId(ff.operationName) : "";
+    if (ff.state === "TRAINING" && id && !state.trainingsEnded.has(id)) followTraining(style.styleId, id);
   }
   refreshRegionStyles();
 }
@@ -269,6 +272,7 @@ function followTraining(styleId, id, operation) {
   const finish = (note) => {
     if (state.trainings[styleId] !== training) return;
     delete state.trainings[styleId];
+    state.trainingsEnded.add(id);
     if (note) state.trainNotes[styleId] = note;
     loadGallery();
     loadJobs();
