@@ -460,6 +460,7 @@ function renderRegionList() {
     const styleLabel = document.createElement("label");
     const select = document.createElement("select");
     select.className = "region-style";
+    select.setAttribute("aria-label", `style of region ${region.number}`);
     select.replaceChildren(...styleOptions(region.style));
     select.addEventListener("change", () => { region.style = select.value; });
     styleLabel.append("style ", select);
