@@ -49,7 +49,11 @@ internal sealed class RegionGuidance
             return null;
         }
         var masks = regions.Select(r => LevelMask(r.Mask, width, height, device)).ToList();
-        var total = masks.Count == 1 ? masks[0].clone() : stack(masks).sum(0);
+        var total = masks[0].clone();
+        foreach (var mask in masks.Skip(1))
+        {
+            total.add_(mask);
+        }
         var divisor = total.clamp_min(Scalars.One);
         var rest = total.div(divisor).neg_().add_(Scalars.One).clamp_min_(Scalars.Zero);
         var parts = new List<(Tensor Mask, double Weight, Dictionary<string, Tensor> Targets)> { (rest, 1.0, background) };

@@ -9,10 +9,10 @@ namespace StyleGrpc.Engine.Imaging;
 /// </summary>
 public static class MaskCodec
 {
-    /// <summary>Decodes a mask at its own size, upright.</summary>
+    /// <summary>Decodes a mask upright, at its own size or, when its longer side is above <paramref name="maxSide"/>, scaled down to it (area-averaged).</summary>
     /// <exception cref="ImageDecodeException">The bytes are not a decodable image.</exception>
     /// <exception cref="ImageTooLargeException">The header declares more than <paramref name="maxPixels"/> pixels.</exception>
-    public static RegionMask Decode(ReadOnlySpan<byte> encoded, long maxPixels = ImageCodec.DefaultMaxPixels)
+    public static RegionMask Decode(ReadOnlySpan<byte> encoded, long maxPixels = ImageCodec.DefaultMaxPixels, int maxSide = int.MaxValue)
     {
         ImageCodec.ReadHeader(encoded, maxPixels);
         using var data = SKData.CreateCopy(encoded);
@@ -28,7 +28,13 @@ public static class MaskCodec
             canvas.SetMatrix(ImageCodec.OrientationMatrix(origin, width, height));
             canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest));
         }
-        var bytes = bitmap.Bytes;
+        var (outWidth, outHeight) = ImageCodec.FitWithin(width, height, maxSide);
+        using var scaled = outWidth == width && outHeight == height
+            ? null
+            : bitmap.Resize(new SKImageInfo(outWidth, outHeight, SKColorType.Rgba8888, SKAlphaType.Unpremul),
+                new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        (width, height) = (outWidth, outHeight);
+        var bytes = (scaled ?? bitmap).Bytes;
         var values = new float[width * height];
         var hasAlpha = false;
         for (var i = 0; i < values.Length; i++)

@@ -37,6 +37,27 @@ public sealed class GuidedGramTests(EngineFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
+    public void Guidance_OverlappingRegionsCoveringAll_NormaliseAndLeaveNoBackground()
+    {
+        using var scope = NewDisposeScope();
+        // At 8×4: A covers the left 6 columns, B the right 6; they overlap in the middle 4, where each gets ½.
+        float[] Columns(Func<int, bool> covered) => [.. Enumerable.Range(0, 32).Select(i => covered(i % 8) ? 1f : 0f)];
+        var targets = new Dictionary<string, Tensor> { ["relu1_1"] = eye(2) };
+        StyleTargets Dummy() => new("x", [new LayerStatistics("relu1_1", 2, [1, 0, 0, 1], [0, 0])], 8, 4);
+        StyleRegion[] regions = [new(new RegionMask(8, 4, Columns(x => x < 6)), [Dummy()], 1), new(new RegionMask(8, 4, Columns(x => x >= 2)), [Dummy()], 3)];
+
+        var guidance = RegionGuidance.Create(regions, 0, 8, 4, targets, _ => (4, 8), CPU)!;
+
+        // The background covers nothing and is left out; each region's area is 2 full columns + 4 half ones = 16 of 32.
+        Assert.Equal(2, guidance.Channels.Count);
+        Assert.All(guidance.Channels, c => Assert.Equal(16.0, c.Areas["relu1_1"], 4));
+        Assert.Equal([0.5, 1.5], guidance.Channels.Select(c => c.Weight));
+        var squared = guidance.Channels[0].SqrtMasks["relu1_1"]!.square();
+        float[] expected = [1, 1, 0.5f, 0.5f, 0.5f, 0.5f, 0, 0];
+        Assert.All(expected.Zip(squared[0, 0, 0].data<float>().ToArray()), p => Assert.Equal(p.First, p.Second, 5));
+    }
+
+    [Fact]
     public void Objective_OneRegionCoveringAll_EqualsThePlainObjectiveWithTheRegionsStyle()
     {
         using var scope = NewDisposeScope();
