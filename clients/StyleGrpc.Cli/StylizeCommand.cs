@@ -4,7 +4,7 @@ using StyleGrpc.Client;
 
 namespace StyleGrpc.Cli;
 
-/// <summary><c>stylegrpc stylize &lt;content&gt; (--style ID | --style-image PATH | --blend id=w,...) -o OUT</c>.</summary>
+/// <summary><c>stylegrpc stylize &lt;content&gt; (--style ID | --style-image PATH | --blend id=w,...) [--region MASK=STYLE]... [--color MODE] -o OUT</c>.</summary>
 internal static class StylizeCommand
 {
     public static Command Create(CliContext context)
@@ -43,13 +43,20 @@ internal static class StylizeCommand
         var contentLayers = new Option<string?>("--content-layers") { Description = "Content layers: name[=weight],... e.g. relu4_2 (default: the preset's; 'stylegrpc info' lists the layers)" };
         var styleLayers = new Option<string?>("--style-layers") { Description = "Style layers: name[=weight],... e.g. relu1_1=1,relu2_1=0.5 (default: the preset's)" };
         var tolerance = new Option<double?>("--tolerance") { Description = "Stop when the loss changes by less than this fraction over 20 iterations (default 0.005, 0 = never)" };
+        var regions = new Option<string[]>("--region")
+        {
+            Description = "A region in its own style: MASK=STYLE[*WEIGHT], STYLE a registered ID or an image path; the mask's alpha (or luminance) is the region (repeatable)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var color = new Option<string?>("--color") { Description = "Colour control: none, keep (the photo's colours after the run), luminance (optimise luminance only) or histogram (match the style's colours to the photo's)" };
+        color.AcceptOnlyFromAmong("none", "keep", "luminance", "histogram");
         var detach = new Option<bool>("--detach") { Description = "Submit the job, print its operation name (with --json: the operation) and exit; follow it with 'stylegrpc jobs'" };
 
         var command = new Command("stylize", "Stylize an image, showing progress")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
             seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
-            tileSize, detach,
+            tileSize, regions, color, detach,
         };
         command.Validators.Add(result =>
         {
@@ -101,6 +108,15 @@ internal static class StylizeCommand
                 ContentLayers = parse.GetValue(contentLayers) is { } cl ? ParseWeighted(cl, "--content-layers", defaultWeight: true) : null,
                 StyleLayers = parse.GetValue(styleLayers) is { } sl ? ParseWeighted(sl, "--style-layers", defaultWeight: true) : null,
                 RelativeTolerance = parse.GetValue(tolerance),
+                ColorControl = parse.GetValue(color) switch
+                {
+                    "none" => ColorControl.None,
+                    "keep" => ColorControl.KeepOriginal,
+                    "luminance" => ColorControl.LuminanceOnly,
+                    "histogram" => ColorControl.HistogramMatch,
+                    _ => null,
+                },
+                Regions = parse.GetValue(regions) is { Length: > 0 } given ? await ParseRegionsAsync(given, token) : null,
             };
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))
@@ -161,6 +177,35 @@ internal static class StylizeCommand
             }
             yield return update;
         }
+    }
+
+    // "--region sky.png=starry", "--region sky.png=paintings/scream.jpg*2": the mask file, then a registered ID or (when such a
+    // file exists) a style image, then an optional weight after the last '*'.
+    internal static async Task<IReadOnlyList<StyleRegionSpec>> ParseRegionsAsync(IEnumerable<string> texts, CancellationToken cancellationToken)
+    {
+        var regions = new List<StyleRegionSpec>();
+        foreach (var text in texts)
+        {
+            var pieces = text.Split('=', 2);
+            if (pieces.Length != 2 || pieces[0].Length == 0 || pieces[1].Length == 0)
+            {
+                throw new UsageException($"--region: '{text}' is not MASK=STYLE");
+            }
+            var (style, weight) = (pieces[1], 1.0);
+            var star = style.LastIndexOf('*');
+            if (star > 0 && double.TryParse(style[(star + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var w))
+            {
+                (style, weight) = (style[..star], w);
+            }
+            if (!File.Exists(pieces[0]))
+            {
+                throw new UsageException($"--region: mask file '{pieces[0]}' does not exist");
+            }
+            var mask = await File.ReadAllBytesAsync(pieces[0], cancellationToken);
+            var spec = File.Exists(style) ? StyleSpec.Inline(await File.ReadAllBytesAsync(style, cancellationToken)) : StyleSpec.Registered(style);
+            regions.Add(new StyleRegionSpec(mask, spec, weight));
+        }
+        return regions;
     }
 
     internal static (string Id, double Weight)[] ParseBlend(string text) => ParseWeighted(text, "--blend", defaultWeight: false);

@@ -43,6 +43,9 @@ public abstract record StyleSpec
 
     /// <summary>A weighted blend of registered styles.</summary>
     public static StyleSpec Blend(params (string Id, double Weight)[] components) => new StyleBlendSpec(components);
+
+    /// <summary>A weighted blend of registered styles, each at its own style layers (scale control).</summary>
+    public static StyleSpec BlendWithLayers(params BlendComponent[] components) => new LayeredStyleBlendSpec(components);
 }
 
 public sealed record RegisteredStyle(string Id) : StyleSpec;
@@ -106,6 +109,12 @@ public sealed record StylizeOptions
     public int? Quality { get; init; }
 
     public bool KeepOriginalColors { get; init; }
+
+    /// <summary>Colour control; null = as <see cref="KeepOriginalColors"/> says.</summary>
+    public ColorControl? ColorControl { get; init; }
+
+    /// <summary>Regions painted with other styles (at most the server's <c>max_regions</c>); pixels no region covers follow the request's style.</summary>
+    public IReadOnlyList<StyleRegionSpec>? Regions { get; init; }
 
     /// <summary>Inline styles: style size relative to the output (default 1).</summary>
     public double? StyleScale { get; init; }

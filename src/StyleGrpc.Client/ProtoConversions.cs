@@ -14,22 +14,63 @@ internal static class ProtoConversions
     public static P.StylizeRequest ToRequest(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? options)
     {
         var request = new P.StylizeRequest { ContentImage = ByteString.CopyFrom(content.Span), Options = ToProto(options ?? new StylizeOptions()) };
+        switch (ToStyle(style))
+        {
+            case string name:
+                request.StyleName = name;
+                break;
+            case ByteString image:
+                request.StyleImage = image;
+                break;
+            case P.StyleBlend blend:
+                request.Blend = blend;
+                break;
+        }
+        foreach (var region in options?.Regions ?? [])
+        {
+            var proto = new P.Region { Mask = ByteString.CopyFrom(region.Mask.Span), Weight = region.Weight };
+            switch (ToStyle(region.Style))
+            {
+                case string name:
+                    proto.StyleName = name;
+                    break;
+                case ByteString image:
+                    proto.StyleImage = image;
+                    break;
+                case P.StyleBlend blend:
+                    proto.Blend = blend;
+                    break;
+            }
+            request.Regions.Add(proto);
+        }
+        return request;
+    }
+
+    // A style as the value of the request's (or a region's) style oneof: a name, image bytes or a blend.
+    private static object ToStyle(StyleSpec style)
+    {
         switch (style)
         {
             case RegisteredStyle r:
-                request.StyleName = r.Id;
-                break;
+                return r.Id;
             case InlineStyleImage i:
-                request.StyleImage = ByteString.CopyFrom(i.Image.Span);
-                break;
+                return ByteString.CopyFrom(i.Image.Span);
             case StyleBlendSpec b:
-                request.Blend = new P.StyleBlend();
-                request.Blend.Components.AddRange(b.Components.Select(c => new P.StyleBlend.Types.Component { Style = c.Id, Weight = c.Weight }));
-                break;
+                var blend = new P.StyleBlend();
+                blend.Components.AddRange(b.Components.Select(c => new P.StyleBlend.Types.Component { Style = c.Id, Weight = c.Weight }));
+                return blend;
+            case LayeredStyleBlendSpec l:
+                var layered = new P.StyleBlend();
+                foreach (var c in l.Components)
+                {
+                    var component = new P.StyleBlend.Types.Component { Style = c.Id, Weight = c.Weight };
+                    component.StyleLayers.AddRange((c.StyleLayers ?? []).Select(x => new P.LayerWeight { Layer = x.Layer, Weight = x.Weight }));
+                    layered.Components.Add(component);
+                }
+                return layered;
             default:
                 throw new ArgumentException("unknown style kind", nameof(style));
         }
-        return request;
     }
 
     private static P.StylizeOptions ToProto(StylizeOptions o)
@@ -58,6 +99,14 @@ internal static class ProtoConversions
             OutputFormat = ToProto(o.Format),
             Quality = o.Quality ?? 0,
             KeepOriginalColors = o.KeepOriginalColors,
+            ColorControl = o.ColorControl switch
+            {
+                ColorControl.None => P.ColorControl.None,
+                ColorControl.KeepOriginal => P.ColorControl.KeepOriginal,
+                ColorControl.LuminanceOnly => P.ColorControl.LuminanceOnly,
+                ColorControl.HistogramMatch => P.ColorControl.HistogramMatch,
+                _ => P.ColorControl.Unspecified,
+            },
             StyleScale = o.StyleScale ?? 0,
             CoarseIterations = o.CoarseIterations ?? 0,
             TileSize = o.TileSize ?? 0,

@@ -18,4 +18,10 @@ internal sealed record RunInputs(
 {
     /// <summary>The checkpoint the run resumes from, if any.</summary>
     public RunCheckpoint? Resume => Checkpointing.ResumeFrom;
+
+    /// <summary>The regions painted with other styles (none by default).</summary>
+    public IReadOnlyList<Control.StyleRegion> Regions { get; init; } = [];
+
+    /// <summary>The photo as given, whose chroma the result takes under colour control (<see cref="Content"/> may be its luminance).</summary>
+    public RgbImage? Photo { get; init; }
 }

@@ -66,6 +66,7 @@ public static class StyleTransferServiceExtensions
             MaxSide = ServerSettings(sp).MaxSide,
             MaxIterations = ServerSettings(sp).MaxIterations,
             MaxPreviews = ServerSettings(sp).MaxPreviews,
+            MaxRegions = ServerSettings(sp).MaxRegions,
             MemoryBudgetBytes = sp.GetRequiredService<MemoryBudget>().BudgetBytes,
         });
         services.AddSingleton<JobScheduler>();

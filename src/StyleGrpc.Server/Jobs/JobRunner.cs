@@ -236,9 +236,11 @@ public sealed class JobRunner : IDisposable
                 // Decoded only now that the job runs, scaled down by the codec on the way in: a queued job holds its bytes only.
                 var content = await Task.Run(() => DecodeContent(spec), job.StopToken).ConfigureAwait(false);
                 IReadOnlyList<StyleTargets> targets;
+                IReadOnlyList<Engine.Control.StyleRegion> regions;
                 using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.resolve_targets"))
                 {
-                    targets = await spec.Style.ResolveAsync(registry, engine, plan, job.StopToken).ConfigureAwait(false);
+                    targets = await spec.Style.ResolveAsync(registry, engine, plan, content, job.StopToken).ConfigureAwait(false);
+                    regions = await JobRegions.ResolveAsync(spec, registry, engine, content, job.StopToken).ConfigureAwait(false);
                 }
                 using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
                 job.MarkRunning();
@@ -255,7 +257,7 @@ public sealed class JobRunner : IDisposable
                         job.OnCheckpoint(checkpoint);
                     },
                 };
-                var result = await engine.RunOnWorkerAsync(content, targets, plan, p =>
+                var result = await engine.RunOnWorkerAsync(content, targets, plan, regions, p =>
                 {
                     Volatile.Write(ref iterations, p.Iteration);
                     job.Publish(new JobProgressed(p));

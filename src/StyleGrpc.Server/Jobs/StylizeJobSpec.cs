@@ -14,10 +14,12 @@ namespace StyleGrpc.Server.Jobs;
 /// <param name="Plan">The run's plan, made once when the request was checked.</param>
 /// <param name="OutputFormat">Encoding of the result and previews.</param>
 /// <param name="Quality">JPEG/WebP quality.</param>
+/// <param name="Regions">Regions painted with other styles, in the request's order (the plan's <see cref="StyleTransferOptions.Regions"/>); null = none.</param>
 public sealed record StylizeJobSpec(
     ReadOnlyMemory<byte> Content,
     ImageHeader ContentHeader,
     StyleSource Style,
     RunPlan Plan,
     ImageFormat OutputFormat,
-    int Quality);
+    int Quality,
+    IReadOnlyList<RegionSpec>? Regions = null);

@@ -1,7 +1,9 @@
 using StyleGrpc.Engine;
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
 using EngineFormat = StyleGrpc.Engine.Imaging.ImageFormat;
+using ProtoColour = StyleGrpc.Protos.V1.ColorControl;
 using ProtoFormat = StyleGrpc.Protos.V1.ImageFormat;
 using ProtoInit = StyleGrpc.Protos.V1.Init;
 using ProtoOptimizer = StyleGrpc.Protos.V1.Optimizer;
@@ -54,5 +56,22 @@ public static class ProtoEnums
     };
 
     /// <summary>The contract's name of a precision: <c>float32</c> or <c>bfloat16</c>.</summary>
+    /// <summary>UNSPECIFIED is <see cref="ColourControl.None"/>: <c>keep_original_colors</c> then decides (the engine's alias).</summary>
+    public static ColourControl ToEngine(ProtoColour value) => value switch
+    {
+        ProtoColour.KeepOriginal => ColourControl.KeepOriginal,
+        ProtoColour.LuminanceOnly => ColourControl.LuminanceOnly,
+        ProtoColour.HistogramMatch => ColourControl.HistogramMatch,
+        _ => ColourControl.None,
+    };
+
+    public static ProtoColour ToProto(ColourControl value) => value switch
+    {
+        ColourControl.KeepOriginal => ProtoColour.KeepOriginal,
+        ColourControl.LuminanceOnly => ProtoColour.LuminanceOnly,
+        ColourControl.HistogramMatch => ProtoColour.HistogramMatch,
+        _ => ProtoColour.None,
+    };
+
     public static string ToProto(Precision value) => value == Precision.BFloat16 ? "bfloat16" : "float32";
 }

@@ -1,4 +1,5 @@
 using StyleGrpc.Engine;
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
@@ -95,8 +96,11 @@ public static class RequestMapper
     public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits, RunLimits runLimits)
     {
         var inline = request.StyleCase == StylizeRequest.StyleOneofCase.StyleImage;
-        RequireSize(request.ContentImage.Length + (inline ? request.StyleImage.Length : 0), inline ? "style_image" : "content_image", limits);
+        var regionBytes = request.Regions.Sum(r => (long)r.Mask.Length + r.StyleImage.Length);
+        RequireSize(request.ContentImage.Length + (inline ? request.StyleImage.Length : 0) + regionBytes,
+            regionBytes > 0 ? "regions" : inline ? "style_image" : "content_image", limits);
         var o = request.Options ?? new StylizeOptions();
+        Require(Enum.IsDefined(o.ColorControl), "options.color_control", "is not a known colour control");
         Require(Enum.IsDefined(o.Optimizer), "options.optimizer", "is not a known optimizer");
         Require(Enum.IsDefined(o.Init), "options.init", "is not a known init");
         Require(Enum.IsDefined(o.OutputFormat), "options.output_format", "is not a known format");
@@ -105,7 +109,15 @@ public static class RequestMapper
         // The request's own bytes, not a copy: a queued job holds its image once.
         var content = request.ContentImage.Memory;
         var header = ReadHeader(content.Span, "content_image", limits.MaxPixels);
-        var style = ToStyleSource(request, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
+        var scale = o.StyleScale == 0 ? 1 : o.StyleScale;
+        var style = ToStyleSource(request.StyleCase switch
+        {
+            StylizeRequest.StyleOneofCase.StyleName => request.StyleName,
+            StylizeRequest.StyleOneofCase.StyleImage => request.StyleImage,
+            StylizeRequest.StyleOneofCase.Blend => request.Blend,
+            _ => null,
+        }, "", limits, scale);
+        var regions = ToRegions(request.Regions, limits, scale);
         var maxSide = o.MaxSide == 0 ? Math.Min(DefaultMaxSide, limits.MaxSide) : o.MaxSide;
         var options = new StyleTransferOptions
         {
@@ -124,6 +136,11 @@ public static class RequestMapper
             Seed = o.Seed,
             PreviewEvery = o.PreviewEvery,
             KeepOriginalColours = o.KeepOriginalColors,
+            ColourControl = ProtoEnums.ToEngine(o.ColorControl),
+            Regions = regions.Count == 0 ? null : [.. regions.Select(r => r.Plan)],
+            BlendComponents = style is RegisteredStyles { ScaleControlled: true } && request.StyleCase == StylizeRequest.StyleOneofCase.Blend
+                ? [.. request.Blend.Components.Select(c => new BlendComponentLayers(c.Weight, ToLayers(c.StyleLayers)))]
+                : null,
             RelativeTolerance = o.HasRelativeTolerance ? o.RelativeTolerance : new StyleTransferOptions().RelativeTolerance,
             ScaleLevels = o.HasScaleLevels ? o.ScaleLevels
                 : limits.CoarseToFineFrom > 0 && maxSide >= limits.CoarseToFineFrom ? ScaleSchedule.Levels(maxSide) : 1,
@@ -134,32 +151,67 @@ public static class RequestMapper
             Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / limits.ConcurrentJobs),
         };
         var plan = engine.Plan(header.Width, header.Height, options, runLimits);
-        return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality);
+        return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality,
+            regions.Count == 0 ? null : [.. regions.Select(r => r.Spec)]);
     }
 
-    private static StyleSource ToStyleSource(StylizeRequest request, StyleGrpcServerOptions limits, double scale)
+    // The request's regions: each mask's header read (its size goes to the plan, which checks its aspect and the count), its
+    // style as the request's own; weight 0 means 1 (the plan checks the rest). Per-component layers are the request's own
+    // style's only (scale control), not a region's.
+    private static List<(RegionSpec Spec, RegionOptions Plan)> ToRegions(IList<Region> regions, StyleGrpcServerOptions limits, double scale)
     {
-        switch (request.StyleCase)
+        var mapped = new List<(RegionSpec, RegionOptions)>();
+        for (var i = 0; i < regions.Count; i++)
         {
-            case StylizeRequest.StyleOneofCase.StyleName:
-                return new RegisteredStyles([(StyleId.FromName(request.StyleName, "style_name"), 1.0)]);
-            case StylizeRequest.StyleOneofCase.StyleImage:
-                var image = request.StyleImage.Memory;
-                return new InlineStyle(image, ReadHeader(image.Span, "style_image", limits.MaxPixels), scale);
-            case StylizeRequest.StyleOneofCase.Blend:
-                var components = request.Blend.Components;
-                Require(components.Count >= 2, "blend.components", "needs at least two styles (use style_name for one)");
-                Require(components.Count <= MaxBlendComponents, "blend.components", $"takes at most {MaxBlendComponents} styles");
+            var region = regions[i];
+            var prefix = $"regions[{i}].";
+            var mask = region.Mask.Memory;
+            var header = ReadHeader(mask.Span, prefix + "mask", limits.MaxPixels);
+            object? source = region.StyleCase switch
+            {
+                Region.StyleOneofCase.StyleName => region.StyleName,
+                Region.StyleOneofCase.StyleImage => region.StyleImage,
+                Region.StyleOneofCase.Blend => region.Blend,
+                _ => null,
+            };
+            if (region.StyleCase == Region.StyleOneofCase.Blend)
+            {
+                for (var c = 0; c < region.Blend.Components.Count; c++)
+                {
+                    Require(region.Blend.Components[c].StyleLayers.Count == 0, $"{prefix}blend.components[{c}].style_layers",
+                        "per-component layers (scale control) apply to the request's own blend only");
+                }
+            }
+            var weight = region.Weight == 0 ? 1 : region.Weight;
+            mapped.Add((new RegionSpec(mask, ToStyleSource(source, prefix, limits, scale), weight), new RegionOptions(header.Width, header.Height, weight)));
+        }
+        return mapped;
+    }
+
+    // A style given as the request's own (style_name, style_image or blend); errors name the field under prefix ("" or "regions[i].").
+    private static StyleSource ToStyleSource(object? style, string prefix, StyleGrpcServerOptions limits, double scale)
+    {
+        switch (style)
+        {
+            case string name:
+                return new RegisteredStyles([(StyleId.FromName(name, prefix + "style_name"), 1.0)]);
+            case Google.Protobuf.ByteString bytes:
+                var image = bytes.Memory;
+                return new InlineStyle(image, ReadHeader(image.Span, prefix + "style_image", limits.MaxPixels), scale) { Field = prefix + "style_image" };
+            case StyleBlend blend:
+                var components = blend.Components;
+                Require(components.Count >= 2, prefix + "blend.components", "needs at least two styles (use style_name for one)");
+                Require(components.Count <= MaxBlendComponents, prefix + "blend.components", $"takes at most {MaxBlendComponents} styles");
                 var parts = new List<(string, double)>();
                 for (var i = 0; i < components.Count; i++)
                 {
                     var weight = components[i].Weight;
-                    Require(double.IsFinite(weight) && weight > 0, $"blend.components[{i}].weight", "must be a finite number > 0");
-                    parts.Add((StyleId.FromName(components[i].Style, $"blend.components[{i}].style"), weight));
+                    Require(double.IsFinite(weight) && weight > 0, $"{prefix}blend.components[{i}].weight", "must be a finite number > 0");
+                    parts.Add((StyleId.FromName(components[i].Style, $"{prefix}blend.components[{i}].style"), weight));
                 }
-                return new RegisteredStyles(parts);
+                return new RegisteredStyles(parts) { ScaleControlled = components.Any(c => c.StyleLayers.Count > 0) };
             default:
-                throw new RequestFieldException("style", "one of style_name, style_image or blend is required");
+                throw new RequestFieldException(prefix + "style", "one of style_name, style_image or blend is required");
         }
     }
 

@@ -122,6 +122,7 @@ public static class ResponseMapper
                 StyleIdPattern = StyleId.PatternText,
                 StyleIdMaxLength = StyleId.MaxLength,
                 OutputSides = { OutputSides(limits.MaxSide) },
+                MaxRegions = limits.MaxRegions,
             },
             QueuedJobs = queued,
             RunningJobs = running,
@@ -231,6 +232,8 @@ public static class ResponseMapper
         proto.LbfgsHistory = r.Plan.Options.LbfgsHistory;
         proto.ResumedFromIteration = r.ResumedFromIteration;
         proto.Attempts = 1;
+        proto.ColorControl = ProtoEnums.ToProto(r.ColourControl);
+        proto.Regions.AddRange(r.Regions.Select(g => new Protos.V1.RegionRecord { MaskSha256 = g.MaskSha256, Style = g.Style, Weight = g.Weight, Area = g.Area }));
         return proto;
     }
 

@@ -73,7 +73,7 @@ public sealed class StyleTransferGrpcService(
     public override async Task Stylize(StylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {
         var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
-        await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
+        await registry.RequireAsync(spec, context.CancellationToken);
         if (operations.IsFleet)
         {
             await StylizeOnTheFleetAsync(spec, responseStream, context);
@@ -115,7 +115,7 @@ public sealed class StyleTransferGrpcService(
     public override async Task<Google.LongRunning.Operation> SubmitStylize(StylizeRequest request, ServerCallContext context)
     {
         var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
-        await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
+        await registry.RequireAsync(spec, context.CancellationToken);
         var id = operations.IsFleet
             ? await operations.SubmitToFleetAsync(spec, Caller(context), context.CancellationToken)
             : (await operations.SubmitAsync(spec, Caller(context), owned: false, context.CancellationToken)).Id;

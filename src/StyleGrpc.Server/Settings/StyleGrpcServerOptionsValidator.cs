@@ -45,6 +45,7 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         Range(nameof(o.MaxPreviews), o.MaxPreviews, 0, 100_000);
         Range(nameof(o.QueueCapacity), o.QueueCapacity, 0, 100_000);
         Range(nameof(o.ConcurrentJobs), o.ConcurrentJobs, 1, 1024);
+        Range(nameof(o.MaxRegions), o.MaxRegions, 0, Engine.StyleTransferEngine.MaxRegionsLimit);
         Range(nameof(o.StyleCacheBytes), o.StyleCacheBytes, 0);
         Range(nameof(o.DefaultStyleSize), o.DefaultStyleSize, 16, 32768);
         Range(nameof(o.DrainTimeoutSeconds), o.DrainTimeoutSeconds, 0, 86_400);

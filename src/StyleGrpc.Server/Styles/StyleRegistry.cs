@@ -61,6 +61,27 @@ public sealed class StyleRegistry
     public async Task<byte[]> GetImageAsync(string id, CancellationToken cancellationToken) =>
         await store.ReadImageAsync(await GetAsync(id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// Throws <see cref="StyleNotFoundException"/> for the first registered style a job names that is not registered: its
+    /// own style's, then each region's (naming the region's field, e.g. <c>regions[1].style_name</c>).
+    /// </summary>
+    public async Task RequireAsync(Jobs.StylizeJobSpec spec, CancellationToken cancellationToken)
+    {
+        await RequireAsync(spec.Style.RegisteredIds, cancellationToken).ConfigureAwait(false);
+        var regions = spec.Regions ?? [];
+        for (var i = 0; i < regions.Count; i++)
+        {
+            var ids = regions[i].Style.RegisteredIds;
+            for (var j = 0; j < ids.Count; j++)
+            {
+                if (await store.GetAsync(ids[j], cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw new StyleNotFoundException(ids[j], ids.Count == 1 ? $"regions[{i}].style_name" : $"regions[{i}].blend.components[{j}].style");
+                }
+            }
+        }
+    }
+
     /// <summary>Throws <see cref="StyleNotFoundException"/> for the first of <paramref name="ids"/> that is not registered.</summary>
     public async Task RequireAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
     {
