@@ -17,6 +17,10 @@ if (args.Length > 0 && args[0] == "--child-tiled")
 {
     return TiledRun.RunChild(args);
 }
+if (args.Length > 0 && args[0] == "--child-ff-print")
+{
+    return FeedForwardBench.RunChild(args);
+}
 if (args.Length > 0 && args[0] == "--child-scales")
 {
     return CoarseToFineRun.RunChild(args);
@@ -232,6 +236,20 @@ try
             var run = TiledRun.MeasureInChild(size, tile, optimizer, history, settings.Quick ? 2 : 4, settings);
             Console.WriteLine($"  {run.Width}x{run.Height} tile {run.TileSize} {run.Optimizer}{(optimizer == OptimizerKind.Lbfgs ? $" (history {history})" : "")}: {F(run.SecondsPerIteration, "F2")} s/iteration, {F(run.SecondsPerIteration / (run.Width * (double)run.Height) * 1e6, "F3")} s per Mpx-iteration, peak RSS {F(run.PeakRssMb, "F0")} MiB (baseline {F(run.BaselineRssMb, "F0")})");
         }
+    }
+
+    // 10. Instant styles (issue 18): feed-forward networks; only when asked (training takes up to half an hour).
+    if (settings.Only == "feedforward-widths")
+    {
+        FeedForwardWidths.Measure(ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg"))));
+    }
+    if (settings.Only == "feedforward-steps")
+    {
+        FeedForwardSteps.Measure(settings, args);
+    }
+    if (settings.Only == "feedforward")
+    {
+        FeedForwardBench.Run(settings, report, args, work);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.
