@@ -1,0 +1,36 @@
+using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Operations;
+using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Storage;
+using StyleGrpc.Server.Styles;
+
+namespace StyleGrpc.Server.Training;
+
+/// <summary>
+/// TrainStyleNetwork's rules before a training job is queued: the server has photos, the style is not training already
+/// (its TRAINING operation still runs), and the style is marked TRAINING by the new operation before the job is admitted
+/// (locally or to the fleet's queue), so a Style read right after the answer shows it.
+/// </summary>
+public sealed class TrainingOperations(JobOperations operations, IJobStore jobs, FeedForwardNetworks networks, TrainingPhotoSource photos, TimeProvider time)
+{
+    /// <summary>Queues the training of <paramref name="style"/>'s network; returns the job's ID.</summary>
+    public async Task<string> SubmitAsync(TrainingJobSpec spec, StyleRecord style, string caller, CancellationToken cancellationToken)
+    {
+        if (photos.Count == 0)
+        {
+            throw new PreconditionFailedException(null, NetworkTraining.NoPhotos);
+        }
+        if (style.FeedForward is { State: FeedForwardState.Training, OperationName: var running }
+            && OperationNames.JobId(running) is { } runningId
+            && await jobs.GetAsync(runningId, cancellationToken).ConfigureAwait(false) is { Done: false })
+        {
+            throw new PreconditionFailedException("name", $"style '{style.Id}' is training already ({running}); cancel that operation or wait for it");
+        }
+        var identity = JobIdentity.New(time.GetUtcNow());
+        _ = await networks.MarkTrainingAsync(style, OperationNames.Of(identity.Id), spec.Options.ImageSize, cancellationToken).ConfigureAwait(false)
+            ?? throw new StyleNotFoundException(style.Id);
+        return operations.IsFleet
+            ? await operations.SubmitToFleetAsync(spec, caller, cancellationToken, identity).ConfigureAwait(false)
+            : (await operations.SubmitAsync(spec, caller, owned: false, cancellationToken, identity).ConfigureAwait(false)).Id;
+    }
+}
