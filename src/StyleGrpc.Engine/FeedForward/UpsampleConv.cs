@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace StyleGrpc.Engine.FeedForward;
+
+/// <summary>Nearest-neighbour upsampling by 2 followed by a reflection-padded 3×3 convolution: no transposed convolution, so no checkerboard.</summary>
+internal sealed class UpsampleConv : nn.Module<Tensor, Tensor>
+{
+    private readonly ReflectedConv conv;
+
+    public UpsampleConv(string name, int inChannels, int outChannels) : base(name)
+    {
+        conv = new ReflectedConv("conv", inChannels, outChannels, 3, 1);
+        RegisterComponents();
+    }
+
+    /// <summary>Radius of the convolution, in output (upsampled) positions.</summary>
+    public int Radius => conv.Radius;
+
+    public override Tensor forward(Tensor input)
+    {
+        using var up = nn.functional.interpolate(input, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+        return conv.call(up);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            conv.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
