@@ -289,6 +289,11 @@ public sealed class JobRunner : IDisposable
             span?.SetTag("stylegrpc.job.iterations", iterations);
             JobEnded?.Invoke(new JobOutcome(job.Id, job.Caller, outcome, iterations, queueTime, runTime, label));
         }
+        if (error is not null && spec is TrainingJobSpec failed)
+        {
+            // Before the job's end is passed on, so whoever sees the operation end finds the style's state already changed.
+            await training.FailedAsync(job, failed, error).ConfigureAwait(false);
+        }
         job.Complete(error);
     }
 

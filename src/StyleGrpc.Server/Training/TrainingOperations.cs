@@ -27,10 +27,21 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
             throw new PreconditionFailedException("name", $"style '{style.Id}' is training already ({running}); cancel that operation or wait for it");
         }
         var identity = JobIdentity.New(time.GetUtcNow());
-        _ = await networks.MarkTrainingAsync(style, OperationNames.Of(identity.Id), spec.Options.ImageSize, cancellationToken).ConfigureAwait(false)
+        var name = OperationNames.Of(identity.Id);
+        _ = await networks.MarkTrainingAsync(style, name, spec.Options.ImageSize, cancellationToken).ConfigureAwait(false)
             ?? throw new StyleNotFoundException(style.Id);
-        return operations.IsFleet
-            ? await operations.SubmitToFleetAsync(spec, caller, cancellationToken, identity).ConfigureAwait(false)
-            : (await operations.SubmitAsync(spec, caller, owned: false, cancellationToken, identity).ConfigureAwait(false)).Id;
+        try
+        {
+            return operations.IsFleet
+                ? await operations.SubmitToFleetAsync(spec, caller, cancellationToken, identity).ConfigureAwait(false)
+                : (await operations.SubmitAsync(spec, caller, owned: false, cancellationToken, identity).ConfigureAwait(false)).Id;
+        }
+        catch (Exception ex)
+        {
+            // Refused (a full queue, the memory budget, a quota): the style does not stay TRAINING by an operation that never was.
+            await networks.MarkFailedAsync(style.Id, style.Version, name, ErrorMappingInterceptor.ToStatus(ex, development: false).Message,
+                spec.Options.ImageSize, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
     }
 }
