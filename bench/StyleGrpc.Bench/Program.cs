@@ -234,6 +234,11 @@ try
         }
     }
 
+    if (settings.Only == "feedforward-widths")
+    {
+        FeedForwardWidths.Measure(ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg"))));
+    }
+
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.
     if (settings.Only == "soak")
     {

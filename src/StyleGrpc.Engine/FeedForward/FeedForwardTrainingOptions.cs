@@ -27,6 +27,12 @@ public sealed record FeedForwardTrainingOptions
     /// <summary>Layer preset of the loss network; null = its default.</summary>
     public string? Preset { get; init; }
 
+    /// <summary>Widths of the network trained; null = <see cref="FeedForwardArchitecture.Default"/>.</summary>
+    public FeedForwardArchitecture? Architecture { get; init; }
+
+    /// <summary>Factor of the automatic style weight (as <see cref="StyleTransferOptions.AutoStyleWeightFactor"/>). Default 10.</summary>
+    public double AutoStyleWeightFactor { get; init; } = 10;
+
     /// <summary>Seed of the initial weights and of the crops, scales and flips: same photos and seed, same network.</summary>
     public long Seed { get; init; }
 }

@@ -138,6 +138,12 @@ internal static class StyleNetworkWeights
     {
         var length = reader.ReadInt32();
         Check(length == expected, $"a block of {length} values where {expected} are expected");
+        return ReadFloats(length, reader);
+    }
+
+    /// <summary><paramref name="length"/> float32 values, little-endian (the count already read).</summary>
+    public static float[] ReadFloats(int length, BinaryReader reader)
+    {
         var values = new float[length];
         for (var i = 0; i < length; i++)
         {
