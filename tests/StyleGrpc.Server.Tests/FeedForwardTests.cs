@@ -162,6 +162,7 @@ public sealed class FeedForwardTests
         var operation = await http.GetFromJsonAsync<JsonObject>("/v1/" + name);
 
         Assert.True(operation!["done"]!.GetValue<bool>());
+        Assert.True(operation["error"] is null, operation.ToJsonString());
         Assert.Equal("type.googleapis.com/stylegrpc.v1.TrainStyleNetworkMetadata", operation["metadata"]!["@type"]!.GetValue<string>());
         Assert.Equal("READY", operation["response"]!["feedForward"]!["state"]!.GetValue<string>());
         var unknown = await http.PostAsJsonAsync("/v1/styles/nope:train", new { });

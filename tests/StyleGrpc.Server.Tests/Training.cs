@@ -35,14 +35,16 @@ internal static class Training
     public static async Task<TrainStyleNetworkMetadata> MetadataWhenAsync(Operations.OperationsClient operations, string name,
         Func<TrainStyleNetworkMetadata, bool> condition)
     {
-        TrainStyleNetworkMetadata? metadata = null;
-        var reached = await ServerTestSetup.EventuallyAsync(() =>
+        Operation? operation = null;
+        // An operation that ended stops the wait: it can get nowhere else.
+        await ServerTestSetup.EventuallyAsync(() =>
         {
-            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<TrainStyleNetworkMetadata>();
-            return condition(metadata);
+            operation = operations.GetOperation(new GetOperationRequest { Name = name });
+            return operation.Done || condition(operation.Metadata.Unpack<TrainStyleNetworkMetadata>());
         }, Frames.Timeout);
-        Assert.True(reached, $"the training never got there: {metadata}");
-        return metadata!;
+        var metadata = operation!.Metadata.Unpack<TrainStyleNetworkMetadata>();
+        Assert.True(condition(metadata), $"the training never got there: {operation}");
+        return metadata;
     }
 
     /// <summary>A feed-forward Stylize request with the starry style.</summary>
