@@ -59,14 +59,15 @@ internal sealed class PerceptualLoss(IFeatureNetwork network, LayerPlan plan, St
         return (content, styleLoss, tv);
     }
 
-    // The style loss of each image of the batch against the target, averaged.
+    // The style loss of each image of the batch against the target, averaged. Each image's features are copied out of the
+    // batch first, so the Gram product sees the one-image layout the engine's optimisation runs give it.
     private static Tensor PerImageStyle(Tensor features, Tensor gram)
     {
         var batch = features.shape[0];
-        var sum = StyleLosses.Style(features.narrow(0, 0, 1), gram);
+        var sum = StyleLosses.Style(features.narrow(0, 0, 1).contiguous(), gram);
         for (var b = 1; b < batch; b++)
         {
-            sum = sum + StyleLosses.Style(features.narrow(0, b, 1), gram);
+            sum = sum + StyleLosses.Style(features.narrow(0, b, 1).contiguous(), gram);
         }
         using var count = ((double)batch).ToScalar();
         return sum / count;

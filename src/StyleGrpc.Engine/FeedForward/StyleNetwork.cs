@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.Networks;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,7 +8,8 @@ namespace StyleGrpc.Engine.FeedForward;
 /// The image transformation network (Johnson et al. 2016) with affine instance normalisation (Ulyanov et al. 2016),
 /// reflection padding and nearest-upsample convolutions, output squashed to [0, 1] by a sigmoid. Input and output are
 /// N×3×H×W RGB in [0, 1] with H and W multiples of <see cref="Stride"/> (at least 8). Every normalisation goes through an
-/// <see cref="INormalization"/>, which is what lets <see cref="ExactTiling"/> run it tile by tile exactly.
+/// <see cref="INormalization"/>, which is what lets <see cref="ExactTiling"/> run it tile by tile exactly. Weights and
+/// activations are stored channels-last (<see cref="ChannelsLast"/>).
 /// </summary>
 internal sealed class StyleNetwork : nn.Module<Tensor, Tensor>
 {
@@ -44,6 +46,7 @@ internal sealed class StyleNetwork : nn.Module<Tensor, Tensor>
         in5 = new InstanceNorm("in5", c1);
         output = new ReflectedConv("output", c1, 3, 9, 1);
         RegisterComponents();
+        ChannelsLast.ConvertWeights(this);
     }
 
     public FeedForwardArchitecture Architecture { get; }
@@ -74,7 +77,9 @@ internal sealed class StyleNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The stylised <paramref name="input"/>, every normalisation done by <paramref name="normalization"/>; null when it stopped the pass.</summary>
     public Tensor? Forward(Tensor input, INormalization normalization)
     {
-        var x = Stage(input, release: false, conv1.call, 0, in1, normalization);
+        // Channels-last throughout, weights and activations, as the loss network's gradients arrive: with plain NCHW weights
+        // and channels-last gradients libtorch's backward pass gave different gradients from run to run (and NaN).
+        var x = Stage(ChannelsLast.From(input), release: true, conv1.call, 0, in1, normalization);
         x = x is null ? null : Stage(x, release: true, conv2.call, 1, in2, normalization);
         x = x is null ? null : Stage(x, release: true, conv3.call, 2, in3, normalization);
         var norm = 3;
