@@ -23,7 +23,8 @@ public sealed class CliTrainingTests
         Assert.Equal(ExitCodes.InvalidArgument, untrained.ExitCode);
         Assert.Contains("options.method", untrained.Error);
         Assert.True(train.ExitCode == 0, train.Error);
-        Assert.Contains("iter 4/4", train.Console);
+        // Its progress lines depend on how fast the machine trains; its end does not.
+        Assert.Contains("done: 4 iterations, network v1", train.Console);
         Assert.Contains("starry is instant: network v1, 4 iterations", train.Console);
         Assert.Contains("yes (v1)", list.Console);
         Assert.True(fast.ExitCode == 0, fast.Error);
