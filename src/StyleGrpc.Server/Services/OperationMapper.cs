@@ -27,16 +27,9 @@ public static class OperationMapper
         {
             operation.Response = Any.Pack(view.Result);
         }
-        else if (record.State == JobState.Succeeded && training)
+        else if (record.State == JobState.Succeeded && training && view.Style is not null)
         {
-            if (view.Style is not null)
-            {
-                operation.Response = Any.Pack(ResponseMapper.ToProto(view.Style));
-            }
-            else
-            {
-                operation.Error = new Google.Rpc.Status { Code = (int)Grpc.Core.StatusCode.NotFound, Message = $"style '{record.StyleId}' was deleted after its training" };
-            }
+            operation.Response = Any.Pack(ResponseMapper.ToProto(view.Style));
         }
         else if (record.Done && record.State != JobState.Succeeded)
         {
