@@ -11,8 +11,15 @@ namespace StyleGrpc.Server.Training;
 /// (its TRAINING operation still runs), and the style is marked TRAINING by the new operation before the job is admitted
 /// (locally or to the fleet's queue), so a Style read right after the answer shows it.
 /// </summary>
-public sealed class TrainingOperations(JobOperations operations, IJobStore jobs, FeedForwardNetworks networks, TrainingPhotoSource photos, TimeProvider time)
+public sealed class TrainingOperations(JobOperations operations, IJobStore jobs, IStyleStore styles, FeedForwardNetworks networks, TrainingPhotoSource photos,
+    TimeProvider time)
 {
+    private static readonly TimeSpan AdmissionLockLifetime = TimeSpan.FromSeconds(30);
+
+    // Two requests for one style must not both pass the "training already" check: one admission at a time here, and across
+    // the fleet a short store lock per style.
+    private readonly SemaphoreSlim admission = new(1, 1);
+
     /// <summary>Queues the training of <paramref name="style"/>'s network; returns the job's ID.</summary>
     public async Task<string> SubmitAsync(TrainingJobSpec spec, StyleRecord style, string caller, CancellationToken cancellationToken)
     {
@@ -20,6 +27,22 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
         {
             throw new PreconditionFailedException(null, NetworkTraining.NoPhotos);
         }
+        await admission.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var held = await styles.TryLockAsync($"{style.Id}/train", AdmissionLockLifetime, cancellationToken).ConfigureAwait(false)
+                ?? throw new PreconditionFailedException("name", $"another TrainStyleNetwork request for style '{style.Id}' is being admitted; retry");
+            var current = await styles.GetAsync(style.Id, cancellationToken).ConfigureAwait(false) ?? throw new StyleNotFoundException(style.Id);
+            return await AdmitAsync(spec, current, caller, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            admission.Release();
+        }
+    }
+
+    private async Task<string> AdmitAsync(TrainingJobSpec spec, StyleRecord style, string caller, CancellationToken cancellationToken)
+    {
         if (style.FeedForward is { State: FeedForwardState.Training, OperationName: var running }
             && OperationNames.JobId(running) is { } runningId
             && await jobs.GetAsync(runningId, cancellationToken).ConfigureAwait(false) is { Done: false })
