@@ -20,7 +20,8 @@ public sealed class FeedForwardTests
     public async Task TrainStyleNetwork_FewIterations_EndsReady_ThenFeedForwardAnswersAtOnce_AndSurvivesARestart()
     {
         var data = TestData.NewTempDirectory();
-        var settings = Training.Settings();
+        // Outputs above 64 px are tiled, so the 96 px feed-forward result below is computed tile by tile.
+        var settings = Training.Settings(("StyleGrpc:TileAbove", "64"), ("StyleGrpc:TileSize", "64"));
         Style trained;
         await using (var host = await ServerHost.StartAsync(settings, data))
         {
@@ -199,6 +200,7 @@ public sealed class FeedForwardTests
         var image = ImageCodec.Decode(result.Image.Data.Span);
         Assert.Equal((96, 72), (image.Width, image.Height));
         Assert.Equal((Method.FeedForward, version, 0), (result.Reproducibility.Method, result.Reproducibility.FeedForwardVersion, result.IterationsRun));
+        Assert.Equal(64, result.Reproducibility.TileSize);
         Assert.Equal(0, frames[1].Started.TotalIterations);
 
         var submitted = await host.Client.SubmitStylizeAsync(Training.FeedForward(maxSide: 64));
