@@ -26,8 +26,9 @@ internal static class StylizeCommand
         var tvWeight = new Option<double?>("--tv-weight") { Description = "Total-variation loss weight" };
         var seed = new Option<long>("--seed") { Description = "Random seed (same inputs and seed give the same image)" };
         var preset = new Option<string?>("--preset") { Description = "Layer preset, e.g. gatys or seed on VGG19" };
-        var init = new Option<string?>("--init") { Description = "content (default), noise or blend" };
-        init.AcceptOnlyFromAmong("content", "noise", "blend");
+        var init = new Option<string?>("--init") { Description = "content (default), noise, blend or feed-forward (the style's trained network's output, refined)" };
+        init.AcceptOnlyFromAmong("content", "noise", "blend", "feed-forward");
+        var fast = new Option<bool>("--fast") { Description = "One pass of the registered style's trained network (stylegrpc styles train): instant, no iterations" };
         var previewEvery = new Option<int>("--preview-every") { Description = "Ask for a preview every N iterations (default 10 with --preview-dir)" };
         var previewDir = new Option<DirectoryInfo?>("--preview-dir") { Description = "Write previews here as they arrive" };
         var format = new Option<string?>("--format") { Description = "png, jpeg or webp (default: from the output's extension)" };
@@ -56,7 +57,7 @@ internal static class StylizeCommand
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
             seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
-            tileSize, regions, color, detach,
+            tileSize, regions, color, detach, fast,
         };
         command.Validators.Add(result =>
         {
@@ -64,6 +65,10 @@ internal static class StylizeCommand
             if (given != 1)
             {
                 result.AddError("give exactly one of --style, --style-image or --blend");
+            }
+            if (result.GetValue(fast) && result.GetResult(style) is null)
+            {
+                result.AddError("--fast needs --style (a registered style with a trained network)");
             }
             if (result.GetResult(output) is null && !result.GetValue(detach))
             {
@@ -95,8 +100,10 @@ internal static class StylizeCommand
                     "noise" => InitKind.Noise,
                     "blend" => InitKind.Blend,
                     "content" => InitKind.Content,
+                    "feed-forward" => InitKind.FeedForward,
                     _ => null,
                 },
+                Method = parse.GetValue(fast) ? StylizeMethod.FeedForward : null,
                 PreviewEvery = parse.GetValue(previewEvery) is > 0 and var every ? every : parse.GetValue(previewDir) is null ? 0 : 10,
                 Format = FormatOf(parse.GetValue(format), outputFile?.Name ?? ""),
                 Quality = parse.GetValue(quality),

@@ -1,6 +1,6 @@
 namespace StyleGrpc.Client;
 
-/// <summary>A registered style.</summary>
+/// <summary>A registered style; <see cref="FeedForward"/> is its own trained network, if any (<see cref="IsInstant"/> once it serves).</summary>
 public sealed record StyleInfo(
     string Id,
     string DisplayName,
@@ -12,7 +12,12 @@ public sealed record StyleInfo(
     long SizeBytes,
     int StyleSize,
     string Preset,
-    string Network);
+    string Network,
+    StyleNetwork? FeedForward = null)
+{
+    /// <summary>True when the style has a READY feed-forward network: <see cref="StylizeMethod.FeedForward"/> answers at once.</summary>
+    public bool IsInstant => FeedForward?.State == StyleNetworkState.Ready;
+}
 
 /// <summary>One page of <see cref="StyleGrpcClient.ListStylesAsync"/>.</summary>
 public sealed record StylePage(IReadOnlyList<StyleInfo> Styles, string? NextPageToken, int TotalSize);
@@ -66,6 +71,19 @@ public enum InitKind
     Content,
     Noise,
     Blend,
+
+    /// <summary>The registered style's feed-forward network's output, refined by optimisation.</summary>
+    FeedForward,
+}
+
+/// <summary>How the picture is made.</summary>
+public enum StylizeMethod
+{
+    /// <summary>Gatys optimisation (the default; seconds to minutes).</summary>
+    Optimization,
+
+    /// <summary>One pass of the registered style's trained network (a fraction of a second): Accepted, Started and the result only.</summary>
+    FeedForward,
 }
 
 public enum OutputFormat
@@ -97,6 +115,9 @@ public sealed record StylizeOptions
     public string? Preset { get; init; }
 
     public InitKind? Init { get; init; }
+
+    /// <summary>How the picture is made; null = the server's default (optimisation).</summary>
+    public StylizeMethod? Method { get; init; }
 
     public long Seed { get; init; }
 
@@ -213,4 +234,6 @@ public sealed record ServerDetails(
     long MemoryBudgetBytes = 0,
     int MaxRunSeconds = 0,
     int StallTimeoutSeconds = 0,
-    bool Draining = false);
+    bool Draining = false,
+    bool FeedForwardAvailable = false,
+    int TrainingPhotos = 0);

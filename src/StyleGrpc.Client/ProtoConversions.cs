@@ -9,7 +9,54 @@ namespace StyleGrpc.Client;
 internal static class ProtoConversions
 {
     public static StyleInfo ToStyle(P.Style s) => new(s.StyleId, s.DisplayName, s.Width, s.Height, [.. s.Layers], s.ImageSha256,
-        s.CreateTime?.ToDateTimeOffset() ?? default, s.SizeBytes, s.StyleSize, s.Preset, s.Network);
+        s.CreateTime?.ToDateTimeOffset() ?? default, s.SizeBytes, s.StyleSize, s.Preset, s.Network, ToNetwork(s.FeedForward));
+
+    private static StyleNetwork? ToNetwork(P.FeedForwardNetwork? n) => n is null ? null : new StyleNetwork(n.State switch
+    {
+        P.FeedForwardNetwork.Types.State.Training => StyleNetworkState.Training,
+        P.FeedForwardNetwork.Types.State.Ready => StyleNetworkState.Ready,
+        P.FeedForwardNetwork.Types.State.Failed => StyleNetworkState.Failed,
+        _ => StyleNetworkState.None,
+    }, n.Version, n.Iterations, n.FinalLoss, n.Network, n.TrainedTime?.ToDateTimeOffset(), n.SizeBytes, n.OperationName, n.Error, n.ImageSize);
+
+    public static P.TrainStyleNetworkRequest ToRequest(string styleId, TrainStyleNetworkOptions? options)
+    {
+        options ??= new TrainStyleNetworkOptions();
+        var request = new P.TrainStyleNetworkRequest
+        {
+            Name = styleId,
+            Iterations = options.Iterations ?? 0,
+            ImageSize = options.ImageSize ?? 0,
+            BatchSize = options.BatchSize ?? 0,
+        };
+        if (options.ContentWeight is { } content)
+        {
+            request.ContentWeight = content;
+        }
+        if (options.StyleWeight is { } style)
+        {
+            request.StyleWeight = style;
+        }
+        return request;
+    }
+
+    /// <summary>A training operation: its TrainStyleNetworkMetadata as <see cref="TrainingStatus"/>, its Style as <see cref="StyleInfo"/>, its error as an exception.</summary>
+    public static TrainingOperation ToTraining(Operation operation)
+    {
+        var m = operation.Metadata is not null && operation.Metadata.TryUnpack<P.TrainStyleNetworkMetadata>(out var unpacked) ? unpacked : new P.TrainStyleNetworkMetadata();
+        var style = operation.ResultCase == Operation.ResultOneofCase.Response && operation.Response.TryUnpack<P.Style>(out var response)
+            ? ToStyle(response)
+            : null;
+        var error = operation.ResultCase == Operation.ResultOneofCase.Error
+            ? new StyleGrpcException((StatusCode)operation.Error.Code, operation.Error.Message)
+            : null;
+        var status = new TrainingStatus(m.JobId.Length > 0 ? m.JobId : JobOperation.IdOf(operation.Name),
+            m.StyleName.StartsWith("styles/", StringComparison.Ordinal) ? m.StyleName["styles/".Length..] : m.StyleName, ToState(m.State), m.QueuePosition,
+            m.Iteration, m.TotalIterations, m.Losses is null ? null : ToLosses(m.Losses), m.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero,
+            m.Eta?.ToTimeSpan() ?? TimeSpan.Zero, m.Attempt, m.ResumedFromIteration, m.CheckpointIteration, m.Replica,
+            m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(), m.EndTime?.ToDateTimeOffset());
+        return new TrainingOperation(operation.Name, operation.Done, status, style, error);
+    }
 
     public static P.StylizeRequest ToRequest(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? options)
     {
@@ -92,7 +139,14 @@ internal static class ProtoConversions
                 InitKind.Content => P.Init.Content,
                 InitKind.Noise => P.Init.Noise,
                 InitKind.Blend => P.Init.Blend,
+                InitKind.FeedForward => P.Init.FeedForward,
                 _ => P.Init.Unspecified,
+            },
+            Method = o.Method switch
+            {
+                StylizeMethod.Optimization => P.Method.Optimization,
+                StylizeMethod.FeedForward => P.Method.FeedForward,
+                _ => P.Method.Unspecified,
             },
             Seed = o.Seed,
             PreviewEvery = o.PreviewEvery,
@@ -180,7 +234,7 @@ internal static class ProtoConversions
         return new JobOperation(operation.Name, operation.Done, status, result, error);
     }
 
-    private static JobStatus ToStatus(P.StylizeMetadata m) => new(m.JobId, m.State switch
+    private static JobState ToState(P.StylizeMetadata.Types.State state) => state switch
     {
         P.StylizeMetadata.Types.State.Queued => JobState.Queued,
         P.StylizeMetadata.Types.State.Running => JobState.Running,
@@ -188,7 +242,9 @@ internal static class ProtoConversions
         P.StylizeMetadata.Types.State.Failed => JobState.Failed,
         P.StylizeMetadata.Types.State.Cancelled => JobState.Cancelled,
         _ => JobState.Unspecified,
-    }, m.QueuePosition, m.Iteration, m.TotalIterations, m.Level, m.Levels, m.Losses is null ? null : ToLosses(m.Losses), m.Attempt,
+    };
+
+    private static JobStatus ToStatus(P.StylizeMetadata m) => new(m.JobId, ToState(m.State), m.QueuePosition, m.Iteration, m.TotalIterations, m.Level, m.Levels, m.Losses is null ? null : ToLosses(m.Losses), m.Attempt,
         m.ResumedFromIteration, m.CheckpointIteration, m.Replica, m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(),
         m.EndTime?.ToDateTimeOffset());
 
@@ -196,7 +252,7 @@ internal static class ProtoConversions
         i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,
         i.Limits?.MaxSide ?? 0, i.Limits?.MaxIterations ?? 0, i.Limits?.QueueCapacity ?? 0, i.Limits?.ConcurrentJobs ?? 0,
         i.QueuedJobs, i.RunningJobs, i.Styles, i.QuarantinedStyles, i.Limits?.MemoryBudgetBytes ?? 0, i.Limits?.MaxRunSeconds ?? 0,
-        i.Limits?.StallTimeoutSeconds ?? 0, i.Draining);
+        i.Limits?.StallTimeoutSeconds ?? 0, i.Draining, i.FeedForwardAvailable, i.TrainingPhotos);
 
     private static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);
 

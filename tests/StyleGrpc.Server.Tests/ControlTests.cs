@@ -225,7 +225,7 @@ public sealed class ControlTests(HttpServer server) : IClassFixture<HttpServer>
         var serverRequest = server::StyleGrpc.Protos.V1.StylizeRequest.Parser.ParseFrom(request.ToByteArray());
         var spec = RequestMapper.ToJob(serverRequest, engine, Host.Services.GetRequiredService<IOptions<StyleGrpcServerOptions>>().Value, new RunLimits());
 
-        var back = JobSpecJson.Deserialize(JobSpecJson.Serialize(spec));
+        var back = Assert.IsType<server::StyleGrpc.Server.Jobs.StylizeJobSpec>(JobSpecJson.Deserialize(JobSpecJson.Serialize(spec), server::StyleGrpc.Server.Jobs.JobKind.Stylize));
 
         Assert.Equal(2, back.Regions!.Count);
         Assert.Equal(request.Regions[0].Mask.ToByteArray(), back.Regions[0].Mask.ToArray());

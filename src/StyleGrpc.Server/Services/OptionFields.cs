@@ -45,6 +45,19 @@ public static partial class OptionFields
         ["Style"] = "style",
     };
 
+    // The trainer's option names (FeedForwardTrainingOptions) to TrainStyleNetworkRequest's fields.
+    private static readonly Dictionary<string, string> TrainingFields = new(StringComparer.Ordinal)
+    {
+        ["Iterations"] = "iterations",
+        ["ImageSize"] = "image_size",
+        ["BatchSize"] = "batch_size",
+        ["ContentWeight"] = "content_weight",
+        ["StyleWeight"] = "style_weight",
+    };
+
+    /// <summary>The TrainStyleNetworkRequest field a trainer option name stands for; <c>name</c> (the style) for one the caller cannot set.</summary>
+    public static string TrainingField(string trainerOption) => TrainingFields.GetValueOrDefault(trainerOption) ?? "name";
+
     /// <summary>The proto field an engine option name stands for; <c>options</c> for one the caller cannot set.</summary>
     public static string ProtoField(string engineOption) =>
         string.Join('.', engineOption.Split('.').Select((part, i) =>

@@ -7,6 +7,10 @@ using ProtoColour = StyleGrpc.Protos.V1.ColorControl;
 using ProtoFormat = StyleGrpc.Protos.V1.ImageFormat;
 using ProtoInit = StyleGrpc.Protos.V1.Init;
 using ProtoOptimizer = StyleGrpc.Protos.V1.Optimizer;
+using ProtoMethod = StyleGrpc.Protos.V1.Method;
+using ProtoFeedForwardState = StyleGrpc.Protos.V1.FeedForwardNetwork.Types.State;
+using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Storage;
 
 namespace StyleGrpc.Server.Services;
 
@@ -31,6 +35,7 @@ public static class ProtoEnums
     {
         ProtoInit.Noise => InitKind.Noise,
         ProtoInit.Blend => InitKind.Blend,
+        ProtoInit.FeedForward => InitKind.FeedForward,
         _ => InitKind.Content,
     };
 
@@ -38,7 +43,20 @@ public static class ProtoEnums
     {
         InitKind.Noise => ProtoInit.Noise,
         InitKind.Blend => ProtoInit.Blend,
+        InitKind.FeedForward => ProtoInit.FeedForward,
         _ => ProtoInit.Content,
+    };
+
+    public static StylizeMethod ToEngine(ProtoMethod value) => value == ProtoMethod.FeedForward ? StylizeMethod.FeedForward : StylizeMethod.Optimization;
+
+    public static ProtoMethod ToProto(StylizeMethod value) => value == StylizeMethod.FeedForward ? ProtoMethod.FeedForward : ProtoMethod.Optimization;
+
+    public static ProtoFeedForwardState ToProto(FeedForwardState value) => value switch
+    {
+        FeedForwardState.Training => ProtoFeedForwardState.Training,
+        FeedForwardState.Ready => ProtoFeedForwardState.Ready,
+        FeedForwardState.Failed => ProtoFeedForwardState.Failed,
+        _ => ProtoFeedForwardState.None,
     };
 
     public static EngineFormat ToEngine(ProtoFormat value) => value switch

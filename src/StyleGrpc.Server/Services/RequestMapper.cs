@@ -1,5 +1,6 @@
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Control;
+using StyleGrpc.Engine.FeedForward;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
@@ -103,6 +104,15 @@ public static class RequestMapper
         Require(Enum.IsDefined(o.ColorControl), "options.color_control", "is not a known colour control");
         Require(Enum.IsDefined(o.Optimizer), "options.optimizer", "is not a known optimizer");
         Require(Enum.IsDefined(o.Init), "options.init", "is not a known init");
+        Require(Enum.IsDefined(o.Method), "options.method", "is not a known method");
+        var method = ProtoEnums.ToEngine(o.Method);
+        // A network belongs to one registered style: blends and inline images have none.
+        Require(method != StylizeMethod.FeedForward || request.StyleCase == StylizeRequest.StyleOneofCase.StyleName, "options.method",
+            "METHOD_FEED_FORWARD needs style_name (a registered style with a trained network); blends and inline styles have none");
+        Require(o.Init != Init.FeedForward || request.StyleCase == StylizeRequest.StyleOneofCase.StyleName, "options.init",
+            "INIT_FEED_FORWARD needs style_name (a registered style with a trained network); blends and inline styles have none");
+        Require(method != StylizeMethod.FeedForward || o.Init is Init.Unspecified or Init.Content, "options.init",
+            "a feed-forward pass has no start image: leave options.init unset with METHOD_FEED_FORWARD");
         Require(Enum.IsDefined(o.OutputFormat), "options.output_format", "is not a known format");
         Require(o.Quality is >= 0 and <= 100, "options.quality", "must be between 1 and 100 (0 = 92)");
         Require(o.StyleScale == 0 || o.StyleScale is >= 0.1 and <= 4, "options.style_scale", "must be between 0.1 and 4 (0 = 1)");
@@ -122,7 +132,7 @@ public static class RequestMapper
         var options = new StyleTransferOptions
         {
             MaxSide = maxSide,
-            Iterations = o.Iterations == 0 ? Math.Min(DefaultIterations, limits.MaxIterations) : o.Iterations,
+            Iterations = method == StylizeMethod.FeedForward ? 1 : o.Iterations == 0 ? Math.Min(DefaultIterations, limits.MaxIterations) : o.Iterations,
             Optimizer = ProtoEnums.ToEngine(o.Optimizer),
             LearningRate = o.HasLearningRate ? o.LearningRate : null,
             ContentWeight = o.HasContentWeight ? o.ContentWeight : null,
@@ -142,7 +152,9 @@ public static class RequestMapper
                 ? [.. request.Blend.Components.Select(c => new BlendComponentLayers(c.Weight, ToLayers(c.StyleLayers)))]
                 : null,
             RelativeTolerance = o.HasRelativeTolerance ? o.RelativeTolerance : new StyleTransferOptions().RelativeTolerance,
-            ScaleLevels = o.HasScaleLevels ? o.ScaleLevels
+            // One pass at the output size: no levels, and one nominal iteration for the plan (the pass runs none).
+            ScaleLevels = method == StylizeMethod.FeedForward ? 1
+                : o.HasScaleLevels ? o.ScaleLevels
                 : limits.CoarseToFineFrom > 0 && maxSide >= limits.CoarseToFineFrom ? ScaleSchedule.Levels(maxSide) : 1,
             CoarseIterations = o.CoarseIterations == 0 ? null : o.CoarseIterations,
             TileSize = o.TileSize > 0 ? o.TileSize : maxSide > limits.TileAbove ? limits.TileSize : 0,
@@ -151,8 +163,50 @@ public static class RequestMapper
             Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / limits.ConcurrentJobs),
         };
         var plan = engine.Plan(header.Width, header.Height, options, runLimits);
-        return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality,
+        if (method == StylizeMethod.FeedForward)
+        {
+            // The pass's memory, not an optimisation's, is what the budget holds.
+            plan = plan with { EstimatedBytes = FeedForwardModel.EstimatedBytes(plan.Width, plan.Height, plan.Options.TileSize) };
+        }
+        return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality, method,
             regions.Count == 0 ? null : [.. regions.Select(r => r.Spec)]);
+    }
+
+    /// <summary>
+    /// A TrainStyleNetwork request for <paramref name="style"/>, checked: the server's defaults for values left at 0, its
+    /// limits (<see cref="TrainingOptions"/>), then the trainer's own ranges (errors name the request's fields), and the
+    /// training's memory estimate, worked out once.
+    /// </summary>
+    public static TrainingJobSpec ToTraining(TrainStyleNetworkRequest request, Storage.StyleRecord style, StyleTransferEngine engine, TrainingOptions limits)
+    {
+        Require(request.Iterations >= 0 && request.Iterations <= limits.MaxIterations, "iterations",
+            $"must be between 1 and {limits.MaxIterations} (0 = the server's default, {limits.Iterations})");
+        Require(request.ImageSize == 0 || (request.ImageSize >= 64 && request.ImageSize <= limits.MaxImageSize), "image_size",
+            $"must be between 64 and {limits.MaxImageSize} pixels (0 = the server's default, {limits.ImageSize})");
+        Require(request.BatchSize >= 0 && request.BatchSize <= limits.MaxBatchSize, "batch_size",
+            $"must be between 1 and {limits.MaxBatchSize} (0 = the server's default, {limits.BatchSize})");
+        Require(!request.HasContentWeight || (double.IsFinite(request.ContentWeight) && request.ContentWeight > 0), "content_weight", "must be a finite number > 0");
+        Require(!request.HasStyleWeight || (double.IsFinite(request.StyleWeight) && request.StyleWeight > 0), "style_weight", "must be a finite number > 0");
+        var options = new FeedForwardTrainingOptions
+        {
+            Iterations = request.Iterations == 0 ? limits.Iterations : request.Iterations,
+            ImageSize = request.ImageSize == 0 ? limits.ImageSize : request.ImageSize,
+            BatchSize = request.BatchSize == 0 ? limits.BatchSize : request.BatchSize,
+            ContentWeight = request.HasContentWeight ? request.ContentWeight : new FeedForwardTrainingOptions().ContentWeight,
+            StyleWeight = request.HasStyleWeight ? request.StyleWeight : null,
+            // The loss network's layers are those the style was registered for.
+            Preset = style.Preset,
+        };
+        var trainer = new FeedForwardTrainer(engine);
+        try
+        {
+            trainer.Validate(options);
+        }
+        catch (InvalidStyleOptionException ex)
+        {
+            throw new RequestFieldException(OptionFields.TrainingField(ex.Field), ex.Reason);
+        }
+        return new TrainingJobSpec(style.Id, style.Version, options, engine.Network.Info.Fingerprint, trainer.EstimatedBytes(options));
     }
 
     // The request's regions: each mask's header read (its size goes to the plan, which checks its aspect and the count), its

@@ -35,6 +35,9 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Prometheus metrics endpoint.</summary>
     public MetricsOptions Metrics { get; set; } = new();
 
+    /// <summary>Training styles' feed-forward networks.</summary>
+    public TrainingOptions Training { get; set; } = new();
+
     /// <summary>Traces.</summary>
     public TracingOptions Tracing { get; set; } = new();
 

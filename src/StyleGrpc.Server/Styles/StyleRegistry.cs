@@ -30,12 +30,14 @@ public sealed class StyleRegistry
     private readonly ILogger<StyleRegistry> logger;
     private readonly TimeProvider time;
     private readonly TargetsCache cache;
+    private readonly FeedForwardNetworks networks;
     private readonly SemaphoreSlim computeLock = new(1, 1);
     private long targetsComputed;
 
-    public StyleRegistry(ModelHost model, IStyleStore store, IOptions<StyleGrpcServerOptions> options, ServerMetrics metrics,
+    public StyleRegistry(ModelHost model, IStyleStore store, FeedForwardNetworks networks, IOptions<StyleGrpcServerOptions> options, ServerMetrics metrics,
         ILogger<StyleRegistry> logger, TimeProvider time)
     {
+        this.networks = networks;
         this.model = model;
         this.store = store;
         this.options = options.Value;
@@ -126,6 +128,8 @@ public sealed class StyleRegistry
         };
         var saved = await store.SaveAsync(record, registration.Image, blob, registration.Replace, cancellationToken).ConfigureAwait(false);
         cache.RemovePrefix(registration.Id + "/");
+        // A replaced style's network was made for its old image: the store dropped it, and so does this process.
+        networks.Forget(registration.Id);
         cache.Add(CacheKey(saved, key), targets);
         ServerLog.StyleRegistered(logger, saved.Id, saved.Width, saved.Height, saved.SizeBytes);
         return saved;
@@ -138,6 +142,7 @@ public sealed class StyleRegistry
             throw new StyleNotFoundException(id);
         }
         cache.RemovePrefix(id + "/");
+        networks.Forget(id);
         ServerLog.StyleDeleted(logger, id);
     }
 
@@ -148,14 +153,25 @@ public sealed class StyleRegistry
     /// preset (they hold the preset's layers, and serve explicit layers they cover) or, for layers the preset lacks, by the
     /// layer set.
     /// </summary>
-    public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, RunPlan plan, int level, CancellationToken cancellationToken)
+    public Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, RunPlan plan, int level, CancellationToken cancellationToken) =>
+        GetTargetsAsync(id, engine, plan.Preset, plan.AllLayers, registered => plan.StyleSide(registered, level), cancellationToken);
+
+    /// <summary>
+    /// The targets of a style at its registered size holding <paramref name="layers"/> of <paramref name="preset"/> (a
+    /// feed-forward training's style layers), found or computed as for a run's level.
+    /// </summary>
+    public Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string preset, IReadOnlyList<string> layers,
+        CancellationToken cancellationToken) =>
+        GetTargetsAsync(id, engine, preset, layers, registered => registered, cancellationToken);
+
+    private async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string presetName, IReadOnlyList<string> allLayers,
+        Func<int, int> styleSideOf, CancellationToken cancellationToken)
     {
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        var styleSide = plan.StyleSide(record.StyleSize, level);
-        var presetName = plan.Preset;
+        var styleSide = styleSideOf(record.StyleSize);
         var presetKey = TargetsKey(engine, presetName, styleSide);
         var layerPreset = engine.Preset(presetName);
-        var needed = plan.AllLayers.Order(StringComparer.Ordinal).ToList();
+        var needed = allLayers.Order(StringComparer.Ordinal).ToList();
         if (await FromCacheOrStoreAsync(record, presetKey, cancellationToken).ConfigureAwait(false) is { } found && needed.All(l => found.Find(l) is not null))
         {
             return found;

@@ -47,7 +47,7 @@ public sealed class FeedForwardInitTests(EngineFixture fixture) : IClassFixture<
     {
         var plan = fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, Small);
         Assert.Equal("Init", Assert.Throws<InvalidStyleOptionException>(() =>
-            fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, null, null, null, CancellationToken.None)).Field);
+            fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, null, null, start: null, CancellationToken.None)).Field);
         Assert.Equal("Init", Assert.Throws<InvalidStyleOptionException>(() => fixture.Engine.Run(fixture.Content, fixture.Targets, Small)).Field);
     }
 
