@@ -80,7 +80,8 @@ public sealed class ControlPageTests
         await Assertions.Expect(page.Locator("#instant")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#instant-state")).ToContainTextAsync("Not instant yet");
         await Assertions.Expect(page.Locator(".card.selected .badge")).ToHaveCountAsync(0);
-        await Assertions.Expect(page.Locator("#method option[value=METHOD_FEED_FORWARD]")).ToBeDisabledAsync();
+        // (Playwright's enabled state does not look at an option's own disabled property.)
+        await Assertions.Expect(page.Locator("#method option[value=METHOD_FEED_FORWARD]")).ToHaveJSPropertyAsync("disabled", true);
 
         await page.EvaluateAsync(TrainStatusScript);
         await page.Locator("#train-iterations").FillAsync(TrainingIterations.ToString(CultureInfo.InvariantCulture));
@@ -106,7 +107,7 @@ public sealed class ControlPageTests
         await Assertions.Expect(page.Locator("#jobs tbody tr").Filter(new() { HasText = "train starry" }).Locator(".state")).ToHaveTextAsync("done");
 
         // Fast: one pass of the network; no iterations, previews or optimiser in the request.
-        await Assertions.Expect(page.Locator("#method option[value=METHOD_FEED_FORWARD]")).ToBeEnabledAsync();
+        await Assertions.Expect(page.Locator("#method option[value=METHOD_FEED_FORWARD]")).ToHaveJSPropertyAsync("disabled", false);
         await page.Locator("#content-file").SetInputFilesAsync(TestData.Image("tubingen.jpg"));
         await page.Locator("#size").SelectOptionAsync("128");
         await page.Locator("#method").SelectOptionAsync("METHOD_FEED_FORWARD");
@@ -115,11 +116,20 @@ public sealed class ControlPageTests
         var options = fast.GetProperty("options");
         Assert.Equal("METHOD_FEED_FORWARD", options.GetProperty("method").GetString());
         Assert.False(options.TryGetProperty("iterations", out _));
+        Assert.False(options.TryGetProperty("colorControl", out _));
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("done: instant result in");
         await Assertions.Expect(page.Locator("#preview")).ToBeVisibleAsync();
         await page.WaitForFunctionAsync("() => document.querySelector('#preview').naturalWidth === 128 || document.querySelector('#preview').naturalHeight === 128");
         await Assertions.Expect(page.Locator("#record")).ToContainTextAsync("\"method\": \"METHOD_FEED_FORWARD\"");
         await Assertions.Expect(page.Locator("#cli-command")).ToContainTextAsync("--style starry -o stylized.png --size 128 --fast");
+
+        // The pass keeps the network's colours, and cannot paint regions: the page disables the one, the server refuses
+        // the other naming the field.
+        await Assertions.Expect(page.Locator("#color")).ToBeDisabledAsync();
+        await DragAsync(page, 0.1, 0.5, 0.9, 0.5);
+        await page.Locator("#stylize").ClickAsync();
+        await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("options.method");
+        await page.Locator("#clear-regions").ClickAsync();
 
         // Instant first, then refined: optimisation from the network's output.
         await page.Locator("#method").SelectOptionAsync("METHOD_OPTIMIZATION");

@@ -113,6 +113,11 @@ public static class RequestMapper
             "INIT_FEED_FORWARD needs style_name (a registered style with a trained network); blends and inline styles have none");
         Require(method != StylizeMethod.FeedForward || o.Init is Init.Unspecified or Init.Content, "options.init",
             "a feed-forward pass has no start image: leave options.init unset with METHOD_FEED_FORWARD");
+        // The pass is the network's picture as it is: it has no style loss to guide by region, and no colour step after it.
+        Require(method != StylizeMethod.FeedForward || request.Regions.Count == 0, "options.method",
+            "METHOD_FEED_FORWARD paints the whole picture with the style's network: regions need optimisation (leave options.method unset)");
+        Require(method != StylizeMethod.FeedForward || (o.ColorControl is ColorControl.Unspecified or ColorControl.None && !o.KeepOriginalColors),
+            "options.color_control", "METHOD_FEED_FORWARD keeps the network's colours: colour control needs optimisation");
         Require(Enum.IsDefined(o.OutputFormat), "options.output_format", "is not a known format");
         Require(o.Quality is >= 0 and <= 100, "options.quality", "must be between 1 and 100 (0 = 92)");
         Require(o.StyleScale == 0 || o.StyleScale is >= 0.1 and <= 4, "options.style_scale", "must be between 0.1 and 4 (0 = 1)");

@@ -356,7 +356,8 @@ function updateMethod() {
   fastOption.textContent = ready ? "Fast (instant)" : "Fast (train the style first)";
   if (!ready && $("method").value === "METHOD_FEED_FORWARD") $("method").value = "METHOD_OPTIMIZATION";
   const fast = $("method").value === "METHOD_FEED_FORWARD";
-  for (const id of ["iterations", "optimizer", "scales", "style-weight"]) $(id).disabled = fast;
+  // The network's picture as it is: no iterations, and its own colours.
+  for (const id of ["iterations", "optimizer", "scales", "style-weight", "color"]) $(id).disabled = fast;
   $("init-fast").disabled = !ready || fast;
   if (!ready) $("init-fast").checked = false;
 }
@@ -962,8 +963,8 @@ async function stylize() {
   const fast = $("method").value === "METHOD_FEED_FORWARD";
   let options;
   if (fast) {
-    // One pass of the style's network: no iterations, previews or optimiser.
-    options = { maxSide: Number($("size").value), method: "METHOD_FEED_FORWARD", colorControl: $("color").value };
+    // One pass of the style's network: no iterations, previews, optimiser or colour control.
+    options = { maxSide: Number($("size").value), method: "METHOD_FEED_FORWARD" };
   } else {
     const iterations = Number($("iterations").value);
     options = {
