@@ -211,6 +211,19 @@ try
         report.Throughput(throughput, settings.Quick ? 15 : 40);
     }
 
+    // 5c. What regions cost per step (guided Gram matrices): 0, 1, 2 and 4 regions, 256 px, offline default network.
+    if (settings.Runs("regions"))
+    {
+        using var resnet = ResNet18Network.Load();
+        var rounds = settings.Quick ? 3 : 5;
+        var regions = RegionsCost.Measure(new StyleTransferEngine(resnet), settings.ImagesDirectory, 256, settings.TimedSteps, settings.WarmupSteps, rounds);
+        foreach (var r in regions)
+        {
+            Console.WriteLine($"  {r.Regions} regions: {F(r.MsPerStep)} ms/step ({F(r.Ratio, "F2")}x)");
+        }
+        report.Regions(regions, rounds);
+    }
+
     // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).
     if (settings.Runs("grpc"))
     {

@@ -244,6 +244,23 @@ internal sealed class Report(BenchSettings settings, string arguments)
         body.AppendLine("\nThe server gives each job `cores / ConcurrentJobs` threads (at least 1).\n");
     }
 
+    public void Regions(IReadOnlyList<RegionsCost.Result> rows, int rounds)
+    {
+        body.AppendLine("## Regions\n");
+        body.AppendLine($"Guided Gram matrices (docs/engine.md, \"Control\"): offline default network, 256 px, Adam, each region a vertical stripe in its own style; median over {rounds} rounds (counts in rotation) of each run's median step:\n");
+        body.AppendLine("| regions | ms/step | × none |");
+        body.AppendLine("|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            body.AppendLine($"| {r.Regions} | {F(r.MsPerStep)} | {F(r.Ratio, "F2")} |");
+        }
+        body.AppendLine();
+        if (rows.FirstOrDefault(r => r.Regions == 2) is { } two)
+        {
+            targets.Add(("ms/step with 2 regions ≤ 1.3× none (256 px)", $"{F(two.Ratio, "F2")}× ({F(two.MsPerStep)} vs {F(rows[0].MsPerStep)} ms)", two.Ratio <= 1.3));
+        }
+    }
+
     public void EndToEnd(EndToEnd.Result r)
     {
         body.AppendLine("## Through gRPC\n");
