@@ -219,7 +219,7 @@ try
         var regions = RegionsCost.Measure(new StyleTransferEngine(resnet), settings.ImagesDirectory, 256, settings.TimedSteps, settings.WarmupSteps, rounds);
         foreach (var r in regions)
         {
-            Console.WriteLine($"  {r.Regions} regions: {F(r.MsPerStep)} ms/step ({F(r.Ratio, "F2")}x)");
+            Console.WriteLine($"  {r.Regions} regions: fastest {F(r.FastestMs)} ms/step ({F(r.FastestRatio, "F2")}x), median {F(r.MedianMs)} ({F(r.MedianRatio, "F2")}x)");
         }
         report.Regions(regions, rounds);
     }
@@ -245,6 +245,12 @@ try
             var run = TiledRun.MeasureInChild(size, tile, optimizer, history, settings.Quick ? 2 : 4, settings);
             Console.WriteLine($"  {run.Width}x{run.Height} tile {run.TileSize} {run.Optimizer}{(optimizer == OptimizerKind.Lbfgs ? $" (history {history})" : "")}: {F(run.SecondsPerIteration, "F2")} s/iteration, {F(run.SecondsPerIteration / (run.Width * (double)run.Height) * 1e6, "F3")} s per Mpx-iteration, peak RSS {F(run.PeakRssMb, "F0")} MiB (baseline {F(run.BaselineRssMb, "F0")})");
         }
+    }
+
+    // 10. The control pictures of docs/gallery.md ("Control"), only when asked: --only control-gallery --gallery DIR.
+    if (settings.Only == "control-gallery")
+    {
+        ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 256);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.
