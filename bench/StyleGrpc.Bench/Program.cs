@@ -215,6 +215,19 @@ try
         report.Throughput(throughput, settings.Quick ? 15 : 40);
     }
 
+    // 5c. What regions cost per step (guided Gram matrices): 0, 1, 2 and 4 regions, 256 px, offline default network.
+    if (settings.Runs("regions"))
+    {
+        using var resnet = ResNet18Network.Load();
+        var rounds = settings.Quick ? 3 : 5;
+        var regions = RegionsCost.Measure(new StyleTransferEngine(resnet), settings.ImagesDirectory, 256, settings.TimedSteps, settings.WarmupSteps, rounds);
+        foreach (var r in regions)
+        {
+            Console.WriteLine($"  {r.Regions} regions: fastest {F(r.FastestMs)} ms/step ({F(r.FastestRatio, "F2")}x), median {F(r.MedianMs)} ({F(r.MedianRatio, "F2")}x)");
+        }
+        report.Regions(regions, rounds);
+    }
+
     // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).
     if (settings.Runs("grpc"))
     {
@@ -250,6 +263,12 @@ try
     if (settings.Only == "feedforward")
     {
         FeedForwardBench.Run(settings, report, args, work);
+    }
+
+    // 11. The control pictures of docs/gallery.md ("Control"), only when asked: --only control-gallery --gallery DIR.
+    if (settings.Only == "control-gallery")
+    {
+        ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 256);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.

@@ -14,7 +14,7 @@ internal static class StylizeCommand
         var style = new Option<string?>("--style") { Description = "Registered style ID" };
         var styleImage = new Option<FileInfo>("--style-image") { Description = "Style image sent with the request" };
         styleImage.AcceptExistingOnly();
-        var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight" };
+        var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight; scale control: id=weight@layer+layer (that component's own style layers)" };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the result (required unless --detach)" };
         var size = new Option<int?>("--size") { Description = "Longer side of the output in pixels (server default 512)" };
         var iterations = new Option<int?>("--iterations", "-n") { Description = "Most iterations (server default 500; stops earlier once converged)" };
@@ -127,7 +127,7 @@ internal static class StylizeCommand
             };
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))
-                : StyleSpec.Blend(ParseBlend(parse.GetValue(blend)!));
+                : ParseBlendSpec(parse.GetValue(blend)!);
             var contentBytes = await File.ReadAllBytesAsync(parse.GetValue(content)!.FullName, token);
             if (parse.GetValue(detach))
             {
@@ -216,6 +216,29 @@ internal static class StylizeCommand
     }
 
     internal static (string Id, double Weight)[] ParseBlend(string text) => ParseWeighted(text, "--blend", defaultWeight: false);
+
+    // "--blend starry=1,scream=2" as before; "--blend starry=1@layer2+layer3,scream=1@relu1+layer1" gives each component its
+    // own style layers (scale control; a layer may carry a weight as layer:0.5).
+    internal static StyleSpec ParseBlendSpec(string text)
+    {
+        if (!text.Contains('@'))
+        {
+            return StyleSpec.Blend(ParseBlend(text));
+        }
+        return StyleSpec.BlendWithLayers([.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part =>
+        {
+            var at = part.IndexOf('@');
+            var (id, weight) = ParseBlend(at < 0 ? part : part[..at])[0];
+            IReadOnlyList<(string, double)>? layers = at < 0 ? null : [.. part[(at + 1)..].Split('+', StringSplitOptions.RemoveEmptyEntries).Select(l =>
+            {
+                var pieces = l.Split(':', 2);
+                return pieces.Length == 1 ? (pieces[0], 1.0)
+                    : double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && w > 0 ? (pieces[0], w)
+                    : throw new UsageException($"--blend: '{l}' is not layer or layer:weight with a weight > 0");
+            })];
+            return new BlendComponent(id, weight, layers);
+        })]);
+    }
 
     // "a=1,b=0.5" (and, where allowed, "a" for weight 1) into pairs; every weight must be a number > 0.
     internal static (string Id, double Weight)[] ParseWeighted(string text, string option, bool defaultWeight)

@@ -33,6 +33,18 @@ public sealed class CliControlTests(CliServer server) : IClassFixture<CliServer>
         Assert.Equal((64, 48), (ImageCodec.Decode(await File.ReadAllBytesAsync(output)).Width, ImageCodec.Decode(await File.ReadAllBytesAsync(output)).Height));
     }
 
+    [Fact]
+    public async Task Stylize_BlendWithPerComponentLayers_RecordsTheEffectiveLayers()
+    {
+        var run = await CliRunner.RunAsync(server.Host.Address, "stylize", TestData.Image("tubingen.jpg"), "--blend", "starry=1@relu1_1,starry=3@conv3_1:2",
+            "-o", Path.Combine(TestData.NewTempDirectory(), "out.png"), "--size", "64", "--iterations", "2", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var record = JsonDocument.Parse(run.Output.Trim().Split('\n')[^1]).RootElement.GetProperty("reproducibility");
+        // Weights ¼ and ¾: relu1_1 ¼ × 1, conv3_1 ¾ × 2.
+        Assert.Equal("relu1_1=0.25,conv3_1=1.5", record.GetProperty("styleLayers").GetString());
+    }
+
     [Theory]
     [InlineData("--region", "no-equals-sign", "--region")]
     [InlineData("--region", "/no/such/mask.png=starry", "/no/such/mask.png")]
