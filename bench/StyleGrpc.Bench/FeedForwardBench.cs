@@ -40,7 +40,7 @@ internal static class FeedForwardBench
         var targets = new List<(string, string, bool)>();
         md.AppendLine($"Offline default network (ResNet18), style starry_night.jpg (targets at 512 px), {photos.Count} training photos from `{photosDirectory}`; " +
             $"options: {options.Iterations} iterations, {options.ImageSize} px crops, batch {options.BatchSize}, learning rate {options.LearningRate}, " +
-            $"widths {FeedForwardArchitecture.Default}, style weight automatic. Held-out photos: {string.Join(", ", HeldOut)} (not in the training folder).\n");
+            $"widths {FeedForwardArchitecture.Default}, style weight automatic. Held-out photos: {string.Join(", ", settings.Quick ? HeldOut[..1] : HeldOut)} (not in the training folder).\n");
 
         // 1. Training: the loss curve and the time.
         var curve = new List<FeedForwardTrainingProgress>();
@@ -72,7 +72,7 @@ internal static class FeedForwardBench
         var job = new StyleTransferOptions();
         md.AppendLine("| photo | feed-forward 512 px s | default job s (iterations) | ratio | feed-forward loss | 50 L-BFGS loss | default job loss | INIT_FEED_FORWARD s to it (iterations) | ratio |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var name in HeldOut)
+        foreach (var name in settings.Quick ? HeldOut[..1] : HeldOut)
         {
             var photo = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, name)));
             var plan = engine.Plan(photo.Width, photo.Height, job);
