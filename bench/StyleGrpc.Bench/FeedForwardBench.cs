@@ -108,11 +108,16 @@ internal static class FeedForwardBench
                         (at, atIteration) = (refineClock.Elapsed, p.Iteration);
                         reached.Cancel();
                     }
+                    else if (refineClock.Elapsed > full.Elapsed / 3)
+                    {
+                        // Past a third of the job's time the target is missed whatever follows: stop there.
+                        reached.Cancel();
+                    }
                 }, null, start, reached.Token);
             }
             catch (OperationCanceledException)
             {
-                // Stopped on reaching the default job's loss.
+                // Stopped on reaching the default job's loss, or past a third of its time.
             }
             var refineSeconds = (at ?? refineClock.Elapsed).TotalSeconds;
             Console.WriteLine($"  {name}: feed-forward {F(times[1], "F3")} s vs job {F(full.Elapsed.TotalSeconds)} s ({full.IterationsRun} it); loss ff {fastLoss:E3}, 50 L-BFGS {fiftyLoss:E3}, job {fullLoss:E3}; INIT_FEED_FORWARD {(at is null ? "did not reach it" : $"reached it in {F(refineSeconds)} s, {atIteration} it")}");
