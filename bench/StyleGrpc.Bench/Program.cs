@@ -17,6 +17,10 @@ if (args.Length > 0 && args[0] == "--child-tiled")
 {
     return TiledRun.RunChild(args);
 }
+if (args.Length > 0 && args[0] == "--child-ff-print")
+{
+    return FeedForwardBench.RunChild(args);
+}
 if (args.Length > 0 && args[0] == "--child-scales")
 {
     return CoarseToFineRun.RunChild(args);
@@ -234,9 +238,18 @@ try
         }
     }
 
+    // 10. Instant styles (issue 18): feed-forward networks; only when asked (training takes up to half an hour).
     if (settings.Only == "feedforward-widths")
     {
         FeedForwardWidths.Measure(ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg"))));
+    }
+    if (settings.Only == "feedforward-steps")
+    {
+        FeedForwardSteps.Measure(settings, args);
+    }
+    if (settings.Only == "feedforward")
+    {
+        FeedForwardBench.Run(settings, report, args, work);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.

@@ -178,6 +178,13 @@ internal sealed class Report(BenchSettings settings, string arguments)
             best is not null && best.Seconds <= 0.2 * rmsSeconds));
     }
 
+    /// <summary>A section written elsewhere (its own heading included), and its targets.</summary>
+    public void Section(string markdown, IEnumerable<(string Target, string Measured, bool Met)> sectionTargets)
+    {
+        body.AppendLine(markdown);
+        targets.AddRange(sectionTargets);
+    }
+
     public void CoarseToFine(IReadOnlyList<(string Method, CoarseToFineRun.Setup Setup, CoarseToFineRun Run)> runs)
     {
         body.AppendLine("## Coarse-to-fine\n");

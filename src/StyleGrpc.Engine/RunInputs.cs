@@ -16,6 +16,9 @@ internal sealed record RunInputs(
     RunCheckpointing Checkpointing,
     CancellationToken CancellationToken)
 {
+    /// <summary>The start image of an <see cref="InitKind.FeedForward"/> run (scaled to the first level's size), else null.</summary>
+    public RgbImage? Start { get; init; }
+
     /// <summary>The checkpoint the run resumes from, if any.</summary>
     public RunCheckpoint? Resume => Checkpointing.ResumeFrom;
 }

@@ -207,8 +207,24 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan, or the checkpoint does not (field <c>Checkpoint</c>).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
     public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default)
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default) =>
+        Run(content, levelTargets, plan, onProgress, checkpointing, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>,
+    /// with the start image an <see cref="InitKind.FeedForward"/> plan begins from (typically the style's feed-forward result
+    /// for <paramref name="content"/>): scaled to the first level's size, it is the first level's starting image. Other
+    /// inits ignore it.
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">As the other overloads; also <c>Init</c> when the plan's init is <see cref="InitKind.FeedForward"/> and <paramref name="start"/> is null.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken)
     {
+        if (plan.Options.Init == InitKind.FeedForward && start is null)
+        {
+            throw new InvalidStyleOptionException("Init", "a feed-forward start needs the start image (the style's feed-forward result for the content)");
+        }
         if (plan.NetworkFingerprint != Network.Info.Fingerprint)
         {
             throw new InvalidStyleOptionException("Plan", $"was made for {plan.NetworkFingerprint}, this engine runs {Network.Info.Fingerprint}");
@@ -244,7 +260,10 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             var clock = Stopwatch.StartNew();
             var run = new RunInputs(content, levelTargets, plan, LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress,
-                checkpointing, cancellationToken);
+                checkpointing, cancellationToken)
+            {
+                Start = plan.Options.Init == InitKind.FeedForward ? start : null,
+            };
             return RunScales(run);
         }
         finally
@@ -365,7 +384,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         var objective = Objective(run, planned, contentTensor, run.LevelTargets[level], options);
         var start = resume is not null
             ? tensor(resume.Image, [1, 3, planned.Height, planned.Width], device: Network.Device)
-            : previous is null ? InitialImage(contentTensor, options) : Upsample(previous, contentTensor);
+            : previous is null ? InitialImage(contentTensor, options, run.Start) : Upsample(previous, contentTensor);
         var image = new Parameter(start, requires_grad: true);
         // L-BFGS's curvature scale carries over: per-pixel gradients shrink with the pixel count (the losses are means), so
         // the inverse curvature grows with it. Without it each level starts with PyTorch's cautious first step. Resumed
@@ -542,7 +561,16 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// </summary>
     public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
         Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken) =>
-        EngineWorkers.Run(() => Run(content, levelTargets, plan, onProgress, checkpointing, cancellationToken));
+        RunOnWorkerAsync(content, levelTargets, plan, onProgress, checkpointing, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunOnWorkerAsync(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>
+    /// with the start image of an <see cref="InitKind.FeedForward"/> plan (see
+    /// <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, RgbImage?, CancellationToken)"/>).
+    /// </summary>
+    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken) =>
+        EngineWorkers.Run(() => Run(content, levelTargets, plan, onProgress, checkpointing, start, cancellationToken));
 
     /// <summary>
     /// Plans and runs on one of the engine's worker threads, streaming each iteration, then one <see cref="StyleTransferCompleted"/>.
@@ -601,11 +629,15 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         return ImageTensor.ToImage(options.KeepOriginalColours ? ImageTensor.KeepOriginalColours(current, content) : current);
     }
 
-    private static Tensor InitialImage(Tensor content, StyleTransferOptions options)
+    private static Tensor InitialImage(Tensor content, StyleTransferOptions options, RgbImage? start)
     {
         if (options.Init == InitKind.Content)
         {
             return content.clone();
+        }
+        if (options.Init == InitKind.FeedForward)
+        {
+            return ImageTensor.ToTensor(ImageCodec.Resize(start!, (int)content.shape[3], (int)content.shape[2]), content.device);
         }
         using var generator = new Generator((ulong)options.Seed, content.device);
         var noise = rand(content.shape, generator: generator, device: content.device);
