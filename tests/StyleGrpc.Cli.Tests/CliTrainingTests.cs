@@ -18,6 +18,7 @@ public sealed class CliTrainingTests
         var untrained = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "scream", "--fast", "-o", output);
         var train = await CliRunner.RunAsync(host.Address, "styles", "train", "starry", "--iterations", "4", "--image-size", "64", "--batch-size", "1");
         var list = await CliRunner.RunAsync(host.Address, "styles", "list");
+        var info = await CliRunner.RunAsync(host.Address, "info");
         var fast = await CliRunner.RunAsync(host.Address, "stylize", TestData.Image("tubingen.jpg"), "--style", "starry", "--fast", "-o", output, "--size", "64");
 
         Assert.Equal(ExitCodes.InvalidArgument, untrained.ExitCode);
@@ -27,6 +28,7 @@ public sealed class CliTrainingTests
         Assert.Contains("done: 4 iterations, network v1", train.Console);
         Assert.Contains("starry is instant: network v1, 4 iterations", train.Console);
         Assert.Contains("yes (v1)", list.Console);
+        Assert.Contains($"available, {TrainingPhotosFolder.Count} training photos", info.Console);
         Assert.True(fast.ExitCode == 0, fast.Error);
         var image = ImageCodec.Decode(await File.ReadAllBytesAsync(output));
         Assert.Equal((64, 48), (image.Width, image.Height));

@@ -22,12 +22,15 @@ internal static class Training
         return settings;
     }
 
+    /// <summary>Bounds a whole training's wait: generous, as the machine's cores are shared, but a hang still fails.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+
     /// <summary>Waits for the operation to end (bounded) and returns it.</summary>
     public static async Task<Operation> DoneAsync(Operations.OperationsClient operations, string name)
     {
-        var operation = await operations.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) },
-            deadline: DateTime.UtcNow + Frames.Timeout + TimeSpan.FromSeconds(10));
-        Assert.True(operation.Done, $"the training did not end in {Frames.Timeout}: {operation}");
+        var operation = await operations.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Timeout) },
+            deadline: DateTime.UtcNow + Timeout + TimeSpan.FromSeconds(10));
+        Assert.True(operation.Done, $"the training did not end in {Timeout}: {operation.Metadata.Unpack<TrainStyleNetworkMetadata>()}");
         return operation;
     }
 
@@ -41,7 +44,7 @@ internal static class Training
         {
             operation = operations.GetOperation(new GetOperationRequest { Name = name });
             return operation.Done || condition(operation.Metadata.Unpack<TrainStyleNetworkMetadata>());
-        }, Frames.Timeout);
+        }, Timeout);
         var metadata = operation!.Metadata.Unpack<TrainStyleNetworkMetadata>();
         Assert.True(condition(metadata), $"the training never got there: {operation}");
         return metadata;

@@ -15,6 +15,7 @@ public sealed class TrainingProcessTests(ITestOutputHelper output)
 {
     private const int SigKill = 9;
     private const string AdminKey = "sgk_training-admin";
+    private const int Iterations = 150;
 
     [Fact]
     public async Task Sigkill_MidTraining_TheNextStartResumesItFromItsCheckpoint()
@@ -27,7 +28,7 @@ public sealed class TrainingProcessTests(ITestOutputHelper output)
         {
             var (client, operations) = Clients(server);
             await RegisterStarryAsync(client);
-            name = (await client.TrainStyleNetworkAsync(Training.Request(iterations: 400))).Name;
+            name = (await client.TrainStyleNetworkAsync(Training.Request(iterations: Iterations))).Name;
             atKill = await Training.MetadataWhenAsync(operations, name, m => m.CheckpointIteration > 0 && m.Iteration > m.CheckpointIteration);
             server.Signal(SigKill);
             await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -43,9 +44,9 @@ public sealed class TrainingProcessTests(ITestOutputHelper output)
         Assert.Equal(2, final.Attempt);
         Assert.True(final.ResumedFromIteration >= atKill.CheckpointIteration && final.ResumedFromIteration > 0,
             $"resumed from {final.ResumedFromIteration}, checkpoint was at {atKill.CheckpointIteration}");
-        Assert.Equal(400, final.Iteration);
+        Assert.Equal(Iterations, final.Iteration);
         var style = done.Response.Unpack<Style>();
-        Assert.Equal((FeedForwardNetwork.Types.State.Ready, 400), (style.FeedForward.State, style.FeedForward.Iterations));
+        Assert.Equal((FeedForwardNetwork.Types.State.Ready, Iterations), (style.FeedForward.State, style.FeedForward.Iterations));
         var frames = await Frames.CollectAsync(clientAgain, Training.FeedForward(maxSide: 64));
         Assert.Equal(64, frames[^1].Result.Image.Width);
     }
