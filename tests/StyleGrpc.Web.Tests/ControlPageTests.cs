@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Web.Tests;
@@ -10,7 +11,7 @@ namespace StyleGrpc.Web.Tests;
 /// and its controls (regions painted with a brush, the colour choice), in Debian's Chromium against a real server.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class ControlPageTests
+public sealed class ControlPageTests(ITestOutputHelper output)
 {
     private static readonly string[] TrainingPhotos = ["tubingen.jpg", "golden_gate.jpg", "hoovertowernight.jpg"];
 
@@ -95,6 +96,7 @@ public sealed class ControlPageTests
         await Assertions.Expect(page.Locator("#train-status")).ToContainTextAsync($"trained: {TrainingIterations} iterations, final loss");
         await Assertions.Expect(page.Locator("#train")).ToHaveTextAsync("Train again");
         var statuses = await page.EvaluateAsync<string[]>("() => window.trainStatuses");
+        output.WriteLine("training statuses: " + string.Join(" | ", statuses));
         Assert.Contains(statuses, s => s.StartsWith("starting", StringComparison.Ordinal) || s.StartsWith("queued", StringComparison.Ordinal) || s.StartsWith("iteration ", StringComparison.Ordinal));
         foreach (var progress in statuses.Where(s => s.StartsWith("iteration ", StringComparison.Ordinal)))
         {
