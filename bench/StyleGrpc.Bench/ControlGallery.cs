@@ -9,7 +9,7 @@ namespace StyleGrpc.Bench;
 /// <summary>
 /// The pictures of docs/gallery.md, "Control" (<c>--only control-gallery --gallery DIR</c>): a sky mask made from the photo
 /// (<see cref="SkyMask"/>), the sky in one style and the rest in another, plain versus luminance-only versus histogram
-/// matching, and a scale-control pair; offline default network, L-BFGS, 150 iterations at most (the service's tolerance
+/// matching, and a scale-control pair; offline default network, L-BFGS, 60 iterations at most (the service's tolerance
 /// stop). Each picture is the engine's run of what the CLI command beside it in the gallery asks the service for.
 /// </summary>
 internal static class ControlGallery
@@ -22,7 +22,7 @@ internal static class ControlGallery
         RgbImage Load(string name) => ImageCodec.Decode(File.ReadAllBytes(Path.Combine(imagesDirectory, name)));
         var (bridge, tubingen) = (Load("golden_gate.jpg"), Load("tubingen.jpg"));
         var (starry, scream, matisse) = (Load("starry_night.jpg"), Load("the_scream.jpg"), Load("woman-with-hat-matisse.jpg"));
-        var baseOptions = new StyleTransferOptions { MaxSide = size, Iterations = 150 };
+        var baseOptions = new StyleTransferOptions { MaxSide = size, Iterations = 60 };
 
         // 1. Spatial control: the sky in The Starry Night, the rest in The Scream.
         var sky = SkyMask(bridge);

@@ -268,7 +268,7 @@ try
     // 11. The control pictures of docs/gallery.md ("Control"), only when asked: --only control-gallery --gallery DIR.
     if (settings.Only == "control-gallery")
     {
-        ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 256);
+        ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 192);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.

@@ -758,7 +758,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             Height = plan.Height,
             StyleWidth = run.LevelTargets[^1].StyleWidth,
             StyleHeight = run.LevelTargets[^1].StyleHeight,
-            KeepOriginalColours = options.KeepOriginalColours,
+            KeepOriginalColours = ColourTransfer.Effective(options) == ColourControl.KeepOriginal,
             RelativeTolerance = options.RelativeTolerance,
             Threads = get_num_threads(),
             ResumedFromIteration = run.Resume?.Iteration ?? 0,
