@@ -13,6 +13,8 @@ internal static class FeedForwardSteps
     public static void Measure(BenchSettings settings, string[] args)
     {
         var photosDirectory = Array.IndexOf(args, "--photos") is var i and >= 0 ? args[i + 1] : "/usr/share/backgrounds/mate/nature";
+        var peak = ChildRun.Measure<TrainingPeak>(["--child-ff-train-peak", settings.ImagesDirectory, photosDirectory]);
+        Console.WriteLine($"  training peak RSS with the defaults: {F(peak.PeakRssMb, "F0")} MiB (network, targets and photos loaded before: {F(peak.BaselineRssMb, "F0")} MiB; EstimatedBytes {F(peak.EstimatedMb, "F0")} MiB)");
         using var network = ResNet18Network.Load();
         var engine = new StyleTransferEngine(network);
         var style = engine.ComputeStyleTargets(ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "starry_night.jpg"))), new StyleTargetOptions());
@@ -34,4 +36,21 @@ internal static class FeedForwardSteps
             Console.WriteLine($"  training {size} px, batch {batch}, widths {architecture.Channels1}/{architecture.Channels2}/{architecture.Channels3}×{architecture.ResidualBlocks}: {F(ms, "F0")} ms/iteration wall, {F(cpuMs, "F0")} ms CPU ÷ threads");
         }
     }
+
+    /// <summary>The child's side: <c>--child-ff-train-peak imagesDir photosDir</c>: 3 iterations with the default options, peak RSS.</summary>
+    public static int RunChild(string[] args)
+    {
+        using var network = ResNet18Network.Load();
+        var engine = new StyleTransferEngine(network);
+        var style = engine.ComputeStyleTargets(ImageCodec.Decode(File.ReadAllBytes(Path.Combine(args[1], "starry_night.jpg"))), new StyleTargetOptions());
+        var photos = TrainingPhotos.FromDirectory(args[2], ImageCodec.DefaultMaxPixels);
+        var trainer = new FeedForwardTrainer(engine);
+        var options = new FeedForwardTrainingOptions { Iterations = 3 };
+        var baseline = BenchPaths.PeakRssMb();
+        trainer.Train(photos, style, options, null, null, CancellationToken.None);
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new TrainingPeak(BenchPaths.PeakRssMb(), baseline, trainer.EstimatedBytes(options) / 1048576.0)));
+        return 0;
+    }
+
+    internal sealed record TrainingPeak(double PeakRssMb, double BaselineRssMb, double EstimatedMb);
 }

@@ -17,6 +17,11 @@ if (args.Length > 0 && args[0] == "--child-tiled")
 {
     return TiledRun.RunChild(args);
 }
+if (args.Length > 0 && args[0] == "--child-ff-train-peak")
+{
+    TorchRuntime.EnsureLoaded();
+    return FeedForwardSteps.RunChild(args);
+}
 if (args.Length > 0 && args[0] == "--child-ff-print")
 {
     return FeedForwardBench.RunChild(args);

@@ -32,7 +32,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
 
     // Peak-memory model of a training step (see EstimatedBytes).
     private const long FixedBytes = 128L << 20;
-    private const double NetworkBytesPerPixel = 1600;
+    private const double NetworkBytesPerPixel = 1800;
     private const double UnknownFeatureBytesPerPixel = 6000;
     private static readonly Dictionary<string, double> FeatureBytesPerPixel = new(StringComparer.Ordinal)
     {
@@ -63,10 +63,13 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
 
     /// <summary>Estimated peak memory of a training step, in bytes (for the host's memory budget).</summary>
     /// <remarks>
-    /// A fixed cost (photo cache up to <see cref="TrainingSampler.CacheBytes"/> not included: it is bounded apart), plus per
-    /// crop pixel of the batch the transformation network's activations kept for the backward pass (about 1,600 bytes at
-    /// the default widths, scaled with them) and the loss network's forward and backward (the engine's per-pixel figures of
-    /// <see cref="MemoryModel"/>: ResNet18 1,900, VGG19 4,800), plus the weights with Adam's moments.
+    /// A fixed cost of 128 MiB (it covers the decoded-photo cache of a few dozen photos; the cache is bounded by
+    /// <see cref="TrainingSampler.CacheBytes"/>), plus per crop pixel of the batch the transformation network's activations
+    /// kept for the backward pass (1,800 bytes at 16/32/64 with 5 blocks, scaled with the widths) and the loss network's
+    /// forward and backward (the engine's per-pixel figures of <see cref="MemoryModel"/>: ResNet18 1,900, VGG19 4,800), plus
+    /// the weights with Adam's moments. Calibration (<c>bench --only feedforward-steps</c>, 2026-11-29): with the default
+    /// options on the offline ResNet18 a training raised the process's peak RSS by 875 MiB (576 → 1,451 MiB); this estimates
+    /// 996 MiB.
     /// </remarks>
     public long EstimatedBytes(FeedForwardTrainingOptions options)
     {
