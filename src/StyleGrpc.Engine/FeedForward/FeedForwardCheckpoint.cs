@@ -146,7 +146,7 @@ public sealed class FeedForwardCheckpoint
         using var reader = new BinaryReader(new MemoryStream(body, writable: false), Encoding.UTF8);
         var fingerprint = reader.ReadString();
         var architecture = new FeedForwardArchitecture(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
-        Check(architecture.IsValid, $"architecture {architecture}");
+        Check(architecture.IsValid(), $"architecture {architecture}");
         var (totalIterations, imageSize, batchSize) = (reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
         var seed = reader.ReadInt64();
         var iteration = reader.ReadInt32();

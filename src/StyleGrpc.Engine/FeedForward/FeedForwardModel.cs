@@ -50,7 +50,7 @@ public sealed class FeedForwardModel : IDisposable
     public static FeedForwardModel Untrained(FeedForwardArchitecture architecture, long seed, string lossNetwork = "")
     {
         TorchRuntime.EnsureLoaded();
-        ArgumentOutOfRangeException.ThrowIfEqual(architecture.IsValid, false, nameof(architecture));
+        ArgumentOutOfRangeException.ThrowIfEqual(architecture.IsValid(), false, nameof(architecture));
         var network = new StyleNetwork(architecture);
         StyleNetworkInitialisation.Apply(network, seed);
         return new FeedForwardModel(network, lossNetwork);

@@ -57,7 +57,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
             "TotalVariationWeight", "must be a finite number ≥ 0");
         Require(double.IsFinite(options.LearningRate) && options.LearningRate > 0, "LearningRate", "must be a finite number > 0");
         Require(double.IsFinite(options.AutoStyleWeightFactor) && options.AutoStyleWeightFactor > 0, "AutoStyleWeightFactor", "must be a finite number > 0");
-        Require(options.Architecture is null || options.Architecture.IsValid, "Architecture", "widths must be 1–256 channels and 0–16 residual blocks");
+        Require(options.Architecture is null || options.Architecture.IsValid(), "Architecture", "widths must be 1–256 channels and 0–16 residual blocks");
         Engine.Preset(options.Preset);
     }
 

@@ -74,7 +74,7 @@ internal static class StyleNetworkWeights
                 throw new InvalidDataException($"feed-forward network format {version} is not supported (this engine reads {FormatVersion})");
             }
             var architecture = new FeedForwardArchitecture(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
-            Check(architecture.IsValid, $"architecture {architecture}");
+            Check(architecture.IsValid(), $"architecture {architecture}");
             var lossNetwork = reader.ReadString();
             network = new StyleNetwork(architecture);
             var expected = network.named_parameters().ToDictionary(p => p.name, p => p.parameter);
