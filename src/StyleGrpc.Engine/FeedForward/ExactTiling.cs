@@ -27,6 +27,25 @@ internal static class ExactTiling
     /// <summary>The stylised <paramref name="content"/>; tiled when <paramref name="tileSize"/> &gt; 0 and the image is larger.</summary>
     public static RgbImage Stylize(StyleNetwork network, RgbImage content, int tileSize, CancellationToken cancellationToken)
     {
+        var pixels = new byte[content.Pixels.Length];
+        Run(network, content, tileSize, (x, y, part) =>
+        {
+            var image = ImageTensor.ToImage(part);
+            for (var row = 0; row < image.Height; row++)
+            {
+                Array.Copy(image.Pixels, row * image.Width * 3, pixels, ((y + row) * content.Width + x) * 3, image.Width * 3);
+            }
+        }, cancellationToken);
+        return new RgbImage(content.Width, content.Height, pixels);
+    }
+
+    /// <summary>
+    /// Runs the network over <paramref name="content"/> and hands each part of the output (1×3×h×w, values in [0, 1], cropped to
+    /// the image) to <paramref name="write"/> with its left and top in the image: the whole image at once, or tile by tile.
+    /// The tensor is only valid during the call.
+    /// </summary>
+    public static void Run(StyleNetwork network, RgbImage content, int tileSize, Action<int, int, Tensor> write, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var (width, height) = PaddedSize(content.Width, content.Height);
         var tile = TileFor(tileSize);
@@ -38,9 +57,10 @@ internal static class ExactTiling
             using var input = Window(source, 0, 0, width, height);
             using var output = network.forward(input);
             using var cropped = output[.., .., 0..content.Height, 0..content.Width];
-            return ImageTensor.ToImage(cropped);
+            write(0, 0, cropped);
+            return;
         }
-        return Tiled(network, content, source, width, height, tile, cancellationToken);
+        Tiled(network, content, source, width, height, tile, write, cancellationToken);
     }
 
     /// <summary>The network's input size for a width × height image: sides rounded up to the stride, at least 8.</summary>
@@ -53,7 +73,8 @@ internal static class ExactTiling
     /// <summary>The halo around each core for <paramref name="network"/>: its receptive radius rounded up to the stride.</summary>
     public static int Halo(StyleNetwork network) => RoundUp(network.ReceptiveRadius, StyleNetwork.Stride);
 
-    private static RgbImage Tiled(StyleNetwork network, RgbImage content, Tensor source, int width, int height, int tile, CancellationToken cancellationToken)
+    private static void Tiled(StyleNetwork network, RgbImage content, Tensor source, int width, int height, int tile, Action<int, int, Tensor> write,
+        CancellationToken cancellationToken)
     {
         var halo = Halo(network);
         var tiles = (from y in Enumerable.Range(0, (height + tile - 1) / tile)
@@ -75,7 +96,6 @@ internal static class ExactTiling
             }
             statistics.Complete();
         }
-        var pixels = new byte[content.Pixels.Length];
         foreach (var core in tiles)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -87,13 +107,8 @@ internal static class ExactTiling
             var (input, inCore) = TileInput(source, core, halo, width, height);
             var output = network.Forward(input, statistics)!;
             var (w, h) = (Math.Min(core.Width, content.Width - core.X), Math.Min(core.Height, content.Height - core.Y));
-            var image = ImageTensor.ToImage(output[.., .., inCore.Y..(inCore.Y + h), inCore.X..(inCore.X + w)]);
-            for (var row = 0; row < h; row++)
-            {
-                Array.Copy(image.Pixels, row * w * 3, pixels, ((core.Y + row) * content.Width + core.X) * 3, w * 3);
-            }
+            write(core.X, core.Y, output[.., .., inCore.Y..(inCore.Y + h), inCore.X..(inCore.X + w)]);
         }
-        return new RgbImage(content.Width, content.Height, pixels);
     }
 
     // The window of a core: the core grown by the halo on each side, clipped to the (padded) image; and the core's place in it.

@@ -5,11 +5,16 @@ namespace StyleGrpc.Engine.FeedForward;
 /// <summary>A trained feed-forward network, loaded: stylises any image in one pass, tiled exactly above a size.</summary>
 /// <remarks>
 /// Thread-safe for <see cref="Stylize"/> (inference only reads the weights). Tiled and untiled results agree within
-/// <see cref="TiledTolerance"/> per output byte (float32 rounding: the statistics are summed in another order).
+/// <see cref="TiledTolerance"/> per output byte (float32 rounding: the statistics are summed in another order). How the
+/// exact tiling works: docs/engine.md, "Feed-forward networks".
 /// </remarks>
 public sealed class FeedForwardModel : IDisposable
 {
-    /// <summary>Largest difference of an output byte between a tiled and an untiled result (measured ≤ 1; rounding of values near a half).</summary>
+    /// <summary>
+    /// Largest difference of an output byte between a tiled and an untiled result. Measured: values before rounding differ by
+    /// at most 3·10⁻⁷ (float32 summation order), no byte differed; a value that close to a rounding boundary can round the
+    /// other way, hence 1.
+    /// </summary>
     public const int TiledTolerance = 1;
 
     // Peak-memory model of Stylize, measured (docs/performance.md, "Feed-forward"): bytes per pixel of the network's input

@@ -126,4 +126,39 @@ public sealed class FeedForwardModelTests(FeedForwardFixture fixture, ITestOutpu
         Assert.Equal(9L * (8192 * 8192 - 4096 * 4096), tiled8192 - tiled4096);
         Assert.Equal(FeedForwardModel.EstimatedBytes(512, 512, 0), FeedForwardModel.EstimatedBytes(512, 512, 512));
     }
+
+    [Fact]
+    public void Run_Tiled_FloatOutputEqualsUntiledWithinFloat32Rounding()
+    {
+        // Before rounding to bytes: the tiled output differs from the untiled one by float32 rounding only.
+        var (network, _) = StyleNetworkWeights.Read(TrainedWeights());
+        using (network)
+        {
+            network.eval();
+            var content = Photo(200, 150);
+            float[] Output(int tile)
+            {
+                var values = new float[3 * 200 * 150];
+                ExactTiling.Run(network, content, tile, (x, y, part) =>
+                {
+                    var (h, w) = ((int)part.shape[2], (int)part.shape[3]);
+                    var data = part.contiguous().data<float>().ToArray();
+                    for (var c = 0; c < 3; c++)
+                    {
+                        for (var row = 0; row < h; row++)
+                        {
+                            Array.Copy(data, (c * h + row) * w, values, (c * 150 + y + row) * 200 + x, w);
+                        }
+                    }
+                }, CancellationToken.None);
+                return values;
+            }
+            var whole = Output(0);
+            var tiled = Output(64);
+            var largest = whole.Zip(tiled, (a, b) => Math.Abs(a - b)).Max();
+            output.WriteLine($"largest difference {largest:E2} (output values in [0, 1])");
+            Assert.True(largest < 1e-4, $"largest difference {largest}");
+            Assert.True(whole.Max() - whole.Min() > 0.1);
+        }
+    }
 }
