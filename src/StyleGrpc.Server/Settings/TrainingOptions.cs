@@ -12,14 +12,14 @@ public sealed class TrainingOptions
     /// </summary>
     public string ContentDirectory { get; set; } = "";
 
-    /// <summary>Training iterations (batches) when a request leaves <c>iterations</c> at 0. Default 2000.</summary>
-    public int Iterations { get; set; } = 2000;
+    /// <summary>Training iterations (batches) when a request leaves <c>iterations</c> at 0. Default: the engine's measured default (800).</summary>
+    public int Iterations { get; set; } = EngineDefaults.Iterations;
 
-    /// <summary>Side of the square training crops, in pixels, when a request leaves <c>image_size</c> at 0. Default 256.</summary>
-    public int ImageSize { get; set; } = 256;
+    /// <summary>Side of the square training crops, in pixels, when a request leaves <c>image_size</c> at 0. Default: the engine's (256).</summary>
+    public int ImageSize { get; set; } = EngineDefaults.ImageSize;
 
-    /// <summary>Photos per batch when a request leaves <c>batch_size</c> at 0. Default 4.</summary>
-    public int BatchSize { get; set; } = 4;
+    /// <summary>Photos per batch when a request leaves <c>batch_size</c> at 0. Default: the engine's (4).</summary>
+    public int BatchSize { get; set; } = EngineDefaults.BatchSize;
 
     /// <summary>Most training iterations a request may ask for. Default 20000.</summary>
     public int MaxIterations { get; set; } = 20_000;
@@ -29,4 +29,7 @@ public sealed class TrainingOptions
 
     /// <summary>Largest batch a request may ask for. Default 8.</summary>
     public int MaxBatchSize { get; set; } = 8;
+
+    // The defaults are the engine's, chosen by measurement (docs/performance.md); the server does not keep copies.
+    private static readonly Engine.FeedForward.FeedForwardTrainingOptions EngineDefaults = new();
 }
