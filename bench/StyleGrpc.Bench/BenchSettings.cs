@@ -10,7 +10,7 @@ internal sealed record BenchSettings
     public bool SkipPyTorch { get; init; }
 
     /// <summary>
-    /// Run one section only (steps, fastpaths, breakdown, pytorch, quality, multiscale, throughput, grpc, soak); the report
+    /// Run one section only (steps, fastpaths, breakdown, pytorch, quality, multiscale, throughput, regions, grpc, soak, control-gallery); the report
     /// then holds just that and goes to the temp directory unless <c>--report</c> says where, so a partial
     /// run never overwrites docs/performance.md.
     /// </summary>

@@ -17,6 +17,15 @@ if (args.Length > 0 && args[0] == "--child-tiled")
 {
     return TiledRun.RunChild(args);
 }
+if (args.Length > 0 && args[0] == "--child-ff-train-peak")
+{
+    TorchRuntime.EnsureLoaded();
+    return FeedForwardSteps.RunChild(args);
+}
+if (args.Length > 0 && args[0] == "--child-ff-print")
+{
+    return FeedForwardBench.RunChild(args);
+}
 if (args.Length > 0 && args[0] == "--child-scales")
 {
     return CoarseToFineRun.RunChild(args);
@@ -211,6 +220,19 @@ try
         report.Throughput(throughput, settings.Quick ? 15 : 40);
     }
 
+    // 5c. What regions cost per step (guided Gram matrices): 0, 1, 2 and 4 regions, 256 px, offline default network.
+    if (settings.Runs("regions"))
+    {
+        using var resnet = ResNet18Network.Load();
+        var rounds = settings.Quick ? 3 : 5;
+        var regions = RegionsCost.Measure(new StyleTransferEngine(resnet), settings.ImagesDirectory, 256, settings.TimedSteps, settings.WarmupSteps, rounds);
+        foreach (var r in regions)
+        {
+            Console.WriteLine($"  {r.Regions} regions: fastest {F(r.FastestMs)} ms/step ({F(r.FastestRatio, "F2")}x), median {F(r.MedianMs)} ({F(r.MedianRatio, "F2")}x)");
+        }
+        report.Regions(regions, rounds);
+    }
+
     // 6. gRPC versus the engine alone (offline default, the out-of-the-box network).
     if (settings.Runs("grpc"))
     {
@@ -232,6 +254,26 @@ try
             var run = TiledRun.MeasureInChild(size, tile, optimizer, history, settings.Quick ? 2 : 4, settings);
             Console.WriteLine($"  {run.Width}x{run.Height} tile {run.TileSize} {run.Optimizer}{(optimizer == OptimizerKind.Lbfgs ? $" (history {history})" : "")}: {F(run.SecondsPerIteration, "F2")} s/iteration, {F(run.SecondsPerIteration / (run.Width * (double)run.Height) * 1e6, "F3")} s per Mpx-iteration, peak RSS {F(run.PeakRssMb, "F0")} MiB (baseline {F(run.BaselineRssMb, "F0")})");
         }
+    }
+
+    // 10. Instant styles (issue 18): feed-forward networks; only when asked (training takes up to half an hour).
+    if (settings.Only == "feedforward-widths")
+    {
+        FeedForwardWidths.Measure(ImageCodec.Decode(File.ReadAllBytes(Path.Combine(settings.ImagesDirectory, "tubingen.jpg"))));
+    }
+    if (settings.Only == "feedforward-steps")
+    {
+        FeedForwardSteps.Measure(settings, args);
+    }
+    if (settings.Only == "feedforward")
+    {
+        FeedForwardBench.Run(settings, report, args, work);
+    }
+
+    // 11. The control pictures of docs/gallery.md ("Control"), only when asked: --only control-gallery --gallery DIR.
+    if (settings.Only == "control-gallery")
+    {
+        ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 192);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.

@@ -178,6 +178,13 @@ internal sealed class Report(BenchSettings settings, string arguments)
             best is not null && best.Seconds <= 0.2 * rmsSeconds));
     }
 
+    /// <summary>A section written elsewhere (its own heading included), and its targets.</summary>
+    public void Section(string markdown, IEnumerable<(string Target, string Measured, bool Met)> sectionTargets)
+    {
+        body.AppendLine(markdown);
+        targets.AddRange(sectionTargets);
+    }
+
     public void CoarseToFine(IReadOnlyList<(string Method, CoarseToFineRun.Setup Setup, CoarseToFineRun Run)> runs)
     {
         body.AppendLine("## Coarse-to-fine\n");
@@ -242,6 +249,23 @@ internal sealed class Report(BenchSettings settings, string arguments)
             body.AppendLine($"| {r.Setup} | {F(r.Seconds)} | {F(r.JobsPerMinute)} |");
         }
         body.AppendLine("\nThe server gives each job `cores / ConcurrentJobs` threads (at least 1).\n");
+    }
+
+    public void Regions(IReadOnlyList<RegionsCost.Result> rows, int rounds)
+    {
+        body.AppendLine("## Regions\n");
+        body.AppendLine($"Guided Gram matrices (docs/engine.md, \"Control\"): offline default network, 256 px, Adam, each region a vertical stripe in its own style, {rounds} rounds with the counts in rotation. Fastest step over all rounds (other work on the shared machine only adds time), and the median over rounds of each run's median step:\n");
+        body.AppendLine("| regions | fastest ms/step | × none | median ms/step | × none |");
+        body.AppendLine("|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            body.AppendLine($"| {r.Regions} | {F(r.FastestMs)} | {F(r.FastestRatio, "F2")} | {F(r.MedianMs)} | {F(r.MedianRatio, "F2")} |");
+        }
+        body.AppendLine();
+        if (rows.FirstOrDefault(r => r.Regions == 2) is { } two)
+        {
+            targets.Add(("ms/step with 2 regions ≤ 1.3× none (256 px)", $"{F(two.FastestRatio, "F2")}× fastest against fastest ({F(two.FastestMs)} vs {F(rows[0].FastestMs)} ms); medians {F(two.MedianRatio, "F2")}×", two.FastestRatio <= 1.3));
+        }
     }
 
     public void EndToEnd(EndToEnd.Result r)

@@ -4,7 +4,7 @@ using StyleGrpc.Client;
 
 namespace StyleGrpc.Cli;
 
-/// <summary><c>stylegrpc styles add|list|show|rm</c>.</summary>
+/// <summary><c>stylegrpc styles add|list|show|rm|train</c>.</summary>
 internal static class StylesCommands
 {
     public static Command Create(CliContext context)
@@ -14,6 +14,7 @@ internal static class StylesCommands
         styles.Subcommands.Add(List(context));
         styles.Subcommands.Add(Show(context));
         styles.Subcommands.Add(Remove(context));
+        styles.Subcommands.Add(TrainCommand.Create(context));
         return styles;
     }
 
@@ -47,12 +48,12 @@ internal static class StylesCommands
         var command = new Command("list", "List registered styles");
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
-            var table = new Table().AddColumns("ID", "Name", "Size", "Preset", "Created");
+            var table = new Table().AddColumns("ID", "Name", "Size", "Preset", "Instant", "Created");
             var count = 0;
             await foreach (var style in client.ListAllStylesAsync(token))
             {
                 table.AddRow(Markup.Escape(style.Id), Markup.Escape(style.DisplayName), $"{style.Width}x{style.Height}",
-                    Markup.Escape(style.Preset), style.CreateTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
+                    Markup.Escape(style.Preset), Markup.Escape(Instant(style)), style.CreateTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
                 count++;
             }
             if (count == 0)
@@ -82,6 +83,12 @@ internal static class StylesCommands
             Row("image", $"{style.Width}x{style.Height}, sha256 {style.ImageSha256}");
             Row("targets", $"{style.Network}, preset {style.Preset}, style size {style.StyleSize} px");
             Row("layers", string.Join(", ", style.Layers));
+            Row("instant", Instant(style));
+            if (style.FeedForward is { State: StyleNetworkState.Ready } network)
+            {
+                Row("network", $"v{network.Version}, {network.Iterations} iterations at {network.ImageSize} px, loss {network.FinalLoss:G4}, {network.SizeBytes:N0} bytes, "
+                    + $"on {network.Network}, trained {network.TrainedTime?.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}");
+            }
             Row("size", $"{style.SizeBytes:N0} bytes");
             Row("created", style.CreateTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture));
             context.Console.Write(grid);
@@ -89,6 +96,15 @@ internal static class StylesCommands
         }, ct));
         return command;
     }
+
+    /// <summary>Whether the style is instant: "yes (v2)", "training (operations/…)", "failed: …" or "no".</summary>
+    internal static string Instant(StyleInfo style) => style.FeedForward switch
+    {
+        { State: StyleNetworkState.Ready } n => $"yes (v{n.Version})",
+        { State: StyleNetworkState.Training } n => $"training ({n.OperationName})",
+        { State: StyleNetworkState.Failed } n => $"failed: {n.Error}",
+        _ => "no",
+    };
 
     private static Command Remove(CliContext context)
     {

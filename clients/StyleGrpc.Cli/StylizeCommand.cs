@@ -4,7 +4,7 @@ using StyleGrpc.Client;
 
 namespace StyleGrpc.Cli;
 
-/// <summary><c>stylegrpc stylize &lt;content&gt; (--style ID | --style-image PATH | --blend id=w,...) -o OUT</c>.</summary>
+/// <summary><c>stylegrpc stylize &lt;content&gt; (--style ID | --style-image PATH | --blend id=w,...) [--region MASK=STYLE]... [--color MODE] -o OUT</c>.</summary>
 internal static class StylizeCommand
 {
     public static Command Create(CliContext context)
@@ -14,7 +14,7 @@ internal static class StylizeCommand
         var style = new Option<string?>("--style") { Description = "Registered style ID" };
         var styleImage = new Option<FileInfo>("--style-image") { Description = "Style image sent with the request" };
         styleImage.AcceptExistingOnly();
-        var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight" };
+        var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight; scale control: id=weight@layer+layer (that component's own style layers)" };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the result (required unless --detach)" };
         var size = new Option<int?>("--size") { Description = "Longer side of the output in pixels (server default 512)" };
         var iterations = new Option<int?>("--iterations", "-n") { Description = "Most iterations (server default 500; stops earlier once converged)" };
@@ -26,8 +26,9 @@ internal static class StylizeCommand
         var tvWeight = new Option<double?>("--tv-weight") { Description = "Total-variation loss weight" };
         var seed = new Option<long>("--seed") { Description = "Random seed (same inputs and seed give the same image)" };
         var preset = new Option<string?>("--preset") { Description = "Layer preset, e.g. gatys or seed on VGG19" };
-        var init = new Option<string?>("--init") { Description = "content (default), noise or blend" };
-        init.AcceptOnlyFromAmong("content", "noise", "blend");
+        var init = new Option<string?>("--init") { Description = "content (default), noise, blend or feed-forward (the style's trained network's output, refined)" };
+        init.AcceptOnlyFromAmong("content", "noise", "blend", "feed-forward");
+        var fast = new Option<bool>("--fast") { Description = "One pass of the registered style's trained network (stylegrpc styles train): instant, no iterations" };
         var previewEvery = new Option<int>("--preview-every") { Description = "Ask for a preview every N iterations (default 10 with --preview-dir)" };
         var previewDir = new Option<DirectoryInfo?>("--preview-dir") { Description = "Write previews here as they arrive" };
         var format = new Option<string?>("--format") { Description = "png, jpeg or webp (default: from the output's extension)" };
@@ -43,13 +44,20 @@ internal static class StylizeCommand
         var contentLayers = new Option<string?>("--content-layers") { Description = "Content layers: name[=weight],... e.g. relu4_2 (default: the preset's; 'stylegrpc info' lists the layers)" };
         var styleLayers = new Option<string?>("--style-layers") { Description = "Style layers: name[=weight],... e.g. relu1_1=1,relu2_1=0.5 (default: the preset's)" };
         var tolerance = new Option<double?>("--tolerance") { Description = "Stop when the loss changes by less than this fraction over 20 iterations (default 0.005, 0 = never)" };
+        var regions = new Option<string[]>("--region")
+        {
+            Description = "A region in its own style: MASK=STYLE[*WEIGHT], STYLE a registered ID or an image path; the mask's alpha (or luminance) is the region (repeatable)",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var color = new Option<string?>("--color") { Description = "Colour control: none, keep (the photo's colours after the run), luminance (optimise luminance only) or histogram (match the style's colours to the photo's)" };
+        color.AcceptOnlyFromAmong("none", "keep", "luminance", "histogram");
         var detach = new Option<bool>("--detach") { Description = "Submit the job, print its operation name (with --json: the operation) and exit; follow it with 'stylegrpc jobs'" };
 
         var command = new Command("stylize", "Stylize an image, showing progress")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
             seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
-            tileSize, detach,
+            tileSize, regions, color, detach, fast,
         };
         command.Validators.Add(result =>
         {
@@ -57,6 +65,10 @@ internal static class StylizeCommand
             if (given != 1)
             {
                 result.AddError("give exactly one of --style, --style-image or --blend");
+            }
+            if (result.GetValue(fast) && result.GetResult(style) is null)
+            {
+                result.AddError("--fast needs --style (a registered style with a trained network)");
             }
             if (result.GetResult(output) is null && !result.GetValue(detach))
             {
@@ -88,8 +100,10 @@ internal static class StylizeCommand
                     "noise" => InitKind.Noise,
                     "blend" => InitKind.Blend,
                     "content" => InitKind.Content,
+                    "feed-forward" => InitKind.FeedForward,
                     _ => null,
                 },
+                Method = parse.GetValue(fast) ? StylizeMethod.FeedForward : null,
                 PreviewEvery = parse.GetValue(previewEvery) is > 0 and var every ? every : parse.GetValue(previewDir) is null ? 0 : 10,
                 Format = FormatOf(parse.GetValue(format), outputFile?.Name ?? ""),
                 Quality = parse.GetValue(quality),
@@ -101,10 +115,19 @@ internal static class StylizeCommand
                 ContentLayers = parse.GetValue(contentLayers) is { } cl ? ParseWeighted(cl, "--content-layers", defaultWeight: true) : null,
                 StyleLayers = parse.GetValue(styleLayers) is { } sl ? ParseWeighted(sl, "--style-layers", defaultWeight: true) : null,
                 RelativeTolerance = parse.GetValue(tolerance),
+                ColorControl = parse.GetValue(color) switch
+                {
+                    "none" => ColorControl.None,
+                    "keep" => ColorControl.KeepOriginal,
+                    "luminance" => ColorControl.LuminanceOnly,
+                    "histogram" => ColorControl.HistogramMatch,
+                    _ => null,
+                },
+                Regions = parse.GetValue(regions) is { Length: > 0 } given ? await ParseRegionsAsync(given, token) : null,
             };
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))
-                : StyleSpec.Blend(ParseBlend(parse.GetValue(blend)!));
+                : ParseBlendSpec(parse.GetValue(blend)!);
             var contentBytes = await File.ReadAllBytesAsync(parse.GetValue(content)!.FullName, token);
             if (parse.GetValue(detach))
             {
@@ -163,7 +186,59 @@ internal static class StylizeCommand
         }
     }
 
+    // "--region sky.png=starry", "--region sky.png=paintings/scream.jpg*2": the mask file, then a registered ID or (when such a
+    // file exists) a style image, then an optional weight after the last '*'.
+    internal static async Task<IReadOnlyList<StyleRegionSpec>> ParseRegionsAsync(IEnumerable<string> texts, CancellationToken cancellationToken)
+    {
+        var regions = new List<StyleRegionSpec>();
+        foreach (var text in texts)
+        {
+            var pieces = text.Split('=', 2);
+            if (pieces.Length != 2 || pieces[0].Length == 0 || pieces[1].Length == 0)
+            {
+                throw new UsageException($"--region: '{text}' is not MASK=STYLE");
+            }
+            var (style, weight) = (pieces[1], 1.0);
+            var star = style.LastIndexOf('*');
+            if (star > 0 && double.TryParse(style[(star + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var w))
+            {
+                (style, weight) = (style[..star], w);
+            }
+            if (!File.Exists(pieces[0]))
+            {
+                throw new UsageException($"--region: mask file '{pieces[0]}' does not exist");
+            }
+            var mask = await File.ReadAllBytesAsync(pieces[0], cancellationToken);
+            var spec = File.Exists(style) ? StyleSpec.Inline(await File.ReadAllBytesAsync(style, cancellationToken)) : StyleSpec.Registered(style);
+            regions.Add(new StyleRegionSpec(mask, spec, weight));
+        }
+        return regions;
+    }
+
     internal static (string Id, double Weight)[] ParseBlend(string text) => ParseWeighted(text, "--blend", defaultWeight: false);
+
+    // "--blend starry=1,scream=2" as before; "--blend starry=1@layer2+layer3,scream=1@relu1+layer1" gives each component its
+    // own style layers (scale control; a layer may carry a weight as layer:0.5).
+    internal static StyleSpec ParseBlendSpec(string text)
+    {
+        if (!text.Contains('@'))
+        {
+            return StyleSpec.Blend(ParseBlend(text));
+        }
+        return StyleSpec.BlendWithLayers([.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part =>
+        {
+            var at = part.IndexOf('@');
+            var (id, weight) = ParseBlend(at < 0 ? part : part[..at])[0];
+            IReadOnlyList<(string, double)>? layers = at < 0 ? null : [.. part[(at + 1)..].Split('+', StringSplitOptions.RemoveEmptyEntries).Select(l =>
+            {
+                var pieces = l.Split(':', 2);
+                return pieces.Length == 1 ? (pieces[0], 1.0)
+                    : double.TryParse(pieces[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var w) && w > 0 ? (pieces[0], w)
+                    : throw new UsageException($"--blend: '{l}' is not layer or layer:weight with a weight > 0");
+            })];
+            return new BlendComponent(id, weight, layers);
+        })]);
+    }
 
     // "a=1,b=0.5" (and, where allowed, "a" for weight 1) into pairs; every weight must be a number > 0.
     internal static (string Id, double Weight)[] ParseWeighted(string text, string option, bool defaultWeight)

@@ -10,7 +10,10 @@ public sealed record JobOperation(string Name, bool Done, JobStatus Metadata, Jo
     public const string NamePrefix = "operations/";
 
     /// <summary>The job's ID: the operation name without its prefix.</summary>
-    public string JobId => Name.StartsWith(NamePrefix, StringComparison.Ordinal) ? Name[NamePrefix.Length..] : Name;
+    public string JobId => IdOf(Name);
+
+    /// <summary>The job ID of an operation name (a bare ID as it is).</summary>
+    public static string IdOf(string name) => name.StartsWith(NamePrefix, StringComparison.Ordinal) ? name[NamePrefix.Length..] : name;
 
     /// <summary>The operation name of <paramref name="nameOrId"/>: an operation name as it is, a bare job ID with the prefix.</summary>
     public static string NameOf(string nameOrId)

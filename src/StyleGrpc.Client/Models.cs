@@ -1,6 +1,6 @@
 namespace StyleGrpc.Client;
 
-/// <summary>A registered style.</summary>
+/// <summary>A registered style; <see cref="FeedForward"/> is its own trained network, if any (<see cref="IsInstant"/> once it serves).</summary>
 public sealed record StyleInfo(
     string Id,
     string DisplayName,
@@ -12,7 +12,12 @@ public sealed record StyleInfo(
     long SizeBytes,
     int StyleSize,
     string Preset,
-    string Network);
+    string Network,
+    StyleNetwork? FeedForward = null)
+{
+    /// <summary>True when the style has a READY feed-forward network: <see cref="StylizeMethod.FeedForward"/> answers at once.</summary>
+    public bool IsInstant => FeedForward?.State == StyleNetworkState.Ready;
+}
 
 /// <summary>One page of <see cref="StyleGrpcClient.ListStylesAsync"/>.</summary>
 public sealed record StylePage(IReadOnlyList<StyleInfo> Styles, string? NextPageToken, int TotalSize);
@@ -43,6 +48,9 @@ public abstract record StyleSpec
 
     /// <summary>A weighted blend of registered styles.</summary>
     public static StyleSpec Blend(params (string Id, double Weight)[] components) => new StyleBlendSpec(components);
+
+    /// <summary>A weighted blend of registered styles, each at its own style layers (scale control).</summary>
+    public static StyleSpec BlendWithLayers(params BlendComponent[] components) => new LayeredStyleBlendSpec(components);
 }
 
 public sealed record RegisteredStyle(string Id) : StyleSpec;
@@ -63,6 +71,19 @@ public enum InitKind
     Content,
     Noise,
     Blend,
+
+    /// <summary>The registered style's feed-forward network's output, refined by optimisation.</summary>
+    FeedForward,
+}
+
+/// <summary>How the picture is made.</summary>
+public enum StylizeMethod
+{
+    /// <summary>Gatys optimisation (the default; seconds to minutes).</summary>
+    Optimization,
+
+    /// <summary>One pass of the registered style's trained network (a fraction of a second): Accepted, Started and the result only.</summary>
+    FeedForward,
 }
 
 public enum OutputFormat
@@ -95,6 +116,9 @@ public sealed record StylizeOptions
 
     public InitKind? Init { get; init; }
 
+    /// <summary>How the picture is made; null = the server's default (optimisation).</summary>
+    public StylizeMethod? Method { get; init; }
+
     public long Seed { get; init; }
 
     /// <summary>A preview every this many iterations; 0 = none.</summary>
@@ -106,6 +130,12 @@ public sealed record StylizeOptions
     public int? Quality { get; init; }
 
     public bool KeepOriginalColors { get; init; }
+
+    /// <summary>Colour control; null = as <see cref="KeepOriginalColors"/> says.</summary>
+    public ColorControl? ColorControl { get; init; }
+
+    /// <summary>Regions painted with other styles (at most the server's <c>max_regions</c>); pixels no region covers follow the request's style.</summary>
+    public IReadOnlyList<StyleRegionSpec>? Regions { get; init; }
 
     /// <summary>Inline styles: style size relative to the output (default 1).</summary>
     public double? StyleScale { get; init; }
@@ -204,4 +234,6 @@ public sealed record ServerDetails(
     long MemoryBudgetBytes = 0,
     int MaxRunSeconds = 0,
     int StallTimeoutSeconds = 0,
-    bool Draining = false);
+    bool Draining = false,
+    bool FeedForwardAvailable = false,
+    int TrainingPhotos = 0);

@@ -9,27 +9,115 @@ namespace StyleGrpc.Client;
 internal static class ProtoConversions
 {
     public static StyleInfo ToStyle(P.Style s) => new(s.StyleId, s.DisplayName, s.Width, s.Height, [.. s.Layers], s.ImageSha256,
-        s.CreateTime?.ToDateTimeOffset() ?? default, s.SizeBytes, s.StyleSize, s.Preset, s.Network);
+        s.CreateTime?.ToDateTimeOffset() ?? default, s.SizeBytes, s.StyleSize, s.Preset, s.Network, ToNetwork(s.FeedForward));
+
+    private static StyleNetwork? ToNetwork(P.FeedForwardNetwork? n) => n is null ? null : new StyleNetwork(n.State switch
+    {
+        P.FeedForwardNetwork.Types.State.Training => StyleNetworkState.Training,
+        P.FeedForwardNetwork.Types.State.Ready => StyleNetworkState.Ready,
+        P.FeedForwardNetwork.Types.State.Failed => StyleNetworkState.Failed,
+        _ => StyleNetworkState.None,
+    }, n.Version, n.Iterations, n.FinalLoss, n.Network, n.TrainedTime?.ToDateTimeOffset(), n.SizeBytes, n.OperationName, n.Error, n.ImageSize);
+
+    public static P.TrainStyleNetworkRequest ToRequest(string styleId, TrainStyleNetworkOptions? options)
+    {
+        options ??= new TrainStyleNetworkOptions();
+        var request = new P.TrainStyleNetworkRequest
+        {
+            Name = styleId,
+            Iterations = options.Iterations ?? 0,
+            ImageSize = options.ImageSize ?? 0,
+            BatchSize = options.BatchSize ?? 0,
+        };
+        if (options.ContentWeight is { } content)
+        {
+            request.ContentWeight = content;
+        }
+        if (options.StyleWeight is { } style)
+        {
+            request.StyleWeight = style;
+        }
+        return request;
+    }
+
+    /// <summary>A training operation: its TrainStyleNetworkMetadata as <see cref="TrainingStatus"/>, its Style as <see cref="StyleInfo"/>, its error as an exception.</summary>
+    public static TrainingOperation ToTraining(Operation operation)
+    {
+        var m = operation.Metadata is not null && operation.Metadata.TryUnpack<P.TrainStyleNetworkMetadata>(out var unpacked) ? unpacked : new P.TrainStyleNetworkMetadata();
+        var style = operation.ResultCase == Operation.ResultOneofCase.Response && operation.Response.TryUnpack<P.Style>(out var response)
+            ? ToStyle(response)
+            : null;
+        var error = operation.ResultCase == Operation.ResultOneofCase.Error
+            ? new StyleGrpcException((StatusCode)operation.Error.Code, operation.Error.Message)
+            : null;
+        var status = new TrainingStatus(m.JobId.Length > 0 ? m.JobId : JobOperation.IdOf(operation.Name),
+            m.StyleName.StartsWith("styles/", StringComparison.Ordinal) ? m.StyleName["styles/".Length..] : m.StyleName, ToState(m.State), m.QueuePosition,
+            m.Iteration, m.TotalIterations, m.Losses is null ? null : ToLosses(m.Losses), m.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero,
+            m.Eta?.ToTimeSpan() ?? TimeSpan.Zero, m.Attempt, m.ResumedFromIteration, m.CheckpointIteration, m.Replica,
+            m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(), m.EndTime?.ToDateTimeOffset());
+        return new TrainingOperation(operation.Name, operation.Done, status, style, error);
+    }
 
     public static P.StylizeRequest ToRequest(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? options)
     {
         var request = new P.StylizeRequest { ContentImage = ByteString.CopyFrom(content.Span), Options = ToProto(options ?? new StylizeOptions()) };
+        switch (ToStyle(style))
+        {
+            case string name:
+                request.StyleName = name;
+                break;
+            case ByteString image:
+                request.StyleImage = image;
+                break;
+            case P.StyleBlend blend:
+                request.Blend = blend;
+                break;
+        }
+        foreach (var region in options?.Regions ?? [])
+        {
+            var proto = new P.Region { Mask = ByteString.CopyFrom(region.Mask.Span), Weight = region.Weight };
+            switch (ToStyle(region.Style))
+            {
+                case string name:
+                    proto.StyleName = name;
+                    break;
+                case ByteString image:
+                    proto.StyleImage = image;
+                    break;
+                case P.StyleBlend blend:
+                    proto.Blend = blend;
+                    break;
+            }
+            request.Regions.Add(proto);
+        }
+        return request;
+    }
+
+    // A style as the value of the request's (or a region's) style oneof: a name, image bytes or a blend.
+    private static object ToStyle(StyleSpec style)
+    {
         switch (style)
         {
             case RegisteredStyle r:
-                request.StyleName = r.Id;
-                break;
+                return r.Id;
             case InlineStyleImage i:
-                request.StyleImage = ByteString.CopyFrom(i.Image.Span);
-                break;
+                return ByteString.CopyFrom(i.Image.Span);
             case StyleBlendSpec b:
-                request.Blend = new P.StyleBlend();
-                request.Blend.Components.AddRange(b.Components.Select(c => new P.StyleBlend.Types.Component { Style = c.Id, Weight = c.Weight }));
-                break;
+                var blend = new P.StyleBlend();
+                blend.Components.AddRange(b.Components.Select(c => new P.StyleBlend.Types.Component { Style = c.Id, Weight = c.Weight }));
+                return blend;
+            case LayeredStyleBlendSpec l:
+                var layered = new P.StyleBlend();
+                foreach (var c in l.Components)
+                {
+                    var component = new P.StyleBlend.Types.Component { Style = c.Id, Weight = c.Weight };
+                    component.StyleLayers.AddRange((c.StyleLayers ?? []).Select(x => new P.LayerWeight { Layer = x.Layer, Weight = x.Weight }));
+                    layered.Components.Add(component);
+                }
+                return layered;
             default:
                 throw new ArgumentException("unknown style kind", nameof(style));
         }
-        return request;
     }
 
     private static P.StylizeOptions ToProto(StylizeOptions o)
@@ -51,13 +139,28 @@ internal static class ProtoConversions
                 InitKind.Content => P.Init.Content,
                 InitKind.Noise => P.Init.Noise,
                 InitKind.Blend => P.Init.Blend,
+                InitKind.FeedForward => P.Init.FeedForward,
                 _ => P.Init.Unspecified,
+            },
+            Method = o.Method switch
+            {
+                StylizeMethod.Optimization => P.Method.Optimization,
+                StylizeMethod.FeedForward => P.Method.FeedForward,
+                _ => P.Method.Unspecified,
             },
             Seed = o.Seed,
             PreviewEvery = o.PreviewEvery,
             OutputFormat = ToProto(o.Format),
             Quality = o.Quality ?? 0,
             KeepOriginalColors = o.KeepOriginalColors,
+            ColorControl = o.ColorControl switch
+            {
+                ColorControl.None => P.ColorControl.None,
+                ColorControl.KeepOriginal => P.ColorControl.KeepOriginal,
+                ColorControl.LuminanceOnly => P.ColorControl.LuminanceOnly,
+                ColorControl.HistogramMatch => P.ColorControl.HistogramMatch,
+                _ => P.ColorControl.Unspecified,
+            },
             StyleScale = o.StyleScale ?? 0,
             CoarseIterations = o.CoarseIterations ?? 0,
             TileSize = o.TileSize ?? 0,
@@ -131,7 +234,7 @@ internal static class ProtoConversions
         return new JobOperation(operation.Name, operation.Done, status, result, error);
     }
 
-    private static JobStatus ToStatus(P.StylizeMetadata m) => new(m.JobId, m.State switch
+    private static JobState ToState(P.StylizeMetadata.Types.State state) => state switch
     {
         P.StylizeMetadata.Types.State.Queued => JobState.Queued,
         P.StylizeMetadata.Types.State.Running => JobState.Running,
@@ -139,7 +242,9 @@ internal static class ProtoConversions
         P.StylizeMetadata.Types.State.Failed => JobState.Failed,
         P.StylizeMetadata.Types.State.Cancelled => JobState.Cancelled,
         _ => JobState.Unspecified,
-    }, m.QueuePosition, m.Iteration, m.TotalIterations, m.Level, m.Levels, m.Losses is null ? null : ToLosses(m.Losses), m.Attempt,
+    };
+
+    private static JobStatus ToStatus(P.StylizeMetadata m) => new(m.JobId, ToState(m.State), m.QueuePosition, m.Iteration, m.TotalIterations, m.Level, m.Levels, m.Losses is null ? null : ToLosses(m.Losses), m.Attempt,
         m.ResumedFromIteration, m.CheckpointIteration, m.Replica, m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(),
         m.EndTime?.ToDateTimeOffset());
 
@@ -147,7 +252,7 @@ internal static class ProtoConversions
         i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,
         i.Limits?.MaxSide ?? 0, i.Limits?.MaxIterations ?? 0, i.Limits?.QueueCapacity ?? 0, i.Limits?.ConcurrentJobs ?? 0,
         i.QueuedJobs, i.RunningJobs, i.Styles, i.QuarantinedStyles, i.Limits?.MemoryBudgetBytes ?? 0, i.Limits?.MaxRunSeconds ?? 0,
-        i.Limits?.StallTimeoutSeconds ?? 0, i.Draining);
+        i.Limits?.StallTimeoutSeconds ?? 0, i.Draining, i.FeedForwardAvailable, i.TrainingPhotos);
 
     private static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);
 

@@ -34,7 +34,8 @@ internal sealed record LayerPlan(LayerPreset Preset, IReadOnlyList<LayerWeight> 
     public static LayerPlan Of(IFeatureNetwork network, RunPlan plan) =>
         new(network.Presets.First(p => p.Name == plan.Preset), plan.ContentLayers, plan.StyleLayers);
 
-    private static void Check(IFeatureNetwork network, IReadOnlyList<LayerWeight>? layers, string field)
+    /// <summary>Checks explicit layers: each one of the network's, named once, with a finite weight &gt; 0; errors name <paramref name="field"/>[i].</summary>
+    internal static void Check(IFeatureNetwork network, IReadOnlyList<LayerWeight>? layers, string field)
     {
         if (layers is null)
         {

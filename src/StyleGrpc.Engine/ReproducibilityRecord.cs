@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
 
@@ -69,6 +70,12 @@ public sealed record ReproducibilityRecord
 
     /// <summary>How many times the run was resumed from a checkpoint in all (0 when it ran from the start).</summary>
     public int Resumes { get; init; }
+
+    /// <summary>Colour control as the run applied it (<see cref="KeepOriginalColours"/> included).</summary>
+    public ColourControl ColourControl { get; init; }
+
+    /// <summary>The regions the run had, in the request's order (none without spatial control).</summary>
+    public IReadOnlyList<RegionRecord> Regions { get; init; } = [];
 
     /// <summary>The plan the run followed: levels and their sizes, tiling, layers, optimiser settings, memory estimate.</summary>
     public required RunPlan Plan { get; init; }

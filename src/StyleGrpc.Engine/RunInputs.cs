@@ -16,6 +16,15 @@ internal sealed record RunInputs(
     RunCheckpointing Checkpointing,
     CancellationToken CancellationToken)
 {
+    /// <summary>The start image of an <see cref="InitKind.FeedForward"/> run (scaled to the first level's size), else null.</summary>
+    public RgbImage? Start { get; init; }
+
     /// <summary>The checkpoint the run resumes from, if any.</summary>
     public RunCheckpoint? Resume => Checkpointing.ResumeFrom;
+
+    /// <summary>The regions painted with other styles (none by default).</summary>
+    public IReadOnlyList<Control.StyleRegion> Regions { get; init; } = [];
+
+    /// <summary>The photo as given, whose chroma the result takes under colour control (<see cref="Content"/> may be its luminance).</summary>
+    public RgbImage? Photo { get; init; }
 }

@@ -21,4 +21,7 @@ public sealed record RunLimits
     /// (<see cref="RunPlan.EstimatedBytes"/>).
     /// </summary>
     public long MemoryBudgetBytes { get; init; }
+
+    /// <summary>Most regions a run may have. Default 16 (<see cref="StyleTransferEngine.MaxRegionsLimit"/>, the engine's range).</summary>
+    public int MaxRegions { get; init; } = StyleTransferEngine.MaxRegionsLimit;
 }

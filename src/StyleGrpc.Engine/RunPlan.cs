@@ -43,6 +43,12 @@ public sealed record RunPlan
     /// <inheritdoc cref="TileStride"/>
     public required int TileMargin { get; init; }
 
+    /// <summary>
+    /// Scale control: per blend component, its share of each style layer's target (<see cref="Control.ScaleControl"/>);
+    /// null for a plain blend or a single style.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<LayerWeight>>? BlendShares { get; init; }
+
     /// <summary>Estimated peak memory of the run, in bytes (<see cref="MemoryModel"/>).</summary>
     public required long EstimatedBytes { get; init; }
 

@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Losses;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
@@ -17,6 +18,8 @@ internal sealed class StyleObjective : IStyleObjective
     private readonly Dictionary<string, Tensor> contentTargets;
     private readonly Dictionary<string, Tensor> gramTargets;
     private readonly IReadOnlyList<string> layers;
+    // Spatial control: the guidance channels of this level; null without regions (the plain Gram loss).
+    private RegionGuidance? guidance;
 
     private StyleObjective(IFeatureNetwork network, LayerPlan plan, Dictionary<string, Tensor> contentTargets,
         Dictionary<string, Tensor> gramTargets)
@@ -36,7 +39,14 @@ internal sealed class StyleObjective : IStyleObjective
 
     public double TotalVariationWeight { get; private set; }
 
-    public static StyleObjective Create(IFeatureNetwork network, LayerPlan plan, Tensor content, StyleTargets style, StyleTransferOptions options)
+    /// <param name="network">The feature network.</param>
+    /// <param name="plan">Layers and weights.</param>
+    /// <param name="content">The content image at this level's size.</param>
+    /// <param name="style">The request's own style's targets at this level.</param>
+    /// <param name="options">The run's options.</param>
+    /// <param name="regions">The run's regions and this level's index (none by default).</param>
+    public static StyleObjective Create(IFeatureNetwork network, LayerPlan plan, Tensor content, StyleTargets style, StyleTransferOptions options,
+        (IReadOnlyList<StyleRegion> Regions, int Level) regions = default)
     {
         var device = network.Device;
         Dictionary<string, Tensor> contentFeatures;
@@ -55,6 +65,8 @@ internal sealed class StyleObjective : IStyleObjective
         var fixedWeight = options.StyleWeight ?? plan.Preset.StyleWeight;
         objective.StyleWeight = fixedWeight ?? objective.AutomaticStyleWeight(contentFeatures, style, options.AutoStyleWeightFactor);
         objective.StyleWeightAutomatic = fixedWeight is null;
+        objective.guidance = RegionGuidance.Create(regions.Regions ?? [], regions.Level, (int)content.shape[3], (int)content.shape[2], grams,
+            layer => (contentFeatures[layer].shape[2], contentFeatures[layer].shape[3]), device);
         return objective;
     }
 
@@ -76,7 +88,10 @@ internal sealed class StyleObjective : IStyleObjective
         foreach (var layer in plan.Style)
         {
             using var weight = layer.Weight.ToScalar();
-            style = style + StyleLosses.Style(features[layer.Layer], gramTargets[layer.Layer]) * weight;
+            var term = guidance is null
+                ? StyleLosses.Style(features[layer.Layer], gramTargets[layer.Layer])
+                : guidance.StyleLoss(layer.Layer, features[layer.Layer]);
+            style = style + term * weight;
         }
         var tv = TotalVariationWeight > 0 ? StyleLosses.TotalVariation(image) : zeros(1, device: image.device);
         using var contentWeight = ContentWeight.ToScalar();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Losses;
 using StyleGrpc.Engine.Networks;
@@ -33,6 +34,9 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     /// <summary>Most iterations the engine accepts per level.</summary>
     public const int MaxIterationsLimit = 100_000;
+
+    /// <summary>Most regions the engine accepts in one run.</summary>
+    public const int MaxRegionsLimit = 16;
 
     private long plansMade;
 
@@ -85,6 +89,14 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         [.. plan.Levels.Select((_, level) => ComputeStyleTargets(style, plan.StyleSide(finalStyleSide, level), plan.AllLayers))];
 
     /// <summary>
+    /// As <see cref="ComputeLevelTargets(RgbImage, int, RunPlan)"/>, with the style image first prepared for the plan's
+    /// colour control against <paramref name="photo"/> (<see cref="ColourTransfer.StyleForTargets"/>): luminance-only and
+    /// histogram matching make targets that depend on the photo.
+    /// </summary>
+    public IReadOnlyList<StyleTargets> ComputeLevelTargets(RgbImage style, int finalStyleSide, RunPlan plan, RgbImage photo) =>
+        ComputeLevelTargets(ColourTransfer.StyleForTargets(style, photo, ColourTransfer.Effective(plan.Options)), finalStyleSide, plan);
+
+    /// <summary>
     /// Works out a run once: checks <paramref name="options"/> against the engine's ranges and the host's
     /// <paramref name="limits"/>, resolves the layers, the scale levels and their sizes for a
     /// <paramref name="contentWidth"/>×<paramref name="contentHeight"/> content image (tiled levels have sides on the tile
@@ -97,8 +109,10 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         limits ??= new RunLimits();
         Validate(options, limits);
         Require(contentWidth > 0 && contentHeight > 0, "Content", "has no pixels");
-        return MakePlan(contentWidth, contentHeight, options, LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers),
-            limits.MemoryBudgetBytes);
+        ControlValidation.Check(Network, options, contentWidth, contentHeight, limits);
+        var layers = LayerPlan.Resolve(Network, options.Preset, options.ContentLayers, options.StyleLayers);
+        var (styleLayers, shares) = ScaleControl.Resolve(layers.Style, options.BlendComponents);
+        return MakePlan(contentWidth, contentHeight, options, layers with { Style = styleLayers }, limits.MemoryBudgetBytes, shares);
     }
 
     /// <summary>
@@ -113,7 +127,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         while (low < high)
         {
             var mid = (low + high + 1) / 2;
-            if (MakePlan(contentWidth, contentHeight, options with { MaxSide = mid }, layers, budgetBytes).EstimatedBytes <= budgetBytes)
+            if (MakePlan(contentWidth, contentHeight, options with { MaxSide = mid }, layers, budgetBytes, plan.BlendShares).EstimatedBytes <= budgetBytes)
             {
                 low = mid;
             }
@@ -125,7 +139,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         return low;
     }
 
-    private RunPlan MakePlan(int contentWidth, int contentHeight, StyleTransferOptions options, LayerPlan layers, long budgetBytes)
+    private RunPlan MakePlan(int contentWidth, int contentHeight, StyleTransferOptions options, LayerPlan layers, long budgetBytes,
+        IReadOnlyList<IReadOnlyList<Networks.LayerWeight>>? blendShares)
     {
         var schedule = ScaleSchedule.Plan(options);
         var tiledAny = options.TileSize > 0 && schedule.Any(l => l.MaxSide > Math.Max(options.TileSize, options.TileAbove));
@@ -161,6 +176,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             LearningRate = options.LearningRate ?? DefaultLearningRate(options.Optimizer),
             TileStride = geometry?.Stride ?? 0,
             TileMargin = margin,
+            BlendShares = blendShares,
             EstimatedBytes = Estimate(history),
         };
     }
@@ -207,8 +223,45 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan, or the checkpoint does not (field <c>Checkpoint</c>).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
     public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default)
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default) =>
+        Run(content, levelTargets, plan, [], onProgress, checkpointing, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>,
+    /// with the start image an <see cref="InitKind.FeedForward"/> plan begins from (typically the style's feed-forward result
+    /// for <paramref name="content"/>): scaled to the first level's size, it is the first level's starting image. Other
+    /// inits ignore it.
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">As the other overloads; also <c>Init</c> when the plan's init is <see cref="InitKind.FeedForward"/> and <paramref name="start"/> is null.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken) =>
+        Run(content, levelTargets, plan, [], onProgress, checkpointing, start, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>,
+    /// with <paramref name="regions"/> painted with their own styles (guided Gram matrices; one per region of the plan's
+    /// <see cref="StyleTransferOptions.Regions"/>, in that order). Pixels no region covers follow <paramref name="levelTargets"/>.
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">The targets or regions do not fit the plan, or the checkpoint does not.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan, IReadOnlyList<StyleRegion> regions,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default) =>
+        Run(content, levelTargets, plan, regions, onProgress, checkpointing, null, cancellationToken);
+
+    /// <summary>
+    /// As the overloads above, with both <paramref name="regions"/> and the <paramref name="start"/> image of an
+    /// <see cref="InitKind.FeedForward"/> plan.
+    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">As the other overloads.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan, IReadOnlyList<StyleRegion> regions,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken)
     {
+        if (plan.Options.Init == InitKind.FeedForward && start is null)
+        {
+            throw new InvalidStyleOptionException("Init", "a feed-forward start needs the start image (the style's feed-forward result for the content)");
+        }
         if (plan.NetworkFingerprint != Network.Info.Fingerprint)
         {
             throw new InvalidStyleOptionException("Plan", $"was made for {plan.NetworkFingerprint}, this engine runs {Network.Info.Fingerprint}");
@@ -217,7 +270,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             throw new InvalidStyleOptionException("Style", $"{plan.Levels.Count} scale levels need {plan.Levels.Count} sets of style targets, got {levelTargets.Count}");
         }
-        foreach (var style in levelTargets)
+        ControlValidation.CheckRegions(regions, plan);
+        foreach (var style in levelTargets.Concat(regions.SelectMany(r => r.LevelTargets)))
         {
             if (style.NetworkFingerprint != Network.Info.Fingerprint)
             {
@@ -243,8 +297,13 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         try
         {
             var clock = Stopwatch.StartNew();
-            var run = new RunInputs(content, levelTargets, plan, LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress,
-                checkpointing, cancellationToken);
+            var run = new RunInputs(ColourTransfer.ContentForRun(content, ColourTransfer.Effective(plan.Options)), levelTargets, plan,
+                LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress, checkpointing, cancellationToken)
+            {
+                Regions = regions,
+                Photo = content,
+                Start = plan.Options.Init == InitKind.FeedForward ? start : null,
+            };
             return RunScales(run);
         }
         finally
@@ -335,7 +394,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
 
         using var lastScope = NewDisposeScope();
-        var (final, lastOptimizer, objective, contentTensor) = RunLevel(run, plan.Levels.Count - 1, options, carried, curvature);
+        var (final, lastOptimizer, objective, colours) = RunLevel(run, plan.Levels.Count - 1, options, carried, curvature);
         lastOptimizer.Dispose();
         StepLosses losses;
         RgbImage result;
@@ -343,7 +402,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             using var noGrad = no_grad();
             losses = objective.Evaluate(final, backward: false);
-            result = Output(final, contentTensor, options);
+            result = Output(final, colours, options);
         }
         final.Dispose();
         progress.Clock.Stop();
@@ -355,17 +414,21 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // One level: its content and objective, the start (the run's initial image, the previous level's result upsampled, or
     // the checkpoint's image when the run resumes at this level), and the optimiser loop. A level started from the previous
     // one's result first hands out a boundary checkpoint. Returns the image (clamped), its optimiser, the objective and the
-    // level's content; the caller's scope owns the tensors.
-    private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Content) RunLevel(RunInputs run, int level,
+    // level's photo (whose chroma the result may take); the caller's scope owns the tensors.
+    private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Colours) RunLevel(RunInputs run, int level,
         StyleTransferOptions options, Tensor? previous, double? curvature)
     {
         var planned = run.Plan.Levels[level];
         var resume = run.Resume is { } r && r.Level == level ? r : null;
         var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(run.Content, planned.Width, planned.Height), Network.Device);
-        var objective = Objective(run, planned, contentTensor, run.LevelTargets[level], options);
+        var objective = Objective(run, level, contentTensor, options);
+        // The colours the result takes its chroma from: the photo's, also when the run optimises its luminance only.
+        var colours = run.Photo is { } photo && !ReferenceEquals(photo, run.Content)
+            ? ImageTensor.ToTensor(ImageCodec.Resize(photo, planned.Width, planned.Height), Network.Device)
+            : contentTensor;
         var start = resume is not null
             ? tensor(resume.Image, [1, 3, planned.Height, planned.Width], device: Network.Device)
-            : previous is null ? InitialImage(contentTensor, options) : Upsample(previous, contentTensor);
+            : previous is null ? InitialImage(contentTensor, options, run.Start) : Upsample(previous, contentTensor);
         var image = new Parameter(start, requires_grad: true);
         // L-BFGS's curvature scale carries over: per-pixel gradients shrink with the pixel count (the losses are means), so
         // the inverse curvature grows with it. Without it each level starts with PyTorch's cautious first step. Resumed
@@ -397,7 +460,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
                 }
             }
             var budget = TimeIsUp(options, run.Progress) ? 0 : planned.Iterations - run.Progress.LevelIteration;
-            Optimise(image, optimizer, objective, contentTensor, options, budget, run, (level, warm, resume?.RecentTotals ?? []));
+            Optimise(image, optimizer, objective, colours, options, budget, run, (level, warm, resume?.RecentTotals ?? []));
         }
         catch
         {
@@ -409,7 +472,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             image.clamp_(Scalars.Zero, Scalars.One);
         }
-        return (image, optimizer, objective, contentTensor);
+        return (image, optimizer, objective, colours);
     }
 
     // Hands a checkpoint of the run at this point to the host: the image exactly as the optimiser holds it, the optimiser's
@@ -452,10 +515,10 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     private static int Resumes(RunInputs run) => run.Resume is { } resume ? resume.Resumes + 1 : 0;
 
-    private IStyleObjective Objective(RunInputs run, PlannedLevel level, Tensor content, StyleTargets targets, StyleTransferOptions options) =>
-        level.Tiled
-            ? TiledStyleObjective.Create(Network, run.Layers, content, targets, options, options.TileSize)
-            : StyleObjective.Create(Network, run.Layers, content, targets, options);
+    private IStyleObjective Objective(RunInputs run, int level, Tensor content, StyleTransferOptions options) =>
+        run.Plan.Levels[level].Tiled
+            ? TiledStyleObjective.Create(Network, run.Layers, content, run.LevelTargets[level], options, options.TileSize, (run.Regions, level))
+            : StyleObjective.Create(Network, run.Layers, content, run.LevelTargets[level], options, (run.Regions, level));
 
     // The previous level's result at this level's size, with the content's own detail finer than the previous level could
     // hold added back (a Laplacian-pyramid step): bicubic upsampling alone leaves a blurred start, which cost 3 % of the
@@ -483,7 +546,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         using var scope = NewDisposeScope();
         var last = run.Plan.Levels[^1];
         var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(run.Content, last.Width, last.Height), Network.Device);
-        return Objective(run, last, contentTensor, run.LevelTargets[^1], run.Plan.Options).StyleWeight;
+        return Objective(run, run.Plan.Levels.Count - 1, contentTensor, run.Plan.Options).StyleWeight;
     }
 
     // The optimiser loop of one level: one loss evaluation and one update per iteration, each in its own dispose scope;
@@ -542,7 +605,27 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// </summary>
     public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
         Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken) =>
-        EngineWorkers.Run(() => Run(content, levelTargets, plan, onProgress, checkpointing, cancellationToken));
+        RunOnWorkerAsync(content, levelTargets, plan, [], onProgress, checkpointing, null, cancellationToken);
+
+    /// <summary>As the overload without regions, with <paramref name="regions"/> painted with their own styles.</summary>
+    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        IReadOnlyList<StyleRegion> regions, Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken) =>
+        RunOnWorkerAsync(content, levelTargets, plan, regions, onProgress, checkpointing, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunOnWorkerAsync(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>
+    /// with the start image of an <see cref="InitKind.FeedForward"/> plan (see
+    /// <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, RgbImage?, CancellationToken)"/>).
+    /// </summary>
+    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken) =>
+        RunOnWorkerAsync(content, levelTargets, plan, [], onProgress, checkpointing, start, cancellationToken);
+
+    /// <summary>As the overloads above, with both <paramref name="regions"/> and a feed-forward <paramref name="start"/>.</summary>
+    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        IReadOnlyList<StyleRegion> regions, Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start,
+        CancellationToken cancellationToken) =>
+        EngineWorkers.Run(() => Run(content, levelTargets, plan, regions, onProgress, checkpointing, start, cancellationToken));
 
     /// <summary>
     /// Plans and runs on one of the engine's worker threads, streaming each iteration, then one <see cref="StyleTransferCompleted"/>.
@@ -598,14 +681,18 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     {
         using var scope = NewDisposeScope();
         var current = image.detach().clamp(Scalars.Zero, Scalars.One);
-        return ImageTensor.ToImage(options.KeepOriginalColours ? ImageTensor.KeepOriginalColours(current, content) : current);
+        return ImageTensor.ToImage(ColourTransfer.KeepsPhotoChroma(ColourTransfer.Effective(options)) ? ImageTensor.KeepOriginalColours(current, content) : current);
     }
 
-    private static Tensor InitialImage(Tensor content, StyleTransferOptions options)
+    private static Tensor InitialImage(Tensor content, StyleTransferOptions options, RgbImage? start)
     {
         if (options.Init == InitKind.Content)
         {
             return content.clone();
+        }
+        if (options.Init == InitKind.FeedForward)
+        {
+            return ImageTensor.ToTensor(ImageCodec.Resize(start!, (int)content.shape[3], (int)content.shape[2]), content.device);
         }
         using var generator = new Generator((ulong)options.Seed, content.device);
         var noise = rand(content.shape, generator: generator, device: content.device);
@@ -671,11 +758,13 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             Height = plan.Height,
             StyleWidth = run.LevelTargets[^1].StyleWidth,
             StyleHeight = run.LevelTargets[^1].StyleHeight,
-            KeepOriginalColours = options.KeepOriginalColours,
+            KeepOriginalColours = ColourTransfer.Effective(options) == ColourControl.KeepOriginal,
             RelativeTolerance = options.RelativeTolerance,
             Threads = get_num_threads(),
             ResumedFromIteration = run.Resume?.Iteration ?? 0,
             Resumes = Resumes(run),
+            ColourControl = ColourTransfer.Effective(options),
+            Regions = [.. run.Regions.Select(r => new RegionRecord(r.MaskSha256, r.Style, r.Weight, r.Mask.Area))],
         };
     }
 

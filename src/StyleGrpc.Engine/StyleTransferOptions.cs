@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
 
@@ -117,4 +118,22 @@ public sealed record StyleTransferOptions
     /// final image is clamped (PyTorch's plain LBFGS). Adam and RMSprop always clamp. Default true.
     /// </summary>
     public bool ClampPixels { get; init; } = true;
+
+    /// <summary>
+    /// Colour control (docs/engine.md, "Control"). Default <see cref="ColourControl.None"/>;
+    /// <see cref="KeepOriginalColours"/> set means <see cref="ColourControl.KeepOriginal"/> (the two must not disagree).
+    /// </summary>
+    public ColourControl ColourControl { get; init; }
+
+    /// <summary>
+    /// Regions painted with other styles (spatial control): their masks' sizes and weights, checked by the plan; the masks
+    /// and their styles' targets are given to the run (<see cref="StyleRegion"/>). Null or empty = none.
+    /// </summary>
+    public IReadOnlyList<RegionOptions>? Regions { get; init; }
+
+    /// <summary>
+    /// Scale control: the components of the request's blended style with their own style layers, in the order their
+    /// targets are given (<see cref="ScaleControl.Blend"/>). Null, or no component with layers = a plain blend.
+    /// </summary>
+    public IReadOnlyList<BlendComponentLayers>? BlendComponents { get; init; }
 }

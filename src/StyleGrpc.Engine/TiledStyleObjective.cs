@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Losses;
 using StyleGrpc.Engine.Networks;
 using StyleGrpc.Engine.Optimization;
@@ -27,6 +28,8 @@ internal sealed class TiledStyleObjective : IStyleObjective
     private readonly List<Dictionary<string, Tensor>> contentCores;
     // Per layer: the number of feature values of the whole image (the MSE and Gram normalisers).
     private readonly Dictionary<string, long> wholeCounts;
+    // The guidance channels whose guided Gram matrices are matched: with regions, the level's; else one all-ones channel.
+    private RegionGuidance guidance = null!;
 
     private TiledStyleObjective(IFeatureNetwork network, LayerPlan plan, IReadOnlyList<Tile> tiles, Dictionary<string, int> strides,
         Dictionary<string, Tensor> gramTargets, List<Dictionary<string, Tensor>> contentCores, Dictionary<string, long> wholeCounts)
@@ -55,7 +58,9 @@ internal sealed class TiledStyleObjective : IStyleObjective
     public int Margin { get; private init; }
 
     /// <param name="core">Side of a tile's core, in pixels (rounded to the network's total stride).</param>
-    public static TiledStyleObjective Create(IFeatureNetwork network, LayerPlan plan, Tensor content, StyleTargets style, StyleTransferOptions options, int core)
+    /// <param name="regions">The run's regions and this level's index (none by default).</param>
+    public static TiledStyleObjective Create(IFeatureNetwork network, LayerPlan plan, Tensor content, StyleTargets style, StyleTransferOptions options, int core,
+        (IReadOnlyList<StyleRegion> Regions, int Level) regions = default)
     {
         var geometry = TileGeometry.For(network, plan.AllLayers);
         var height = (int)content.shape[2];
@@ -149,6 +154,9 @@ internal sealed class TiledStyleObjective : IStyleObjective
         {
             gram.Dispose();
         }
+        (long, long) LayerSize(string layer) => (height / geometry.Strides[layer], width / geometry.Strides[layer]);
+        objective.guidance = RegionGuidance.Create(regions.Regions ?? [], regions.Level, width, height, grams, LayerSize, device)
+            ?? RegionGuidance.Whole(grams, LayerSize);
         return objective;
     }
 
@@ -158,8 +166,9 @@ internal sealed class TiledStyleObjective : IStyleObjective
         {
             existing.zero_();
         }
-        // Pass 1: the whole image's Gram matrices, tile by tile, without a graph.
-        var wholeGrams = new Dictionary<string, Tensor>();
+        // Pass 1: the whole image's (guided) Gram matrices per guidance channel, tile by tile, without a graph.
+        var channels = guidance.Channels;
+        var wholeGrams = new Dictionary<(string Layer, int Channel), Tensor>();
         using (no_grad())
         {
             foreach (var tile in tiles)
@@ -169,33 +178,45 @@ internal sealed class TiledStyleObjective : IStyleObjective
                 foreach (var layer in gramTargets.Keys)
                 {
                     var f = tile.Core(features[layer], strides[layer]);
-                    var m = f.reshape(f.shape[1], -1);
-                    var product = m.mm(m.t());
-                    if (wholeGrams.TryGetValue(layer, out var sum))
+                    for (var k = 0; k < channels.Count; k++)
                     {
-                        sum.add_(product);
-                    }
-                    else
-                    {
-                        wholeGrams[layer] = product.MoveToOuterDisposeScope();
+                        var product = GuidedGram.Product(f, CoreMask(tile, channels[k], layer));
+                        if (wholeGrams.TryGetValue((layer, k), out var sum))
+                        {
+                            sum.add_(product);
+                        }
+                        else
+                        {
+                            wholeGrams[(layer, k)] = product.MoveToOuterDisposeScope();
+                        }
                     }
                 }
             }
         }
         double styleLoss = 0;
-        var dGram = new Dictionary<string, Tensor>();
+        var dGram = new Dictionary<(string Layer, int Channel), Tensor>();
         using (no_grad())
         {
             foreach (var layer in plan.Style)
             {
-                using var count = wholeCounts[layer.Layer].ToScalar();
-                var g = wholeGrams[layer.Layer].div_(count);
-                var difference = g - gramTargets[layer.Layer];
-                styleLoss += layer.Weight * difference.square().mean().item<float>();
-                // d(weight · mean((G − T)²))/dG, times the run's style weight, divided by the Gram normaliser (the
-                // surrogate uses unnormalised tile products).
-                using var scale = (StyleWeight * layer.Weight * 2.0 / difference.numel() / wholeCounts[layer.Layer]).ToScalar();
-                dGram[layer.Layer] = difference.mul_(scale);
+                for (var k = 0; k < channels.Count; k++)
+                {
+                    var area = channels[k].Areas[layer.Layer];
+                    if (area <= 1e-6)
+                    {
+                        continue;
+                    }
+                    // The Gram normaliser: C × the channel's area (C·H·W for the all-ones channel).
+                    var normaliser = wholeGrams[(layer.Layer, k)].shape[0] * area;
+                    using var count = normaliser.ToScalar();
+                    var g = wholeGrams[(layer.Layer, k)].div_(count);
+                    var difference = g - channels[k].Targets[layer.Layer];
+                    styleLoss += layer.Weight * channels[k].Weight * difference.square().mean().item<float>();
+                    // d(weight · mean((G − T)²))/dG, times the run's style weight, divided by the Gram normaliser (the
+                    // surrogate uses unnormalised tile products).
+                    using var scale = (StyleWeight * layer.Weight * channels[k].Weight * 2.0 / difference.numel() / normaliser).ToScalar();
+                    dGram[(layer.Layer, k)] = difference.mul_(scale);
+                }
             }
         }
         if (backward && image.grad is null)
@@ -215,8 +236,13 @@ internal sealed class TiledStyleObjective : IStyleObjective
             foreach (var layer in plan.Style)
             {
                 var f = tile.Core(features[layer.Layer], strides[layer.Layer]);
-                var m = f.reshape(f.shape[1], -1);
-                surrogate = surrogate + dGram[layer.Layer].mul(m.mm(m.t())).sum();
+                for (var k = 0; k < channels.Count; k++)
+                {
+                    if (dGram.TryGetValue((layer.Layer, k), out var d))
+                    {
+                        surrogate = surrogate + d.mul(GuidedGram.Product(f, CoreMask(tile, channels[k], layer.Layer))).sum();
+                    }
+                }
             }
             foreach (var layer in plan.Content)
             {
@@ -260,6 +286,10 @@ internal sealed class TiledStyleObjective : IStyleObjective
         return new StepLosses(contentLoss, styleLoss, tvLoss, total);
     }
 
+    // The channel's √mask over the tile's core at the layer's resolution; null for the all-ones channel.
+    private Tensor? CoreMask(Tile tile, RegionGuidance.Channel channel, string layer) =>
+        channel.SqrtMasks[layer] is { } mask ? tile.CoreOf(mask, strides[layer]) : null;
+
     /// <summary>A tile: its core (which feature positions count) inside its input window (core plus margins, clipped to the image).</summary>
     private sealed record Tile(int Top, int Left, int Bottom, int Right, int CoreTop, int CoreLeft, int CoreBottom, int CoreRight)
     {
@@ -280,6 +310,10 @@ internal sealed class TiledStyleObjective : IStyleObjective
 
         /// <summary>The tile's input window of an image-sized tensor (a view).</summary>
         public Tensor Slice(Tensor image) => image[.., .., Top..Bottom, Left..Right];
+
+        /// <summary>The core's positions of a whole-image map at <paramref name="stride"/> (e.g. a guidance channel at a layer's resolution).</summary>
+        public Tensor CoreOf(Tensor whole, int stride) =>
+            whole[.., .., (CoreTop / stride)..(CoreBottom / stride), (CoreLeft / stride)..(CoreRight / stride)];
 
         /// <summary>The core's positions of a feature map of this tile's input at <paramref name="stride"/>.</summary>
         public Tensor Core(Tensor features, int stride) =>

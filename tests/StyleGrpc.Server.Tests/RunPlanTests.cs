@@ -53,9 +53,11 @@ public sealed class RunPlanTests
         var image = File.ReadAllBytes(TestData.Image("starry_night.jpg"));
         var plan = engine.Plan(1024, 768, new StyleTransferOptions { MaxSide = 128, ScaleLevels = 4 });
         using var timeout = new CancellationTokenSource(Frames.Timeout);
+        // The photo matters only under colour control that depends on it; this plan has none.
+        var photo = ImageCodec.Decode(File.ReadAllBytes(TestData.Image("tubingen.jpg")), long.MaxValue, 128);
 
-        var registered = await new RegisteredStyles([("starry", 1.0)]).ResolveAsync(host.Registry, engine, plan, timeout.Token);
-        var inline = await new InlineStyle(image, ImageCodec.ReadHeader(image), 0.5).ResolveAsync(host.Registry, engine, plan, timeout.Token);
+        var registered = await new RegisteredStyles([("starry", 1.0)]).ResolveAsync(host.Registry, engine, plan, photo, timeout.Token);
+        var inline = await new InlineStyle(image, ImageCodec.ReadHeader(image), 0.5).ResolveAsync(host.Registry, engine, plan, photo, timeout.Token);
 
         Assert.Equal(4, registered.Count);
         // 45, 64, 91 and 128 px levels: the style at 16, 32, 48 and 64 px.

@@ -60,4 +60,26 @@ public sealed class SettingsValidationTests
         }
         Assert.Equal(5, failures.Count);
     }
+
+    [Fact]
+    public void Validate_TrainingSettings_EachFailureNamesItsSetting()
+    {
+        var validator = new StyleGrpcServerOptionsValidator();
+        var bad = new StyleGrpcServerOptions();
+        bad.Training.ContentDirectory = Path.Combine(TestData.NewTempDirectory(), "missing");
+        bad.Training.MaxBatchSize = 2;
+        bad.Training.BatchSize = 4;
+        bad.Training.ImageSize = 32;
+
+        var failures = validator.Validate(null, bad).Failures!.ToList();
+
+        Assert.Equal(3, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Training:ContentDirectory must be an existing folder", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Training:BatchSize must be between 1 and 2, not 4", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Training:ImageSize must be between 64 and 512, not 32", StringComparison.Ordinal));
+        bad.Training.ContentDirectory = TrainingPhotosFolder.Create();
+        bad.Training.BatchSize = 2;
+        bad.Training.ImageSize = 64;
+        Assert.True(validator.Validate(null, bad).Succeeded);
+    }
 }

@@ -12,7 +12,7 @@ namespace StyleGrpc.Web.Tests;
 public sealed class PageTests
 {
     private const string Chromium = "/usr/bin/chromium";
-    private static readonly float Timeout = 60_000;
+    internal static readonly float Timeout = 60_000;
 
     // Records, in the page, each value #preview's data-iteration takes (a mutation's old value is the previous
     // mutation's new value) and the number of points each time the loss curve is drawn.
@@ -32,14 +32,14 @@ public sealed class PageTests
 
     // Screenshots for the docs are taken on the offline default network (real ImageNet weights, real strokes);
     // the tests otherwise run on the small random-weight reference VGG19, which is fast but paints noise.
-    private static bool UpdatingScreenshots => Environment.GetEnvironmentVariable("STYLEGRPC_UPDATE_SCREENSHOTS") == "1";
+    internal static bool UpdatingScreenshots => Environment.GetEnvironmentVariable("STYLEGRPC_UPDATE_SCREENSHOTS") == "1";
 
     private static string Network => UpdatingScreenshots ? "resnet18-onnx" : "vgg19";
 
-    private static async Task<(ServerHost Host, string Url)> StartAsync()
+    internal static async Task<(ServerHost Host, string Url)> StartAsync(IDictionary<string, string?>? extra = null)
     {
         var port = ServerProcess.FreePort();
-        var settings = new Dictionary<string, string?> { ["StyleGrpc:Http:Url"] = $"http://127.0.0.1:{port}" };
+        var settings = new Dictionary<string, string?>(extra ?? new Dictionary<string, string?>()) { ["StyleGrpc:Http:Url"] = $"http://127.0.0.1:{port}" };
         if (UpdatingScreenshots)
         {
             settings["StyleGrpc:Vgg19WeightsPath"] = "";
@@ -49,13 +49,13 @@ public sealed class PageTests
         return (host, $"http://127.0.0.1:{port}/");
     }
 
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    internal static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does it)");
         return await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
     }
 
-    private static async Task ScreenshotAsync(IPage page, string name)
+    internal static async Task ScreenshotAsync(IPage page, string name)
     {
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Path.GetTempPath(), name + ".png"), Type = ScreenshotType.Png });
         if (UpdatingScreenshots)
@@ -163,19 +163,22 @@ public sealed class PageTests
         Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 0, TimeSpan.FromSeconds(30)), "the job kept running on the server");
     }
 
-    private static async Task RegisterStarryAsync(string url)
+    private static Task RegisterStarryAsync(string url) => RegisterAsync(url, "starry", "starry_night.jpg");
+
+    internal static async Task RegisterAsync(string url, string id, string image, string? displayName = null)
     {
         using var http = new HttpClient();
         var registered = await http.PostAsync(url + "v1/styles", System.Net.Http.Json.JsonContent.Create(new
         {
-            styleId = "starry",
-            image = Convert.ToBase64String(await File.ReadAllBytesAsync(TestData.Image("starry_night.jpg"))),
+            styleId = id,
+            displayName = displayName ?? "",
+            image = Convert.ToBase64String(await File.ReadAllBytesAsync(TestData.Image(image))),
             styleSize = 64,
         }));
         registered.EnsureSuccessStatusCode();
     }
 
-    private static async Task<IPage> OpenAsync(IBrowser browser, string url)
+    internal static async Task<IPage> OpenAsync(IBrowser browser, string url)
     {
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 }, AcceptDownloads = true });
         page.SetDefaultTimeout(Timeout);

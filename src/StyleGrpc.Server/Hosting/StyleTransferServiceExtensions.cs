@@ -20,6 +20,7 @@ using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
+using StyleGrpc.Server.Training;
 
 namespace StyleGrpc.Server.Hosting;
 
@@ -58,7 +59,11 @@ public static class StyleTransferServiceExtensions
             ? ActivatorUtilities.CreateInstance<RedisJobStore>(sp)
             : ActivatorUtilities.CreateInstance<FileJobStore>(sp));
         services.AddSingleton(sp => ServerSettings(sp).Store == StoreSetting.Redis ? ActivatorUtilities.CreateInstance<RedisJobQueue>(sp) : null!);
+        services.AddSingleton<FeedForwardNetworks>();
         services.AddSingleton<StyleRegistry>();
+        services.AddSingleton<TrainingPhotoSource>();
+        services.AddSingleton<NetworkTraining>();
+        services.AddSingleton<TrainingOperations>();
         services.AddSingleton<MemoryBudget>();
         // The host's limits every job's plan is checked against (StyleTransferEngine.Plan).
         services.AddSingleton(sp => new Engine.RunLimits
@@ -66,6 +71,7 @@ public static class StyleTransferServiceExtensions
             MaxSide = ServerSettings(sp).MaxSide,
             MaxIterations = ServerSettings(sp).MaxIterations,
             MaxPreviews = ServerSettings(sp).MaxPreviews,
+            MaxRegions = ServerSettings(sp).MaxRegions,
             MemoryBudgetBytes = sp.GetRequiredService<MemoryBudget>().BudgetBytes,
         });
         services.AddSingleton<JobScheduler>();
@@ -115,7 +121,7 @@ public static class StyleTransferServiceExtensions
             // The status details the service sends (field violations, retry hints) rendered in HTTP error bodies.
             o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor,
                 // Operations carry their metadata and response as Any.
-                Protos.V1.StylizeMetadata.Descriptor, Protos.V1.Result.Descriptor));
+                Protos.V1.StylizeMetadata.Descriptor, Protos.V1.Result.Descriptor, Protos.V1.TrainStyleNetworkMetadata.Descriptor, Protos.V1.Style.Descriptor));
         services.AddGrpcReflection();
         services.AddOpenApiDocument();
         // Liveness ("") answers while the process does; readiness also needs the model, the store and no drain.

@@ -1,10 +1,9 @@
-using StyleGrpc.Engine;
 using StyleGrpc.Server.Jobs.Events;
 
 namespace StyleGrpc.Server.Jobs;
 
 /// <summary>
-/// One admitted Stylize job. It runs on its own (see <see cref="JobRunner"/>) whatever its readers do. Its events are
+/// One admitted job, of either <see cref="JobKind"/>. It runs on its own (see <see cref="JobRunner"/>) whatever its readers do. Its events are
 /// <see cref="Publish">published</see> once, numbered, kept in a bounded <see cref="JobLog"/> and handed to every reader's
 /// own <see cref="JobEventBuffer"/>; a reader that <see cref="Subscribe">subscribes</see> late (a re-attach) first gets the
 /// kept events after the sequence it names. <see cref="Stop"/> ends the run within one iteration; the first reason given wins.
@@ -25,7 +24,7 @@ public sealed class Job
     private TaskCompletionSource? stored;
     private Exception? error;
 
-    internal Job(JobIdentity identity, string caller, StylizeJobSpec spec, Func<JobEventBuffer> newBuffer, RunCheckpoint? resumeFrom)
+    internal Job(JobIdentity identity, string caller, JobSpec spec, Func<JobEventBuffer> newBuffer, JobCheckpoint? resumeFrom)
     {
         ResumeFrom = resumeFrom;
         Identity = identity;
@@ -43,10 +42,11 @@ public sealed class Job
     /// <summary>Who asked for it: the API key's ID, or <c>anonymous</c>.</summary>
     public string Caller { get; }
 
-    public StylizeJobSpec Spec { get; }
+    /// <summary>The checked request: a <see cref="StylizeJobSpec"/> or a <see cref="TrainingJobSpec"/>.</summary>
+    public JobSpec Spec { get; }
 
-    /// <summary>Estimated peak memory, in bytes (the plan's).</summary>
-    public long EstimatedBytes => Spec.Plan.EstimatedBytes;
+    /// <summary>Estimated peak memory, in bytes (the spec's).</summary>
+    public long EstimatedBytes => Spec.EstimatedBytes;
 
     /// <summary>
     /// The reader whose call owns the job (a Stylize call): when it stalls the job is stopped, when it ends early the job is
@@ -70,10 +70,10 @@ public sealed class Job
     public string? TraceParent { get; internal set; }
 
     /// <summary>The checkpoint this attempt continues from; null when it starts from the beginning.</summary>
-    public RunCheckpoint? ResumeFrom { get; }
+    public JobCheckpoint? ResumeFrom { get; }
 
     /// <summary>Raised on the engine thread with each checkpoint the run writes; the receiver stores it elsewhere and returns.</summary>
-    public event Action<Job, RunCheckpoint>? Checkpointed;
+    public event Action<Job, JobCheckpoint>? Checkpointed;
 
     /// <summary>True once <see cref="RequestCheckpoint"/> asked for one: the run writes it after its current iteration.</summary>
     public bool CheckpointRequested => Volatile.Read(ref checkpointRequested);
@@ -107,7 +107,7 @@ public sealed class Job
     }
 
     /// <summary>Hands a checkpoint the run wrote to whoever stores it.</summary>
-    internal void OnCheckpoint(RunCheckpoint checkpoint)
+    internal void OnCheckpoint(JobCheckpoint checkpoint)
     {
         Volatile.Write(ref checkpointRequested, false);
         Checkpointed?.Invoke(this, checkpoint);

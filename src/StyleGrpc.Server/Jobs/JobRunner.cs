@@ -9,11 +9,12 @@ using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
+using StyleGrpc.Server.Training;
 
 namespace StyleGrpc.Server.Jobs;
 
 /// <summary>
-/// Owns the life of every Stylize job: admission (memory budget, the caller's quota, the queue), the
+/// Owns the life of every job (Stylize runs and feed-forward trainings): admission (memory budget, the caller's quota, the queue), the
 /// wait for a slot, style targets, the run, and the outcome log. A job runs on its own, whatever its
 /// reader does; its events wait in a bounded <see cref="JobEventBuffer"/>. Its slot is released when
 /// the <em>run</em> ends. A watchdog stops jobs whose reader has taken nothing for
@@ -24,6 +25,8 @@ public sealed class JobRunner : IDisposable
 {
     private readonly ModelHost model;
     private readonly StyleRegistry registry;
+    private readonly FeedForwardNetworks networks;
+    private readonly NetworkTraining training;
     private readonly JobScheduler scheduler;
     private readonly MemoryBudget memory;
     private readonly CallerQuotas quotas;
@@ -35,9 +38,11 @@ public sealed class JobRunner : IDisposable
     private readonly Dictionary<string, Job> active = new(StringComparer.Ordinal);
     private readonly ITimer watchdog;
 
-    public JobRunner(ModelHost model, StyleRegistry registry, JobScheduler scheduler, MemoryBudget memory, CallerQuotas quotas,
-        ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
+    public JobRunner(ModelHost model, StyleRegistry registry, FeedForwardNetworks networks, NetworkTraining training, JobScheduler scheduler,
+        MemoryBudget memory, CallerQuotas quotas, ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
     {
+        this.networks = networks;
+        this.training = training;
         this.metrics = metrics;
         this.model = model;
         this.registry = registry;
@@ -82,7 +87,7 @@ public sealed class JobRunner : IDisposable
     /// Admits a job and starts it in the background. Throws at once, with nothing started, when the caller's rate or
     /// job quota is used up, the job could never fit the memory budget, the server is stopping, or the queue is full.
     /// </summary>
-    /// <param name="spec">The checked request and its plan.</param>
+    /// <param name="spec">The checked request (a Stylize run and its plan, or a training).</param>
     /// <param name="caller">Who asks: the API key's ID, or <c>anonymous</c>.</param>
     /// <param name="identity">The job's identity when it resumes; null for a new job.</param>
     /// <param name="owned">
@@ -90,22 +95,21 @@ public sealed class JobRunner : IDisposable
     /// submitted or resumed job) it is forgotten here when its run ends; its record lives on in the job store.
     /// </param>
     /// <param name="resumeFrom">The checkpoint a resumed job continues from; null = from the beginning.</param>
-    public Job Submit(StylizeJobSpec spec, string caller, JobIdentity? identity = null, bool owned = false, RunCheckpoint? resumeFrom = null)
+    public Job Submit(JobSpec spec, string caller, JobIdentity? identity = null, bool owned = false, JobCheckpoint? resumeFrom = null)
     {
         var engine = model.Engine;
-        var estimate = spec.Plan.EstimatedBytes;
+        var estimate = spec.EstimatedBytes;
         identity ??= JobIdentity.New(time.GetUtcNow());
         var id = identity.Id;
         IDisposable? quota = null;
         JobTicket ticket;
         try
         {
-            quotas.CountStylize(caller);
-            if (estimate > memory.BudgetBytes)
+            if (spec.Kind == JobKind.Stylize)
             {
-                throw new MemoryBudgetExceededException(estimate, memory.BudgetBytes,
-                    engine.LargestSideWithin(spec.Plan, memory.BudgetBytes));
+                quotas.CountStylize(caller);
             }
+            RequireWithinBudget(spec, memory.BudgetBytes, engine);
             quota = quotas.EnterJob(caller);
             ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
         }
@@ -127,8 +131,8 @@ public sealed class JobRunner : IDisposable
         {
             active[id] = job;
         }
-        ServerLog.JobAccepted(logger, id, caller, spec.Style.Describe(), spec.Plan.Width, spec.Plan.Height, spec.Plan.Options.Iterations, ticket.Position,
-            estimate >> 20);
+        var (width, height) = OutputSize(spec);
+        ServerLog.JobAccepted(logger, id, caller, spec.Describe(), width, height, spec.TotalIterations, ticket.Position, estimate >> 20);
         if (owned)
         {
             // The owning call's reader exists before the first event, so it misses nothing (a late reader gets the log).
@@ -142,6 +146,25 @@ public sealed class JobRunner : IDisposable
         }
         JobSubmitted?.Invoke(job);
         return job;
+    }
+
+    /// <summary>
+    /// Refuses a job that could never fit <paramref name="budgetBytes"/>, saying what would fit: the one check for local and
+    /// fleet submissions.
+    /// </summary>
+    public static void RequireWithinBudget(JobSpec spec, long budgetBytes, StyleTransferEngine engine)
+    {
+        if (spec.EstimatedBytes <= budgetBytes)
+        {
+            return;
+        }
+        throw spec switch
+        {
+            StylizeJobSpec { Method: StylizeMethod.Optimization } stylize =>
+                new MemoryBudgetExceededException(spec.EstimatedBytes, budgetBytes, engine.LargestSideWithin(stylize.Plan, budgetBytes)),
+            StylizeJobSpec => new MemoryBudgetExceededException(spec.EstimatedBytes, budgetBytes, 0, "ask for a smaller options.max_side"),
+            _ => new MemoryBudgetExceededException(spec.EstimatedBytes, budgetBytes, 0, "ask for a smaller image_size or batch_size"),
+        };
     }
 
     /// <summary>The reader is done with <paramref name="job"/> (the call ended); forget it once its run has ended too.</summary>
@@ -213,10 +236,12 @@ public sealed class JobRunner : IDisposable
             : null;
         using var span = ServerMetrics.Jobs.StartActivity("stylegrpc.job", ActivityKind.Internal, parentContext: default, links: links);
         job.TraceParent = span?.Id;
+        var (width, height) = OutputSize(spec);
         span?.SetTag("stylegrpc.job.attempt", job.Identity.Attempt);
         span?.SetTag("stylegrpc.job.id", job.Id);
+        span?.SetTag("stylegrpc.job.kind", spec.Kind.ToString());
         span?.SetTag("stylegrpc.job.caller", job.Caller);
-        span?.SetTag("stylegrpc.job.size", $"{spec.Plan.Width}x{spec.Plan.Height}");
+        span?.SetTag("stylegrpc.job.size", $"{width}x{height}");
         try
         {
             using (ticket)
@@ -232,37 +257,13 @@ public sealed class JobRunner : IDisposable
                     runLimit.CancelAfter(TimeSpan.FromSeconds(options.MaxRunSeconds));
                 }
                 using var maxRun = runLimit.Token.Register(() => job.Stop(JobStopReason.MaxRunTime));
-                var plan = spec.Plan;
-                // Decoded only now that the job runs, scaled down by the codec on the way in: a queued job holds its bytes only.
-                var content = await Task.Run(() => DecodeContent(spec), job.StopToken).ConfigureAwait(false);
-                IReadOnlyList<StyleTargets> targets;
-                using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.resolve_targets"))
+                (iterations, runTime) = spec switch
                 {
-                    targets = await spec.Style.ResolveAsync(registry, engine, plan, job.StopToken).ConfigureAwait(false);
-                }
-                using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
-                job.MarkRunning();
-                job.Publish(new JobStarted(plan.Width, plan.Height, plan.TotalIterations, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
-                var checkpointEvery = TimeSpan.FromSeconds(options.CheckpointSeconds);
-                var lastCheckpoint = time.GetTimestamp();
-                var checkpointing = new RunCheckpointing
-                {
-                    ResumeFrom = job.ResumeFrom,
-                    IsDue = _ => job.CheckpointRequested || time.GetElapsedTime(lastCheckpoint) >= checkpointEvery,
-                    OnCheckpoint = checkpoint =>
-                    {
-                        lastCheckpoint = time.GetTimestamp();
-                        job.OnCheckpoint(checkpoint);
-                    },
+                    TrainingJobSpec train => await training.RunAsync(job, train, engine, queueTime).ConfigureAwait(false),
+                    StylizeJobSpec { Method: StylizeMethod.FeedForward } stylize => await RunFeedForwardAsync(job, stylize, engine, queueTime, clock).ConfigureAwait(false),
+                    StylizeJobSpec stylize => await RunOptimizationAsync(job, stylize, engine, queueTime, clock).ConfigureAwait(false),
+                    _ => throw new InvalidOperationException($"no run for {spec.Kind} jobs"),
                 };
-                var result = await engine.RunOnWorkerAsync(content, targets, plan, p =>
-                {
-                    Volatile.Write(ref iterations, p.Iteration);
-                    job.Publish(new JobProgressed(p));
-                }, checkpointing, job.StopToken).ConfigureAwait(false);
-                iterations = result.IterationsRun;
-                runTime = result.Elapsed;
-                job.Publish(new JobFinished(job.Id, result, queueTime, clock.Elapsed) { Attempt = job.Identity.Attempt });
                 outcome = label = "completed";
             }
         }
@@ -280,6 +281,7 @@ public sealed class JobRunner : IDisposable
         finally
         {
             quota.Dispose();
+            iterations = iterations > 0 ? iterations : job.LatestProgress?.Progress.Iteration ?? 0;
             runTime = runTime == TimeSpan.Zero && queueTime > TimeSpan.Zero ? clock.Elapsed - queueTime : runTime;
             ServerLog.JobFinished(logger, job.Id, outcome, iterations, (long)queueTime.TotalMilliseconds, (long)runTime.TotalMilliseconds);
             metrics.JobEnded(label, iterations, queueTime, runTime);
@@ -287,8 +289,94 @@ public sealed class JobRunner : IDisposable
             span?.SetTag("stylegrpc.job.iterations", iterations);
             JobEnded?.Invoke(new JobOutcome(job.Id, job.Caller, outcome, iterations, queueTime, runTime, label));
         }
+        if (error is not null && spec is TrainingJobSpec failed)
+        {
+            // Before the job's end is passed on, so whoever sees the operation end finds the style's state already changed.
+            await training.FailedAsync(job, failed, error).ConfigureAwait(false);
+        }
         job.Complete(error);
     }
+
+    // Gatys optimisation; with INIT_FEED_FORWARD it starts from the style's network's output at the output size.
+    private async Task<(int, TimeSpan)> RunOptimizationAsync(Job job, StylizeJobSpec spec, StyleTransferEngine engine, TimeSpan queueTime, Stopwatch clock)
+    {
+        var plan = spec.Plan;
+        // Decoded only now that the job runs, scaled down by the codec on the way in: a queued job holds its bytes only.
+        var content = await Task.Run(() => DecodeContent(spec), job.StopToken).ConfigureAwait(false);
+        IReadOnlyList<StyleTargets> targets;
+        IReadOnlyList<Engine.Control.StyleRegion> regions;
+        using (ServerMetrics.Jobs.StartActivity("stylegrpc.job.resolve_targets"))
+        {
+            targets = await spec.Style.ResolveAsync(registry, engine, plan, content, job.StopToken).ConfigureAwait(false);
+            regions = await JobRegions.ResolveAsync(spec, registry, engine, content, job.StopToken).ConfigureAwait(false);
+        }
+        RgbImage? start = null;
+        var feedForwardVersion = 0;
+        if (plan.Options.Init == InitKind.FeedForward)
+        {
+            using var network = await AcquireNetworkAsync(spec, engine, "options.init", job.StopToken).ConfigureAwait(false);
+            start = await network.Model.StylizeOnWorkerAsync(ImageCodec.Resize(content, plan.Width, plan.Height), plan.Options.TileSize, job.StopToken)
+                .ConfigureAwait(false);
+            feedForwardVersion = network.Version;
+        }
+        using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
+        job.MarkRunning();
+        job.Publish(new JobStarted(plan.Width, plan.Height, plan.TotalIterations, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
+        var checkpointEvery = TimeSpan.FromSeconds(options.CheckpointSeconds);
+        var lastCheckpoint = time.GetTimestamp();
+        var checkpointing = new RunCheckpointing
+        {
+            ResumeFrom = job.ResumeFrom?.Run,
+            IsDue = _ => job.CheckpointRequested || time.GetElapsedTime(lastCheckpoint) >= checkpointEvery,
+            OnCheckpoint = checkpoint =>
+            {
+                lastCheckpoint = time.GetTimestamp();
+                job.OnCheckpoint(new JobCheckpoint { Run = checkpoint });
+            },
+        };
+        Action<StyleTransferProgress> onProgress = p => job.Publish(new JobProgressed(p));
+        var result = await engine.RunOnWorkerAsync(content, targets, plan, regions, onProgress, checkpointing, start, job.StopToken).ConfigureAwait(false);
+        job.Publish(new JobFinished(job.Id, result, queueTime, clock.Elapsed) { Attempt = job.Identity.Attempt, FeedForwardVersion = feedForwardVersion });
+        return (result.IterationsRun, result.Elapsed);
+    }
+
+    // One pass of the style's network at the output size, tiled as the plan says: Accepted, Started and the Result only.
+    private async Task<(int, TimeSpan)> RunFeedForwardAsync(Job job, StylizeJobSpec spec, StyleTransferEngine engine, TimeSpan queueTime, Stopwatch clock)
+    {
+        var plan = spec.Plan;
+        var content = await Task.Run(() => DecodeContent(spec), job.StopToken).ConfigureAwait(false);
+        using var network = await AcquireNetworkAsync(spec, engine, "options.method", job.StopToken).ConfigureAwait(false);
+        using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
+        job.MarkRunning();
+        job.Publish(new JobStarted(plan.Width, plan.Height, 0, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
+        var started = time.GetTimestamp();
+        var image = await network.Model.StylizeOnWorkerAsync(ImageCodec.Resize(content, plan.Width, plan.Height), plan.Options.TileSize, job.StopToken)
+            .ConfigureAwait(false);
+        var elapsed = time.GetElapsedTime(started);
+        var result = FeedForwardResults.Of(image, plan, engine, elapsed);
+        job.Publish(new JobFinished(job.Id, result, queueTime, clock.Elapsed)
+        {
+            Attempt = job.Identity.Attempt,
+            Method = StylizeMethod.FeedForward,
+            FeedForwardVersion = network.Version,
+        });
+        return (0, elapsed);
+    }
+
+    // The network of the job's one registered style (the request was checked for one); FAILED_PRECONDITION naming the field otherwise.
+    private async Task<FeedForwardLease> AcquireNetworkAsync(StylizeJobSpec spec, StyleTransferEngine engine, string field, CancellationToken cancellationToken)
+    {
+        var style = await registry.GetAsync(spec.Style.RegisteredIds[0], cancellationToken).ConfigureAwait(false);
+        return await networks.AcquireAsync(style, engine.Network.Info.Fingerprint, field, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The size a job's log line and span report: the output's, or a training's crops'.
+    private static (int Width, int Height) OutputSize(JobSpec spec) => spec switch
+    {
+        StylizeJobSpec stylize => (stylize.Plan.Width, stylize.Plan.Height),
+        TrainingJobSpec train => (train.Options.ImageSize, train.Options.ImageSize),
+        _ => (0, 0),
+    };
 
     private static async Task WaitForTurnAsync(Job job, JobTicket ticket)
     {

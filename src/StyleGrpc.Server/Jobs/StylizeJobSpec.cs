@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Server.Styles;
@@ -14,10 +15,34 @@ namespace StyleGrpc.Server.Jobs;
 /// <param name="Plan">The run's plan, made once when the request was checked.</param>
 /// <param name="OutputFormat">Encoding of the result and previews.</param>
 /// <param name="Quality">JPEG/WebP quality.</param>
+/// <param name="Method">Optimisation, or one pass of the style's feed-forward network (the plan's estimate is then the network's).</param>
+/// <param name="Regions">Regions painted with other styles, in the request's order (the plan's <see cref="StyleTransferOptions.Regions"/>); null = none.</param>
 public sealed record StylizeJobSpec(
     ReadOnlyMemory<byte> Content,
     ImageHeader ContentHeader,
     StyleSource Style,
     RunPlan Plan,
     ImageFormat OutputFormat,
-    int Quality);
+    int Quality,
+    StylizeMethod Method = StylizeMethod.Optimization,
+    IReadOnlyList<RegionSpec>? Regions = null) : JobSpec
+{
+    [JsonIgnore]
+    public override JobKind Kind => JobKind.Stylize;
+
+    [JsonIgnore]
+    public override string Network => Plan.NetworkFingerprint;
+
+    [JsonIgnore]
+    public override long EstimatedBytes => Plan.EstimatedBytes;
+
+    /// <summary>The plan's iterations; none for a feed-forward pass.</summary>
+    [JsonIgnore]
+    public override int TotalIterations => Method == StylizeMethod.FeedForward ? 0 : Plan.TotalIterations;
+
+    /// <summary>True when the run needs the style's feed-forward network (the method, or its output as the start).</summary>
+    [JsonIgnore]
+    public bool UsesFeedForward => Method == StylizeMethod.FeedForward || Plan.Options.Init == InitKind.FeedForward;
+
+    public override string Describe() => Style.Describe();
+}

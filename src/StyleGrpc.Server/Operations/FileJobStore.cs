@@ -29,7 +29,7 @@ public sealed class FileJobStore : IJobStore
         }
     }
 
-    public async Task CreateAsync(JobRecord record, StylizeJobSpec spec, CancellationToken cancellationToken)
+    public async Task CreateAsync(JobRecord record, JobSpec spec, CancellationToken cancellationToken)
     {
         var folder = Folder(record.Id);
         Directory.CreateDirectory(folder);
@@ -72,10 +72,10 @@ public sealed class FileJobStore : IJobStore
     public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) =>
         FencedAsync(record.Id, record.Attempt, "record.json", JobSpecJson.Serialize(record), cancellationToken);
 
-    public async Task<StylizeJobSpec?> ReadSpecAsync(string id, CancellationToken cancellationToken)
+    public async Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Folder(id), "spec.json");
-        return File.Exists(path) ? JobSpecJson.Deserialize(await ReadAsync(path, cancellationToken).ConfigureAwait(false)) : null;
+        var path = Path.Combine(Folder(record.Id), "spec.json");
+        return File.Exists(path) ? JobSpecJson.Deserialize(await ReadAsync(path, cancellationToken).ConfigureAwait(false), record.Kind) : null;
     }
 
     public Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken)

@@ -64,7 +64,7 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
     private async Task StartAsync(QueuedJob entry, CancellationToken cancellationToken)
     {
         var record = await store.GetAsync(entry.JobId, cancellationToken).ConfigureAwait(false);
-        var spec = record is null ? null : await store.ReadSpecAsync(entry.JobId, cancellationToken).ConfigureAwait(false);
+        var spec = record is null ? null : await store.ReadSpecAsync(record, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Done || spec is null)
         {
             // Deleted, or ended (cancelled while queued, or finished by a replica that lost its lease): nothing to run.
@@ -75,7 +75,7 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
         // number fences off every write of the attempts before it.
         var resumed = entry.Reclaimed || record.StartTime is not null;
         var attempt = resumed ? record.Attempt + 1 : record.Attempt;
-        var checkpoint = resumed ? ReadCheckpoint(await store.ReadCheckpointAsync(entry.JobId, cancellationToken).ConfigureAwait(false)) : null;
+        var checkpoint = resumed ? ReadCheckpoint(await store.ReadCheckpointAsync(entry.JobId, cancellationToken).ConfigureAwait(false), record.Kind) : null;
         var identity = new JobIdentity(record.Id, attempt, record.CreateTime, record.LastSequence + JobRecovery.SequenceMargin, record.TraceParent);
         Job job;
         try
@@ -144,7 +144,7 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
         }
     }
 
-    private RunCheckpoint? ReadCheckpoint(byte[]? bytes)
+    private JobCheckpoint? ReadCheckpoint(byte[]? bytes, JobKind kind)
     {
         if (bytes is null)
         {
@@ -152,7 +152,7 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
         }
         try
         {
-            return RunCheckpoint.ReadFrom(new MemoryStream(bytes));
+            return JobCheckpoint.ReadFrom(new MemoryStream(bytes), kind);
         }
         catch (InvalidDataException ex)
         {

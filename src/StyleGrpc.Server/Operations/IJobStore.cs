@@ -11,7 +11,7 @@ namespace StyleGrpc.Server.Operations;
 public interface IJobStore
 {
     /// <summary>Stores a new job: its record (attempt 1, queued) and its spec.</summary>
-    Task CreateAsync(JobRecord record, StylizeJobSpec spec, CancellationToken cancellationToken);
+    Task CreateAsync(JobRecord record, JobSpec spec, CancellationToken cancellationToken);
 
     Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken);
 
@@ -21,7 +21,8 @@ public interface IJobStore
     /// <summary>Replaces the record, unless the stored one belongs to a later attempt (then false).</summary>
     Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken);
 
-    Task<StylizeJobSpec?> ReadSpecAsync(string id, CancellationToken cancellationToken);
+    /// <summary>The job's spec, read as its record's <see cref="JobRecord.Kind"/>; null when it is gone.</summary>
+    Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken);
 
     /// <summary>Replaces the frames kept for <paramref name="attempt"/>, unless a later attempt owns the job (then false).</summary>
     Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken);

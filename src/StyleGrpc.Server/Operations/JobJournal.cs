@@ -28,7 +28,16 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
     public async Task TrackAsync(Job job, JobRecord? previous, CancellationToken cancellationToken)
     {
         var record = previous is null
-            ? new JobRecord { Id = job.Id, Caller = job.Caller, CreateTime = job.Identity.CreateTime, TotalIterations = job.Spec.Plan.TotalIterations, Levels = job.Spec.Plan.Levels.Count }
+            ? new JobRecord
+            {
+                Id = job.Id,
+                Kind = job.Spec.Kind,
+                StyleId = (job.Spec as TrainingJobSpec)?.StyleId,
+                Caller = job.Caller,
+                CreateTime = job.Identity.CreateTime,
+                TotalIterations = job.Spec.TotalIterations,
+                Levels = (job.Spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
+            }
             : previous with { Attempt = job.Identity.Attempt, State = JobState.Queued, Replica = "", QueuePosition = 0 };
         if (previous is null)
         {
@@ -65,7 +74,11 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
             await foreach (var item in events.ReadAllAsync().ConfigureAwait(false))
             {
                 entry.Record = Apply(entry, item);
-                Keep(frames, ResponseMapper.ToFrame(item, job.Spec.OutputFormat, job.Spec.Quality));
+                if (job.Spec is StylizeJobSpec stylize)
+                {
+                    // A training has no frames to replay: its operation's metadata and the style say all.
+                    Keep(frames, ResponseMapper.ToFrame(item, stylize.OutputFormat, stylize.Quality));
+                }
                 if (item is not JobProgressed || lastWrite == long.MinValue || time.GetElapsedTime(lastWrite) >= ProgressWriteInterval)
                 {
                     await PersistAsync(entry.Record, frames).ConfigureAwait(false);
@@ -166,8 +179,11 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
                 Level = p.Progress.Scale,
                 Levels = p.Progress.Scales,
                 Losses = [p.Progress.ContentLoss, p.Progress.StyleLoss, p.Progress.TotalVariationLoss, p.Progress.TotalLoss],
+                Elapsed = p.Progress.Elapsed,
+                Eta = p.Progress.EstimatedRemaining,
             },
             JobFinished f => record with { Iteration = f.Result.IterationsRun },
+            JobTrained t => record with { Iteration = t.Iterations, Eta = TimeSpan.Zero },
             _ => record,
         };
     }
@@ -207,7 +223,7 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
 
         public TaskCompletionSource<JobRecord> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Channel<RunCheckpoint> Checkpoints { get; } = Channel.CreateBounded<RunCheckpoint>(
+        public Channel<JobCheckpoint> Checkpoints { get; } = Channel.CreateBounded<JobCheckpoint>(
             new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
 
         public TaskCompletionSource CheckpointsDone { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

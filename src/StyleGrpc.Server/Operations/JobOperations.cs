@@ -12,10 +12,10 @@ using StyleGrpc.Server.Settings;
 namespace StyleGrpc.Server.Operations;
 
 /// <summary>
-/// Stylize jobs as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
+/// Jobs (Stylize runs and feed-forward trainings) as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
 /// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
 /// </summary>
-public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, MemoryBudget memory, ModelHost model,
+public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, IStyleStore styles, MemoryBudget memory, ModelHost model,
     IOptions<StyleGrpcServerOptions> options, TimeProvider time, RedisJobQueue? fleet = null)
 {
     /// <summary>True with <c>Store=redis</c>: jobs wait in the fleet's queue and any replica runs them.</summary>
@@ -25,14 +25,15 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
     /// Queues a job for the fleet (<c>Store=redis</c>) and stores it before answering; any replica's <see cref="FleetWorker"/>
     /// runs it. Refused at once when it could never fit a replica's memory budget or the fleet's queue is full.
     /// </summary>
-    public async Task<string> SubmitToFleetAsync(StylizeJobSpec spec, string caller, CancellationToken cancellationToken)
+    /// <param name="spec">The checked request.</param>
+    /// <param name="caller">Who asks: the API key's ID, or <c>anonymous</c>.</param>
+    /// <param name="cancellationToken">Cancels the submission, not the job.</param>
+    /// <param name="identity">The new job's identity when the caller needs its name first (a training); null = a fresh one.</param>
+    public async Task<string> SubmitToFleetAsync(JobSpec spec, string caller, CancellationToken cancellationToken, JobIdentity? identity = null)
     {
         var queue = fleet ?? throw new InvalidOperationException("the fleet queue needs Store=redis");
-        if (spec.Plan.EstimatedBytes > memory.BudgetBytes)
-        {
-            throw new MemoryBudgetExceededException(spec.Plan.EstimatedBytes, memory.BudgetBytes, model.Engine.LargestSideWithin(spec.Plan, memory.BudgetBytes));
-        }
-        if (await queue.WaitingAsync(spec.Plan.NetworkFingerprint).ConfigureAwait(false) >= options.Value.QueueCapacity)
+        JobRunner.RequireWithinBudget(spec, memory.BudgetBytes, model.Engine);
+        if (await queue.WaitingAsync(spec.Network).ConfigureAwait(false) >= options.Value.QueueCapacity)
         {
             throw new QueueFullException(options.Value.QueueCapacity);
         }
@@ -43,17 +44,19 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
             throw new Access.QuotaExceededException(
                 $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running in the fleet (StyleGrpc:MaxJobsPerKey); retry when one ends", null);
         }
-        var identity = JobIdentity.New(time.GetUtcNow());
+        identity ??= JobIdentity.New(time.GetUtcNow());
         var record = new JobRecord
         {
             Id = identity.Id,
+            Kind = spec.Kind,
+            StyleId = (spec as TrainingJobSpec)?.StyleId,
             Caller = caller,
             CreateTime = identity.CreateTime,
-            TotalIterations = spec.Plan.TotalIterations,
-            Levels = spec.Plan.Levels.Count,
+            TotalIterations = spec.TotalIterations,
+            Levels = (spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
         };
         await store.CreateAsync(record, spec, cancellationToken).ConfigureAwait(false);
-        await queue.EnqueueAsync(spec.Plan.NetworkFingerprint, identity.Id, caller).ConfigureAwait(false);
+        await queue.EnqueueAsync(spec.Network, identity.Id, caller).ConfigureAwait(false);
         return identity.Id;
     }
 
@@ -63,9 +66,9 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
     /// Admits the job (the runner's checks and refusals) and stores it before answering, so that an answered submission is
     /// never lost; <paramref name="owned"/> = a Stylize call owns it (its end cancels the job).
     /// </summary>
-    public async Task<Job> SubmitAsync(StylizeJobSpec spec, string caller, bool owned, CancellationToken cancellationToken)
+    public async Task<Job> SubmitAsync(JobSpec spec, string caller, bool owned, CancellationToken cancellationToken, JobIdentity? identity = null)
     {
-        var job = runner.Submit(spec, caller, owned: owned);
+        var job = runner.Submit(spec, caller, identity, owned: owned);
         try
         {
             await journal.TrackAsync(job, previous: null, cancellationToken).ConfigureAwait(false);
@@ -91,7 +94,13 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
     public async Task<OperationView> GetAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
     {
         var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
-        return new OperationView(record, record.State == JobState.Succeeded ? await ResultAsync(record.Id, cancellationToken).ConfigureAwait(false) : null);
+        if (record.State != JobState.Succeeded)
+        {
+            return new OperationView(record, null);
+        }
+        return record.Kind == JobKind.Training
+            ? new OperationView(record, null, await styles.GetAsync(record.StyleId ?? "", cancellationToken).ConfigureAwait(false))
+            : new OperationView(record, await ResultAsync(record.Id, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>The caller's operations (all, for a caller that sees all), newest first; results are not included.</summary>
@@ -182,6 +191,10 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        if (record.Kind != JobKind.Stylize)
+        {
+            throw new PreconditionFailedException("name", $"{name} trains a style's network and has no frames; follow it with GetOperation or WaitOperation");
+        }
         var sent = afterSequence;
         while (true)
         {
@@ -204,7 +217,8 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
                     await foreach (var item in LiveAsync(record.Id, events, cancellationToken).ConfigureAwait(false))
                     {
                         sent = item.Sequence;
-                        yield return ResponseMapper.ToFrame(item, job.Spec.OutputFormat, job.Spec.Quality);
+                        var spec = (StylizeJobSpec)job.Spec;
+                        yield return ResponseMapper.ToFrame(item, spec.OutputFormat, spec.Quality);
                     }
                 }
                 finally

@@ -8,6 +8,12 @@ public sealed record JobRecord
 {
     public required string Id { get; init; }
 
+    /// <summary>What the job does; records stored before there were kinds are Stylize jobs.</summary>
+    public Jobs.JobKind Kind { get; init; }
+
+    /// <summary>The style whose network a training job trains; null for Stylize jobs.</summary>
+    public string? StyleId { get; init; }
+
     /// <summary>Who submitted it: the API key's ID, or <c>anonymous</c>.</summary>
     public required string Caller { get; init; }
 
@@ -40,6 +46,12 @@ public sealed record JobRecord
     public int Level { get; init; }
 
     public int Levels { get; init; }
+
+    /// <summary>Run time up to the latest iteration.</summary>
+    public TimeSpan Elapsed { get; init; }
+
+    /// <summary>Estimated time to the last iteration, as of the latest one.</summary>
+    public TimeSpan Eta { get; init; }
 
     /// <summary>Content, style, total-variation and total loss of the latest iteration; null before the first.</summary>
     public double[]? Losses { get; init; }

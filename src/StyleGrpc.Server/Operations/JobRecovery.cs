@@ -44,10 +44,10 @@ public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runn
     // Admits the job again; false when the queue cannot take it now.
     private async Task<bool> TryResumeAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        var spec = await store.ReadSpecAsync(record.Id, cancellationToken).ConfigureAwait(false);
-        if (spec is null || spec.Plan.NetworkFingerprint != model.Engine.Network.Info.Fingerprint)
+        var spec = await store.ReadSpecAsync(record, cancellationToken).ConfigureAwait(false);
+        if (spec is null || spec.Network != model.Engine.Network.Info.Fingerprint)
         {
-            var reason = spec is null ? "its request is missing" : $"it was planned for {spec.Plan.NetworkFingerprint}, this server runs {model.Engine.Network.Info.Fingerprint}";
+            var reason = spec is null ? "its request is missing" : $"it was planned for {spec.Network}, this server runs {model.Engine.Network.Info.Fingerprint}";
             ServerLog.JobNotResumable(logger, record.Id, reason);
             await store.SaveAsync(record with
             {
@@ -83,7 +83,7 @@ public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runn
     }
 
     // The job's checkpoint, if one was stored and is readable; a damaged one means starting over, not failing the job.
-    private async Task<RunCheckpoint?> ReadCheckpointAsync(JobRecord record, CancellationToken cancellationToken)
+    private async Task<JobCheckpoint?> ReadCheckpointAsync(JobRecord record, CancellationToken cancellationToken)
     {
         if (await store.ReadCheckpointAsync(record.Id, cancellationToken).ConfigureAwait(false) is not { } bytes)
         {
@@ -91,7 +91,7 @@ public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runn
         }
         try
         {
-            return RunCheckpoint.ReadFrom(new MemoryStream(bytes));
+            return JobCheckpoint.ReadFrom(new MemoryStream(bytes), record.Kind);
         }
         catch (InvalidDataException ex)
         {

@@ -3,15 +3,19 @@ using StyleGrpc.Server.Jobs;
 
 namespace StyleGrpc.Server.Operations;
 
-/// <summary>A job's checked request and plan as JSON, as stores keep it (images as base64).</summary>
+/// <summary>A job's checked request (and plan) and its record as JSON, as stores keep them (images as base64).</summary>
 public static class JobSpecJson
 {
     private static readonly JsonSerializerOptions Options = new() { IncludeFields = true };
 
-    public static byte[] Serialize(StylizeJobSpec spec) => JsonSerializer.SerializeToUtf8Bytes(spec, Options);
+    /// <summary>The spec as its own type's JSON (its kind is kept in the job's record).</summary>
+    public static byte[] Serialize(JobSpec spec) => JsonSerializer.SerializeToUtf8Bytes(spec, spec.GetType(), Options);
 
-    public static StylizeJobSpec Deserialize(ReadOnlySpan<byte> json) =>
-        JsonSerializer.Deserialize<StylizeJobSpec>(json, Options) ?? throw new InvalidDataException("empty job spec");
+    /// <summary>A spec of a <paramref name="kind"/> job.</summary>
+    public static JobSpec Deserialize(ReadOnlySpan<byte> json, JobKind kind) =>
+        (kind == JobKind.Training
+            ? JsonSerializer.Deserialize<TrainingJobSpec>(json, Options)
+            : (JobSpec?)JsonSerializer.Deserialize<StylizeJobSpec>(json, Options)) ?? throw new InvalidDataException("empty job spec");
 
     public static byte[] Serialize(JobRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Options);
 

@@ -28,7 +28,7 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
 
     private RedisKey IndexKey => redis.Prefix + "jobs";
 
-    public async Task CreateAsync(JobRecord record, StylizeJobSpec spec, CancellationToken cancellationToken)
+    public async Task CreateAsync(JobRecord record, JobSpec spec, CancellationToken cancellationToken)
     {
         var transaction = redis.Db.CreateTransaction();
         _ = transaction.HashSetAsync(JobKey(record.Id),
@@ -69,10 +69,10 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
     public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) =>
         FencedAsync(record.Id, record.Attempt, "record", JobSpecJson.Serialize(record), raise: true);
 
-    public async Task<StylizeJobSpec?> ReadSpecAsync(string id, CancellationToken cancellationToken)
+    public async Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        var json = await Call(() => redis.Db.HashGetAsync(JobKey(id), "spec")).ConfigureAwait(false);
-        return json.IsNull ? null : JobSpecJson.Deserialize((byte[])json!);
+        var json = await Call(() => redis.Db.HashGetAsync(JobKey(record.Id), "spec")).ConfigureAwait(false);
+        return json.IsNull ? null : JobSpecJson.Deserialize((byte[])json!, record.Kind);
     }
 
     public Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken)

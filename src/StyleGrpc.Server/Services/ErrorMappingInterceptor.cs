@@ -108,6 +108,7 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
             StyleAlreadyExistsException e => (StatusCode.AlreadyExists, e.Message),
             OperationNotFoundException e => (StatusCode.NotFound, e.Message),
             OperationNotDoneException e => (StatusCode.FailedPrecondition, e.Message),
+            PreconditionFailedException e => (StatusCode.FailedPrecondition, e.Message),
             QueueFullException e => (StatusCode.ResourceExhausted, e.Message),
             MemoryBudgetExceededException e => (StatusCode.ResourceExhausted, e.Message),
             QuotaExceededException e => (StatusCode.ResourceExhausted, e.Message),

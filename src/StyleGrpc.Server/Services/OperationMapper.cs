@@ -1,20 +1,35 @@
 using Google.LongRunning;
 using Google.Protobuf.WellKnownTypes;
 using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Operations;
+using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Services;
 
-/// <summary>Job records to AIP-151 operations: StylizeMetadata as metadata, the Result as response, the stored status as error.</summary>
+/// <summary>
+/// Job records to AIP-151 operations: a Stylize job's StylizeMetadata and Result, a training's TrainStyleNetworkMetadata and
+/// the trained Style; the stored status as error.
+/// </summary>
 public static class OperationMapper
 {
     public static Operation ToOperation(OperationView view)
     {
         var record = view.Record;
-        var operation = new Operation { Name = OperationNames.Of(record.Id), Metadata = Any.Pack(ToMetadata(record)), Done = record.Done };
+        var training = record.Kind == JobKind.Training;
+        var operation = new Operation
+        {
+            Name = OperationNames.Of(record.Id),
+            Metadata = training ? Any.Pack(ToTrainingMetadata(record)) : Any.Pack(ToMetadata(record)),
+            Done = record.Done,
+        };
         if (record.State == JobState.Succeeded && view.Result is not null)
         {
             operation.Response = Any.Pack(view.Result);
+        }
+        else if (record.State == JobState.Succeeded && training && view.Style is not null)
+        {
+            operation.Response = Any.Pack(ResponseMapper.ToProto(view.Style));
         }
         else if (record.Done && record.State != JobState.Succeeded)
         {
@@ -23,19 +38,54 @@ public static class OperationMapper
         return operation;
     }
 
+    public static TrainStyleNetworkMetadata ToTrainingMetadata(JobRecord record)
+    {
+        var metadata = new TrainStyleNetworkMetadata
+        {
+            JobId = record.Id,
+            StyleName = StyleId.ToName(record.StyleId ?? ""),
+            State = ToProto(record.State),
+            QueuePosition = record.State == JobState.Queued ? record.QueuePosition : 0,
+            Iteration = record.Iteration,
+            TotalIterations = record.TotalIterations,
+            Elapsed = Duration.FromTimeSpan(record.Elapsed),
+            Eta = Duration.FromTimeSpan(record.Eta),
+            Attempt = record.Attempt,
+            ResumedFromIteration = record.ResumedFromIteration,
+            CheckpointIteration = record.CheckpointIteration,
+            Replica = record.State == JobState.Running ? record.Replica : "",
+            CreateTime = Timestamp.FromDateTimeOffset(record.CreateTime),
+        };
+        if (record.Losses is [var content, var style, var tv, var total])
+        {
+            metadata.Losses = new Losses { Content = content, Style = style, TotalVariation = tv, Total = total };
+        }
+        if (record.StartTime is { } start)
+        {
+            metadata.StartTime = Timestamp.FromDateTimeOffset(start);
+        }
+        if (record.EndTime is { } end)
+        {
+            metadata.EndTime = Timestamp.FromDateTimeOffset(end);
+        }
+        return metadata;
+    }
+
+    private static StylizeMetadata.Types.State ToProto(JobState state) => state switch
+    {
+        JobState.Queued => StylizeMetadata.Types.State.Queued,
+        JobState.Running => StylizeMetadata.Types.State.Running,
+        JobState.Succeeded => StylizeMetadata.Types.State.Succeeded,
+        JobState.Failed => StylizeMetadata.Types.State.Failed,
+        _ => StylizeMetadata.Types.State.Cancelled,
+    };
+
     public static StylizeMetadata ToMetadata(JobRecord record)
     {
         var metadata = new StylizeMetadata
         {
             JobId = record.Id,
-            State = record.State switch
-            {
-                JobState.Queued => StylizeMetadata.Types.State.Queued,
-                JobState.Running => StylizeMetadata.Types.State.Running,
-                JobState.Succeeded => StylizeMetadata.Types.State.Succeeded,
-                JobState.Failed => StylizeMetadata.Types.State.Failed,
-                _ => StylizeMetadata.Types.State.Cancelled,
-            },
+            State = ToProto(record.State),
             QueuePosition = record.State == JobState.Queued ? record.QueuePosition : 0,
             Iteration = record.Iteration,
             TotalIterations = record.TotalIterations,

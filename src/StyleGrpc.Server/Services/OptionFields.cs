@@ -28,11 +28,35 @@ public static partial class OptionFields
         ["ScaleLevels"] = "options.scale_levels",
         ["CoarseIterations"] = "options.coarse_iterations",
         ["TileSize"] = "options.tile_size",
+        ["ColourControl"] = "options.color_control",
+        ["Regions"] = "regions",
+        ["BlendComponents"] = "blend.components",
         ["Content"] = "content_image",
         ["Style"] = "style",
         ["Layer"] = "layer",
         ["Weight"] = "weight",
     };
+
+    // Names inside a message (after the first part): the option's own names where they differ from the snake-case rule.
+    private static readonly Dictionary<string, string> Nested = new(StringComparer.Ordinal)
+    {
+        ["StyleLayers"] = "style_layers",
+        ["Mask"] = "mask",
+        ["Style"] = "style",
+    };
+
+    // The trainer's option names (FeedForwardTrainingOptions) to TrainStyleNetworkRequest's fields.
+    private static readonly Dictionary<string, string> TrainingFields = new(StringComparer.Ordinal)
+    {
+        ["Iterations"] = "iterations",
+        ["ImageSize"] = "image_size",
+        ["BatchSize"] = "batch_size",
+        ["ContentWeight"] = "content_weight",
+        ["StyleWeight"] = "style_weight",
+    };
+
+    /// <summary>The TrainStyleNetworkRequest field a trainer option name stands for; <c>name</c> (the style) for one the caller cannot set.</summary>
+    public static string TrainingField(string trainerOption) => TrainingFields.GetValueOrDefault(trainerOption) ?? "name";
 
     /// <summary>The proto field an engine option name stands for; <c>options</c> for one the caller cannot set.</summary>
     public static string ProtoField(string engineOption) =>
@@ -40,7 +64,7 @@ public static partial class OptionFields
         {
             var match = Indexed().Match(part);
             var name = match.Success ? match.Groups[1].Value : part;
-            var field = Fields.GetValueOrDefault(name) ?? (i == 0 ? "options" : name.ToLowerInvariant());
+            var field = i == 0 ? Fields.GetValueOrDefault(name) ?? "options" : Nested.GetValueOrDefault(name) ?? Fields.GetValueOrDefault(name) ?? name.ToLowerInvariant();
             return match.Success ? $"{field}[{match.Groups[2].Value}]" : field;
         }));
 

@@ -1,4 +1,6 @@
 using StyleGrpc.Engine;
+using StyleGrpc.Engine.Control;
+using StyleGrpc.Engine.FeedForward;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
@@ -95,22 +97,47 @@ public static class RequestMapper
     public static StylizeJobSpec ToJob(StylizeRequest request, StyleTransferEngine engine, StyleGrpcServerOptions limits, RunLimits runLimits)
     {
         var inline = request.StyleCase == StylizeRequest.StyleOneofCase.StyleImage;
-        RequireSize(request.ContentImage.Length + (inline ? request.StyleImage.Length : 0), inline ? "style_image" : "content_image", limits);
+        var regionBytes = request.Regions.Sum(r => (long)r.Mask.Length + r.StyleImage.Length);
+        RequireSize(request.ContentImage.Length + (inline ? request.StyleImage.Length : 0) + regionBytes,
+            regionBytes > 0 ? "regions" : inline ? "style_image" : "content_image", limits);
         var o = request.Options ?? new StylizeOptions();
+        Require(Enum.IsDefined(o.ColorControl), "options.color_control", "is not a known colour control");
         Require(Enum.IsDefined(o.Optimizer), "options.optimizer", "is not a known optimizer");
         Require(Enum.IsDefined(o.Init), "options.init", "is not a known init");
+        Require(Enum.IsDefined(o.Method), "options.method", "is not a known method");
+        var method = ProtoEnums.ToEngine(o.Method);
+        // A network belongs to one registered style: blends and inline images have none.
+        Require(method != StylizeMethod.FeedForward || request.StyleCase == StylizeRequest.StyleOneofCase.StyleName, "options.method",
+            "METHOD_FEED_FORWARD needs style_name (a registered style with a trained network); blends and inline styles have none");
+        Require(o.Init != Init.FeedForward || request.StyleCase == StylizeRequest.StyleOneofCase.StyleName, "options.init",
+            "INIT_FEED_FORWARD needs style_name (a registered style with a trained network); blends and inline styles have none");
+        Require(method != StylizeMethod.FeedForward || o.Init is Init.Unspecified or Init.Content, "options.init",
+            "a feed-forward pass has no start image: leave options.init unset with METHOD_FEED_FORWARD");
+        // The pass is the network's picture as it is: it has no style loss to guide by region, and no colour step after it.
+        Require(method != StylizeMethod.FeedForward || request.Regions.Count == 0, "options.method",
+            "METHOD_FEED_FORWARD paints the whole picture with the style's network: regions need optimisation (leave options.method unset)");
+        Require(method != StylizeMethod.FeedForward || (o.ColorControl is ColorControl.Unspecified or ColorControl.None && !o.KeepOriginalColors),
+            "options.color_control", "METHOD_FEED_FORWARD keeps the network's colours: colour control needs optimisation");
         Require(Enum.IsDefined(o.OutputFormat), "options.output_format", "is not a known format");
         Require(o.Quality is >= 0 and <= 100, "options.quality", "must be between 1 and 100 (0 = 92)");
         Require(o.StyleScale == 0 || o.StyleScale is >= 0.1 and <= 4, "options.style_scale", "must be between 0.1 and 4 (0 = 1)");
         // The request's own bytes, not a copy: a queued job holds its image once.
         var content = request.ContentImage.Memory;
         var header = ReadHeader(content.Span, "content_image", limits.MaxPixels);
-        var style = ToStyleSource(request, limits, o.StyleScale == 0 ? 1 : o.StyleScale);
+        var scale = o.StyleScale == 0 ? 1 : o.StyleScale;
+        var style = ToStyleSource(request.StyleCase switch
+        {
+            StylizeRequest.StyleOneofCase.StyleName => request.StyleName,
+            StylizeRequest.StyleOneofCase.StyleImage => request.StyleImage,
+            StylizeRequest.StyleOneofCase.Blend => request.Blend,
+            _ => null,
+        }, "", limits, scale);
+        var regions = ToRegions(request.Regions, limits, scale);
         var maxSide = o.MaxSide == 0 ? Math.Min(DefaultMaxSide, limits.MaxSide) : o.MaxSide;
         var options = new StyleTransferOptions
         {
             MaxSide = maxSide,
-            Iterations = o.Iterations == 0 ? Math.Min(DefaultIterations, limits.MaxIterations) : o.Iterations,
+            Iterations = method == StylizeMethod.FeedForward ? 1 : o.Iterations == 0 ? Math.Min(DefaultIterations, limits.MaxIterations) : o.Iterations,
             Optimizer = ProtoEnums.ToEngine(o.Optimizer),
             LearningRate = o.HasLearningRate ? o.LearningRate : null,
             ContentWeight = o.HasContentWeight ? o.ContentWeight : null,
@@ -124,8 +151,15 @@ public static class RequestMapper
             Seed = o.Seed,
             PreviewEvery = o.PreviewEvery,
             KeepOriginalColours = o.KeepOriginalColors,
+            ColourControl = ProtoEnums.ToEngine(o.ColorControl),
+            Regions = regions.Count == 0 ? null : [.. regions.Select(r => r.Plan)],
+            BlendComponents = style is RegisteredStyles { ScaleControlled: true } && request.StyleCase == StylizeRequest.StyleOneofCase.Blend
+                ? [.. request.Blend.Components.Select(c => new BlendComponentLayers(c.Weight, ToLayers(c.StyleLayers)))]
+                : null,
             RelativeTolerance = o.HasRelativeTolerance ? o.RelativeTolerance : new StyleTransferOptions().RelativeTolerance,
-            ScaleLevels = o.HasScaleLevels ? o.ScaleLevels
+            // One pass at the output size: no levels, and one nominal iteration for the plan (the pass runs none).
+            ScaleLevels = method == StylizeMethod.FeedForward ? 1
+                : o.HasScaleLevels ? o.ScaleLevels
                 : limits.CoarseToFineFrom > 0 && maxSide >= limits.CoarseToFineFrom ? ScaleSchedule.Levels(maxSide) : 1,
             CoarseIterations = o.CoarseIterations == 0 ? null : o.CoarseIterations,
             TileSize = o.TileSize > 0 ? o.TileSize : maxSide > limits.TileAbove ? limits.TileSize : 0,
@@ -134,32 +168,109 @@ public static class RequestMapper
             Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / limits.ConcurrentJobs),
         };
         var plan = engine.Plan(header.Width, header.Height, options, runLimits);
-        return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality);
+        if (method == StylizeMethod.FeedForward)
+        {
+            // The pass's memory, not an optimisation's, is what the budget holds.
+            plan = plan with { EstimatedBytes = FeedForwardModel.EstimatedBytes(plan.Width, plan.Height, plan.Options.TileSize) };
+        }
+        return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality, method,
+            regions.Count == 0 ? null : [.. regions.Select(r => r.Spec)]);
     }
 
-    private static StyleSource ToStyleSource(StylizeRequest request, StyleGrpcServerOptions limits, double scale)
+    /// <summary>
+    /// A TrainStyleNetwork request for <paramref name="style"/>, checked: the server's defaults for values left at 0, its
+    /// limits (<see cref="TrainingOptions"/>), then the trainer's own ranges (errors name the request's fields), and the
+    /// training's memory estimate, worked out once.
+    /// </summary>
+    public static TrainingJobSpec ToTraining(TrainStyleNetworkRequest request, Storage.StyleRecord style, StyleTransferEngine engine, TrainingOptions limits)
     {
-        switch (request.StyleCase)
+        Require(request.Iterations >= 0 && request.Iterations <= limits.MaxIterations, "iterations",
+            $"must be between 1 and {limits.MaxIterations} (0 = the server's default, {limits.Iterations})");
+        Require(request.ImageSize == 0 || (request.ImageSize >= 64 && request.ImageSize <= limits.MaxImageSize), "image_size",
+            $"must be between 64 and {limits.MaxImageSize} pixels (0 = the server's default, {limits.ImageSize})");
+        Require(request.BatchSize >= 0 && request.BatchSize <= limits.MaxBatchSize, "batch_size",
+            $"must be between 1 and {limits.MaxBatchSize} (0 = the server's default, {limits.BatchSize})");
+        Require(!request.HasContentWeight || (double.IsFinite(request.ContentWeight) && request.ContentWeight > 0), "content_weight", "must be a finite number > 0");
+        Require(!request.HasStyleWeight || (double.IsFinite(request.StyleWeight) && request.StyleWeight > 0), "style_weight", "must be a finite number > 0");
+        var options = new FeedForwardTrainingOptions
         {
-            case StylizeRequest.StyleOneofCase.StyleName:
-                return new RegisteredStyles([(StyleId.FromName(request.StyleName, "style_name"), 1.0)]);
-            case StylizeRequest.StyleOneofCase.StyleImage:
-                var image = request.StyleImage.Memory;
-                return new InlineStyle(image, ReadHeader(image.Span, "style_image", limits.MaxPixels), scale);
-            case StylizeRequest.StyleOneofCase.Blend:
-                var components = request.Blend.Components;
-                Require(components.Count >= 2, "blend.components", "needs at least two styles (use style_name for one)");
-                Require(components.Count <= MaxBlendComponents, "blend.components", $"takes at most {MaxBlendComponents} styles");
+            Iterations = request.Iterations == 0 ? limits.Iterations : request.Iterations,
+            ImageSize = request.ImageSize == 0 ? limits.ImageSize : request.ImageSize,
+            BatchSize = request.BatchSize == 0 ? limits.BatchSize : request.BatchSize,
+            ContentWeight = request.HasContentWeight ? request.ContentWeight : new FeedForwardTrainingOptions().ContentWeight,
+            StyleWeight = request.HasStyleWeight ? request.StyleWeight : null,
+            // The loss network's layers are those the style was registered for.
+            Preset = style.Preset,
+        };
+        var trainer = new FeedForwardTrainer(engine);
+        try
+        {
+            trainer.Validate(options);
+        }
+        catch (InvalidStyleOptionException ex)
+        {
+            throw new RequestFieldException(OptionFields.TrainingField(ex.Field), ex.Reason);
+        }
+        return new TrainingJobSpec(style.Id, style.Version, options, engine.Network.Info.Fingerprint, trainer.EstimatedBytes(options));
+    }
+
+    // The request's regions: each mask's header read (its size goes to the plan, which checks its aspect and the count), its
+    // style as the request's own; weight 0 means 1 (the plan checks the rest). Per-component layers are the request's own
+    // style's only (scale control), not a region's.
+    private static List<(RegionSpec Spec, RegionOptions Plan)> ToRegions(IList<Region> regions, StyleGrpcServerOptions limits, double scale)
+    {
+        var mapped = new List<(RegionSpec, RegionOptions)>();
+        for (var i = 0; i < regions.Count; i++)
+        {
+            var region = regions[i];
+            var prefix = $"regions[{i}].";
+            var mask = region.Mask.Memory;
+            var header = ReadHeader(mask.Span, prefix + "mask", limits.MaxPixels);
+            object? source = region.StyleCase switch
+            {
+                Region.StyleOneofCase.StyleName => region.StyleName,
+                Region.StyleOneofCase.StyleImage => region.StyleImage,
+                Region.StyleOneofCase.Blend => region.Blend,
+                _ => null,
+            };
+            if (region.StyleCase == Region.StyleOneofCase.Blend)
+            {
+                for (var c = 0; c < region.Blend.Components.Count; c++)
+                {
+                    Require(region.Blend.Components[c].StyleLayers.Count == 0, $"{prefix}blend.components[{c}].style_layers",
+                        "per-component layers (scale control) apply to the request's own blend only");
+                }
+            }
+            var weight = region.Weight == 0 ? 1 : region.Weight;
+            mapped.Add((new RegionSpec(mask, ToStyleSource(source, prefix, limits, scale), weight), new RegionOptions(header.Width, header.Height, weight)));
+        }
+        return mapped;
+    }
+
+    // A style given as the request's own (style_name, style_image or blend); errors name the field under prefix ("" or "regions[i].").
+    private static StyleSource ToStyleSource(object? style, string prefix, StyleGrpcServerOptions limits, double scale)
+    {
+        switch (style)
+        {
+            case string name:
+                return new RegisteredStyles([(StyleId.FromName(name, prefix + "style_name"), 1.0)]);
+            case Google.Protobuf.ByteString bytes:
+                var image = bytes.Memory;
+                return new InlineStyle(image, ReadHeader(image.Span, prefix + "style_image", limits.MaxPixels), scale) { Field = prefix + "style_image" };
+            case StyleBlend blend:
+                var components = blend.Components;
+                Require(components.Count >= 2, prefix + "blend.components", "needs at least two styles (use style_name for one)");
+                Require(components.Count <= MaxBlendComponents, prefix + "blend.components", $"takes at most {MaxBlendComponents} styles");
                 var parts = new List<(string, double)>();
                 for (var i = 0; i < components.Count; i++)
                 {
                     var weight = components[i].Weight;
-                    Require(double.IsFinite(weight) && weight > 0, $"blend.components[{i}].weight", "must be a finite number > 0");
-                    parts.Add((StyleId.FromName(components[i].Style, $"blend.components[{i}].style"), weight));
+                    Require(double.IsFinite(weight) && weight > 0, $"{prefix}blend.components[{i}].weight", "must be a finite number > 0");
+                    parts.Add((StyleId.FromName(components[i].Style, $"{prefix}blend.components[{i}].style"), weight));
                 }
-                return new RegisteredStyles(parts);
+                return new RegisteredStyles(parts) { ScaleControlled = components.Any(c => c.StyleLayers.Count > 0) };
             default:
-                throw new RequestFieldException("style", "one of style_name, style_image or blend is required");
+                throw new RequestFieldException(prefix + "style", "one of style_name, style_image or blend is required");
         }
     }
 

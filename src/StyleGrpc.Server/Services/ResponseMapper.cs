@@ -34,7 +34,33 @@ public static class ResponseMapper
             Network = primary?.Network ?? "",
         };
         style.Layers.AddRange(primary?.Layers ?? []);
+        style.FeedForward = ToProto(record.FeedForward);
         return style;
+    }
+
+    private static FeedForwardNetwork ToProto(FeedForwardInfo? info)
+    {
+        if (info is null)
+        {
+            return new FeedForwardNetwork { State = FeedForwardNetwork.Types.State.None };
+        }
+        var network = new FeedForwardNetwork
+        {
+            State = ProtoEnums.ToProto(info.State),
+            Version = info.Version,
+            Iterations = info.Iterations,
+            FinalLoss = info.FinalLoss,
+            Network = info.Network,
+            SizeBytes = info.SizeBytes,
+            OperationName = info.OperationName,
+            Error = info.Error,
+            ImageSize = info.ImageSize,
+        };
+        if (info.TrainedTime is { } trained)
+        {
+            network.TrainedTime = Timestamp.FromDateTimeOffset(trained);
+        }
+        return network;
     }
 
     /// <summary>An image as an HTTP body (the stored bytes, their type sniffed from the header).</summary>
@@ -93,8 +119,17 @@ public static class ResponseMapper
         _ => throw new ArgumentOutOfRangeException(nameof(item), item.GetType().Name, "unknown job event"),
     };
 
+    /// <param name="limits">The server's settings.</param>
+    /// <param name="memoryBudget">The memory budget, in bytes.</param>
+    /// <param name="network">The serving network; null while it loads.</param>
+    /// <param name="queued">Jobs waiting here.</param>
+    /// <param name="running">Jobs running here.</param>
+    /// <param name="styles">Registered styles.</param>
+    /// <param name="quarantined">Damaged styles moved aside since start.</param>
+    /// <param name="draining">True while the server drains.</param>
+    /// <param name="trainingPhotos">Photos a training would find now.</param>
     public static ServerInfo ToServerInfo(StyleGrpcServerOptions limits, long memoryBudget, IFeatureNetwork? network, int queued, int running,
-        int styles, int quarantined, bool draining)
+        int styles, int quarantined, bool draining, int trainingPhotos)
     {
         var info = new ServerInfo
         {
@@ -122,7 +157,14 @@ public static class ResponseMapper
                 StyleIdPattern = StyleId.PatternText,
                 StyleIdMaxLength = StyleId.MaxLength,
                 OutputSides = { OutputSides(limits.MaxSide) },
+                MaxRegions = limits.MaxRegions,
+                MaxTrainingIterations = limits.Training.MaxIterations,
+                MaxTrainingImageSize = limits.Training.MaxImageSize,
+                MaxTrainingBatchSize = limits.Training.MaxBatchSize,
             },
+            // As the contract defines it: the network is loaded (it serves READY styles) and there are photos to train on.
+            FeedForwardAvailable = network is not null && trainingPhotos > 0,
+            TrainingPhotos = trainingPhotos,
             QueuedJobs = queued,
             RunningJobs = running,
             Styles = styles,
@@ -160,6 +202,8 @@ public static class ResponseMapper
         result.FramesCoalesced = item.FramesCoalesced;
         result.PreviewsDropped = item.PreviewsDropped;
         result.Reproducibility.Attempts = item.Attempt;
+        result.Reproducibility.Method = ProtoEnums.ToProto(item.Method);
+        result.Reproducibility.FeedForwardVersion = item.FeedForwardVersion;
         return result;
     }
 
@@ -231,6 +275,8 @@ public static class ResponseMapper
         proto.LbfgsHistory = r.Plan.Options.LbfgsHistory;
         proto.ResumedFromIteration = r.ResumedFromIteration;
         proto.Attempts = 1;
+        proto.ColorControl = ProtoEnums.ToProto(r.ColourControl);
+        proto.Regions.AddRange(r.Regions.Select(g => new Protos.V1.RegionRecord { MaskSha256 = g.MaskSha256, Style = g.Style, Weight = g.Weight, Area = g.Area }));
         return proto;
     }
 

@@ -11,6 +11,7 @@ using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
+using StyleGrpc.Server.Training;
 
 namespace StyleGrpc.Server.Services;
 
@@ -21,6 +22,9 @@ public sealed class StyleTransferGrpcService(
     StyleRegistry registry,
     JobRunner runner,
     JobOperations operations,
+    TrainingOperations trainings,
+    FeedForwardNetworks networks,
+    TrainingPhotoSource photos,
     JobScheduler scheduler,
     MemoryBudget memory,
     CallerQuotas quotas,
@@ -68,12 +72,12 @@ public sealed class StyleTransferGrpcService(
 
     public override async Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
         ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
-            scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping);
+            scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping,
+            photos.Count);
 
     public override async Task Stylize(StylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {
-        var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
-        await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
+        var spec = await CheckAsync(request, context);
         if (operations.IsFleet)
         {
             await StylizeOnTheFleetAsync(spec, responseStream, context);
@@ -114,12 +118,30 @@ public sealed class StyleTransferGrpcService(
 
     public override async Task<Google.LongRunning.Operation> SubmitStylize(StylizeRequest request, ServerCallContext context)
     {
-        var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
-        await registry.RequireAsync(spec.Style.RegisteredIds, context.CancellationToken);
+        var spec = await CheckAsync(request, context);
         var id = operations.IsFleet
             ? await operations.SubmitToFleetAsync(spec, Caller(context), context.CancellationToken)
             : (await operations.SubmitAsync(spec, Caller(context), owned: false, context.CancellationToken)).Id;
         return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
+    }
+
+    [Authorize(Policy = AccessRoles.Admin)]
+    public override async Task<Google.LongRunning.Operation> TrainStyleNetwork(TrainStyleNetworkRequest request, ServerCallContext context)
+    {
+        var style = await registry.GetAsync(StyleId.FromName(request.Name, "name"), context.CancellationToken);
+        var spec = RequestMapper.ToTraining(request, style, model.Engine, limits.Training);
+        var id = await trainings.SubmitAsync(spec, style, Caller(context), context.CancellationToken);
+        return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
+    }
+
+    // A Stylize request checked and planned, its styles registered and, when it needs one, its style's network serving.
+    private async Task<Jobs.StylizeJobSpec> CheckAsync(StylizeRequest request, ServerCallContext context)
+    {
+        var spec = RequestMapper.ToJob(request, model.Engine, limits, runLimits);
+        // The request's style and every region's.
+        await registry.RequireAsync(spec, context.CancellationToken);
+        await networks.RequireServesAsync(spec, model.Engine.Network.Info.Fingerprint, context.CancellationToken);
+        return spec;
     }
 
     // With the fleet queue any replica may run the job: the call watches its operation, and cancels it when it ends early.

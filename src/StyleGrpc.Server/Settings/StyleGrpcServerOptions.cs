@@ -35,6 +35,9 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Prometheus metrics endpoint.</summary>
     public MetricsOptions Metrics { get; set; } = new();
 
+    /// <summary>Training styles' feed-forward networks.</summary>
+    public TrainingOptions Training { get; set; } = new();
+
     /// <summary>Traces.</summary>
     public TracingOptions Tracing { get; set; } = new();
 
@@ -94,6 +97,12 @@ public sealed class StyleGrpcServerOptions
 
     /// <summary>Jobs running at once. Default 1 (one job already uses every CPU core).</summary>
     public int ConcurrentJobs { get; set; } = 1;
+
+    /// <summary>
+    /// Most regions (spatial control) in one Stylize request: each adds a guided Gram matrix per style layer to every step.
+    /// Range 0–16 (the engine's limit); 0 = regions refused. Default 8.
+    /// </summary>
+    public int MaxRegions { get; set; } = 8;
 
     /// <summary>Memory for cached style targets, in bytes. Default 256 MiB.</summary>
     public long StyleCacheBytes { get; set; } = 256L * 1024 * 1024;

@@ -45,6 +45,7 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         Range(nameof(o.MaxPreviews), o.MaxPreviews, 0, 100_000);
         Range(nameof(o.QueueCapacity), o.QueueCapacity, 0, 100_000);
         Range(nameof(o.ConcurrentJobs), o.ConcurrentJobs, 1, 1024);
+        Range(nameof(o.MaxRegions), o.MaxRegions, 0, Engine.StyleTransferEngine.MaxRegionsLimit);
         Range(nameof(o.StyleCacheBytes), o.StyleCacheBytes, 0);
         Range(nameof(o.DefaultStyleSize), o.DefaultStyleSize, 16, 32768);
         Range(nameof(o.DrainTimeoutSeconds), o.DrainTimeoutSeconds, 0, 86_400);
@@ -60,6 +61,16 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         Range(nameof(o.ResultRetentionHours), o.ResultRetentionHours, 0.0001, 24 * 366);
         Range(nameof(o.CheckpointSeconds), o.CheckpointSeconds, 1, 86_400);
         Range(nameof(o.LeaseSeconds), o.LeaseSeconds, 1, 3600);
+        Range("Training:MaxIterations", o.Training.MaxIterations, 1, 1_000_000);
+        Range("Training:MaxImageSize", o.Training.MaxImageSize, 64, 4096);
+        Range("Training:MaxBatchSize", o.Training.MaxBatchSize, 1, 256);
+        Range("Training:Iterations", o.Training.Iterations, 1, Math.Max(1, o.Training.MaxIterations));
+        Range("Training:ImageSize", o.Training.ImageSize, 64, Math.Max(64, o.Training.MaxImageSize));
+        Range("Training:BatchSize", o.Training.BatchSize, 1, Math.Max(1, o.Training.MaxBatchSize));
+        if (!string.IsNullOrWhiteSpace(o.Training.ContentDirectory) && !Directory.Exists(o.Training.ContentDirectory))
+        {
+            failures.Add($"{S}Training:ContentDirectory must be an existing folder of photos or empty (no training), not '{o.Training.ContentDirectory}'");
+        }
         if (!ListenUrl.TryParse(o.Http.Url, out _))
         {
             failures.Add($"{S}Http:Url must be {ListenUrl.Rule}, not '{o.Http.Url}'");

@@ -9,7 +9,8 @@ namespace StyleGrpc.Server.Storage;
 
 /// <summary>
 /// Styles in a local data directory, for one replica (the default). Each style is a folder <c>{data}/styles/{id}/</c>:
-/// the uploaded <c>image</c>, <c>style.json</c> (metadata and a SHA-256 of every file) and <c>targets/{key}.bin</c>.
+/// the uploaded <c>image</c>, <c>style.json</c> (metadata and a SHA-256 of every file), <c>targets/{key}.bin</c> and, once
+/// trained, <c>feedforward.bin</c> (the style's feed-forward network).
 /// Every file is written to a temporary name and renamed; a registration is staged in a new folder and swapped in, and
 /// on failure (a full disk) its staging folder is removed at once. At start, leftovers of interrupted writes are swept
 /// (at any depth) and damaged entries are moved to <c>{data}/quarantine/{id}-{time}</c>. The index is held in memory.
@@ -18,6 +19,7 @@ public sealed class FileStyleStore : IStyleStore
 {
     private const string MetadataFile = "style.json";
     private const string ImageFile = "image";
+    private const string FeedForwardFile = "feedforward.bin";
     private const string TempMarker = ".tmp-";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -192,9 +194,10 @@ public sealed class FileStyleStore : IStyleStore
         await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            StyleRecord? current;
             lock (gate)
             {
-                if (!styles.TryGetValue(record.Id, out var current) || current.Version != record.Version)
+                if (!styles.TryGetValue(record.Id, out current) || current.Version != record.Version)
                 {
                     return null;
                 }
@@ -202,7 +205,8 @@ public sealed class FileStyleStore : IStyleStore
             var dir = Path.Combine(Root, record.Id);
             Directory.CreateDirectory(Path.Combine(dir, "targets"));
             WriteAtomically(Path.Combine(dir, "targets", file.Key + ".bin"), targets);
-            var updated = record with { Targets = [.. record.Targets.Where(t => t.Key != file.Key), file] };
+            // The stored record, not the caller's copy: its network may have changed since the caller read it.
+            var updated = current with { Targets = [.. current.Targets.Where(t => t.Key != file.Key), file] };
             WriteAtomically(Path.Combine(dir, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(updated, Json));
             lock (gate)
             {
@@ -214,6 +218,78 @@ public sealed class FileStyleStore : IStyleStore
         {
             writeLock.Release();
         }
+    }
+
+    public async Task<StyleRecord?> UpdateFeedForwardAsync(string id, long styleVersion, FeedForwardInfo info, byte[]? weights,
+        CancellationToken cancellationToken)
+    {
+        await writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            StyleRecord? current;
+            lock (gate)
+            {
+                if (!styles.TryGetValue(id, out current) || current.Version != styleVersion)
+                {
+                    return null;
+                }
+            }
+            var dir = Path.Combine(Root, id);
+            var path = Path.Combine(dir, FeedForwardFile);
+            var updated = current with
+            {
+                FeedForward = info with { SizeBytes = weights?.Length ?? 0, WeightsSha256 = weights is null ? "" : Sha256(weights) },
+            };
+            try
+            {
+                if (weights is not null)
+                {
+                    WriteAtomically(path, weights);
+                }
+                WriteAtomically(Path.Combine(dir, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(updated, Json));
+                if (weights is null)
+                {
+                    File.Delete(path);
+                }
+            }
+            catch (IOException ex) when (StorageFullException.IsDiskFull(ex))
+            {
+                ServerLog.StorageFull(logger, $"storing the network of style {id}", ex);
+                throw new StorageFullException($"the network of style '{id}'", ex);
+            }
+            lock (gate)
+            {
+                styles[id] = updated;
+            }
+            return updated;
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    public async Task<byte[]?> ReadFeedForwardAsync(StyleRecord record, CancellationToken cancellationToken)
+    {
+        if (record.FeedForward is not { SizeBytes: > 0 } info)
+        {
+            return null;
+        }
+        var path = Path.Combine(Root, record.Id, FeedForwardFile);
+        try
+        {
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            if (Sha256(bytes) == info.WeightsSha256)
+            {
+                return bytes;
+            }
+            ServerLog.CorruptStyle(logger, path, "feed-forward network does not match its checksum");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ServerLog.CorruptStyle(logger, path, ex.Message);
+        }
+        return null;
     }
 
     public Task<IAsyncDisposable?> TryLockAsync(string name, TimeSpan lifetime, CancellationToken cancellationToken) =>

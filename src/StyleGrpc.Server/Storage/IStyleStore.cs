@@ -51,6 +51,16 @@ public interface IStyleStore
     Task<StyleRecord?> AddTargetsAsync(StyleRecord record, TargetsFile file, byte[] targets, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Sets the style's <see cref="StyleRecord.FeedForward"/> and replaces its stored network with <paramref name="weights"/>
+    /// (null = none), atomically, if the style is still the registration <paramref name="styleVersion"/>; returns the updated
+    /// record, or null when the style was replaced or deleted meanwhile (nothing is written then). Every replica sees it.
+    /// </summary>
+    Task<StyleRecord?> UpdateFeedForwardAsync(string id, long styleVersion, FeedForwardInfo info, byte[]? weights, CancellationToken cancellationToken);
+
+    /// <summary>The style's stored network, or null when it has none or it does not match <see cref="FeedForwardInfo.WeightsSha256"/>.</summary>
+    Task<byte[]?> ReadFeedForwardAsync(StyleRecord record, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Holds a short lock named <paramref name="name"/> across every replica sharing the store, so targets are computed
     /// once across the fleet; null when another holder has it (wait and look again). Stores with one replica lock nothing.
     /// </summary>

@@ -151,15 +151,65 @@ public sealed class RedisStyleStore : IStyleStore
         return null;
     });
 
-    public Task<StyleRecord?> AddTargetsAsync(StyleRecord record, TargetsFile file, byte[] targets, CancellationToken cancellationToken) => Run(async () =>
+    public Task<StyleRecord?> AddTargetsAsync(StyleRecord record, TargetsFile file, byte[] targets, CancellationToken cancellationToken) =>
+        Run(() => UpdateMetaAsync(record.Id, record.Version,
+            current => current with { Targets = [.. current.Targets.Where(t => t.Key != file.Key), file] },
+            transaction => transaction.HashSetAsync(StyleKey(record.Id), "t:" + file.Key, targets)), operation: $"storing targets of style {record.Id}");
+
+    public Task<StyleRecord?> UpdateFeedForwardAsync(string id, long styleVersion, FeedForwardInfo info, byte[]? weights, CancellationToken cancellationToken) =>
+        Run(() => UpdateMetaAsync(id, styleVersion,
+                current => current with
+                {
+                    FeedForward = info with { SizeBytes = weights?.Length ?? 0, WeightsSha256 = weights is null ? "" : Sha256(weights) },
+                },
+                transaction => weights is null ? transaction.HashDeleteAsync(StyleKey(id), "ff") : transaction.HashSetAsync(StyleKey(id), "ff", weights)),
+            operation: $"storing the network of style {id}");
+
+    public Task<byte[]?> ReadFeedForwardAsync(StyleRecord record, CancellationToken cancellationToken) => Run(async () =>
     {
-        var key = StyleKey(record.Id);
-        var updated = record with { Targets = [.. record.Targets.Where(t => t.Key != file.Key), file] };
-        var transaction = Db.CreateTransaction();
-        transaction.AddCondition(Condition.HashEqual(key, "version", record.Version));
-        _ = transaction.HashSetAsync(key, [new HashEntry("t:" + file.Key, targets), new HashEntry("meta", JsonSerializer.SerializeToUtf8Bytes(updated, Json))]);
-        return await transaction.ExecuteAsync().ConfigureAwait(false) ? updated : null;
-    }, operation: $"storing targets of style {record.Id}");
+        if (record.FeedForward is not { SizeBytes: > 0 } info)
+        {
+            return null;
+        }
+        var value = await Db.HashGetAsync(StyleKey(record.Id), "ff").ConfigureAwait(false);
+        if (value.IsNull)
+        {
+            return null;
+        }
+        var bytes = (byte[])value!;
+        if (Sha256(bytes) == info.WeightsSha256)
+        {
+            return bytes;
+        }
+        ServerLog.CorruptStyle(logger, $"{StyleKey(record.Id)} ff", "feed-forward network does not match its checksum");
+        return null;
+    });
+
+    // Changes the stored metadata (and what <paramref name="alsoWrite"/> adds) in one transaction, conditioned on the metadata
+    // not having changed since it was read, so concurrent changes of targets and of the network never drop each other; null
+    // when the style is not the registration <paramref name="styleVersion"/> any more.
+    private async Task<StyleRecord?> UpdateMetaAsync(string id, long styleVersion, Func<StyleRecord, StyleRecord> change, Func<ITransaction, Task> alsoWrite)
+    {
+        var key = StyleKey(id);
+        while (true)
+        {
+            var meta = await Db.HashGetAsync(key, "meta").ConfigureAwait(false);
+            if (meta.IsNull || Deserialize(meta) is not { } current || current.Version != styleVersion)
+            {
+                return null;
+            }
+            var updated = change(current);
+            var transaction = Db.CreateTransaction();
+            transaction.AddCondition(Condition.HashEqual(key, "version", styleVersion));
+            transaction.AddCondition(Condition.HashEqual(key, "meta", meta));
+            _ = alsoWrite(transaction);
+            _ = transaction.HashSetAsync(key, "meta", JsonSerializer.SerializeToUtf8Bytes(updated, Json));
+            if (await transaction.ExecuteAsync().ConfigureAwait(false))
+            {
+                return updated;
+            }
+        }
+    }
 
     public Task<IAsyncDisposable?> TryLockAsync(string name, TimeSpan lifetime, CancellationToken cancellationToken) => Run(async () =>
     {

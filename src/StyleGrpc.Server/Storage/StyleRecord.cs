@@ -30,5 +30,9 @@ public sealed record StyleRecord
     /// <summary>Targets files computed so far, one per (network, preset, size).</summary>
     public required IReadOnlyList<TargetsFile> Targets { get; init; }
 
-    public long SizeBytes => ImageBytes + Targets.Sum(t => t.Bytes);
+    /// <summary>The style's feed-forward network; null when it never had one (state NONE).</summary>
+    public FeedForwardInfo? FeedForward { get; init; }
+
+    /// <summary>Bytes the style occupies: image, targets and its network's weights.</summary>
+    public long SizeBytes => ImageBytes + Targets.Sum(t => t.Bytes) + (FeedForward?.SizeBytes ?? 0);
 }

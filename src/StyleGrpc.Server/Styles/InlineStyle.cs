@@ -13,6 +13,9 @@ namespace StyleGrpc.Server.Styles;
 /// <param name="Scale">Style size relative to the output's longer side.</param>
 public sealed record InlineStyle(ReadOnlyMemory<byte> Image, ImageHeader Header, double Scale) : StyleSource
 {
+    /// <summary>The request field that carried the image (<c>style_image</c>, or a region's), named when it does not decode.</summary>
+    public string Field { get; init; } = "style_image";
+
     public override string Describe() => $"inline {Header.Width}x{Header.Height}";
 
     public override IReadOnlyList<string> RegisteredIds => [];
@@ -20,8 +23,10 @@ public sealed record InlineStyle(ReadOnlyMemory<byte> Image, ImageHeader Header,
     /// <summary>The style's longer side at the output size, in pixels.</summary>
     public int StyleSide(RunPlan plan) => Math.Clamp((int)Math.Round(plan.Options.MaxSide * Scale), 16, StyleTransferEngine.MaxSideLimit);
 
+    public override string RecordName() => $"inline:{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Image.Span))[..12]}";
+
     public override Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, RunPlan plan,
-        CancellationToken cancellationToken) =>
+        RgbImage photo, CancellationToken cancellationToken) =>
         Task.Run(() =>
         {
             var side = StyleSide(plan);
@@ -32,8 +37,8 @@ public sealed record InlineStyle(ReadOnlyMemory<byte> Image, ImageHeader Header,
             }
             catch (ImageDecodeException ex)
             {
-                throw new RequestFieldException("style_image", ex.Message);
+                throw new RequestFieldException(Field, ex.Message);
             }
-            return engine.ComputeLevelTargets(decoded, side, plan);
+            return engine.ComputeLevelTargets(decoded, side, plan, photo);
         }, cancellationToken);
 }

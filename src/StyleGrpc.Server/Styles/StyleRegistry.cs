@@ -30,12 +30,14 @@ public sealed class StyleRegistry
     private readonly ILogger<StyleRegistry> logger;
     private readonly TimeProvider time;
     private readonly TargetsCache cache;
+    private readonly FeedForwardNetworks networks;
     private readonly SemaphoreSlim computeLock = new(1, 1);
     private long targetsComputed;
 
-    public StyleRegistry(ModelHost model, IStyleStore store, IOptions<StyleGrpcServerOptions> options, ServerMetrics metrics,
+    public StyleRegistry(ModelHost model, IStyleStore store, FeedForwardNetworks networks, IOptions<StyleGrpcServerOptions> options, ServerMetrics metrics,
         ILogger<StyleRegistry> logger, TimeProvider time)
     {
+        this.networks = networks;
         this.model = model;
         this.store = store;
         this.options = options.Value;
@@ -60,6 +62,27 @@ public sealed class StyleRegistry
     /// <summary>A style's stored image, as uploaded (checked against its checksum).</summary>
     public async Task<byte[]> GetImageAsync(string id, CancellationToken cancellationToken) =>
         await store.ReadImageAsync(await GetAsync(id, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Throws <see cref="StyleNotFoundException"/> for the first registered style a job names that is not registered: its
+    /// own style's, then each region's (naming the region's field, e.g. <c>regions[1].style_name</c>).
+    /// </summary>
+    public async Task RequireAsync(Jobs.StylizeJobSpec spec, CancellationToken cancellationToken)
+    {
+        await RequireAsync(spec.Style.RegisteredIds, cancellationToken).ConfigureAwait(false);
+        var regions = spec.Regions ?? [];
+        for (var i = 0; i < regions.Count; i++)
+        {
+            var ids = regions[i].Style.RegisteredIds;
+            for (var j = 0; j < ids.Count; j++)
+            {
+                if (await store.GetAsync(ids[j], cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw new StyleNotFoundException(ids[j], ids.Count == 1 ? $"regions[{i}].style_name" : $"regions[{i}].blend.components[{j}].style");
+                }
+            }
+        }
+    }
 
     /// <summary>Throws <see cref="StyleNotFoundException"/> for the first of <paramref name="ids"/> that is not registered.</summary>
     public async Task RequireAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
@@ -105,6 +128,8 @@ public sealed class StyleRegistry
         };
         var saved = await store.SaveAsync(record, registration.Image, blob, registration.Replace, cancellationToken).ConfigureAwait(false);
         cache.RemovePrefix(registration.Id + "/");
+        // A replaced style's network was made for its old image: the store dropped it, and so does this process.
+        networks.Forget(registration.Id);
         cache.Add(CacheKey(saved, key), targets);
         ServerLog.StyleRegistered(logger, saved.Id, saved.Width, saved.Height, saved.SizeBytes);
         return saved;
@@ -117,6 +142,7 @@ public sealed class StyleRegistry
             throw new StyleNotFoundException(id);
         }
         cache.RemovePrefix(id + "/");
+        networks.Forget(id);
         ServerLog.StyleDeleted(logger, id);
     }
 
@@ -127,14 +153,25 @@ public sealed class StyleRegistry
     /// preset (they hold the preset's layers, and serve explicit layers they cover) or, for layers the preset lacks, by the
     /// layer set.
     /// </summary>
-    public async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, RunPlan plan, int level, CancellationToken cancellationToken)
+    public Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, RunPlan plan, int level, CancellationToken cancellationToken) =>
+        GetTargetsAsync(id, engine, plan.Preset, plan.AllLayers, registered => plan.StyleSide(registered, level), cancellationToken);
+
+    /// <summary>
+    /// The targets of a style at its registered size holding <paramref name="layers"/> of <paramref name="preset"/> (a
+    /// feed-forward training's style layers), found or computed as for a run's level.
+    /// </summary>
+    public Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string preset, IReadOnlyList<string> layers,
+        CancellationToken cancellationToken) =>
+        GetTargetsAsync(id, engine, preset, layers, registered => registered, cancellationToken);
+
+    private async Task<StyleTargets> GetTargetsAsync(string id, StyleTransferEngine engine, string presetName, IReadOnlyList<string> allLayers,
+        Func<int, int> styleSideOf, CancellationToken cancellationToken)
     {
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        var styleSide = plan.StyleSide(record.StyleSize, level);
-        var presetName = plan.Preset;
+        var styleSide = styleSideOf(record.StyleSize);
         var presetKey = TargetsKey(engine, presetName, styleSide);
         var layerPreset = engine.Preset(presetName);
-        var needed = plan.AllLayers.Order(StringComparer.Ordinal).ToList();
+        var needed = allLayers.Order(StringComparer.Ordinal).ToList();
         if (await FromCacheOrStoreAsync(record, presetKey, cancellationToken).ConfigureAwait(false) is { } found && needed.All(l => found.Find(l) is not null))
         {
             return found;

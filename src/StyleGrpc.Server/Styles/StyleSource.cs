@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using StyleGrpc.Engine;
+using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Server.Styles;
 
@@ -16,7 +17,13 @@ public abstract record StyleSource
     [JsonIgnore]
     public abstract IReadOnlyList<string> RegisteredIds { get; }
 
-    /// <summary>The style targets for <paramref name="plan"/>: one set per scale level, coarsest first, at the plan's style sides.</summary>
+    /// <summary>
+    /// The style targets for <paramref name="plan"/>: one set per scale level, coarsest first, at the plan's style sides;
+    /// under colour control that depends on the photo (luminance-only, histogram matching), made against <paramref name="photo"/>.
+    /// </summary>
     public abstract Task<IReadOnlyList<StyleTargets>> ResolveAsync(StyleRegistry registry, StyleTransferEngine engine, RunPlan plan,
-        CancellationToken cancellationToken);
+        RgbImage photo, CancellationToken cancellationToken);
+
+    /// <summary>The style as the reproducibility record names it: <c>styles/{id}</c>, <c>inline:{sha256-prefix}</c> or <c>blend:{id}*{weight}+…</c>.</summary>
+    public abstract string RecordName();
 }

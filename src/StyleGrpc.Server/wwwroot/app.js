@@ -2,7 +2,19 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { style: null, content: null, styleImage: null, run: null, points: [], jobsTimer: 0 };
+const state = {
+  style: null, content: null, styleImage: null, run: null, points: [], jobsTimer: 0,
+  // What the server offers (GET /v1/info) and its styles (GET /v1/styles), as last loaded.
+  info: null, styles: [],
+  // Training operations this page follows, by style ID: { id, metadata, timer }; notes left by finished ones.
+  trainings: {}, trainNotes: {},
+  // Training operations followed to their end (or that this key may not see): not followed again.
+  trainingsEnded: new Set(),
+  // False once the server refused this key a training (PERMISSION_DENIED): the Train button goes until the key changes.
+  trainAllowed: true,
+  // Masks of the regions sent with a job, by operation ID, for "How this was made" (this tab only).
+  sentMasks: {},
+};
 
 // ---- API ---------------------------------------------------------------------------------------------------------
 
@@ -31,7 +43,7 @@ async function api(method, path, body) {
   const response = await fetch(path, { method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   const parsed = text ? JSON.parse(text) : {};
-  if (!response.ok) throw new Error(describeError(parsed, response.status));
+  if (!response.ok) throw Object.assign(new Error(describeError(parsed, response.status)), { status: response.status });
   return parsed;
 }
 
@@ -57,9 +69,12 @@ const mediaType = (format) => ({ IMAGE_FORMAT_JPEG: "image/jpeg", IMAGE_FORMAT_W
 async function loadInfo() {
   try {
     const info = await api("GET", "/v1/info");
+    state.info = info;
     const n = info.network || {};
     $("server-info").textContent = `${n.description || n.name || "network loading"} on ${info.device || "?"} · ${info.styles || 0} styles · queue ${info.queuedJobs || 0}/${info.limits.queueCapacity}`;
     applyLimits(info.limits);
+    showRegionTools();
+    showInstant();
   } catch (e) {
     $("server-info").textContent = "server info unavailable";
     showError(e.message);
@@ -94,7 +109,7 @@ async function loadGallery(select) {
   }
   const gallery = $("gallery");
   gallery.replaceChildren();
-  const styles = page.styles || [];
+  const styles = state.styles = page.styles || [];
   if (styles.length === 0) gallery.textContent = "No styles yet: register one below.";
   for (const style of styles) {
     const card = document.createElement("button");
@@ -106,12 +121,35 @@ async function loadGallery(select) {
     const name = document.createElement("div");
     name.textContent = style.displayName;
     card.append(img, name);
+    const badge = FeedForwardBadges[style.feedForward?.state];
+    if (badge) {
+      const mark = document.createElement("span");
+      mark.className = `badge ${badge.className}`;
+      mark.textContent = badge.label;
+      mark.title = badge.title;
+      card.append(mark);
+    }
     card.addEventListener("click", () => selectStyle(style.styleId));
     gallery.append(card);
     thumbnail(style.styleId).then((url) => { if (url) img.src = url; });
   }
-  if (select || (!state.style && styles.length > 0)) selectStyle(select || styles[0].styleId);
+  if (select || (!state.style && styles.length > 0)) selectStyle(select || styles[0].styleId); else selectStyle(state.style);
+  // A training started earlier (from this page before a reload, another tab or the CLI): follow its progress.
+  for (const style of styles) {
+    const ff = style.feedForward || {};
+    const id = ff.operationName ? operationId(ff.operationName) : "";
+    if (ff.state === "TRAINING" && id && !state.trainingsEnded.has(id)) followTraining(style.styleId, id);
+  }
+  refreshRegionStyles();
 }
+
+const FeedForwardBadges = {
+  READY: { label: "instant", className: "ready", title: "has a trained network: Fast gives a result at once" },
+  TRAINING: { label: "training…", className: "training", title: "its network is being trained" },
+  FAILED: { label: "training failed", className: "failed", title: "the last training of its network failed" },
+};
+
+const styleById = (id) => state.styles.find((s) => s.styleId === id);
 
 // A guess from the file name, offered only when the server's rule (the input's pattern and length) accepts it.
 function suggestedStyleId(fileName) {
@@ -122,7 +160,12 @@ function suggestedStyleId(fileName) {
 
 function selectStyle(id) {
   state.style = id;
-  document.querySelectorAll(".card").forEach((c) => c.classList.toggle("selected", c.dataset.styleId === id));
+  document.querySelectorAll(".card").forEach((c) => {
+    c.classList.toggle("selected", c.dataset.styleId === id);
+    c.setAttribute("aria-pressed", String(c.dataset.styleId === id));
+  });
+  showInstant();
+  updateMethod();
 }
 
 // ---- Drops -------------------------------------------------------------------------------------------------------
@@ -144,7 +187,7 @@ dropZone($("style-drop"), $("style-file"), (file, dataUrl) => {
 dropZone($("content-drop"), $("content-file"), (file, dataUrl) => {
   state.content = base64Of(dataUrl);
   $("content-preview").src = dataUrl;
-  $("content-preview").hidden = false;
+  $("paint-wrap").hidden = false;
 });
 
 $("register-form").addEventListener("submit", async (e) => {
@@ -163,6 +206,424 @@ $("register-form").addEventListener("submit", async (e) => {
     $("register-button").disabled = false;
   }
 });
+
+// ---- Instant styles: a style's own feed-forward network (POST /v1/styles/{id}:train, an operation) ----------------
+
+const serverTrains = () => (state.info?.trainingPhotos || 0) > 0;
+const isReady = (style) => style?.feedForward?.state === "READY";
+
+function formatLoss(value) {
+  return value > 0 ? (value >= 1e4 || value < 1e-2 ? value.toExponential(2) : value.toPrecision(3)) : "?";
+}
+
+// The selected style's network: its state, the Train button (when the server has training photos and has not refused
+// this key) and the progress of a training this page follows.
+function showInstant() {
+  const style = styleById(state.style);
+  const ff = style?.feedForward || {};
+  const training = style ? state.trainings[style.styleId] : undefined;
+  const known = ff.state && ff.state !== "NONE" && ff.state !== "STATE_UNSPECIFIED";
+  $("instant").hidden = !style || !(serverTrains() || state.info?.feedForwardAvailable || known);
+  if ($("instant").hidden) return;
+  $("instant-style").textContent = style.displayName || style.styleId;
+  const canTrain = serverTrains() && state.trainAllowed;
+  let text;
+  if (ff.state === "READY") {
+    text = `Instant: network v${ff.version || 1}, trained ${ff.iterations || "?"} iterations (final loss ${formatLoss(ff.finalLoss)}). Choose Method "Fast" for a result at once.`;
+  } else if (ff.state === "TRAINING" || training) {
+    text = "Training its network: results at once when it is done.";
+  } else if (ff.state === "FAILED") {
+    text = `The last training failed${ff.error ? ": " + ff.error : ""}.`;
+  } else {
+    text = canTrain ? "Not instant yet: train its network (admin) to get results at once." : "Not instant: only optimisation paints with it.";
+  }
+  $("instant-state").textContent = text;
+  $("train-controls").hidden = !canTrain;
+  $("train").disabled = Boolean(training) || ff.state === "TRAINING";
+  $("train").textContent = ff.state === "READY" || ff.state === "FAILED" ? "Train again" : "Train";
+  $("train-cancel").hidden = !training;
+  $("training").hidden = !training && !state.trainNotes[style.styleId];
+  $("train-progress").hidden = !training;
+  if (training) {
+    const m = training.metadata || {};
+    $("train-progress").max = Math.max(m.totalIterations || 1, 1);
+    $("train-progress").value = m.iteration || 0;
+    const parts = [];
+    if (m.state === "QUEUED" || !m.state) {
+      parts.push(m.queuePosition > 0 ? `queued, position ${m.queuePosition}` : "starting");
+    } else {
+      parts.push(`iteration ${m.iteration || 0} of ${m.totalIterations || "?"}`);
+      if (m.losses?.total > 0) parts.push(`loss ${formatLoss(m.losses.total)}`);
+      if (m.eta) parts.push(`about ${seconds(m.eta).toFixed(0)} s left`);
+    }
+    $("train-status").textContent = parts.join(" · ");
+  } else {
+    $("train-status").textContent = state.trainNotes[style.styleId] || "";
+  }
+}
+
+// Polls the training operation (GET /v1/operations/{id}) once a second until it is done, then reloads the gallery:
+// the style is READY (an "instant" badge and the Fast method) or FAILED with the error.
+function followTraining(styleId, id, operation) {
+  if (state.trainings[styleId]?.id === id) return;
+  clearTimeout(state.trainings[styleId]?.timer);
+  const training = state.trainings[styleId] = { id, metadata: operation?.metadata || {}, timer: 0, failures: 0 };
+  delete state.trainNotes[styleId];
+  const finish = (note) => {
+    if (state.trainings[styleId] !== training) return;
+    delete state.trainings[styleId];
+    state.trainingsEnded.add(id);
+    if (note) state.trainNotes[styleId] = note;
+    loadGallery();
+    loadJobs();
+  };
+  const poll = async () => {
+    let current;
+    try {
+      current = await api("GET", operationPath(id));
+    } catch (e) {
+      if (state.trainings[styleId] !== training) return;
+      // A server restarting (or a proxy in between) comes back; an operation this key may not see does not.
+      if (e.status === undefined || e.status >= 500 || e.status === 429) {
+        training.failures++;
+        training.timer = setTimeout(poll, Math.min(1000 * 2 ** training.failures, 8000));
+      } else {
+        finish(`training progress unavailable: ${e.message}`);
+      }
+      return;
+    }
+    if (state.trainings[styleId] !== training) return;
+    training.failures = 0;
+    training.metadata = current.metadata || training.metadata;
+    if (current.done) {
+      if (current.error) {
+        const error = statusError(current.error);
+        if (!(error instanceof Cancelled)) showError(`training ${styleId}: ${error.message}`);
+        finish(error instanceof Cancelled ? "training stopped" : `training failed: ${error.message}`);
+      } else {
+        const ff = current.response?.feedForward || {};
+        finish(`trained: ${ff.iterations || training.metadata.totalIterations || "?"} iterations, final loss ${formatLoss(ff.finalLoss)}`);
+      }
+      return;
+    }
+    if (styleId === state.style) showInstant();
+    training.timer = setTimeout(poll, 1000);
+  };
+  showInstant();
+  poll();
+}
+
+async function train() {
+  const styleId = state.style;
+  if (!styleId) return;
+  showError("");
+  const body = {};
+  if ($("train-iterations").value !== "") body.iterations = Number($("train-iterations").value);
+  if ($("train-size").value !== "") body.imageSize = Number($("train-size").value);
+  $("train").disabled = true;
+  let operation;
+  try {
+    operation = await api("POST", `/v1/styles/${encodeURIComponent(styleId)}:train`, body);
+  } catch (e) {
+    if (e.status === 403) state.trainAllowed = false;
+    showError(e.message);
+    showInstant();
+    return;
+  }
+  followTraining(styleId, operationId(operation.name), operation);
+  loadGallery();
+  loadJobs();
+}
+
+async function stopTraining() {
+  const training = state.trainings[state.style];
+  if (!training) return;
+  $("train-cancel").disabled = true;
+  try {
+    await api("POST", `${operationPath(training.id)}:cancel`, {});
+  } catch (e) {
+    showError(e.message);
+  } finally {
+    $("train-cancel").disabled = false;
+  }
+}
+
+// "Fast" only for a style whose network is READY; optimisation's own settings mean nothing to it.
+function updateMethod() {
+  const ready = isReady(styleById(state.style));
+  const fastOption = $("method").querySelector("option[value=METHOD_FEED_FORWARD]");
+  fastOption.disabled = !ready;
+  fastOption.textContent = ready ? "Fast (instant)" : "Fast (train the style first)";
+  if (!ready && $("method").value === "METHOD_FEED_FORWARD") $("method").value = "METHOD_OPTIMIZATION";
+  const fast = $("method").value === "METHOD_FEED_FORWARD";
+  // The network's picture as it is: no iterations, and its own colours.
+  for (const id of ["iterations", "optimizer", "scales", "style-weight", "color"]) $(id).disabled = fast;
+  $("init-fast").disabled = !ready || fast;
+  if (!ready) $("init-fast").checked = false;
+}
+
+$("train").addEventListener("click", train);
+$("train-cancel").addEventListener("click", stopTraining);
+$("method").addEventListener("change", updateMethod);
+
+// ---- Regions: painted over the photo, one mask per region (StylizeRequest.regions) ---------------------------------
+
+// Masks are drawn at the photo's aspect ratio, at most this many pixels on the longer side (the server scales them to
+// the output): white where painted, on black, so the PNG is opaque and the server reads its luminance.
+const MaskSide = 1024;
+const RegionColours = ["#e6194b", "#1f9e4a", "#4363d8", "#f58231", "#911eb4", "#00a3b4", "#f032e6", "#8a7a00"];
+const paint = { width: 0, height: 0, regions: [], active: 0, erasing: false, last: null, cursor: null, penDown: false, next: 1, frame: 0 };
+
+const maxRegions = () => state.info?.limits?.maxRegions || 0;
+
+// The server says how many regions it takes; one that takes none (older servers) gets no painting tools.
+function showRegionTools() {
+  const allowed = maxRegions() > 0;
+  $("regions").hidden = !allowed || !state.content;
+  $("paint").hidden = !allowed;
+  $("add-region").disabled = paint.regions.length >= maxRegions() || state.styles.length === 0;
+}
+
+function newMask() {
+  const mask = document.createElement("canvas");
+  mask.width = paint.width;
+  mask.height = paint.height;
+  return mask;
+}
+
+// A new photo: the paint surface takes its aspect ratio; what was painted for the old one is cleared.
+$("content-preview").addEventListener("load", () => {
+  const img = $("content-preview");
+  const scale = Math.min(1, MaskSide / Math.max(img.naturalWidth, img.naturalHeight, 1));
+  paint.width = Math.max(1, Math.round(img.naturalWidth * scale));
+  paint.height = Math.max(1, Math.round(img.naturalHeight * scale));
+  $("paint").width = paint.width;
+  $("paint").height = paint.height;
+  for (const region of paint.regions) region.mask = newMask();
+  paint.cursor = null;
+  showRegionTools();
+  render();
+});
+
+function addRegion() {
+  if (paint.regions.length >= maxRegions() || state.styles.length === 0) return null;
+  const used = new Set(paint.regions.map((r) => r.colour));
+  const colour = RegionColours.find((c) => !used.has(c)) || RegionColours[paint.regions.length % RegionColours.length];
+  // A style other than the one the rest of the picture takes, when there is one.
+  const style = (state.styles.find((s) => s.styleId !== state.style) || state.styles[0]).styleId;
+  const region = { number: paint.next++, colour, style, mask: newMask() };
+  paint.regions.push(region);
+  setActive(paint.regions.length - 1);
+  renderRegionList();
+  return region;
+}
+
+function removeRegion(region) {
+  paint.regions.splice(paint.regions.indexOf(region), 1);
+  paint.active = Math.min(paint.active, Math.max(paint.regions.length - 1, 0));
+  renderRegionList();
+  render();
+}
+
+function setActive(index) {
+  paint.active = index;
+  setEraser(false);
+  render();
+}
+
+function setEraser(on) {
+  paint.erasing = on;
+  $("eraser").setAttribute("aria-pressed", String(on));
+}
+
+function styleOptions(selected) {
+  return state.styles.map((s) => new Option(s.displayName || s.styleId, s.styleId, false, s.styleId === selected));
+}
+
+// One row per region: a radio to paint with it (its colour beside), its style from the gallery, and Remove.
+function renderRegionList() {
+  const list = $("region-list");
+  list.replaceChildren(...paint.regions.map((region, index) => {
+    const item = document.createElement("li");
+    item.className = "region";
+    item.dataset.region = String(region.number);
+    const pick = document.createElement("label");
+    pick.className = "region-pick";
+    const radio = document.createElement("input");
+    radio.type = "radio";
+    radio.name = "region";
+    radio.checked = index === paint.active;
+    radio.addEventListener("change", () => { if (radio.checked) setActive(paint.regions.indexOf(region)); });
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = region.colour;
+    pick.append(radio, swatch, ` Region ${region.number}`);
+    const styleLabel = document.createElement("label");
+    const select = document.createElement("select");
+    select.className = "region-style";
+    select.setAttribute("aria-label", `style of region ${region.number}`);
+    select.replaceChildren(...styleOptions(region.style));
+    select.addEventListener("change", () => { region.style = select.value; });
+    styleLabel.append("style ", select);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "small secondary";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove region ${region.number}`);
+    remove.addEventListener("click", () => removeRegion(region));
+    item.append(pick, styleLabel, remove);
+    return item;
+  }));
+  showRegionTools();
+}
+
+// The gallery changed: each region keeps its style if it is still there.
+function refreshRegionStyles() {
+  for (const region of paint.regions) {
+    if (!styleById(region.style) && state.styles.length > 0) region.style = state.styles[0].styleId;
+  }
+  renderRegionList();
+}
+
+// A brush stroke from a to b (mask pixels) with the active region: painted into its mask and taken out of every other
+// region's, so a pixel belongs to the last region painted on it; the eraser takes it out of all of them.
+function stroke(a, b) {
+  if (paint.regions.length === 0 && (paint.erasing || !addRegion())) return;
+  const canvas = $("paint");
+  const width = Number($("brush-size").value) * canvas.width / (canvas.getBoundingClientRect().width || canvas.width);
+  const active = paint.regions[paint.active];
+  for (const region of paint.regions) {
+    const g = region.mask.getContext("2d");
+    g.globalCompositeOperation = !paint.erasing && region === active ? "source-over" : "destination-out";
+    g.strokeStyle = "#fff";
+    g.lineWidth = width;
+    g.lineCap = "round";
+    g.lineJoin = "round";
+    g.beginPath();
+    g.moveTo(a.x, a.y);
+    g.lineTo(b.x, b.y);
+    g.stroke();
+  }
+  render();
+}
+
+// Draws every region in its colour over the photo (and, with the keyboard, the brush), at most once a frame.
+function render() {
+  if (paint.frame) return;
+  paint.frame = requestAnimationFrame(() => {
+    paint.frame = 0;
+    const canvas = $("paint");
+    const g = canvas.getContext("2d");
+    g.clearRect(0, 0, canvas.width, canvas.height);
+    const tint = document.createElement("canvas");
+    tint.width = canvas.width;
+    tint.height = canvas.height;
+    const t = tint.getContext("2d");
+    for (const region of paint.regions) {
+      t.globalCompositeOperation = "copy";
+      t.drawImage(region.mask, 0, 0);
+      t.globalCompositeOperation = "source-in";
+      t.fillStyle = region.colour;
+      t.fillRect(0, 0, tint.width, tint.height);
+      g.globalAlpha = 0.55;
+      g.drawImage(tint, 0, 0);
+      g.globalAlpha = 1;
+    }
+    if (paint.cursor && document.activeElement === canvas) {
+      // The brush's outline, dashed while it is lifted: white under the region's colour so it shows on any photo.
+      const scale = canvas.width / (canvas.getBoundingClientRect().width || canvas.width);
+      const radius = Number($("brush-size").value) * scale / 2;
+      g.setLineDash(paint.penDown ? [] : [5 * scale, 4 * scale]);
+      for (const [colour, width] of [["#fff", 4], [paint.erasing ? "#000" : paint.regions[paint.active]?.colour || RegionColours[0], 2]]) {
+        g.lineWidth = width * scale;
+        g.strokeStyle = colour;
+        g.beginPath();
+        g.arc(paint.cursor.x, paint.cursor.y, radius, 0, 2 * Math.PI);
+        g.stroke();
+      }
+      g.setLineDash([]);
+    }
+  });
+}
+
+function canvasPoint(e) {
+  const canvas = $("paint");
+  const rect = canvas.getBoundingClientRect();
+  return { x: (e.clientX - rect.left) * canvas.width / rect.width, y: (e.clientY - rect.top) * canvas.height / rect.height };
+}
+
+$("paint").addEventListener("pointerdown", (e) => {
+  if (e.button !== 0) return;
+  e.preventDefault();
+  $("paint").setPointerCapture(e.pointerId);
+  paint.last = canvasPoint(e);
+  stroke(paint.last, paint.last);
+});
+$("paint").addEventListener("pointermove", (e) => {
+  if (!paint.last) return;
+  const point = canvasPoint(e);
+  stroke(paint.last, point);
+  paint.last = point;
+});
+for (const type of ["pointerup", "pointercancel"]) $("paint").addEventListener(type, () => { paint.last = null; });
+
+// The keyboard's brush: arrows move it (Shift for bigger steps), Space or Enter puts it down or lifts it.
+$("paint").addEventListener("keydown", (e) => {
+  const canvas = $("paint");
+  const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+  paint.cursor ??= { x: canvas.width / 2, y: canvas.height / 2 };
+  if (moves[e.key]) {
+    const step = canvas.width / 40 * (e.shiftKey ? 4 : 1);
+    const from = paint.cursor;
+    paint.cursor = {
+      x: Math.min(Math.max(from.x + moves[e.key][0] * step, 0), canvas.width),
+      y: Math.min(Math.max(from.y + moves[e.key][1] * step, 0), canvas.height),
+    };
+    if (paint.penDown) stroke(from, paint.cursor); else render();
+  } else if (e.key === " " || e.key === "Enter") {
+    paint.penDown = !paint.penDown;
+    if (paint.penDown) stroke(paint.cursor, paint.cursor); else render();
+  } else if (e.key === "Escape") {
+    paint.penDown = false;
+    render();
+  } else {
+    return;
+  }
+  e.preventDefault();
+});
+$("paint").addEventListener("focus", render);
+$("paint").addEventListener("blur", () => { paint.penDown = false; render(); });
+
+$("add-region").addEventListener("click", addRegion);
+$("eraser").addEventListener("click", () => setEraser(!paint.erasing));
+$("clear-regions").addEventListener("click", () => {
+  for (const region of paint.regions) region.mask = newMask();
+  render();
+});
+$("brush-size").addEventListener("input", () => { $("brush-size-value").textContent = $("brush-size").value; render(); });
+
+function painted(mask) {
+  const data = mask.getContext("2d").getImageData(0, 0, mask.width, mask.height).data;
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+  return false;
+}
+
+// The regions with paint, as the request takes them: one opaque PNG per region (white where painted, on black).
+function regionMasks() {
+  const regions = [];
+  for (const region of paint.regions) {
+    if (paint.width === 0 || !painted(region.mask)) continue;
+    const out = document.createElement("canvas");
+    out.width = paint.width;
+    out.height = paint.height;
+    const g = out.getContext("2d");
+    g.fillStyle = "#000";
+    g.fillRect(0, 0, out.width, out.height);
+    g.drawImage(region.mask, 0, 0);
+    regions.push({ number: region.number, styleName: region.style, dataUrl: out.toDataURL("image/png") });
+  }
+  return regions;
+}
 
 // ---- Stylize -----------------------------------------------------------------------------------------------------
 
@@ -216,18 +677,30 @@ function requestFor(id, result) {
   const saved = savedRequests()[id];
   if (saved) return saved;
   const record = result.reproducibility || {};
-  const options = { maxSide: Math.max(result.image.width || 0, result.image.height || 0), iterations: record.iterations, optimizer: record.optimizer, keepOriginalColors: record.keepOriginalColors };
+  const options = { maxSide: Math.max(result.image.width || 0, result.image.height || 0), iterations: record.iterations, optimizer: record.optimizer,
+    keepOriginalColors: record.keepOriginalColors, colorControl: record.colorControl, method: record.method, init: record.init };
   if (!record.styleWeightAutomatic) options.styleWeight = record.styleWeight;
-  return { styleName: "STYLE", options };
+  const request = { styleName: "STYLE", options };
+  if (record.regions?.length) request.regions = record.regions.map((r) => ({ styleName: (r.style || "STYLE").replace(/^styles\//, "") }));
+  return request;
 }
+
+const ColorFlags = { COLOR_CONTROL_KEEP_ORIGINAL: "keep", COLOR_CONTROL_LUMINANCE_ONLY: "luminance", COLOR_CONTROL_HISTOGRAM_MATCH: "histogram" };
 
 function cliCommand(request, record) {
   const o = request.options;
-  const parts = ["stylegrpc stylize photo.jpg", `--style ${request.styleName}`, "-o stylized.png", `--size ${o.maxSide}`, `--iterations ${o.iterations}`,
-    `--optimizer ${({ OPTIMIZER_ADAM: "adam", OPTIMIZER_RMSPROP: "rmsprop" })[o.optimizer] || "lbfgs"}`, `--seed ${record.seed || 0}`];
-  if (o.styleWeight !== undefined) parts.push(`--style-weight ${o.styleWeight}`);
-  if (record.scaleLevels > 1) parts.push(`--scales ${record.scaleLevels}`, `--coarse-iterations ${record.coarseIterations}`);
-  if (o.keepOriginalColors) parts.push("--keep-colors");
+  const parts = ["stylegrpc stylize photo.jpg", `--style ${request.styleName}`, "-o stylized.png", `--size ${o.maxSide}`];
+  if (o.method === "METHOD_FEED_FORWARD") {
+    parts.push("--fast");
+  } else {
+    parts.push(`--iterations ${o.iterations}`, `--optimizer ${({ OPTIMIZER_ADAM: "adam", OPTIMIZER_RMSPROP: "rmsprop" })[o.optimizer] || "lbfgs"}`, `--seed ${record.seed || 0}`);
+    if (o.styleWeight !== undefined) parts.push(`--style-weight ${o.styleWeight}`);
+    if (record.scaleLevels > 1) parts.push(`--scales ${record.scaleLevels}`, `--coarse-iterations ${record.coarseIterations}`);
+    if (o.init === "INIT_FEED_FORWARD") parts.push("--init feed-forward");
+  }
+  (request.regions || []).forEach((r, i) => parts.push(`--region region${i + 1}.png=${r.styleName}`));
+  if (ColorFlags[o.colorControl]) parts.push(`--color ${ColorFlags[o.colorControl]}`);
+  else if (o.keepOriginalColors && !o.colorControl) parts.push("--keep-colors");
   return parts.join(" ");
 }
 
@@ -299,12 +772,29 @@ function showResult(id, r) {
   $("preview").hidden = false;
   $("progress").max = Math.max(r.iterationsRun, 1);
   $("progress").value = $("progress").max;
-  $("status").textContent = `done: ${r.iterationsRun} iterations in ${seconds(r.runTime).toFixed(1)} s`;
+  const request = requestFor(id, r);
+  $("status").textContent = request.options.method === "METHOD_FEED_FORWARD" || r.reproducibility?.method === "METHOD_FEED_FORWARD"
+    ? `done: instant result in ${seconds(r.runTime).toFixed(2)} s`
+    : `done: ${r.iterationsRun} iterations in ${seconds(r.runTime).toFixed(1)} s`;
   $("download").href = url;
   $("download").download = `stylized-${id}.${({ IMAGE_FORMAT_JPEG: "jpg", IMAGE_FORMAT_WEBP: "webp" })[r.image.format] || "png"}`;
   $("download").hidden = false;
-  $("cli-command").textContent = cliCommand(requestFor(id, r), r.reproducibility || {});
+  $("cli-command").textContent = cliCommand(request, r.reproducibility || {});
+  showMaskFiles(id);
   $("record").textContent = JSON.stringify(r.reproducibility, null, 2);
+}
+
+// The masks a region command names, as files, when this tab sent them.
+function showMaskFiles(id) {
+  const masks = state.sentMasks[id] || [];
+  $("region-files").hidden = masks.length === 0;
+  $("region-files").replaceChildren(...(masks.length ? ["Region masks:"] : []), ...masks.flatMap((url, i) => {
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = `region${i + 1}.png`;
+    link.textContent = `region${i + 1}.png`;
+    return [" ", link];
+  }));
 }
 
 function onFrame(id, frame) {
@@ -392,6 +882,7 @@ function resetRun() {
   $("timing").textContent = "";
   $("cli-command").textContent = "";
   $("record").textContent = "";
+  $("region-files").hidden = true;
 }
 
 function stopFollowing() {
@@ -469,26 +960,39 @@ async function stylize() {
   showError("");
   if (!state.style) { showError("style: pick or register a style first"); return; }
   if (!state.content) { showError("content_image: drop or choose a photo first"); return; }
-  const iterations = Number($("iterations").value);
-  const options = {
-    maxSide: Number($("size").value),
-    iterations,
-    optimizer: $("optimizer").value,
-    // About 20 previews whatever the length, so the stream stays light.
-    previewEvery: Math.max(1, Math.ceil(iterations / 20)),
-    keepOriginalColors: $("keep-colors").checked,
-    relativeTolerance: 0,
-  };
-  if ($("style-weight").value !== "") options.styleWeight = Number($("style-weight").value);
-  if ($("scales").value !== "") options.scaleLevels = Number($("scales").value);
+  const fast = $("method").value === "METHOD_FEED_FORWARD";
+  let options;
+  if (fast) {
+    // One pass of the style's network: no iterations, previews, optimiser or colour control.
+    options = { maxSide: Number($("size").value), method: "METHOD_FEED_FORWARD" };
+  } else {
+    const iterations = Number($("iterations").value);
+    options = {
+      maxSide: Number($("size").value),
+      iterations,
+      optimizer: $("optimizer").value,
+      // About 20 previews whatever the length, so the stream stays light.
+      previewEvery: Math.max(1, Math.ceil(iterations / 20)),
+      colorControl: $("color").value,
+      relativeTolerance: 0,
+    };
+    if ($("style-weight").value !== "") options.styleWeight = Number($("style-weight").value);
+    if ($("scales").value !== "") options.scaleLevels = Number($("scales").value);
+    if ($("init-fast").checked) options.init = "INIT_FEED_FORWARD";
+  }
+  const regions = regionMasks();
+  // Kept for "How this was made" without the masks (localStorage is small); the masks stay in this tab's memory.
   const request = { styleName: state.style, options };
+  if (regions.length > 0) request.regions = regions.map((r) => ({ styleName: r.styleName }));
+  const sent = { ...request, contentImage: state.content };
+  if (regions.length > 0) sent.regions = regions.map((r) => ({ mask: base64Of(r.dataUrl), styleName: r.styleName }));
   stopFollowing();
   $("stylize").disabled = true;
   $("cancel").disabled = true;
   $("status").textContent = "sending";
   let operation;
   try {
-    operation = await api("POST", "/v1/stylize:submit", { ...request, contentImage: state.content });
+    operation = await api("POST", "/v1/stylize:submit", sent);
   } catch (e) {
     $("status").textContent = "failed";
     $("stylize").disabled = false;
@@ -497,8 +1001,14 @@ async function stylize() {
   }
   const id = operationId(operation.name);
   saveRequest(id, request);
+  if (regions.length > 0) keepMasks(id, regions.map((r) => r.dataUrl));
   loadJobs();
   await follow(id, true);
+}
+
+function keepMasks(id, dataUrls) {
+  const kept = Object.entries(state.sentMasks).slice(-9);
+  state.sentMasks = Object.fromEntries([...kept, [id, dataUrls]]);
 }
 
 async function cancel() {
@@ -558,8 +1068,12 @@ function jobRow(operation) {
   const row = document.createElement("tr");
   row.dataset.operation = id;
   if (state.run?.id === id || (!state.run && urlOperation() === id)) row.className = "current";
+  // Trainings (TrainStyleNetworkMetadata) are listed with the caller's stylize jobs.
+  const trainedStyle = (m["@type"] || "").endsWith(".TrainStyleNetworkMetadata") ? (m.styleName || "").replace(/^styles\//, "") : null;
   const created = document.createElement("td");
   created.textContent = m.createTime ? new Date(m.createTime).toLocaleString() : "";
+  const kind = document.createElement("td");
+  kind.textContent = trainedStyle !== null ? `train ${trainedStyle}` : "stylize";
   const status = document.createElement("td");
   status.className = `state ${(m.state || "").toLowerCase()}`;
   status.textContent = StateLabels[m.state] || m.state || "?";
@@ -579,13 +1093,20 @@ function jobRow(operation) {
     b.addEventListener("click", onClick);
     actions.append(b);
   };
-  if (!operation.done) {
+  if (trainedStyle !== null) {
+    // Its progress (or outcome) shows with the style, in the gallery's panel.
+    button("Show", () => {
+      selectStyle(trainedStyle);
+      if (!operation.done) followTraining(trainedStyle, id, operation);
+      $("instant").scrollIntoView({ block: "nearest" });
+    });
+  } else if (!operation.done) {
     button("Watch", () => follow(id, false));
   } else {
     button("View", () => openOperation(id));
     if (m.state === "SUCCEEDED") button("Download", () => downloadOperation(id));
   }
-  row.append(created, status, progress, actions);
+  row.append(created, kind, status, progress, actions);
   return row;
 }
 
@@ -614,8 +1135,15 @@ $("stylize").addEventListener("click", stylize);
 $("cancel").addEventListener("click", cancel);
 $("jobs-refresh").addEventListener("click", loadJobs);
 $("api-key").value = localStorage.getItem("stylegrpc-api-key") || "";
-$("api-key").addEventListener("change", () => { localStorage.setItem("stylegrpc-api-key", $("api-key").value); loadInfo(); loadGallery(); loadJobs(); });
+$("api-key").addEventListener("change", () => {
+  localStorage.setItem("stylegrpc-api-key", $("api-key").value);
+  state.trainAllowed = true;
+  loadInfo();
+  loadGallery();
+  loadJobs();
+});
 
+updateMethod();
 loadInfo();
 loadGallery();
 loadJobs();

@@ -14,4 +14,10 @@ public sealed record JobFinished(string JobId, StyleTransferResult Result, TimeS
 {
     /// <summary>The attempt that finished the job: 1 = never resumed.</summary>
     public int Attempt { get; init; } = 1;
+
+    /// <summary>How the picture was made.</summary>
+    public StylizeMethod Method { get; init; } = StylizeMethod.Optimization;
+
+    /// <summary>The style's feed-forward network's version the job used (feed-forward, or its output as the start); 0 = none.</summary>
+    public int FeedForwardVersion { get; init; }
 }

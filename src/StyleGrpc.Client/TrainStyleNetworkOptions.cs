@@ -1,0 +1,20 @@
+namespace StyleGrpc.Client;
+
+/// <summary>Options of <see cref="StyleGrpcClient.TrainStyleNetworkAsync"/>; null = the server's default (see its limits).</summary>
+public sealed record TrainStyleNetworkOptions
+{
+    /// <summary>Training iterations (batches).</summary>
+    public int? Iterations { get; init; }
+
+    /// <summary>Side of the square training crops, in pixels (64 up to the server's limit).</summary>
+    public int? ImageSize { get; init; }
+
+    /// <summary>Photos per batch.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>Weight of the content loss (server default 1).</summary>
+    public double? ContentWeight { get; init; }
+
+    /// <summary>Weight of the style loss; null = balanced automatically from the first batch.</summary>
+    public double? StyleWeight { get; init; }
+}
