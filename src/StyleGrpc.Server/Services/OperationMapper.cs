@@ -55,21 +55,17 @@ public static class OperationMapper
             CheckpointIteration = record.CheckpointIteration,
             Replica = record.State == JobState.Running ? record.Replica : "",
             CreateTime = Timestamp.FromDateTimeOffset(record.CreateTime),
+            Losses = ToLosses(record),
+            StartTime = ToTimestamp(record.StartTime),
+            EndTime = ToTimestamp(record.EndTime),
         };
-        if (record.Losses is [var content, var style, var tv, var total])
-        {
-            metadata.Losses = new Losses { Content = content, Style = style, TotalVariation = tv, Total = total };
-        }
-        if (record.StartTime is { } start)
-        {
-            metadata.StartTime = Timestamp.FromDateTimeOffset(start);
-        }
-        if (record.EndTime is { } end)
-        {
-            metadata.EndTime = Timestamp.FromDateTimeOffset(end);
-        }
         return metadata;
     }
+
+    private static Losses? ToLosses(JobRecord record) =>
+        record.Losses is [var content, var style, var tv, var total] ? new Losses { Content = content, Style = style, TotalVariation = tv, Total = total } : null;
+
+    private static Timestamp? ToTimestamp(DateTimeOffset? time) => time is { } t ? Timestamp.FromDateTimeOffset(t) : null;
 
     private static StylizeMetadata.Types.State ToProto(JobState state) => state switch
     {
@@ -96,19 +92,10 @@ public static class OperationMapper
             CheckpointIteration = record.CheckpointIteration,
             Replica = record.State == JobState.Running ? record.Replica : "",
             CreateTime = Timestamp.FromDateTimeOffset(record.CreateTime),
+            Losses = ToLosses(record),
+            StartTime = ToTimestamp(record.StartTime),
+            EndTime = ToTimestamp(record.EndTime),
         };
-        if (record.Losses is [var content, var style, var tv, var total])
-        {
-            metadata.Losses = new Losses { Content = content, Style = style, TotalVariation = tv, Total = total };
-        }
-        if (record.StartTime is { } start)
-        {
-            metadata.StartTime = Timestamp.FromDateTimeOffset(start);
-        }
-        if (record.EndTime is { } end)
-        {
-            metadata.EndTime = Timestamp.FromDateTimeOffset(end);
-        }
         return metadata;
     }
 }
