@@ -17,10 +17,13 @@ public sealed class FeedForwardModel : IDisposable
     /// </summary>
     public const int TiledTolerance = 1;
 
-    // Peak-memory model of Stylize, measured (docs/performance.md, "Feed-forward"): bytes per pixel of the network's input
-    // while it runs (activations, never more than about two at once, and libtorch's scratch), per pixel of the image held
-    // whole (the content, its byte copy and the output), and a fixed cost.
-    private const double ActivationBytesPerPixel = 600;
+    // Peak-memory model of Stylize (docs/performance.md, "Feed-forward"): bytes per pixel of the network's input while it
+    // runs, per pixel of the image held whole (the content, its byte copy and the output), and a fixed cost. The first is
+    // measured: 4096×3072 in tiles of 512 (windows of 600×600) peaked at 2,186 MiB RSS (261 before), ~5,400 bytes per window pixel
+    // above the images: far more than the activations (the pass holds about two at a time, ~150 bytes per pixel), most
+    // probably libtorch's im2col workspace for the 9×9 convolutions (window pixels × 81 × input channels × 4 bytes: 1.9 GB
+    // for the output convolution's 16 channels at 600²).
+    private const double ActivationBytesPerPixel = 5600;
     private const double ImageBytesPerPixel = 9;
     private const long FixedBytes = 32L << 20;
 

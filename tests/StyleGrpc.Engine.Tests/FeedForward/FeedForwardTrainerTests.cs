@@ -14,7 +14,7 @@ public sealed class FeedForwardTrainerTests(FeedForwardFixture fixture, ITestOut
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
     [Fact]
-    public void Train_TwentyIterations_LowersTheTrainingLossAndReportsEachIteration()
+    public void Train_ThirtyIterations_LowersTheTrainingLossAndReportsEachIteration()
     {
         var seen = new List<FeedForwardTrainingProgress>();
         var result = Trainer.Train(fixture.Photos, Style, FeedForwardFixture.Small with { Iterations = 30 }, seen.Add, null, CancellationToken.None);
