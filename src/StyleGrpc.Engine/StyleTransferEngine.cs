@@ -297,12 +297,14 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         try
         {
             var clock = Stopwatch.StartNew();
-            var run = new RunInputs(ColourTransfer.ContentForRun(content, ColourTransfer.Effective(plan.Options)), levelTargets, plan,
+            // Luminance-only runs on grey images: the photo and a feed-forward start alike.
+            var colour = ColourTransfer.Effective(plan.Options);
+            var run = new RunInputs(ColourTransfer.ContentForRun(content, colour), levelTargets, plan,
                 LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress, checkpointing, cancellationToken)
             {
                 Regions = regions,
                 Photo = content,
-                Start = plan.Options.Init == InitKind.FeedForward ? start : null,
+                Start = plan.Options.Init == InitKind.FeedForward && start is not null ? ColourTransfer.ContentForRun(start, colour) : null,
             };
             return RunScales(run);
         }

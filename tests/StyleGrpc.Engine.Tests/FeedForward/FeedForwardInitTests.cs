@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Engine.Optimization;
 using StyleGrpc.Engine.Tests.Engine;
@@ -29,6 +30,23 @@ public sealed class FeedForwardInitTests(EngineFixture fixture) : IClassFixture<
         Assert.NotEqual(fromContent.Total, seen[0].TotalLoss, fromContent.Total * 1e-3);
         Assert.Equal(InitKind.FeedForward, result.Record.Init);
         Assert.Equal(3, result.IterationsRun);
+    }
+
+    [Fact]
+    public void Run_FeedForwardInitWithLuminanceOnly_StartsFromTheStartImagesLuminance()
+    {
+        // A luminance-only run optimises a grey image: a colour start is taken as its luminance, exactly as a grey one.
+        var options = Small with { Iterations = 1, ColourControl = ColourControl.LuminanceOnly };
+        var plan = fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, options);
+        var grey = ColourTransfer.ContentForRun(Start, ColourControl.LuminanceOnly);
+        var fromColour = new List<StyleTransferProgress>();
+        var fromGrey = new List<StyleTransferProgress>();
+
+        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, fromColour.Add, null, Start, CancellationToken.None);
+        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, fromGrey.Add, null, grey, CancellationToken.None);
+
+        Assert.NotEqual(Start.Pixels, grey.Pixels);
+        Assert.Equal(fromGrey[0].TotalLoss, fromColour[0].TotalLoss, fromGrey[0].TotalLoss * 1e-6);
     }
 
     [Fact]
