@@ -16,7 +16,9 @@ namespace StyleGrpc.Bench;
 /// mate-backgrounds nature photos), prints the loss curve and the time; then, on held-out photos of ../shared/images the
 /// network never saw, compares feed-forward with optimisation: 512 px time against the default job's, Gatys loss against
 /// 50 L-BFGS iterations', INIT_FEED_FORWARD's time to the default job's loss, and 4096 px tiled time and peak memory
-/// (in a child process, so the peak is its own).
+/// (in a child process, so the peak is its own). <c>--ff-weights FILE</c> skips the training and uses a network trained
+/// before (the section writes its own to <c>starry_night.sgff</c> in the bench's work folder); <c>--gallery DIR</c> writes
+/// the pictures compared (feed-forward, 50 L-BFGS iterations, the default job) there.
 /// </summary>
 internal static class FeedForwardBench
 {
@@ -42,7 +44,24 @@ internal static class FeedForwardBench
             $"options: {options.Iterations} iterations, {options.ImageSize} px crops, batch {options.BatchSize}, learning rate {options.LearningRate}, " +
             $"widths {FeedForwardArchitecture.Default}, style weight automatic. Held-out photos: {string.Join(", ", settings.Quick ? HeldOut[..1] : HeldOut)} (not in the training folder).\n");
 
-        // 1. Training: the loss curve and the time.
+        var weightsPath = Path.Combine(work, "starry_night.sgff");
+        if (Value("--ff-weights") is { } trained)
+        {
+            File.Copy(trained, weightsPath);
+            md.AppendLine($"Training skipped: the network of `{trained}` (`--ff-weights`).\n");
+        }
+        else
+        {
+            Train(engine, photos, style, options, md, targets, weightsPath);
+        }
+        Compare(settings, engine, style, weightsPath, md, targets);
+        report.Section(md.ToString(), targets);
+    }
+
+    // 1. Training: the loss curve and the time.
+    private static void Train(StyleTransferEngine engine, TrainingPhotos photos, StyleTargets style, FeedForwardTrainingOptions options,
+        StringBuilder md, List<(string, string, bool)> targets, string weightsPath)
+    {
         var curve = new List<FeedForwardTrainingProgress>();
         var every = Math.Max(1, options.Iterations / 20);
         var result = new FeedForwardTrainer(engine).Train(photos, style, options, p =>
@@ -53,7 +72,6 @@ internal static class FeedForwardBench
                 Console.WriteLine($"  training {p.Iteration}/{p.TotalIterations}: total {p.TotalLoss:E3} (content {p.ContentLoss:E3}, style {p.StyleLoss:E3}, tv {p.TotalVariationLoss:E3}), {F(p.Elapsed.TotalSeconds)} s, eta {F(p.EstimatedRemaining.TotalSeconds)} s");
             }
         }, null, CancellationToken.None);
-        var weightsPath = Path.Combine(work, "starry_night.sgff");
         File.WriteAllBytes(weightsPath, result.Weights);
         var perIteration = result.Elapsed.TotalMilliseconds / result.Iterations;
         md.AppendLine($"Training: **{F(result.Elapsed.TotalMinutes)} min** ({F(perIteration, "F0")} ms/iteration), final loss {result.FinalLoss:E3} (mean of the last 10), style weight {result.StyleWeight:E3}, weights {result.Weights.Length / 1024} KiB.\n");
@@ -66,9 +84,13 @@ internal static class FeedForwardBench
         md.AppendLine();
         targets.Add(("Training with the defaults ≤ 30 min", $"{F(result.Elapsed.TotalMinutes)} min ({options.Iterations} iterations)",
             result.Elapsed.TotalMinutes <= 30 && options == new FeedForwardTrainingOptions()));
+    }
 
-        // 2. Held-out photos: speed, quality, and the refine path.
-        using var model = FeedForwardModel.Load(result.Weights);
+    // 2. Held-out photos: speed, quality, and the refine path; 3. a print size.
+    private static void Compare(BenchSettings settings, StyleTransferEngine engine, StyleTargets style, string weightsPath,
+        StringBuilder md, List<(string, string, bool)> targets)
+    {
+        using var model = FeedForwardModel.Load(File.ReadAllBytes(weightsPath));
         var job = new StyleTransferOptions();
         md.AppendLine("| photo | feed-forward 512 px s | default job s (iterations) | ratio | feed-forward loss | 50 L-BFGS loss | default job loss | INIT_FEED_FORWARD s to it (iterations) | ratio |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -120,6 +142,15 @@ internal static class FeedForwardBench
                 // Stopped on reaching the default job's loss, or past a third of its time.
             }
             var refineSeconds = (at ?? refineClock.Elapsed).TotalSeconds;
+            if (settings.GalleryDirectory is { } gallery)
+            {
+                Directory.CreateDirectory(gallery);
+                var stem = Path.GetFileNameWithoutExtension(name);
+                foreach (var (suffix, image) in new[] { ("ff", fast), ("lbfgs50", fifty.Image), ("default-job", full.Image) })
+                {
+                    File.WriteAllBytes(Path.Combine(gallery, $"{stem}-starry-{suffix}.jpg"), ImageCodec.Encode(image, ImageFormat.Jpeg, 88));
+                }
+            }
             Console.WriteLine($"  {name}: feed-forward {F(times[1], "F3")} s vs job {F(full.Elapsed.TotalSeconds)} s ({full.IterationsRun} it); loss ff {fastLoss:E3}, 50 L-BFGS {fiftyLoss:E3}, job {fullLoss:E3}; INIT_FEED_FORWARD {(at is null ? "did not reach it" : $"reached it in {F(refineSeconds)} s, {atIteration} it")}");
             md.AppendLine($"| {name} | {F(times[1], "F3")} | {F(full.Elapsed.TotalSeconds)} ({full.IterationsRun}) | 1/{F(full.Elapsed.TotalSeconds / times[1], "F0")} | {fastLoss:E3} | {fiftyLoss:E3} | {fullLoss:E3} | {(at is null ? $"not reached in {F(refineSeconds)}" : $"{F(refineSeconds)} ({atIteration})")} | {F(refineSeconds / full.Elapsed.TotalSeconds, "F2")} |");
             targets.Add(($"{name}: feed-forward 512 px ≤ 1/100 of the default job", $"1/{F(full.Elapsed.TotalSeconds / times[1], "F0")}", times[1] * 100 <= full.Elapsed.TotalSeconds));
@@ -135,7 +166,6 @@ internal static class FeedForwardBench
         md.AppendLine($"Print size: {print.Width}×{print.Height}, tiles of 512 (halo {model.TileHalo} px): **{F(print.Seconds)} s**, process peak RSS **{F(print.PeakRssMb, "F0")} MiB** " +
             $"(network loaded and photo decoded: {F(print.BaselineRssMb, "F0")} MiB; `FeedForwardModel.EstimatedBytes`: {F(print.EstimatedMb, "F0")} MiB).\n");
         targets.Add(("4096 px feed-forward in bounded memory", $"{F(print.PeakRssMb, "F0")} MiB peak RSS, {F(print.Seconds)} s", print.PeakRssMb < 2048));
-        report.Section(md.ToString(), targets);
     }
 
     /// <summary>The child's side: <c>--child-ff-print weights imagesDir side tile</c>.</summary>
