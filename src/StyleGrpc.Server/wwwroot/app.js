@@ -18,12 +18,21 @@ const state = {
 
 // ---- API ---------------------------------------------------------------------------------------------------------
 
+function apiKey() {
+  return $("api-key").value.trim();
+}
+
 function headers(json = true) {
   const h = {};
   if (json) h["Content-Type"] = "application/json";
-  const key = $("api-key").value.trim();
+  const key = apiKey();
   if (key) h["Authorization"] = "Bearer " + key;
   return h;
+}
+
+// An answer to a request made with another API key than the one now entered: the key changed while it was on its way.
+function staleKey(error) {
+  return error.key !== undefined && error.key !== apiKey();
 }
 
 // The server's error, with the field it refused when it names one (google.rpc.BadRequest in the details).
@@ -40,10 +49,11 @@ function describeError(body, status) {
 }
 
 async function api(method, path, body) {
+  const key = apiKey();
   const response = await fetch(path, { method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   const parsed = text ? JSON.parse(text) : {};
-  if (!response.ok) throw Object.assign(new Error(describeError(parsed, response.status)), { status: response.status });
+  if (!response.ok) throw Object.assign(new Error(describeError(parsed, response.status)), { status: response.status, key });
   return parsed;
 }
 
@@ -76,6 +86,7 @@ async function loadInfo() {
     showRegionTools();
     showInstant();
   } catch (e) {
+    if (staleKey(e)) return;
     $("server-info").textContent = "server info unavailable";
     showError(e.message);
   }
@@ -104,7 +115,7 @@ async function loadGallery(select) {
   try {
     page = await api("GET", "/v1/styles?page_size=100");
   } catch (e) {
-    showError(e.message);
+    if (!staleKey(e)) showError(e.message);
     return;
   }
   const gallery = $("gallery");
