@@ -21,6 +21,7 @@ internal static class InfoCommands
             Row("limits", $"max side {info.MaxSide} px, {info.MaxPixels:N0} pixels, {info.MaxIterations} iterations, {info.MaxRequestBytes:N0} bytes/request");
             Row("jobs", $"{info.RunningJobs} running of {info.ConcurrentJobs}, {info.QueuedJobs} queued of {info.QueueCapacity}");
             Row("styles", info.Styles.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Row("your role", info.CallerRole.Length > 0 ? info.CallerRole : "(not told by this server)");
             Row("instant styles", info.FeedForwardAvailable
                 ? $"available, {info.TrainingPhotos} training photos ('stylegrpc styles train ID')"
                 : $"no training photos on this server (StyleGrpc:Training:ContentDirectory); styles trained elsewhere still serve");

@@ -236,4 +236,5 @@ public sealed record ServerDetails(
     int StallTimeoutSeconds = 0,
     bool Draining = false,
     bool FeedForwardAvailable = false,
-    int TrainingPhotos = 0);
+    int TrainingPhotos = 0,
+    string CallerRole = "");

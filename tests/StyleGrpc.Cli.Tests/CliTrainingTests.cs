@@ -29,6 +29,7 @@ public sealed class CliTrainingTests
         Assert.Contains("starry is instant: network v1, 4 iterations", train.Console);
         Assert.Contains("yes (v1)", list.Console);
         Assert.Contains($"available, {TrainingPhotosFolder.Count} training photos", info.Console);
+        Assert.Matches(@"your role\s+admin", info.Console);
         Assert.True(fast.ExitCode == 0, fast.Error);
         var image = ImageCodec.Decode(await File.ReadAllBytesAsync(output));
         Assert.Equal((64, 48), (image.Width, image.Height));

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Google.LongRunning;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using StyleGrpc.Engine.FeedForward;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
 
@@ -55,6 +56,9 @@ public sealed class FeedForwardTests
             refine.Options.Init = Init.FeedForward;
             var refined = (await Frames.CollectAsync(host.Client, refine))[^1].Result;
             Assert.Equal((Init.FeedForward, 1, 3), (refined.Reproducibility.Init, refined.Reproducibility.FeedForwardVersion, refined.IterationsRun));
+            // Its memory estimate holds the network's pass as well as the optimisation.
+            Assert.True(refined.Reproducibility.EstimatedBytes >= FeedForwardModel.EstimatedBytes(refined.Image.Width, refined.Image.Height, refined.Reproducibility.TileSize),
+                $"estimated {refined.Reproducibility.EstimatedBytes} bytes");
         }
 
         // The network was stored with the style: a new process serves it.
@@ -171,7 +175,7 @@ public sealed class FeedForwardTests
     }
 
     [Fact]
-    public async Task TrainStyleNetwork_WithAUserKey_IsPermissionDenied()
+    public async Task TrainStyleNetwork_WithAUserKey_IsPermissionDenied_AndGetServerInfoSaysEachKeysRole()
     {
         const string admin = "sgk_ff-admin", user = "sgk_ff-user";
         var settings = Training.Settings();
@@ -188,6 +192,8 @@ public sealed class FeedForwardTests
 
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
         Assert.Equal(FeedForwardNetwork.Types.State.None, (await asUser.GetStyleAsync(new GetStyleRequest { Name = "starry" })).FeedForward.State);
+        Assert.Equal("user", (await asUser.GetServerInfoAsync(new GetServerInfoRequest())).CallerRole);
+        Assert.Equal("admin", (await asAdmin.GetServerInfoAsync(new GetServerInfoRequest())).CallerRole);
     }
 
     // METHOD_FEED_FORWARD through Stylize (Accepted, Started, Result only; the asked size) and through SubmitStylize + WatchStylize.

@@ -80,6 +80,37 @@ public sealed class TrainingProcessTests(ITestOutputHelper output)
         Assert.Equal(StatusCode.FailedPrecondition, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task Fleet_CancellingATrainingStillInTheQueue_EndsIt_AndTheStyleSaysFailed()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = WithAdminKey(Training.Settings(("StyleGrpc:Store", "redis"), ("StyleGrpc:Redis", redis.Configuration),
+            ("StyleGrpc:RedisKeyPrefix", $"t{Guid.NewGuid():N}:"), ("StyleGrpc:ConcurrentJobs", "1")));
+        await using var server = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        var (client, operations) = Clients(server);
+        await RegisterStarryAsync(client);
+        // The only slot is held by a long job, so the training stays stored in the fleet's queue, run by no replica.
+        var blocking = Frames.Request(iterations: 5000);
+        blocking.Options.Optimizer = Optimizer.Adam;
+        var blocker = (await client.SubmitStylizeAsync(blocking)).Name;
+        await ServerSteps.MetadataWhenAsync(operations, blocker, m => m.State == StylizeMetadata.Types.State.Running);
+        var name = (await client.TrainStyleNetworkAsync(Training.Request(iterations: 6))).Name;
+        var queued = await client.GetStyleAsync(new GetStyleRequest { Name = "starry" });
+
+        await operations.CancelOperationAsync(new CancelOperationRequest { Name = name });
+        var cancelled = await operations.GetOperationAsync(new GetOperationRequest { Name = name });
+        var style = await client.GetStyleAsync(new GetStyleRequest { Name = "starry" });
+        await operations.CancelOperationAsync(new CancelOperationRequest { Name = blocker });
+
+        Assert.Equal((FeedForwardNetwork.Types.State.Training, name), (queued.FeedForward.State, queued.FeedForward.OperationName));
+        Assert.True(cancelled.Done);
+        Assert.Equal(StylizeMetadata.Types.State.Cancelled, cancelled.Metadata.Unpack<TrainStyleNetworkMetadata>().State);
+        Assert.Equal((int)StatusCode.Cancelled, cancelled.Error.Code);
+        Assert.Equal(FeedForwardNetwork.Types.State.Failed, style.FeedForward.State);
+        Assert.Equal(name, style.FeedForward.OperationName);
+        Assert.Contains("cancel", style.FeedForward.Error, StringComparison.OrdinalIgnoreCase);
+    }
+
     private static Dictionary<string, string?> WithAdminKey(Dictionary<string, string?> settings)
     {
         foreach (var (key, value) in TestKeys.Settings((AdminKey, "admin")))

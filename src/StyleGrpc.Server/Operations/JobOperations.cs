@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Storage;
+using StyleGrpc.Server.Styles;
 using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Operations;
@@ -15,8 +16,8 @@ namespace StyleGrpc.Server.Operations;
 /// Jobs (Stylize runs and feed-forward trainings) as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
 /// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
 /// </summary>
-public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, IStyleStore styles, MemoryBudget memory, ModelHost model,
-    IOptions<StyleGrpcServerOptions> options, TimeProvider time, RedisJobQueue? fleet = null)
+public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory,
+    ModelHost model, IOptions<StyleGrpcServerOptions> options, TimeProvider time, RedisJobQueue? fleet = null)
 {
     /// <summary>True with <c>Store=redis</c>: jobs wait in the fleet's queue and any replica runs them.</summary>
     public bool IsFleet => fleet is not null;
@@ -129,14 +130,19 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
         }
         else if (!record.Done)
         {
-            // Stored but not running here (waiting to be resumed): it ends now.
+            // Stored but not running here (waiting to be resumed): it ends now, and a training's style stops saying TRAINING.
+            var message = JobStopReasons.Message(JobStopReason.Cancelled, options.Value);
             await store.SaveAsync(record with
             {
                 State = JobState.Cancelled,
                 ErrorCode = (int)Grpc.Core.StatusCode.Cancelled,
-                ErrorMessage = JobStopReasons.Message(JobStopReason.Cancelled, options.Value),
+                ErrorMessage = message,
                 EndTime = time.GetUtcNow(),
             }, cancellationToken).ConfigureAwait(false);
+            if (record is { Kind: JobKind.Training, StyleId: { } styleId })
+            {
+                await networks.MarkEndedAsync(styleId, OperationNames.Of(record.Id), message, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

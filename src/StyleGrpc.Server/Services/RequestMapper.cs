@@ -173,6 +173,11 @@ public static class RequestMapper
             // The pass's memory, not an optimisation's, is what the budget holds.
             plan = plan with { EstimatedBytes = FeedForwardModel.EstimatedBytes(plan.Width, plan.Height, plan.Options.TileSize) };
         }
+        else if (options.Init == InitKind.FeedForward)
+        {
+            // The network's pass runs first and is released before the optimisation starts: the larger of the two is the peak.
+            plan = plan with { EstimatedBytes = Math.Max(plan.EstimatedBytes, FeedForwardModel.EstimatedBytes(plan.Width, plan.Height, plan.Options.TileSize)) };
+        }
         return new StylizeJobSpec(content, header, style, plan, ProtoEnums.ToEngine(o.OutputFormat), o.Quality == 0 ? 92 : o.Quality, method,
             regions.Count == 0 ? null : [.. regions.Select(r => r.Spec)]);
     }

@@ -128,8 +128,9 @@ public static class ResponseMapper
     /// <param name="quarantined">Damaged styles moved aside since start.</param>
     /// <param name="draining">True while the server drains.</param>
     /// <param name="trainingPhotos">Photos a training would find now.</param>
+    /// <param name="callerRole">The role of the caller's key.</param>
     public static ServerInfo ToServerInfo(StyleGrpcServerOptions limits, long memoryBudget, IFeatureNetwork? network, int queued, int running,
-        int styles, int quarantined, bool draining, int trainingPhotos)
+        int styles, int quarantined, bool draining, int trainingPhotos, string callerRole)
     {
         var info = new ServerInfo
         {
@@ -170,6 +171,7 @@ public static class ResponseMapper
             Styles = styles,
             QuarantinedStyles = quarantined,
             Draining = draining,
+            CallerRole = callerRole,
         };
         if (network is not null)
         {

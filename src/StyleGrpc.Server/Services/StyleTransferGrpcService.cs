@@ -73,7 +73,7 @@ public sealed class StyleTransferGrpcService(
     public override async Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
         ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
             scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping,
-            photos.Count);
+            photos.Count, context.GetHttpContext().User.IsInRole(AccessRoles.Admin) ? AccessRoles.Admin : AccessRoles.User);
 
     public override async Task Stylize(StylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {

@@ -108,6 +108,20 @@ public sealed class FeedForwardNetworks(IStyleStore store, TimeProvider time) : 
     }
 
     /// <summary>
+    /// Marks the style FAILED with <paramref name="error"/> if it is still TRAINING by <paramref name="operationName"/>: for a
+    /// training that ended while stored and not running anywhere (cancelled before a replica resumed it). A style that has
+    /// moved on (another training, READY, replaced or deleted) is left alone.
+    /// </summary>
+    public async Task MarkEndedAsync(string styleId, string operationName, string error, CancellationToken cancellationToken)
+    {
+        var current = await store.GetAsync(styleId, cancellationToken).ConfigureAwait(false);
+        if (current?.FeedForward is { State: FeedForwardState.Training } info && info.OperationName == operationName)
+        {
+            await MarkFailedAsync(styleId, current.Version, operationName, error, info.ImageSize, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// The style's network, loaded (from memory, else from the store), held until the lease is disposed;
     /// <see cref="PreconditionFailedException"/> naming <paramref name="field"/> when it does not serve on <paramref name="network"/>
     /// or its stored weights are gone or damaged.

@@ -227,8 +227,8 @@ function formatLoss(value) {
   return value > 0 ? (value >= 1e4 || value < 1e-2 ? value.toExponential(2) : value.toPrecision(3)) : "?";
 }
 
-// The selected style's network: its state, the Train button (when the server has training photos and has not refused
-// this key) and the progress of a training this page follows.
+// The selected style's network: its state, the Train button (when the server has training photos, says this key is an
+// admin's and has not refused it) and the progress of a training this page follows.
 function showInstant() {
   const style = styleById(state.style);
   const ff = style?.feedForward || {};
@@ -237,7 +237,8 @@ function showInstant() {
   $("instant").hidden = !style || !(serverTrains() || state.info?.feedForwardAvailable || known);
   if ($("instant").hidden) return;
   $("instant-style").textContent = style.displayName || style.styleId;
-  const canTrain = serverTrains() && state.trainAllowed;
+  // A server that does not say the caller's role (older ones) still gets the button; its 403 then removes it.
+  const canTrain = serverTrains() && state.trainAllowed && state.info?.callerRole !== "user";
   let text;
   if (ff.state === "READY") {
     text = `Instant: network v${ff.version || 1}, trained ${ff.iterations || "?"} iterations (final loss ${formatLoss(ff.finalLoss)}). Choose Method "Fast" for a result at once.`;
