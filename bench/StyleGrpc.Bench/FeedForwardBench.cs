@@ -45,6 +45,7 @@ internal static class FeedForwardBench
             $"widths {FeedForwardArchitecture.Default}, style weight automatic. Held-out photos: {string.Join(", ", settings.Quick ? HeldOut[..1] : HeldOut)} (not in the training folder).\n");
 
         var weightsPath = Path.Combine(work, "starry_night.sgff");
+        double? trainingStyleWeight = null;
         if (Value("--ff-weights") is { } trained)
         {
             File.Copy(trained, weightsPath);
@@ -52,14 +53,14 @@ internal static class FeedForwardBench
         }
         else
         {
-            Train(engine, photos, style, options, md, targets, weightsPath);
+            trainingStyleWeight = Train(engine, photos, style, options, md, targets, weightsPath);
         }
-        Compare(settings, engine, style, weightsPath, md, targets);
+        Compare(settings, engine, style, weightsPath, trainingStyleWeight, md, targets);
         report.Section(md.ToString(), targets);
     }
 
-    // 1. Training: the loss curve and the time.
-    private static void Train(StyleTransferEngine engine, TrainingPhotos photos, StyleTargets style, FeedForwardTrainingOptions options,
+    // 1. Training: the loss curve and the time; returns the style weight it trained with.
+    private static double Train(StyleTransferEngine engine, TrainingPhotos photos, StyleTargets style, FeedForwardTrainingOptions options,
         StringBuilder md, List<(string, string, bool)> targets, string weightsPath)
     {
         var curve = new List<FeedForwardTrainingProgress>();
@@ -84,14 +85,16 @@ internal static class FeedForwardBench
         md.AppendLine();
         targets.Add(("Training with the defaults ≤ 30 min", $"{F(result.Elapsed.TotalMinutes)} min ({options.Iterations} iterations)",
             result.Elapsed.TotalMinutes <= 30 && options == new FeedForwardTrainingOptions()));
+        return result.StyleWeight;
     }
 
     // 2. Held-out photos: speed, quality, and the refine path; 3. a print size.
-    private static void Compare(BenchSettings settings, StyleTransferEngine engine, StyleTargets style, string weightsPath,
+    private static void Compare(BenchSettings settings, StyleTransferEngine engine, StyleTargets style, string weightsPath, double? trainingStyleWeight,
         StringBuilder md, List<(string, string, bool)> targets)
     {
         using var model = FeedForwardModel.Load(File.ReadAllBytes(weightsPath));
         var job = new StyleTransferOptions();
+        var notes = new List<string>();
         md.AppendLine("| photo | feed-forward 512 px s | default job s (iterations) | ratio | feed-forward loss | 50 L-BFGS loss | default job loss | INIT_FEED_FORWARD s to it (iterations) | ratio |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var name in settings.Quick ? HeldOut[..1] : HeldOut)
@@ -111,6 +114,12 @@ internal static class FeedForwardBench
 
             var fifty = engine.Run(content, style, job with { Iterations = 50, RelativeTolerance = 0 });
             var fiftyLoss = engine.Measure(fifty.Image, content, style, job).Total;
+            // The same comparison under the loss the network was trained for (its style weight, fixed on its first batch,
+            // instead of this photo's automatic one): both sides measured and optimised with it.
+            var atTraining = trainingStyleWeight is { } w ? job with { StyleWeight = w } : null;
+            var trainingComparison = atTraining is null ? "" :
+                $" At the training's style weight {atTraining.StyleWeight:F0}: feed-forward {engine.Measure(fast, content, style, atTraining).Total:E3}, 50 L-BFGS iterations " +
+                $"{engine.Measure(engine.Run(content, style, atTraining with { Iterations = 50, RelativeTolerance = 0 }).Image, content, style, atTraining).Total:E3}.";
 
             var full = engine.Run(content, style, job);
             var fullLoss = engine.Measure(full.Image, content, style, job).Total;
@@ -151,7 +160,8 @@ internal static class FeedForwardBench
                     File.WriteAllBytes(Path.Combine(gallery, $"{stem}-starry-{suffix}.jpg"), ImageCodec.Encode(image, ImageFormat.Jpeg, 88));
                 }
             }
-            Console.WriteLine($"  {name}: feed-forward {F(times[1], "F3")} s vs job {F(full.Elapsed.TotalSeconds)} s ({full.IterationsRun} it); loss ff {fastLoss:E3}, 50 L-BFGS {fiftyLoss:E3}, job {fullLoss:E3}; INIT_FEED_FORWARD {(at is null ? "did not reach it" : $"reached it in {F(refineSeconds)} s, {atIteration} it")}");
+            Console.WriteLine($"  {name}: feed-forward {F(times[1], "F3")} s vs job {F(full.Elapsed.TotalSeconds)} s ({full.IterationsRun} it); loss ff {fastLoss:E3}, 50 L-BFGS {fiftyLoss:E3}, job {fullLoss:E3}; INIT_FEED_FORWARD {(at is null ? "did not reach it" : $"reached it in {F(refineSeconds)} s, {atIteration} it")}.{trainingComparison}");
+            notes.Add($"{name}:{trainingComparison}");
             md.AppendLine($"| {name} | {F(times[1], "F3")} | {F(full.Elapsed.TotalSeconds)} ({full.IterationsRun}) | 1/{F(full.Elapsed.TotalSeconds / times[1], "F0")} | {fastLoss:E3} | {fiftyLoss:E3} | {fullLoss:E3} | {(at is null ? $"not reached in {F(refineSeconds)}" : $"{F(refineSeconds)} ({atIteration})")} | {F(refineSeconds / full.Elapsed.TotalSeconds, "F2")} |");
             targets.Add(($"{name}: feed-forward 512 px ≤ 1/100 of the default job", $"1/{F(full.Elapsed.TotalSeconds / times[1], "F0")}", times[1] * 100 <= full.Elapsed.TotalSeconds));
             targets.Add(($"{name}: feed-forward loss ≤ 50 L-BFGS iterations'", $"{fastLoss:E3} vs {fiftyLoss:E3}", fastLoss <= fiftyLoss));
@@ -159,6 +169,10 @@ internal static class FeedForwardBench
                 at is not null && refineSeconds * 3 <= full.Elapsed.TotalSeconds));
         }
         md.AppendLine();
+        if (trainingStyleWeight is not null)
+        {
+            md.AppendLine(string.Join("\n", notes) + "\n");
+        }
 
         // 3. A print size, tiled, in its own process.
         var print = ChildRun.Measure<PrintRun>(["--child-ff-print", weightsPath, settings.ImagesDirectory, "4096", "512"]);

@@ -78,12 +78,7 @@ internal sealed class StyleObjective : IStyleObjective
             grad.zero_();
         }
         var features = network.Extract(image, layers);
-        var content = zeros(1, device: image.device);
-        foreach (var layer in plan.Content)
-        {
-            using var weight = layer.Weight.ToScalar();
-            content = content + StyleLosses.Content(features[layer.Layer], contentTargets[layer.Layer]) * weight;
-        }
+        var content = StyleLosses.Content(plan.Content, features, contentTargets, image.device);
         var style = zeros(1, device: image.device);
         foreach (var layer in plan.Style)
         {

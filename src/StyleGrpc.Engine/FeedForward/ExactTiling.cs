@@ -16,8 +16,11 @@ namespace StyleGrpc.Engine.FeedForward;
 /// mean and variance over the whole image, so the normalisations are resolved one at a time: a sweep over all tiles runs
 /// each up to normalisation k (normalising 1…k−1 by the statistics already known) and gathers k's statistics over the
 /// cores; after the last normalisation's sweep, a final sweep writes the output cores. That is NormCount + 1 partial
-/// passes over the image (about (NormCount / 2 + 1) whole forward passes, plus the halos). Exactness: equal up to float32
-/// rounding (summation order of the statistics and of convolutions over windows of other sizes); the tests bound it.
+/// passes over the image (about (NormCount / 2 + 1) whole forward passes, plus the halos). The windows differ in size and
+/// each sweep stops at another layer, so freed memory is handed back after every window
+/// (<see cref="TorchRuntime.ReturnFreedMemory"/>): otherwise the allocator's kept memory fragments and grows with the image.
+/// Exactness: equal up to float32 rounding (summation order of the statistics and of convolutions over windows of other
+/// sizes); the tests bound it.
 /// </remarks>
 internal static class ExactTiling
 {
@@ -86,15 +89,18 @@ internal static class ExactTiling
             foreach (var core in tiles)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var tileScope = NewDisposeScope();
-                var (input, inCore) = TileInput(source, core, halo, width, height);
-                statistics.Core = inCore;
-                if (network.Forward(input, statistics) is not null)
+                using (NewDisposeScope())
                 {
-                    throw new InvalidOperationException("the statistics sweep did not stop at its normalisation");
+                    var (input, inCore) = TileInput(source, core, halo, width, height);
+                    statistics.Core = inCore;
+                    if (network.Forward(input, statistics) is not null)
+                    {
+                        throw new InvalidOperationException("the statistics sweep did not stop at its normalisation");
+                    }
                 }
             }
             statistics.Complete();
+            TorchRuntime.ReturnFreedMemory();
         }
         foreach (var core in tiles)
         {
@@ -103,11 +109,13 @@ internal static class ExactTiling
             {
                 continue;
             }
-            using var tileScope = NewDisposeScope();
-            var (input, inCore) = TileInput(source, core, halo, width, height);
-            var output = network.Forward(input, statistics)!;
-            var (w, h) = (Math.Min(core.Width, content.Width - core.X), Math.Min(core.Height, content.Height - core.Y));
-            write(core.X, core.Y, output[.., .., inCore.Y..(inCore.Y + h), inCore.X..(inCore.X + w)]);
+            using (NewDisposeScope())
+            {
+                var (input, inCore) = TileInput(source, core, halo, width, height);
+                var output = network.Forward(input, statistics)!;
+                var (w, h) = (Math.Min(core.Width, content.Width - core.X), Math.Min(core.Height, content.Height - core.Y));
+                write(core.X, core.Y, output[.., .., inCore.Y..(inCore.Y + h), inCore.X..(inCore.X + w)]);
+            }
         }
     }
 

@@ -18,13 +18,14 @@ public sealed class FeedForwardModel : IDisposable
     public const int TiledTolerance = 1;
 
     // Peak-memory model of Stylize (docs/performance.md, "Feed-forward"): bytes per pixel of the network's input while it
-    // runs, per pixel of the image held whole (the content, its byte copy and the output), and a fixed cost. The first is
-    // measured: 4096×3072 in tiles of 512 (windows of 600×600) peaked at 2,186 MiB RSS (261 before), ~5,400 bytes per window pixel
-    // above the images: far more than the activations (the pass holds about two at a time, ~150 bytes per pixel), most
-    // probably libtorch's im2col workspace for the 9×9 convolutions (window pixels × 81 × input channels × 4 bytes: 1.9 GB
-    // for the output convolution's 16 channels at 600²).
-    private const double ActivationBytesPerPixel = 5600;
+    // runs (a whole image, or one tile's window), per pixel of the image held whole (the content, its byte copy and the
+    // output), per image pixel again when tiled (what the allocator keeps between sweeps), and a fixed cost. Measured as the
+    // rise of process peak RSS (2026-11-29, 2 threads): untiled 512×384 103 MiB, 1024×768 659 MiB, 2048×1536 2,516 MiB
+    // (at most ~880 bytes per pixel); tiles of 512 (600×600 windows) 2048×1536 540 MiB and 4096×3072 858 MiB. Before the
+    // tiled pass handed freed memory back after each sweep, 4096×3072 rose 1,988 MiB.
+    private const double ActivationBytesPerPixel = 1100;
     private const double ImageBytesPerPixel = 9;
+    private const double TiledBytesPerImagePixel = 40;
     private const long FixedBytes = 32L << 20;
 
     private readonly StyleNetwork network;
@@ -98,22 +99,23 @@ public sealed class FeedForwardModel : IDisposable
     /// <summary>Estimated peak memory of <see cref="Stylize"/> for a width × height image, in bytes.</summary>
     /// <remarks>
     /// A fixed cost, the images held whole (content, a byte copy, output: 9 bytes per pixel) and the network's activations
-    /// over its input: the whole (padded) image untiled, one window (core plus a halo of up to 64 px a side) tiled. Default
-    /// widths; calibrated on process peak RSS (docs/performance.md, "Feed-forward").
+    /// over its input: the whole (padded) image untiled, one window (core plus a halo of up to 64 px a side) tiled, plus,
+    /// tiled, what the allocator keeps between sweeps (per image pixel). Default widths; calibrated on process peak RSS
+    /// (docs/performance.md, "Feed-forward").
     /// </remarks>
     public static long EstimatedBytes(int width, int height, int tileSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        const int haloBound = 64;
         var (paddedWidth, paddedHeight) = ExactTiling.PaddedSize(width, height);
         var tile = ExactTiling.TileFor(tileSize);
-        double window = (double)paddedWidth * paddedHeight;
-        if (tile > 0 && (paddedWidth > tile || paddedHeight > tile))
-        {
-            const int haloBound = 64;
-            window = (double)Math.Min(paddedWidth, tile + 2 * haloBound) * Math.Min(paddedHeight, tile + 2 * haloBound);
-        }
-        return FixedBytes + (long)(ImageBytesPerPixel * width * height + ActivationBytesPerPixel * window);
+        var tiled = tile > 0 && (paddedWidth > tile || paddedHeight > tile);
+        var window = tiled
+            ? (double)Math.Min(paddedWidth, tile + 2 * haloBound) * Math.Min(paddedHeight, tile + 2 * haloBound)
+            : (double)paddedWidth * paddedHeight;
+        var perImagePixel = ImageBytesPerPixel + (tiled ? TiledBytesPerImagePixel : 0);
+        return FixedBytes + (long)(perImagePixel * width * height + ActivationBytesPerPixel * window);
     }
 
     public void Dispose()

@@ -2,18 +2,19 @@ namespace StyleGrpc.Engine.FeedForward;
 
 /// <summary>Settings of one feed-forward network's training. Defaults are chosen by measurement (docs/performance.md).</summary>
 /// <remarks>
-/// The defaults (800 iterations of 4 crops of 256 px, learning rate 2·10⁻³, widths 16/32/64 with 3 residual blocks) are sized
-/// so that a training takes at most 30 minutes on this project's 2-core machines: <c>bench --only feedforward-steps</c>
-/// measured, on the offline default network (AMD EPYC, AVX-512, 2 threads, 2026-11-29), 1.86 s of CPU time ÷ threads per
-/// iteration at these settings (16/32/64 with 5 blocks: 2.09 s; batch 2: 1.25 s), i.e. about 25 minutes on an idle
-/// machine. The machine was shared while measuring (load 10–15): wall time was 7.4 s per iteration, four times as long.
-/// Johnson et al. trained 40,000 iterations of 4 crops on a GPU; on a CPU the network is narrower and trains shorter at a
-/// higher learning rate (their 10⁻³ doubled).
+/// The defaults (1,200 iterations of 4 crops of 256 px, learning rate 2·10⁻³, widths 16/32/64 with 3 residual blocks) are
+/// sized so that a training takes well under 30 minutes on this project's 2-core machines: on the offline default network
+/// (AMD EPYC with AVX-512, 2 threads, 2026-11-29) an iteration takes 0.78–0.9 s of wall time on a quiet machine, so about
+/// 16–18 minutes, leaving room for a slower CPU. At 400 iterations none of these did better on held-out photos
+/// (docs/performance.md, "Feed-forward"): a learning rate of 5·10⁻³, a cosine decay, per-photo automatic style weights,
+/// an input skip connection, Johnson et al.'s widths (32/64/128, about 3× the time per iteration). Johnson et al. trained 40,000
+/// iterations of 4 crops on a GPU; on a CPU the network is narrower and trains shorter at a higher learning rate (their
+/// 10⁻³ doubled).
 /// </remarks>
 public sealed record FeedForwardTrainingOptions
 {
-    /// <summary>Training iterations (one batch each), 1–100,000. Default 800.</summary>
-    public int Iterations { get; init; } = 800;
+    /// <summary>Training iterations (one batch each), 1–100,000. Default 1,200.</summary>
+    public int Iterations { get; init; } = 1200;
 
     /// <summary>Side of the square training crops, in pixels, 64–1024. Default 256.</summary>
     public int ImageSize { get; init; } = 256;

@@ -43,12 +43,7 @@ internal sealed class PerceptualLoss(IFeatureNetwork network, LayerPlan plan, St
     public (Tensor Content, Tensor Style, Tensor TotalVariation) Evaluate(Tensor output, IReadOnlyDictionary<string, Tensor> contentFeatures, bool withTotalVariation)
     {
         var features = network.Extract(output, plan.AllLayers);
-        var content = zeros(1, device: output.device);
-        foreach (var layer in plan.Content)
-        {
-            using var weight = layer.Weight.ToScalar();
-            content = content + StyleLosses.Content(features[layer.Layer], contentFeatures[layer.Layer]) * weight;
-        }
+        var content = StyleLosses.Content(plan.Content, features, contentFeatures, output.device);
         var styleLoss = zeros(1, device: output.device);
         foreach (var layer in plan.Style)
         {

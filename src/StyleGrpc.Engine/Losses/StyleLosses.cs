@@ -25,6 +25,19 @@ public static class StyleLosses
         ? nn.functional.mse_loss(features.permute(0, 2, 3, 1), target.permute(0, 2, 3, 1))
         : nn.functional.mse_loss(features, target);
 
+    /// <summary>The content loss over <paramref name="layers"/>: each layer's <see cref="Content(Tensor, Tensor)"/>, times its weight, summed.</summary>
+    public static Tensor Content(IReadOnlyList<LayerWeight> layers, IReadOnlyDictionary<string, Tensor> features, IReadOnlyDictionary<string, Tensor> targets,
+        Device device)
+    {
+        var sum = zeros(1, device: device);
+        foreach (var layer in layers)
+        {
+            using var weight = layer.Weight.ToScalar();
+            sum = sum + Content(features[layer.Layer], targets[layer.Layer]) * weight;
+        }
+        return sum;
+    }
+
     /// <summary>Style loss: mean squared difference of the features' Gram matrix and a target Gram matrix.</summary>
     /// <remarks>
     /// Autograd through <c>F·Fᵀ</c> computes two products and adds a transposed copy. Because

@@ -322,15 +322,14 @@ public sealed class JobRunner : IDisposable
         using var run = ServerMetrics.Jobs.StartActivity("stylegrpc.job.run");
         job.MarkRunning();
         job.Publish(new JobStarted(plan.Width, plan.Height, plan.TotalIterations, queueTime, engine.Network.Info.Name, plan.EstimatedBytes));
-        var checkpointEvery = TimeSpan.FromSeconds(options.CheckpointSeconds);
-        var lastCheckpoint = time.GetTimestamp();
+        var schedule = new CheckpointSchedule(job, TimeSpan.FromSeconds(options.CheckpointSeconds), time);
         var checkpointing = new RunCheckpointing
         {
             ResumeFrom = job.ResumeFrom?.Run,
-            IsDue = _ => job.CheckpointRequested || time.GetElapsedTime(lastCheckpoint) >= checkpointEvery,
+            IsDue = _ => schedule.IsDue,
             OnCheckpoint = checkpoint =>
             {
-                lastCheckpoint = time.GetTimestamp();
+                schedule.Taken();
                 job.OnCheckpoint(new JobCheckpoint { Run = checkpoint });
             },
         };

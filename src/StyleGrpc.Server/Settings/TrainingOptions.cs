@@ -12,7 +12,7 @@ public sealed class TrainingOptions
     /// </summary>
     public string ContentDirectory { get; set; } = "";
 
-    /// <summary>Training iterations (batches) when a request leaves <c>iterations</c> at 0. Default: the engine's measured default (800).</summary>
+    /// <summary>Training iterations (batches) when a request leaves <c>iterations</c> at 0. Default: the engine's measured default (1,200).</summary>
     public int Iterations { get; set; } = EngineDefaults.Iterations;
 
     /// <summary>Side of the square training crops, in pixels, when a request leaves <c>image_size</c> at 0. Default: the engine's (256).</summary>

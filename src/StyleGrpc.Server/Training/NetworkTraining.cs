@@ -40,15 +40,14 @@ public sealed class NetworkTraining(StyleRegistry registry, FeedForwardNetworks 
         job.MarkRunning();
         job.Publish(new JobStarted(spec.Options.ImageSize, spec.Options.ImageSize, spec.Options.Iterations, queueTime, engine.Network.Info.Name,
             spec.EstimatedBytes));
-        var checkpointEvery = TimeSpan.FromSeconds(options.Value.CheckpointSeconds);
-        var lastCheckpoint = time.GetTimestamp();
+        var schedule = new CheckpointSchedule(job, TimeSpan.FromSeconds(options.Value.CheckpointSeconds), time);
         var checkpointing = new FeedForwardCheckpointing
         {
             ResumeFrom = job.ResumeFrom?.Training,
-            IsDue = _ => job.CheckpointRequested || time.GetElapsedTime(lastCheckpoint) >= checkpointEvery,
+            IsDue = _ => schedule.IsDue,
             OnCheckpoint = checkpoint =>
             {
-                lastCheckpoint = time.GetTimestamp();
+                schedule.Taken();
                 job.OnCheckpoint(new JobCheckpoint { Training = checkpoint });
             },
         };
