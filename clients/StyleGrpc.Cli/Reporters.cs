@@ -17,11 +17,7 @@ internal sealed class ProgressBarReporter(IAnsiConsole console, string? outputPa
     public async Task<JobCompleted?> RunAsync(IAsyncEnumerable<StylizeUpdate> updates)
     {
         JobCompleted? completed = null;
-        await console.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn())
+        await ProgressBars.Create(console)
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("connecting", maxValue: 1);

@@ -59,11 +59,7 @@ internal static class TrainCommand
     private static async Task<TrainingOperation?> ProgressBarAsync(IAnsiConsole console, string name, IAsyncEnumerable<TrainingOperation> updates)
     {
         TrainingOperation? last = null;
-        await console.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn())
+        await ProgressBars.Create(console)
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(name), maxValue: 1);
