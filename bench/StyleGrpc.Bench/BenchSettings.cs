@@ -23,7 +23,7 @@ internal sealed record BenchSettings
     /// <summary>Where "Coarse-to-fine" keeps its result images (<c>--gallery DIR</c>); null = a temporary directory.</summary>
     public string? GalleryDirectory { get; init; }
 
-    public string ImagesDirectory { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "..", "shared", "images");
+    public string ImagesDirectory { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "tests", "data", "images");
 
     public string ReportPath { get; init; } = Path.Combine(BenchPaths.RepositoryRoot, "docs", "performance.md");
 

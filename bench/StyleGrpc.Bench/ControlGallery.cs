@@ -20,16 +20,16 @@ internal static class ControlGallery
         using var network = ResNet18Network.Load();
         var engine = new StyleTransferEngine(network);
         RgbImage Load(string name) => ImageCodec.Decode(File.ReadAllBytes(Path.Combine(imagesDirectory, name)));
-        var (bridge, tubingen) = (Load("golden_gate.jpg"), Load("tubingen.jpg"));
+        var tubingen = Load("tubingen.jpg");
         var (starry, scream, matisse) = (Load("starry_night.jpg"), Load("the_scream.jpg"), Load("woman-with-hat-matisse.jpg"));
         var baseOptions = new StyleTransferOptions { MaxSide = size, Iterations = 60 };
 
         // 1. Spatial control: the sky in The Starry Night, the rest in The Scream.
-        var sky = SkyMask(bridge);
-        File.WriteAllBytes(Path.Combine(outputDirectory, "golden_gate-sky-mask.png"), ImageCodec.Encode(ToImage(sky)));
-        Run(engine, "golden_gate-sky-starry-rest-scream", bridge, scream, baseOptions with { Regions = [new RegionOptions(sky.Width, sky.Height)] },
+        var sky = SkyMask(tubingen);
+        File.WriteAllBytes(Path.Combine(outputDirectory, "tubingen-sky-mask.png"), ImageCodec.Encode(ToImage(sky)));
+        Run(engine, "tubingen-sky-starry-rest-scream", tubingen, scream, baseOptions with { Regions = [new RegionOptions(sky.Width, sky.Height)] },
             outputDirectory, size, [(sky, starry)]);
-        Run(engine, "golden_gate-the_scream", bridge, scream, baseOptions, outputDirectory, size);
+        Run(engine, "tubingen-the_scream", tubingen, scream, baseOptions, outputDirectory, size);
 
         // 2. Colour control: plain, luminance only, histogram matching.
         foreach (var (name, control) in new[] { ("plain", ColourControl.None), ("luminance", ColourControl.LuminanceOnly), ("histogram", ColourControl.HistogramMatch) })

@@ -171,7 +171,7 @@ try
         var runs = new List<(string Method, CoarseToFineRun.Setup Setup, CoarseToFineRun Run)>();
         var pairs = settings.Quick || settings.Only == "scales-print"
             ? new[] { ("tubingen.jpg", "starry_night.jpg") }
-            : [("tubingen.jpg", "starry_night.jpg"), ("golden_gate.jpg", "the_scream.jpg")];
+            : [("tubingen.jpg", "starry_night.jpg"), ("storm.jpg", "the_scream.jpg")];
         var sizes = settings.Only == "scales-print" ? new[] { (2048, 300.0) } : settings.Quick ? [(512, 20.0)] : [(512, 60.0), (1024, 150.0)];
         foreach (var (size, seconds) in sizes)
         {
@@ -273,7 +273,7 @@ try
     // 11. The control pictures of docs/gallery.md ("Control"), only when asked: --only control-gallery --gallery DIR.
     if (settings.Only == "control-gallery")
     {
-        ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 192);
+        ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 512);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.

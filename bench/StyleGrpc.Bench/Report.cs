@@ -33,7 +33,7 @@ internal sealed class Report(BenchSettings settings, string arguments)
             - date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC
             - CPU: {BenchPaths.CpuModel()}; torch intra-op threads: {TorchSharp.torch.get_num_threads()}
             - StyleGrpc: TorchSharp-cpu 0.107.0 (libtorch 2.10); PyTorch reference: {pyTorch ?? "not run"} (Debian python3-torch, {Environment.ProcessorCount} threads, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset for it)
-            - images: tubingen.jpg (content) and starry_night.jpg (style) from ../shared/images, scaled to the longer side given
+            - images: tubingen.jpg (content) and starry_night.jpg (style) from tests/data/images, scaled to the longer side given
             - ms/step: median of {settings.TimedSteps} timed iterations after {settings.WarmupSteps} warm-up ones; one iteration = one loss evaluation + one update.
               The machine is shared and noisy: compare ratios within this run rather than absolute times across runs.
 

@@ -1,15 +1,19 @@
 namespace StyleGrpc.Tests.Shared;
 
-/// <summary>Locates the shared test data (<c>../shared</c> beside the repository, or <c>STYLEGRPC_SHARED</c>).</summary>
+/// <summary>
+/// Locates the test data that ships in the repository (<c>tests/data</c>: images, and the reference weights and PyTorch
+/// trajectories; sources and licences in the README beside each file), and gives tests folders of their own.
+/// </summary>
 public static class TestData
 {
-    public static string SharedRoot { get; } = FindShared();
-
-    public static string Reference(string name) => Path.Combine(SharedRoot, "reference", name);
-
-    public static string Image(string name) => Path.Combine(SharedRoot, "images", name);
-
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>The folder that holds <c>images/</c> and <c>reference/</c>.</summary>
+    public static string Root { get; } = Path.Combine(RepositoryRoot, "tests", "data");
+
+    public static string Reference(string name) => Existing(Path.Combine(Root, "reference", name));
+
+    public static string Image(string name) => Existing(Path.Combine(Root, "images", name));
 
     public static string NewTempDirectory()
     {
@@ -17,6 +21,9 @@ public static class TestData
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    private static string Existing(string path) =>
+        File.Exists(path) ? path : throw new FileNotFoundException($"test data file {path} is not in the repository (see tests/data/images/README.md and tests/data/reference/README.md)", path);
 
     private static string FindRepositoryRoot()
     {
@@ -26,16 +33,5 @@ public static class TestData
             dir = dir.Parent;
         }
         return dir?.FullName ?? throw new InvalidOperationException("StyleGrpc.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string FindShared()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("STYLEGRPC_SHARED");
-        if (!string.IsNullOrEmpty(fromEnv))
-        {
-            return fromEnv;
-        }
-        var shared = Path.GetFullPath(Path.Combine(FindRepositoryRoot(), "..", "shared"));
-        return Directory.Exists(shared) ? shared : throw new InvalidOperationException($"shared test data not found at {shared}; set STYLEGRPC_SHARED");
     }
 }

@@ -3,7 +3,7 @@ namespace StyleGrpc.Tests.Shared;
 /// <summary>A folder of the test's own holding a few shared photos, for <c>StyleGrpc:Training:ContentDirectory</c>.</summary>
 public static class TrainingPhotosFolder
 {
-    private static readonly string[] Photos = ["golden_gate.jpg", "hoovertowernight.jpg", "brad_pitt.jpg"];
+    private static readonly string[] Photos = ["storm.jpg", "dune.jpg", "garden.jpg"];
 
     /// <summary>A new folder with <see cref="Count"/> photos in it.</summary>
     public static string Create()

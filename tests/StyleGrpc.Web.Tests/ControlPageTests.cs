@@ -13,7 +13,7 @@ namespace StyleGrpc.Web.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class ControlPageTests(ITestOutputHelper output)
 {
-    private static readonly string[] TrainingPhotos = ["tubingen.jpg", "golden_gate.jpg", "hoovertowernight.jpg"];
+    private static readonly string[] TrainingPhotos = ["tubingen.jpg", "storm.jpg", "dune.jpg"];
 
     private const int TrainingIterations = 12;
 

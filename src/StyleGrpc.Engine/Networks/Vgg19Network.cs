@@ -36,7 +36,7 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
 
     // The write-up tapped conv1_1…conv3_1 "before ReLU", but torchvision's ReLUs are in-place, so each
     // tap that a ReLU follows in the cut network was overwritten by it; only conv3_1, where the network
-    // was cut, stays pre-ReLU. PyTorch's own losses on ../shared/reference confirm it: this preset
+    // was cut, stays pre-ReLU. PyTorch's own losses on tests/data/reference confirm it: this preset
     // reproduces what the write-up computed, not what it said.
     private static readonly LayerPreset Seed = new(
         "seed",

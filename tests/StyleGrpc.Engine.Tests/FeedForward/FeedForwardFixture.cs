@@ -10,7 +10,7 @@ public sealed class FeedForwardFixture : IDisposable
     {
         Engine = new EngineFixture();
         Directory = TestData.NewTempDirectory();
-        foreach (var name in new[] { "tubingen.jpg", "golden_gate.jpg", "brad_pitt.jpg", "hoovertowernight.jpg" })
+        foreach (var name in new[] { "tubingen.jpg", "storm.jpg", "garden.jpg", "dune.jpg" })
         {
             File.Copy(TestData.Image(name), Path.Combine(Directory, name));
         }

@@ -15,7 +15,7 @@ public sealed class FeedForwardModelTests(FeedForwardFixture fixture, ITestOutpu
         .Train(fixture.Photos, fixture.Engine.Targets, FeedForwardFixture.Small with { Iterations = 4 }, null, null, CancellationToken.None).Weights;
 
     private static RgbImage Photo(int width, int height) =>
-        ImageCodec.Resize(ImageCodec.Decode(File.ReadAllBytes(TestData.Image("golden_gate.jpg"))), width, height);
+        ImageCodec.Resize(ImageCodec.Decode(File.ReadAllBytes(TestData.Image("storm.jpg"))), width, height);
 
     [Fact]
     public void Load_TrainedWeights_StylisesAsTheTrainingsNetworkAndRoundTrips()

@@ -8,7 +8,7 @@ namespace StyleGrpc.Engine.Tests.Parity;
 
 /// <summary>
 /// The engine against PyTorch's own run of the original write-up's algorithm
-/// (<c>../shared/reference/seed-algorithm-reference.json</c>): same weights, same 64×64 images.
+/// (<c>tests/data/reference/seed-algorithm-reference.json</c>): same weights, same 64×64 images.
 /// </summary>
 [Collection(TorchCollection.Name)]
 public sealed class PyTorchParityTests(ITestOutputHelper output) : IClassFixture<PyTorchParityTests.ReferenceFixture>
