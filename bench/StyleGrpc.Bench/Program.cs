@@ -276,6 +276,21 @@ try
         ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 512);
     }
 
+    // 12. A fleet's cost per call as its queue grows, on a private redis-server, only when asked: --only fleet.
+    if (settings.Only == "fleet")
+    {
+        var (levels, contentBytes) = await FleetCost.MeasureAsync(settings, settings.Quick ? [10, 100, 1000] : [10, 100, 1000, 10_000]);
+        var last = levels[^1];
+        report.Section(FleetCost.Markdown(levels, contentBytes),
+        [
+            ($"SubmitStylize ≤ 20 ms at {last.Queued:N0} queued", $"{last.SubmitMs:F1} ms", last.SubmitMs <= 20 && last.Queued >= 10_000),
+            ($"GetOperation ≤ 10 ms at {last.Queued:N0} queued", $"{last.GetMs:F1} ms", last.GetMs <= 10 && last.Queued >= 10_000),
+            ("GetOperation ≤ 5 Redis commands", $"{last.GetCommands}", last.GetCommands <= 5),
+            ($"ListOperations page of 50 ≤ 50 ms at {last.Queued:N0} queued", $"{last.ListMs:F1} ms", last.ListMs <= 50 && last.Queued >= 10_000),
+            ("Redis memory per queued job ≤ content + 8 KiB", $"{last.BytesPerJob / 1024:F0} KiB for {contentBytes / 1024} KiB", last.BytesPerJob <= contentBytes + 8192),
+        ]);
+    }
+
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.
     if (settings.Only == "soak")
     {

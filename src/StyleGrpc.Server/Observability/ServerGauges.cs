@@ -34,7 +34,7 @@ public sealed class ServerGauges
             {
                 yield break;
             }
-            waiting = fleet.WaitingAsync(model.Engine.Network.Info.Fingerprint).WaitAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+            waiting = fleet.WaitingAsync().WaitAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {

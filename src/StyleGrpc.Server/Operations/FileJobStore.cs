@@ -11,13 +11,15 @@ namespace StyleGrpc.Server.Operations;
 /// Durable jobs in the data directory, for one process (<c>Store=file</c>): <c>{data}/jobs/{id}/</c> holds
 /// <c>record.json</c>, <c>spec.json</c>, <c>frames-{attempt}.bin</c> (length-delimited frames) and <c>checkpoint.bin</c>.
 /// Every file is written to a temporary name and renamed over the old one, so a crash leaves the old or the new file,
-/// never half of one. One process owns the folder, so the attempt fence is checked under a local lock.
+/// never half of one. One process owns the folder, so the attempt fence is checked under a local lock, and the index that
+/// pages ListOperations and counts each caller's unfinished jobs is kept in memory (read from the folder once, at start).
 /// </summary>
 public sealed class FileJobStore : IJobStore
 {
     private const string TempMarker = ".tmp-";
     private readonly string root;
     private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly JobIndex index = new();
 
     public FileJobStore(IOptions<StyleGrpcServerOptions> options)
     {
@@ -27,16 +29,31 @@ public sealed class FileJobStore : IJobStore
         {
             File.Delete(stale);
         }
+        foreach (var folder in Directory.EnumerateDirectories(root))
+        {
+            var path = Path.Combine(folder, "record.json");
+            if (File.Exists(path))
+            {
+                index.Set(JobSpecJson.DeserializeRecord(File.ReadAllBytes(path)));
+            }
+        }
     }
 
-    public async Task CreateAsync(JobRecord record, JobSpec spec, CancellationToken cancellationToken)
+    public async Task<bool> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, CancellationToken cancellationToken)
     {
         var folder = Folder(record.Id);
-        Directory.CreateDirectory(folder);
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (maxActiveOfCaller > 0 && index.ActiveOf(record.Caller) >= maxActiveOfCaller)
+            {
+                return false;
+            }
+            Directory.CreateDirectory(folder);
             await WriteAsync(Path.Combine(folder, "spec.json"), JobSpecJson.Serialize(spec), cancellationToken).ConfigureAwait(false);
             await WriteAsync(Path.Combine(folder, "record.json"), JobSpecJson.Serialize(record), cancellationToken).ConfigureAwait(false);
+            index.Set(record);
+            return true;
         }
         catch (Exception ex)
         {
@@ -47,6 +64,10 @@ public sealed class FileJobStore : IJobStore
                 throw new StorageFullException($"job '{record.Id}'", ex);
             }
             throw;
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
@@ -69,8 +90,32 @@ public sealed class FileJobStore : IJobStore
         return [.. records.OrderBy(r => r.CreateTime).ThenBy(r => r.Id, StringComparer.Ordinal)];
     }
 
-    public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) =>
-        FencedAsync(record.Id, record.Attempt, "record.json", JobSpecJson.Serialize(record), cancellationToken);
+    public async Task<JobPage?> ListPageAsync(string? caller, string? afterId, int pageSize, CancellationToken cancellationToken)
+    {
+        if (index.Page(caller, afterId, pageSize) is not { } page)
+        {
+            return null;
+        }
+        var records = new List<JobRecord>(page.Ids.Count);
+        foreach (var id in page.Ids)
+        {
+            if (await GetAsync(id, cancellationToken).ConfigureAwait(false) is { } record)
+            {
+                records.Add(record);
+            }
+        }
+        return new JobPage(records, page.More && records.Count > 0 ? records[^1].Id : null);
+    }
+
+    public async Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        var saved = await FencedAsync(record.Id, record.Attempt, "record.json", JobSpecJson.Serialize(record), cancellationToken).ConfigureAwait(false);
+        if (saved)
+        {
+            index.Set(record);
+        }
+        return saved;
+    }
 
     public async Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken)
     {
@@ -127,6 +172,7 @@ public sealed class FileJobStore : IJobStore
                 return false;
             }
             Directory.Delete(folder, recursive: true);
+            index.Remove(id);
             return true;
         }
         finally

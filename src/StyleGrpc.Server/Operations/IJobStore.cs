@@ -10,13 +10,22 @@ namespace StyleGrpc.Server.Operations;
 /// </summary>
 public interface IJobStore
 {
-    /// <summary>Stores a new job: its record (attempt 1, queued) and its spec.</summary>
-    Task CreateAsync(JobRecord record, JobSpec spec, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a new job: its record (attempt 1, queued) and its spec; false (nothing stored) when its caller already has
+    /// <paramref name="maxActiveOfCaller"/> jobs that have not ended (0 = no cap). The check and the store are one step.
+    /// </summary>
+    Task<bool> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, CancellationToken cancellationToken);
 
     Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken);
 
-    /// <summary>Every job's record, oldest first.</summary>
+    /// <summary>Every job's record, oldest first (for start-up recovery and retention sweeps, never a request).</summary>
     Task<IReadOnlyList<JobRecord>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One page of records, newest first: <paramref name="caller"/>'s jobs (null = every caller's), after the job
+    /// <paramref name="afterId"/> (null = from the newest). Null when <paramref name="afterId"/> is not in that list.
+    /// </summary>
+    Task<JobPage?> ListPageAsync(string? caller, string? afterId, int pageSize, CancellationToken cancellationToken);
 
     /// <summary>Replaces the record, unless the stored one belongs to a later attempt (then false).</summary>
     Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken);

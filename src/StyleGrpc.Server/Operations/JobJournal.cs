@@ -41,7 +41,8 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
             : previous with { Attempt = job.Identity.Attempt, State = JobState.Queued, Replica = "", QueuePosition = 0 };
         if (previous is null)
         {
-            await store.CreateAsync(record, job.Spec, cancellationToken).ConfigureAwait(false);
+            // Caps were checked when the runner admitted it (one replica).
+            await store.CreateAsync(record, job.Spec, maxActiveOfCaller: 0, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -34,16 +34,9 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
     {
         var queue = fleet ?? throw new InvalidOperationException("the fleet queue needs Store=redis");
         JobRunner.RequireWithinBudget(spec, memory.BudgetBytes, model.Engine);
-        if (await queue.WaitingAsync(spec.Network).ConfigureAwait(false) >= options.Value.QueueCapacity)
+        if (await queue.WaitingAsync().ConfigureAwait(false) >= options.Value.QueueCapacity)
         {
             throw new QueueFullException(options.Value.QueueCapacity);
-        }
-        // The caller's jobs at once, counted over the fleet: queued or running anywhere.
-        if (options.Value.MaxJobsPerKey > 0
-            && (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Count(r => r.Caller == caller && !r.Done) >= options.Value.MaxJobsPerKey)
-        {
-            throw new Access.QuotaExceededException(
-                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running in the fleet (StyleGrpc:MaxJobsPerKey); retry when one ends", null);
         }
         identity ??= JobIdentity.New(time.GetUtcNow());
         var record = new JobRecord
@@ -56,7 +49,13 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
             TotalIterations = spec.TotalIterations,
             Levels = (spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
         };
-        await store.CreateAsync(record, spec, cancellationToken).ConfigureAwait(false);
+        // The caller's jobs at once, counted over the fleet (queued or running anywhere): a counter checked and raised in
+        // the same step as the job is stored.
+        if (!await store.CreateAsync(record, spec, options.Value.MaxJobsPerKey, cancellationToken).ConfigureAwait(false))
+        {
+            throw new Access.QuotaExceededException(
+                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running in the fleet (StyleGrpc:MaxJobsPerKey); retry when one ends", null);
+        }
         await queue.EnqueueAsync(spec.Network, identity.Id, caller).ConfigureAwait(false);
         return identity.Id;
     }
@@ -104,11 +103,14 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
             : new OperationView(record, await ResultAsync(record.Id, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>The caller's operations (all, for a caller that sees all), newest first; results are not included.</summary>
-    public async Task<IReadOnlyList<JobRecord>> ListAsync(OperationCaller caller, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of the caller's operations (all, for a caller that sees all), newest first, after the operation
+    /// <paramref name="afterId"/>; results are not included. Null when <paramref name="afterId"/> is not one of them.
+    /// </summary>
+    public async Task<JobPage?> ListAsync(OperationCaller caller, string? afterId, int pageSize, CancellationToken cancellationToken)
     {
-        var records = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. records.Where(caller.Sees).Select(r => journal.Current(r.Id) ?? r).Reverse()];
+        var page = await store.ListPageAsync(caller.SeesAll ? null : caller.Id, afterId, pageSize, cancellationToken).ConfigureAwait(false);
+        return page is null ? null : page with { Records = [.. page.Records.Select(r => journal.Current(r.Id) ?? r)] };
     }
 
     /// <summary>Stops the job within one iteration (it ends CANCELLED); an ended operation is left as it is.</summary>
@@ -233,12 +235,16 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
                 }
                 yield break;
             }
-            foreach (var frame in await store.ReadFramesAsync(record.Id, cancellationToken).ConfigureAwait(false))
+            // The record says how far the stored frames go (they are written before it): read them only when there is more.
+            if (record.LastSequence > sent || record.Done)
             {
-                if (frame.Sequence > sent)
+                foreach (var frame in await store.ReadFramesAsync(record.Id, cancellationToken).ConfigureAwait(false))
                 {
-                    sent = frame.Sequence;
-                    yield return frame;
+                    if (frame.Sequence > sent)
+                    {
+                        sent = frame.Sequence;
+                        yield return frame;
+                    }
                 }
             }
             if (record.Done)
@@ -296,12 +302,11 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
         {
             throw new OperationNotFoundException(name);
         }
-        if (fleet is not null && record is { State: JobState.Queued, StartTime: null })
+        if (fleet is not null && record is { State: JobState.Queued, StartTime: null }
+            && await fleet.PositionAsync(record.Id).ConfigureAwait(false) is { } position)
         {
-            // Waiting in the fleet's queue: its place is the jobs queued before it anywhere in the fleet, plus one (taking
-            // turns between keys can only move it forward).
-            var all = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-            record = record with { QueuePosition = 1 + all.Count(r => r is { State: JobState.Queued, StartTime: null } && r.CreateTime < record.CreateTime) };
+            // Waiting in the fleet's queue (RedisJobQueue.PositionAsync says what the number means).
+            record = record with { QueuePosition = position };
         }
         return record;
     }

@@ -12,6 +12,11 @@ namespace StyleGrpc.Server.Operations;
 /// (a self-XCLAIM resets their idle time), and an entry idle past the lease is claimed by another replica (XAUTOCLAIM):
 /// the replica that held it is gone, or lost its lease. StackExchange.Redis has no blocking reads: replicas poll, and
 /// wake early on the <c>{prefix}queue:wake</c> channel.
+/// <para>
+/// Beside the streams, the sorted set <c>{prefix}queue:waiting</c> holds every job queued and not yet taken, scored by the
+/// order of queueing (a counter): its size is the fleet's queue depth, and a job's rank in it its queue position, each
+/// one command whatever the fleet holds. A job enters it in the same script as its stream entry.
+/// </para>
 /// </summary>
 public sealed class RedisJobQueue(RedisConnection redis)
 {
@@ -23,6 +28,18 @@ public sealed class RedisJobQueue(RedisConnection redis)
     private RedisKey Callers(string network) => $"{redis.Prefix}queue:{network}:callers";
 
     private RedisKey Turn(string network) => $"{redis.Prefix}queue:{network}:turn";
+
+    private RedisKey Waiting => $"{redis.Prefix}queue:waiting";
+
+    private RedisKey OrderCounter => $"{redis.Prefix}queue:order";
+
+    // KEYS = the caller's stream, the network's callers, the order counter, the waiting set; ARGV = job, network, caller.
+    private const string Enqueue = """
+        redis.call('XADD', KEYS[1], '*', 'job', ARGV[1], 'network', ARGV[2])
+        redis.call('SADD', KEYS[2], ARGV[3])
+        redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[3]), ARGV[1])
+        return 1
+        """;
 
     /// <summary>The channel replicas are woken on when a job is queued.</summary>
     public RedisChannel Wake => RedisChannel.Literal(redis.Prefix + "queue:wake");
@@ -41,8 +58,7 @@ public sealed class RedisJobQueue(RedisConnection redis)
     {
         var stream = Stream(network, caller);
         await EnsureGroupAsync(stream).ConfigureAwait(false);
-        await redis.Db.StreamAddAsync(stream, [new NameValueEntry("job", jobId), new NameValueEntry("network", network)]).ConfigureAwait(false);
-        await redis.Db.SetAddAsync(Callers(network), caller).ConfigureAwait(false);
+        await redis.Db.ScriptEvaluateAsync(Enqueue, [stream, Callers(network), OrderCounter, Waiting], [jobId, network, caller]).ConfigureAwait(false);
         await redis.Multiplexer.GetSubscriber().PublishAsync(Wake, jobId).ConfigureAwait(false);
     }
 
@@ -63,6 +79,7 @@ public sealed class RedisJobQueue(RedisConnection redis)
             var entries = await redis.Db.StreamReadGroupAsync(stream, Group, consumer, StreamPosition.NewMessages, count: 1).ConfigureAwait(false);
             if (entries.Length > 0)
             {
+                await redis.Db.SortedSetRemoveAsync(Waiting, entries[0]["job"]).ConfigureAwait(false);
                 return new QueuedJob(network, stream.ToString(), entries[0].Id.ToString(), entries[0]["job"].ToString(), caller, Reclaimed: false);
             }
         }
@@ -100,6 +117,7 @@ public sealed class RedisJobQueue(RedisConnection redis)
     {
         await redis.Db.StreamAcknowledgeAsync(job.Stream, Group, job.EntryId).ConfigureAwait(false);
         await redis.Db.StreamDeleteAsync(job.Stream, [job.EntryId]).ConfigureAwait(false);
+        await redis.Db.SortedSetRemoveAsync(Waiting, job.JobId).ConfigureAwait(false);
     }
 
     /// <summary>This replica stops: the job goes back to its caller's queue for another replica to continue at once.</summary>
@@ -109,21 +127,16 @@ public sealed class RedisJobQueue(RedisConnection redis)
         await EnqueueAsync(job.Network, job.JobId, job.Caller).ConfigureAwait(false);
     }
 
-    /// <summary>Jobs for <paramref name="network"/> queued and not yet taken, over every caller.</summary>
-    public async Task<long> WaitingAsync(string network)
-    {
-        long waiting = 0;
-        foreach (var caller in await redis.Db.SetMembersAsync(Callers(network)).ConfigureAwait(false))
-        {
-            var stream = Stream(network, caller.ToString());
-            await EnsureGroupAsync(stream).ConfigureAwait(false);
-            var groups = await redis.Db.StreamGroupInfoAsync(stream).ConfigureAwait(false);
-            var group = groups.FirstOrDefault(g => g.Name == Group);
-            var length = await redis.Db.StreamLengthAsync(stream).ConfigureAwait(false);
-            waiting += Math.Max(0, length - group.PendingMessageCount);
-        }
-        return waiting;
-    }
+    /// <summary>Jobs queued in the fleet and not yet taken, over every caller (one command).</summary>
+    public Task<long> WaitingAsync() => redis.Db.SortedSetLengthAsync(Waiting);
+
+    /// <summary>
+    /// The job's place in the fleet's queue: 1 + the jobs queued before it and not yet taken, over every caller (one
+    /// command). Replicas take turns between callers, which can only move a job forward, so this is the most it can be.
+    /// Null when the job is not waiting (taken, or never queued).
+    /// </summary>
+    public async Task<int?> PositionAsync(string jobId) =>
+        await redis.Db.SortedSetRankAsync(Waiting, jobId).ConfigureAwait(false) is { } rank ? (int)rank + 1 : null;
 
     private async Task EnsureGroupAsync(RedisKey stream)
     {

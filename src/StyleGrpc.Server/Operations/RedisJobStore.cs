@@ -7,38 +7,79 @@ using StyleGrpc.Server.Storage;
 namespace StyleGrpc.Server.Operations;
 
 /// <summary>
-/// Durable jobs in Redis (<c>Store=redis</c>), shared by every replica: one hash per job, <c>{prefix}job:{id}</c>, with fields
-/// <c>record</c> (JSON), <c>attempt</c> (the fencing token), <c>spec</c>, <c>frames:{attempt}</c> and <c>checkpoint</c>, and the
-/// sorted set <c>{prefix}jobs</c> of IDs by creation time. Fenced writes are one Lua script each: the field is written only
-/// while the stored attempt is not above the writer's, so a replica that lost its lease cannot overwrite the new owner's work.
+/// Durable jobs in Redis (<c>Store=redis</c>), shared by every replica. Metadata and payloads live apart, so a call reads only
+/// what it needs:
+/// <list type="bullet">
+/// <item><c>{prefix}job:{id}</c>, a small hash: <c>record</c> (JSON), <c>attempt</c> (the fencing token) and <c>done</c>;</item>
+/// <item><c>{prefix}job:{id}:spec</c> (the checked request, read only by the replica that runs or resumes the job),
+/// <c>{prefix}job:{id}:checkpoint</c> and <c>{prefix}job:{id}:frames</c> (a hash of the frames kept per attempt);</item>
+/// <item>the sorted sets <c>{prefix}jobs</c> and <c>{prefix}jobs:caller:{caller}</c> of IDs by creation time (pages of
+/// ListOperations), and the counter <c>{prefix}jobs:active:{caller}</c> of the caller's jobs not yet ended, raised when a job
+/// is created and lowered in the same script as the write of its end.</item>
+/// </list>
+/// Fenced writes are one Lua script each: the write happens only while the stored attempt is not above the writer's, so a
+/// replica that lost its lease cannot overwrite the new owner's work. Jobs stored by earlier versions (spec, frames and
+/// checkpoint as fields of the job's hash) are still read.
 /// </summary>
 public sealed class RedisJobStore(RedisConnection redis) : IJobStore
 {
-    // KEYS[1] = the job's hash; ARGV = attempt, field, value, raise ("1": the write also raises the stored attempt).
+    // KEYS[1] = the job's hash, KEYS[2] = the key written; ARGV = attempt, value, kind ("string" or a hash field name).
     private const string FencedWrite = """
         local stored = redis.call('HGET', KEYS[1], 'attempt')
         if not stored then return -1 end
         if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
-        redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-        if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'attempt', ARGV[1]) end
+        if ARGV[3] == '' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('HSET', KEYS[2], ARGV[3], ARGV[2]) end
+        return 1
+        """;
+
+    // KEYS[1] = the job's hash, KEYS[2] = the caller's active counter; ARGV = attempt, record, done ("1"/"0"). The end of a
+    // job lowers its caller's counter once, in the same step as its write.
+    private const string FencedRecord = """
+        local stored = redis.call('HGET', KEYS[1], 'attempt')
+        if not stored then return -1 end
+        if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
+        redis.call('HSET', KEYS[1], 'record', ARGV[2], 'attempt', ARGV[1])
+        if ARGV[3] == '1' and redis.call('HGET', KEYS[1], 'done') ~= '1' then
+          redis.call('HSET', KEYS[1], 'done', '1')
+          if redis.call('DECR', KEYS[2]) < 0 then redis.call('SET', KEYS[2], 0) end
+        end
+        return 1
+        """;
+
+    // KEYS = the job's hash, its spec, the index, the caller's index, the caller's active counter; ARGV = record, attempt,
+    // spec, create time (ms), id, the caller's cap (0 = none). Refused (0) when the caller already has that many jobs.
+    private const string Create = """
+        local cap = tonumber(ARGV[6])
+        if cap > 0 and tonumber(redis.call('GET', KEYS[5]) or '0') >= cap then return 0 end
+        redis.call('HSET', KEYS[1], 'record', ARGV[1], 'attempt', ARGV[2], 'done', '0')
+        redis.call('SET', KEYS[2], ARGV[3])
+        redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+        redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+        redis.call('INCR', KEYS[5])
         return 1
         """;
 
     private RedisKey JobKey(string id) => redis.Prefix + "job:" + id;
 
+    private RedisKey SpecKey(string id) => redis.Prefix + "job:" + id + ":spec";
+
+    private RedisKey CheckpointKey(string id) => redis.Prefix + "job:" + id + ":checkpoint";
+
+    private RedisKey FramesKey(string id) => redis.Prefix + "job:" + id + ":frames";
+
     private RedisKey IndexKey => redis.Prefix + "jobs";
 
-    public async Task CreateAsync(JobRecord record, JobSpec spec, CancellationToken cancellationToken)
+    private RedisKey CallerIndexKey(string caller) => redis.Prefix + "jobs:caller:" + caller;
+
+    private RedisKey ActiveKey(string caller) => redis.Prefix + "jobs:active:" + caller;
+
+    public async Task<bool> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, CancellationToken cancellationToken)
     {
-        var transaction = redis.Db.CreateTransaction();
-        _ = transaction.HashSetAsync(JobKey(record.Id),
-        [
-            new HashEntry("record", JobSpecJson.Serialize(record)),
-            new HashEntry("attempt", record.Attempt),
-            new HashEntry("spec", JobSpecJson.Serialize(spec)),
-        ]);
-        _ = transaction.SortedSetAddAsync(IndexKey, record.Id, record.CreateTime.ToUnixTimeMilliseconds());
-        await Call(() => transaction.ExecuteAsync()).ConfigureAwait(false);
+        var created = await Call(() => redis.Db.ScriptEvaluateAsync(Create,
+            [JobKey(record.Id), SpecKey(record.Id), IndexKey, CallerIndexKey(record.Caller), ActiveKey(record.Caller)],
+            [JobSpecJson.Serialize(record), record.Attempt, JobSpecJson.Serialize(spec), record.CreateTime.ToUnixTimeMilliseconds(), record.Id, maxActiveOfCaller]))
+            .ConfigureAwait(false);
+        return (int)created == 1;
     }
 
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -50,28 +91,37 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
     public async Task<IReadOnlyList<JobRecord>> ListAsync(CancellationToken cancellationToken)
     {
         var ids = await Call(() => redis.Db.SortedSetRangeByRankAsync(IndexKey)).ConfigureAwait(false);
-        var records = new List<JobRecord>();
-        foreach (var id in ids)
-        {
-            if (await GetAsync(id.ToString(), cancellationToken).ConfigureAwait(false) is { } record)
-            {
-                records.Add(record);
-            }
-            else
-            {
-                // Deleted (or expired) since it was listed.
-                await Call(() => redis.Db.SortedSetRemoveAsync(IndexKey, id)).ConfigureAwait(false);
-            }
-        }
-        return records;
+        return await RecordsAsync(IndexKey, ids).ConfigureAwait(false);
     }
 
-    public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) =>
-        FencedAsync(record.Id, record.Attempt, "record", JobSpecJson.Serialize(record), raise: true);
+    public async Task<JobPage?> ListPageAsync(string? caller, string? afterId, int pageSize, CancellationToken cancellationToken)
+    {
+        var index = caller is null ? IndexKey : CallerIndexKey(caller);
+        long start = 0;
+        if (afterId is not null)
+        {
+            if (await Call(() => redis.Db.SortedSetRankAsync(index, afterId, Order.Descending)).ConfigureAwait(false) is not { } rank)
+            {
+                return null;
+            }
+            start = rank + 1;
+        }
+        // One more than the page: whether there is a next one.
+        var ids = await Call(() => redis.Db.SortedSetRangeByRankAsync(index, start, start + pageSize, Order.Descending)).ConfigureAwait(false);
+        var records = await RecordsAsync(index, ids.Take(pageSize).ToArray()).ConfigureAwait(false);
+        return new JobPage(records, ids.Length > pageSize && records.Count > 0 ? records[^1].Id : null);
+    }
+
+    public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) => Fenced(() => redis.Db.ScriptEvaluateAsync(FencedRecord,
+        [JobKey(record.Id), ActiveKey(record.Caller)], [record.Attempt, JobSpecJson.Serialize(record), record.Done ? "1" : "0"]));
 
     public async Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        var json = await Call(() => redis.Db.HashGetAsync(JobKey(record.Id), "spec")).ConfigureAwait(false);
+        var json = await Call(() => redis.Db.StringGetAsync(SpecKey(record.Id))).ConfigureAwait(false);
+        if (json.IsNull)
+        {
+            json = await Call(() => redis.Db.HashGetAsync(JobKey(record.Id), "spec")).ConfigureAwait(false);
+        }
         return json.IsNull ? null : JobSpecJson.Deserialize((byte[])json!, record.Kind);
     }
 
@@ -82,16 +132,22 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
         {
             frame.WriteDelimitedTo(buffer);
         }
-        return FencedAsync(id, attempt, $"frames:{attempt}", buffer.ToArray(), raise: false);
+        return FencedAsync(id, attempt, FramesKey(id), buffer.ToArray(), attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public async Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, CancellationToken cancellationToken)
     {
-        var fields = await Call(() => redis.Db.HashGetAllAsync(JobKey(id))).ConfigureAwait(false);
-        var frames = new List<StylizeResponse>();
-        foreach (var field in fields.Where(f => f.Name.ToString().StartsWith("frames:", StringComparison.Ordinal)))
+        var blobs = (await Call(() => redis.Db.HashValuesAsync(FramesKey(id))).ConfigureAwait(false)).ToList();
+        if (blobs.Count == 0)
         {
-            using var stream = new MemoryStream((byte[])field.Value!);
+            // A job stored by an earlier version: its frames are fields of its hash (read without its checkpoint).
+            blobs = [.. (await Call(async () => await redis.Db.HashScanAsync(JobKey(id), "frames:*").ToListAsync().ConfigureAwait(false)).ConfigureAwait(false))
+                .Select(f => f.Value)];
+        }
+        var frames = new List<StylizeResponse>();
+        foreach (var blob in blobs)
+        {
+            using var stream = new MemoryStream((byte[])blob!);
             while (stream.Position < stream.Length)
             {
                 frames.Add(StylizeResponse.Parser.ParseDelimitedFrom(stream));
@@ -101,27 +157,56 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
     }
 
     public Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken) =>
-        FencedAsync(id, attempt, "checkpoint", checkpoint.ToArray(), raise: false);
+        FencedAsync(id, attempt, CheckpointKey(id), checkpoint.ToArray(), "");
 
     public async Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken)
     {
-        var value = await Call(() => redis.Db.HashGetAsync(JobKey(id), "checkpoint")).ConfigureAwait(false);
+        var value = await Call(() => redis.Db.StringGetAsync(CheckpointKey(id))).ConfigureAwait(false);
+        if (value.IsNull)
+        {
+            value = await Call(() => redis.Db.HashGetAsync(JobKey(id), "checkpoint")).ConfigureAwait(false);
+        }
         return value.IsNull ? null : (byte[])value!;
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
-        var deleted = await Call(() => redis.Db.KeyDeleteAsync(JobKey(id))).ConfigureAwait(false);
+        var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
+        var deleted = await Call(() => redis.Db.KeyDeleteAsync([JobKey(id), SpecKey(id), CheckpointKey(id), FramesKey(id)])).ConfigureAwait(false);
         await Call(() => redis.Db.SortedSetRemoveAsync(IndexKey, id)).ConfigureAwait(false);
-        return deleted;
+        if (record is not null)
+        {
+            await Call(() => redis.Db.SortedSetRemoveAsync(CallerIndexKey(record.Caller), id)).ConfigureAwait(false);
+        }
+        return deleted > 0;
     }
 
-    private async Task<bool> FencedAsync(string id, int attempt, string field, byte[] value, bool raise)
+    // The records of these IDs in one round trip; IDs whose record is gone (deleted since) leave the index.
+    private async Task<IReadOnlyList<JobRecord>> RecordsAsync(RedisKey index, RedisValue[] ids)
     {
-        var result = await Call(() => redis.Db.ScriptEvaluateAsync(FencedWrite, [JobKey(id)], [attempt, field, value, raise ? "1" : "0"]))
-            .ConfigureAwait(false);
-        return (int)result == 1;
+        var batch = redis.Db.CreateBatch();
+        var reads = ids.Select(id => batch.HashGetAsync(JobKey(id.ToString()), "record")).ToList();
+        batch.Execute();
+        var values = await Call(() => Task.WhenAll(reads)).ConfigureAwait(false);
+        var records = new List<JobRecord>(ids.Length);
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (values[i].IsNull)
+            {
+                await Call(() => redis.Db.SortedSetRemoveAsync(index, ids[i])).ConfigureAwait(false);
+            }
+            else
+            {
+                records.Add(JobSpecJson.DeserializeRecord((byte[])values[i]!));
+            }
+        }
+        return records;
     }
+
+    private Task<bool> FencedAsync(string id, int attempt, RedisKey key, byte[] value, string field) =>
+        Fenced(() => redis.Db.ScriptEvaluateAsync(FencedWrite, [JobKey(id), key], [attempt, value, field]));
+
+    private async Task<bool> Fenced(Func<Task<RedisResult>> write) => (int)await Call(write).ConfigureAwait(false) == 1;
 
     // Redis unreachable: the caller learns it as the store being unavailable (UNAVAILABLE), not as an internal error.
     private async Task<T> Call<T>(Func<Task<T>> call)

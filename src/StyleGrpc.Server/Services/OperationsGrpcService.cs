@@ -28,19 +28,11 @@ public sealed class OperationsGrpcService(JobOperations operations) : Google.Lon
             throw new RequestFieldException("page_size", $"must be between 0 and {MaxPageSize}");
         }
         var pageSize = request.PageSize == 0 ? DefaultPageSize : request.PageSize;
-        var all = await operations.ListAsync(Caller(context), context.CancellationToken);
-        var start = 0;
-        if (!string.IsNullOrEmpty(request.PageToken))
-        {
-            start = all.ToList().FindIndex(r => r.Id == request.PageToken) + 1;
-            if (start == 0)
-            {
-                throw new RequestFieldException("page_token", "is not a token this server issued (or its operation is gone)");
-            }
-        }
-        var page = all.Skip(start).Take(pageSize).ToList();
-        var response = new ListOperationsResponse { NextPageToken = start + page.Count < all.Count && page.Count > 0 ? page[^1].Id : "" };
-        response.Operations.AddRange(page.Select(r => OperationMapper.ToOperation(new OperationView(r, null))));
+        var page = await operations.ListAsync(Caller(context), string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken, pageSize,
+                context.CancellationToken)
+            ?? throw new RequestFieldException("page_token", "is not a token this server issued (or its operation is gone)");
+        var response = new ListOperationsResponse { NextPageToken = page.NextAfterId ?? "" };
+        response.Operations.AddRange(page.Records.Select(r => OperationMapper.ToOperation(new OperationView(r, null))));
         return response;
     }
 

@@ -1,0 +1,202 @@
+extern alias server;
+
+using Microsoft.Extensions.Options;
+using StyleGrpc.Engine.FeedForward;
+using server::StyleGrpc.Server.Jobs;
+using server::StyleGrpc.Server.Operations;
+using server::StyleGrpc.Server.Settings;
+using server::StyleGrpc.Server.Storage;
+using StackExchange.Redis;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>
+/// What a call costs the job store, on a real Redis of the test's own (its command counter is the test's alone) and on the
+/// file store: a Get, a queue position, a page and a per-caller cap each take the same few commands with 20 jobs as with
+/// 400, and pages and caps give the same answers on both stores.
+/// </summary>
+public sealed class JobStoreCostTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
+    private readonly RedisServer redis = RedisServer.StartPrivate();
+    private readonly RedisConnection connection;
+    private readonly ConnectionMultiplexer admin;
+    private readonly string dataDirectory = TestData.NewTempDirectory();
+
+    public JobStoreCostTests()
+    {
+        connection = new RedisConnection(Options.Create(new StyleGrpcServerOptions { Redis = redis.Configuration, RedisKeyPrefix = "cost:" }));
+        admin = ConnectionMultiplexer.Connect(redis.Configuration + ",allowAdmin=true");
+    }
+
+    public void Dispose()
+    {
+        connection.Dispose();
+        admin.Dispose();
+        redis.Dispose();
+    }
+
+    private static JobSpec Spec() => new TrainingJobSpec("starry", 1, new FeedForwardTrainingOptions(), "network", 1);
+
+    private static JobRecord Record(int i, string caller) => new()
+    {
+        Id = $"{i:D4}aaaaaaaa",
+        Caller = caller,
+        CreateTime = Start.AddSeconds(i),
+    };
+
+    private async Task<long> CommandsAsync()
+    {
+        var info = await admin.GetServer(admin.GetEndPoints()[0]).InfoAsync("stats");
+        return long.Parse(info.SelectMany(g => g).First(p => p.Key == "total_commands_processed").Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // Commands one call takes, less the INFO that measures it.
+    private async Task<long> CostAsync(Func<Task> call)
+    {
+        var before = await CommandsAsync();
+        await call();
+        return await CommandsAsync() - before - 1;
+    }
+
+    private async Task FillAsync(RedisJobStore store, RedisJobQueue queue, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var record = Record(i, i % 4 == 0 ? "alice" : "bob");
+            Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+            await queue.EnqueueAsync("network", record.Id, record.Caller);
+        }
+    }
+
+    [Fact]
+    public async Task RedisCalls_TakeTheSameCommandsWhateverTheFleetHolds()
+    {
+        var store = new RedisJobStore(connection);
+        var queue = new RedisJobQueue(connection);
+        var costs = new List<(int Jobs, long Get, long Position, long Page, long Waiting)>();
+        foreach (var jobs in new[] { 20, 400 })
+        {
+            await FillAsync(store, queue, costs.Count == 0 ? 0 : 20, jobs);
+            var newest = Record(jobs - 1, "bob").Id;
+            int? position = null;
+            JobPage? page = null;
+            costs.Add((jobs,
+                await CostAsync(async () => Assert.NotNull(await store.GetAsync(newest, CancellationToken.None))),
+                await CostAsync(async () => position = await queue.PositionAsync(newest)),
+                await CostAsync(async () => page = await store.ListPageAsync("bob", null, 50, CancellationToken.None)),
+                await CostAsync(async () => Assert.Equal(jobs, await queue.WaitingAsync()))));
+            Assert.Equal(jobs, position);
+            Assert.Equal(Math.Min(50, jobs * 3 / 4), page!.Records.Count);
+            Assert.Equal(newest, page.Records[0].Id);
+        }
+
+        // A Get, a position and the queue's depth: one command each, with 20 jobs as with 400.
+        Assert.All(costs, c => Assert.Equal((1L, 1L, 1L), (c.Get, c.Position, c.Waiting)));
+        // A page: its range, then its records in one round trip (1 + one per record: 15 of bob's jobs, then 50).
+        Assert.Equal([1 + 15, 1 + 50], costs.Select(c => c.Page));
+    }
+
+    [Fact]
+    public async Task RedisQueuePosition_CountsOnlyJobsStillWaiting_AndTakingOneMovesTheRestForward()
+    {
+        var store = new RedisJobStore(connection);
+        var queue = new RedisJobQueue(connection);
+        await FillAsync(store, queue, 0, 6);
+
+        var taken = await queue.TryTakeAsync("network", "replica-1");
+
+        Assert.NotNull(taken);
+        Assert.Null(await queue.PositionAsync(taken.JobId));
+        Assert.Equal(5, await queue.WaitingAsync());
+        var positions = new List<int>();
+        for (var i = 0; i < 6; i++)
+        {
+            if (await queue.PositionAsync(Record(i, "").Id) is { } p)
+            {
+                positions.Add(p);
+            }
+        }
+        Assert.Equal([1, 2, 3, 4, 5], positions);
+        await queue.HandBackAsync(taken);
+        Assert.Equal(6, await queue.PositionAsync(taken.JobId));
+    }
+
+    [Fact]
+    public async Task RedisStore_CapsEachCallersUnfinishedJobs_AndAnEndFreesAPlace() =>
+        await CapsEachCallersUnfinishedJobs(new RedisJobStore(connection));
+
+    [Fact]
+    public async Task FileStore_CapsEachCallersUnfinishedJobs_AndAnEndFreesAPlace() =>
+        await CapsEachCallersUnfinishedJobs(new FileJobStore(Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory })));
+
+    private static async Task CapsEachCallersUnfinishedJobs(IJobStore store)
+    {
+        var (first, second, third) = (Record(1, "alice"), Record(2, "alice"), Record(3, "alice"));
+        Assert.True(await store.CreateAsync(first, Spec(), 2, CancellationToken.None));
+        Assert.True(await store.CreateAsync(second, Spec(), 2, CancellationToken.None));
+
+        Assert.False(await store.CreateAsync(third, Spec(), 2, CancellationToken.None));
+        Assert.Null(await store.GetAsync(third.Id, CancellationToken.None));
+        Assert.True(await store.CreateAsync(Record(4, "bob"), Spec(), 2, CancellationToken.None));
+
+        // Its end is written (twice: the second write of an ended job frees nothing more).
+        var ended = first with { State = JobState.Succeeded, EndTime = Start.AddMinutes(1) };
+        Assert.True(await store.SaveAsync(ended, CancellationToken.None));
+        Assert.True(await store.SaveAsync(ended, CancellationToken.None));
+
+        Assert.True(await store.CreateAsync(third, Spec(), 2, CancellationToken.None));
+        Assert.False(await store.CreateAsync(Record(5, "alice"), Spec(), 2, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RedisStore_PagesNewestFirst_PerCallerAndForAll() => await PagesNewestFirst(new RedisJobStore(connection));
+
+    [Fact]
+    public async Task FileStore_PagesNewestFirst_PerCallerAndForAll() =>
+        await PagesNewestFirst(new FileJobStore(Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory })));
+
+    [Fact]
+    public async Task FileStore_ReadsItsIndexBackAtStart()
+    {
+        var options = Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory });
+        var before = new FileJobStore(options);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await before.CreateAsync(Record(i, "alice"), Spec(), 0, CancellationToken.None));
+        }
+
+        var after = new FileJobStore(options);
+
+        Assert.Equal(["0002", "0001", "0000"], (await after.ListPageAsync("alice", null, 10, CancellationToken.None))!.Records.Select(r => r.Id[..4]));
+        Assert.False(await after.CreateAsync(Record(9, "alice"), Spec(), 3, CancellationToken.None));
+    }
+
+    private static async Task PagesNewestFirst(IJobStore store)
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            Assert.True(await store.CreateAsync(Record(i, i % 2 == 0 ? "alice" : "bob"), Spec(), 0, CancellationToken.None));
+        }
+
+        var alice = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await store.ListPageAsync("alice", after, 3, CancellationToken.None);
+            Assert.NotNull(page);
+            alice.AddRange(page.Records.Select(r => r.Id[..4]));
+            after = page.NextAfterId;
+        }
+        while (after is not null);
+        var everyone = await store.ListPageAsync(null, Record(4, "").Id, 10, CancellationToken.None);
+
+        Assert.Equal(["0006", "0004", "0002", "0000"], alice);
+        Assert.Equal(["0003", "0002", "0001", "0000"], everyone!.Records.Select(r => r.Id[..4]));
+        Assert.Null(everyone.NextAfterId);
+        Assert.Null(await store.ListPageAsync("bob", Record(4, "").Id, 3, CancellationToken.None));
+
+        Assert.True(await store.DeleteAsync(Record(6, "").Id, CancellationToken.None));
+        Assert.Equal("0004", (await store.ListPageAsync("alice", null, 1, CancellationToken.None))!.Records[0].Id[..4]);
+    }
+}
