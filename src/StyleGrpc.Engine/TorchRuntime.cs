@@ -110,15 +110,6 @@ public static class TorchRuntime
         };
     }
 
-    /// <summary>Parses <c>auto|cpu|cuda</c> (case-insensitive).</summary>
-    public static DevicePreference ParseDevice(string? text) => text?.Trim().ToLowerInvariant() switch
-    {
-        null or "" or "auto" => DevicePreference.Auto,
-        "cpu" => DevicePreference.Cpu,
-        "cuda" or "gpu" => DevicePreference.Cuda,
-        _ => throw new InvalidStyleOptionException("Device", $"'{text}' is not one of auto, cpu, cuda"),
-    };
-
     // The dynamic loader's own message ("version `GLIBCXX_3.4.32' not found") is the real cause;
     // TorchSharp's exception hides it behind a message about missing package references.
     private static string? ProbeNativeLibrary()

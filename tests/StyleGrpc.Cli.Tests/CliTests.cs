@@ -159,13 +159,11 @@ public sealed class CliTests(CliServer server) : IClassFixture<CliServer>
     }
 
     [Fact]
-    public async Task UnreachableServer_ExitsWithItsOwnCodeQuickly()
+    public async Task UnreachableServer_ExitsWithItsOwnCode()
     {
-        var clock = Stopwatch.StartNew();
         var run = await CliRunner.RunAsync("http://127.0.0.1:1", "info");
         Assert.Equal(ExitCodes.Unreachable, run.ExitCode);
         Assert.Contains("unreachable", run.Error);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"took {clock.Elapsed}");
     }
 
     [Theory]

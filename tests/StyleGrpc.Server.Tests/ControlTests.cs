@@ -241,6 +241,44 @@ public sealed class ControlTests(HttpServer server) : IClassFixture<HttpServer>
         Assert.Equal(spec.Plan.Options.BlendComponents!.Select(c => c.Weight), back.Plan.Options.BlendComponents!.Select(c => c.Weight));
     }
 
+    [Fact]
+    public void JobSpecJson_StoresImagesOnceAsBinary_AndStillReadsSpecsWithBase64Images()
+    {
+        var request = Frames.Request();
+        request.Regions.Add(new Region { Mask = Mask(24), StyleImage = Frames.Image("the_scream.jpg") });
+        var engine = Host.Services.GetRequiredService<ModelHost>().Engine;
+        var serverRequest = server::StyleGrpc.Protos.V1.StylizeRequest.Parser.ParseFrom(request.ToByteArray());
+        var spec = (server::StyleGrpc.Server.Jobs.StylizeJobSpec)RequestMapper.ToJob(serverRequest, engine,
+            Host.Services.GetRequiredService<IOptions<StyleGrpcServerOptions>>().Value, new RunLimits());
+        var images = spec.Content.Length + request.Regions[0].StyleImage.Length + request.Regions[0].Mask.Length;
+
+        var stored = JobSpecJson.Serialize(spec);
+        var legacy = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, new System.Text.Json.JsonSerializerOptions { IncludeFields = true });
+
+        // The images' own bytes, once each, and a few KiB of plan: not base64 (a third larger) as before.
+        Assert.Equal(1, Occurrences(stored, spec.Content.Span));
+        Assert.InRange(stored.Length - images, 0, 16 * 1024);
+        Assert.True(legacy.Length > images * 4 / 3, $"legacy {legacy.Length} bytes for {images} bytes of images");
+        foreach (var form in new[] { stored, legacy })
+        {
+            var back = Assert.IsType<server::StyleGrpc.Server.Jobs.StylizeJobSpec>(JobSpecJson.Deserialize(form, server::StyleGrpc.Server.Jobs.JobKind.Stylize));
+            Assert.Equal(spec.Content.ToArray(), back.Content.ToArray());
+            Assert.Equal(request.Regions[0].StyleImage.ToByteArray(), Assert.IsType<InlineStyle>(back.Regions![0].Style).Image.ToArray());
+            Assert.Equal(request.Regions[0].Mask.ToByteArray(), back.Regions[0].Mask.ToArray());
+        }
+        Assert.Throws<InvalidDataException>(() => JobSpecJson.Deserialize(stored.AsMemory(0, stored.Length - 10), server::StyleGrpc.Server.Jobs.JobKind.Stylize));
+    }
+
+    private static int Occurrences(byte[] haystack, ReadOnlySpan<byte> needle)
+    {
+        var count = 0;
+        for (var at = haystack.AsSpan().IndexOf(needle); at >= 0; at = haystack.AsSpan(at + 1).IndexOf(needle) is var next and >= 0 ? at + 1 + next : -1)
+        {
+            count++;
+        }
+        return count;
+    }
+
     private static StyleBlend Blend(params (string Style, double Weight, string? Layer)[] parts)
     {
         var blend = new StyleBlend();

@@ -6,6 +6,8 @@ using server::StyleGrpc.Server.Jobs;
 using server::StyleGrpc.Server.Operations;
 using server::StyleGrpc.Server.Settings;
 using server::StyleGrpc.Server.Storage;
+using Google.Protobuf;
+using ServerFrame = server::StyleGrpc.Protos.V1.StylizeResponse;
 using StackExchange.Redis;
 
 namespace StyleGrpc.Server.Tests;
@@ -170,6 +172,67 @@ public sealed class JobStoreCostTests : IDisposable
 
         Assert.Equal(["0002", "0001", "0000"], (await after.ListPageAsync("alice", null, 10, CancellationToken.None))!.Records.Select(r => r.Id[..4]));
         Assert.False(await after.CreateAsync(Record(9, "alice"), Spec(), 3, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task RedisStore_KeepsFramesByTheRule_AndAWatcherReadsOnlyWhatIsNew() => await KeepsFrames(new RedisJobStore(connection));
+
+    [Fact]
+    public async Task FileStore_KeepsFramesByTheRule_AndAWatcherReadsOnlyWhatIsNew() =>
+        await KeepsFrames(new FileJobStore(Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory })));
+
+    private static ServerFrame Frame(long sequence, bool progress) => progress
+        ? new ServerFrame { Sequence = sequence, Progress = new server::StyleGrpc.Protos.V1.Progress { Iteration = (int)sequence } }
+        : new ServerFrame { Sequence = sequence, Started = new server::StyleGrpc.Protos.V1.Started { Width = 64 } };
+
+    private static async Task KeepsFrames(IJobStore store)
+    {
+        var record = Record(1, "alice");
+        Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+        Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(1, false), Frame(2, true)], [], CancellationToken.None));
+        // Progress 3 supersedes progress 2.
+        Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(3, true)], [2], CancellationToken.None));
+
+        Assert.Equal([1L, 3L], (await store.ReadFramesAsync(record.Id, 0, CancellationToken.None)).Select(f => f.Sequence));
+        Assert.Equal([3L], (await store.ReadFramesAsync(record.Id, 1, CancellationToken.None)).Select(f => f.Sequence));
+        Assert.Empty(await store.ReadFramesAsync(record.Id, 3, CancellationToken.None));
+        Assert.Equal(3, (await store.ReadLastFrameAsync(record.Id, CancellationToken.None))!.Progress.Iteration);
+
+        // A later attempt owns the job: the older one's frames are refused.
+        Assert.True(await store.SaveAsync(record with { Attempt = 2 }, CancellationToken.None));
+        Assert.False(await store.AppendFramesAsync(record.Id, 1, [Frame(4, true)], [3], CancellationToken.None));
+        Assert.True(await store.AppendFramesAsync(record.Id, 2, [Frame(100_004, false)], [], CancellationToken.None));
+        Assert.Equal([1L, 3L, 100_004L], (await store.ReadFramesAsync(record.Id, 0, CancellationToken.None)).Select(f => f.Sequence));
+    }
+
+    [Fact]
+    public async Task RedisWatch_ReadsBytesOfTheNewFramesOnly_WhateverTheJobHolds()
+    {
+        var store = new RedisJobStore(connection);
+        var record = Record(1, "alice");
+        Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+        // A large checkpoint and many frames already read: reading what is new costs the new frame's bytes, not theirs.
+        Assert.True(await store.SaveCheckpointAsync(record.Id, 1, new byte[4 << 20], CancellationToken.None));
+        for (var i = 1; i <= 50; i++)
+        {
+            Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(i, false)], [], CancellationToken.None));
+        }
+        var next = Frame(51, false);
+        Assert.True(await store.AppendFramesAsync(record.Id, 1, [next], [], CancellationToken.None));
+
+        var before = await OutputBytesAsync();
+        var read = await store.ReadFramesAsync(record.Id, 50, CancellationToken.None);
+        var bytes = await OutputBytesAsync() - before;
+
+        Assert.Equal(51, Assert.Single(read).Sequence);
+        // The frame, the stream's framing and the INFO reply that measured it.
+        Assert.InRange(bytes, next.CalculateSize(), 4096);
+    }
+
+    private async Task<long> OutputBytesAsync()
+    {
+        var info = await admin.GetServer(admin.GetEndPoints()[0]).InfoAsync("stats");
+        return long.Parse(info.SelectMany(g => g).First(p => p.Key == "total_net_output_bytes").Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task PagesNewestFirst(IJobStore store)

@@ -188,12 +188,16 @@ public sealed class ControlPageTests(ITestOutputHelper output)
         // a user's key; its refusal (403, PERMISSION_DENIED) is shown and Train goes, and the style does not start training.
         await page.RouteAsync("**/v1/info", async route =>
         {
-            var response = await route.FetchAsync();
+            // The request as the page made it, its Authorization header included.
+            var response = await route.FetchAsync(new() { Headers = await route.Request.AllHeadersAsync() });
             var info = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!.AsObject();
             info.Remove("callerRole");
             await route.FulfillAsync(new() { Response = response, Body = info.ToJsonString() });
         });
-        await UseKeyAsync(page, "user-key");
+        // The page has the user key's (role-less) answer before Train is clicked: a late answer cannot overwrite the refusal.
+        var answered = await page.RunAndWaitForResponseAsync(() => UseKeyAsync(page, "user-key"), "**/v1/info");
+        Assert.True(answered.Ok, $"/v1/info answered {answered.Status}");
+        await Assertions.Expect(page.Locator("#server-info")).Not.ToHaveTextAsync("server info unavailable");
         await Assertions.Expect(page.Locator("#train")).ToBeVisibleAsync();
         await page.Locator("#train").ClickAsync();
         await Assertions.Expect(page.Locator("#error")).ToContainTextAsync("role");

@@ -59,9 +59,6 @@ public sealed class JobRunner : IDisposable
     /// <summary>Raised when a job's run has ended and its slot is free, however it ended.</summary>
     public event Action<JobOutcome>? JobEnded;
 
-    /// <summary>Raised when a job was admitted, before its run starts.</summary>
-    public event Action<Job>? JobSubmitted;
-
     /// <summary>The job with this ID if this process holds it (queued, running, or owned by a call that has not ended).</summary>
     public Job? Find(string id)
     {
@@ -144,7 +141,6 @@ public sealed class JobRunner : IDisposable
         {
             Release(job);
         }
-        JobSubmitted?.Invoke(job);
         return job;
     }
 

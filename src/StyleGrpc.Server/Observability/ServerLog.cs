@@ -65,9 +65,6 @@ internal static partial class ServerLog
     [LoggerMessage(22, LogLevel.Information, "Style store reachable: {Detail}")]
     public static partial void StoreReachable(ILogger logger, string detail);
 
-    [LoggerMessage(23, LogLevel.Information, "Styles are stored in {Store}")]
-    public static partial void StoreChosen(ILogger logger, string store);
-
     [LoggerMessage(24, LogLevel.Information, "Prometheus metrics on {Url}/metrics")]
     public static partial void MetricsServed(ILogger logger, string url);
 
@@ -79,6 +76,9 @@ internal static partial class ServerLog
 
     [LoggerMessage(12, LogLevel.Error, "Call {Method} failed unexpectedly")]
     public static partial void UnexpectedError(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(45, LogLevel.Warning, "Job {JobId}: its watchers here stop: the job store could not be read ({Detail})")]
+    public static partial void RemoteWatchFailed(ILogger logger, string jobId, string detail, Exception exception);
 
     [LoggerMessage(40, LogLevel.Warning, "Job {JobId}: the job store refused or failed a write ({What}); the job goes on in memory")]
     public static partial void JobNotPersisted(ILogger logger, string jobId, string what, Exception? exception);

@@ -123,17 +123,23 @@ public sealed class FileJobStore : IJobStore
         return File.Exists(path) ? JobSpecJson.Deserialize(await ReadAsync(path, cancellationToken).ConfigureAwait(false), record.Kind) : null;
     }
 
-    public Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken)
+    public async Task<bool> AppendFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> added, IReadOnlyList<long> superseded,
+        CancellationToken cancellationToken)
     {
+        // One process writes a job's frames: the attempt's file is read, changed and written whole (a few frames).
+        var path = Path.Combine(Folder(id), $"frames-{attempt}.bin");
+        var frames = File.Exists(path) ? Parse(await ReadAsync(path, cancellationToken).ConfigureAwait(false)) : [];
+        frames.RemoveAll(f => superseded.Contains(f.Sequence));
+        frames.AddRange(added);
         using var buffer = new MemoryStream();
         foreach (var frame in frames)
         {
             frame.WriteDelimitedTo(buffer);
         }
-        return FencedAsync(id, attempt, $"frames-{attempt}.bin", buffer.ToArray(), cancellationToken);
+        return await FencedAsync(id, attempt, $"frames-{attempt}.bin", buffer.ToArray(), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, long afterSequence, CancellationToken cancellationToken)
     {
         var folder = Folder(id);
         if (!Directory.Exists(folder))
@@ -143,13 +149,23 @@ public sealed class FileJobStore : IJobStore
         var frames = new List<StylizeResponse>();
         foreach (var path in Directory.EnumerateFiles(folder, "frames-*.bin").Where(p => !p.Contains(TempMarker, StringComparison.Ordinal)))
         {
-            using var stream = new MemoryStream(await ReadAsync(path, cancellationToken).ConfigureAwait(false));
-            while (stream.Position < stream.Length)
-            {
-                frames.Add(StylizeResponse.Parser.ParseDelimitedFrom(stream));
-            }
+            frames.AddRange(Parse(await ReadAsync(path, cancellationToken).ConfigureAwait(false)).Where(f => f.Sequence > afterSequence));
         }
         return [.. frames.OrderBy(f => f.Sequence)];
+    }
+
+    public async Task<StylizeResponse?> ReadLastFrameAsync(string id, CancellationToken cancellationToken) =>
+        (await ReadFramesAsync(id, 0, cancellationToken).ConfigureAwait(false)).LastOrDefault();
+
+    private static List<StylizeResponse> Parse(byte[] bytes)
+    {
+        using var stream = new MemoryStream(bytes);
+        var frames = new List<StylizeResponse>();
+        while (stream.Position < stream.Length)
+        {
+            frames.Add(StylizeResponse.Parser.ParseDelimitedFrom(stream));
+        }
+        return frames;
     }
 
     public Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken) =>

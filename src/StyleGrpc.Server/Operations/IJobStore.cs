@@ -33,11 +33,18 @@ public interface IJobStore
     /// <summary>The job's spec, read as its record's <see cref="JobRecord.Kind"/>; null when it is gone.</summary>
     Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the frames kept for <paramref name="attempt"/>, unless a later attempt owns the job (then false).</summary>
-    Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken);
+    /// <summary>
+    /// Appends <paramref name="added"/> (in sequence order, above every frame kept) to the frames kept for watchers and drops
+    /// the kept frames numbered <paramref name="superseded"/> (by the keeping rule, <see cref="Jobs.JobLog.Supersedes"/>),
+    /// unless a later attempt owns the job (then false).
+    /// </summary>
+    Task<bool> AppendFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> added, IReadOnlyList<long> superseded, CancellationToken cancellationToken);
 
-    /// <summary>The frames kept of every attempt, in sequence order.</summary>
-    Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, CancellationToken cancellationToken);
+    /// <summary>The kept frames of every attempt numbered above <paramref name="afterSequence"/>, in sequence order: only those are read.</summary>
+    Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, long afterSequence, CancellationToken cancellationToken);
+
+    /// <summary>The job's last kept frame (its result, once it has succeeded); null when none is kept.</summary>
+    Task<StylizeResponse?> ReadLastFrameAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>Replaces the job's checkpoint, unless a later attempt owns the job (then false).</summary>
     Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken);

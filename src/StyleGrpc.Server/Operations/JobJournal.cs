@@ -68,7 +68,7 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
     private async Task FollowAsync(Tracked entry, JobEventBuffer events)
     {
         var job = entry.Job;
-        var frames = new List<StylizeResponse>();
+        var kept = new List<StylizeResponse>();
         var lastWrite = long.MinValue;
         try
         {
@@ -77,12 +77,14 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
                 entry.Record = Apply(entry, item);
                 if (job.Spec is StylizeJobSpec stylize)
                 {
-                    // A training has no frames to replay: its operation's metadata and the style say all.
-                    Keep(frames, ResponseMapper.ToFrame(item, stylize.OutputFormat, stylize.Quality));
+                    // Every frame is stored as it comes (watchers elsewhere get what local ones get); a training has no
+                    // frames to replay: its operation's metadata and the style say all.
+                    var frame = ResponseMapper.ToFrame(item, stylize.OutputFormat, stylize.Quality);
+                    await AppendAsync(entry.Record, frame, Keep(kept, frame)).ConfigureAwait(false);
                 }
                 if (item is not JobProgressed || lastWrite == long.MinValue || time.GetElapsedTime(lastWrite) >= ProgressWriteInterval)
                 {
-                    await PersistAsync(entry.Record, frames).ConfigureAwait(false);
+                    await PersistAsync(entry.Record).ConfigureAwait(false);
                     lastWrite = time.GetTimestamp();
                 }
             }
@@ -110,7 +112,7 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
             entry.Checkpoints.Writer.TryComplete();
             await entry.CheckpointsDone.Task.ConfigureAwait(false);
             entry.Record = entry.Record with { CheckpointIteration = entry.CheckpointIteration };
-            await PersistAsync(entry.Record, frames).ConfigureAwait(false);
+            await PersistAsync(entry.Record).ConfigureAwait(false);
             tracked.TryRemove(job.Id, out _);
             entry.Ended.TrySetResult(entry.Record);
         }
@@ -189,23 +191,31 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
         };
     }
 
-    // The frames a late watcher gets, by the job log's rule: every frame but progress, the latest progress and the latest preview.
-    private static void Keep(List<StylizeResponse> frames, StylizeResponse frame)
+    // The frames a late watcher gets, by the job log's rule: every frame but progress, the latest progress and the latest
+    // preview. Adds the frame and answers the sequences of the kept frames it supersedes.
+    private static List<long> Keep(List<StylizeResponse> kept, StylizeResponse frame)
     {
+        var superseded = new List<long>();
         if (frame.Progress is { } progress)
         {
             var withPreview = progress.Preview is not null;
-            frames.RemoveAll(f => f.Progress is { } p && JobLog.Supersedes(withPreview, p.Preview is not null));
+            superseded.AddRange(kept.Where(f => f.Progress is { } p && JobLog.Supersedes(withPreview, p.Preview is not null)).Select(f => f.Sequence));
+            kept.RemoveAll(f => superseded.Contains(f.Sequence));
         }
-        frames.Add(frame);
+        kept.Add(frame);
+        return superseded;
     }
 
-    private async Task PersistAsync(JobRecord record, IReadOnlyList<StylizeResponse> frames)
+    private Task AppendAsync(JobRecord record, StylizeResponse frame, IReadOnlyList<long> superseded) =>
+        StoreAsync(record, () => store.AppendFramesAsync(record.Id, record.Attempt, [frame], superseded, CancellationToken.None));
+
+    private Task PersistAsync(JobRecord record) => StoreAsync(record, () => store.SaveAsync(record, CancellationToken.None));
+
+    private async Task StoreAsync(JobRecord record, Func<Task<bool>> write)
     {
         try
         {
-            if (!await store.SaveFramesAsync(record.Id, record.Attempt, frames, CancellationToken.None).ConfigureAwait(false)
-                || !await store.SaveAsync(record, CancellationToken.None).ConfigureAwait(false))
+            if (!await write().ConfigureAwait(false))
             {
                 ServerLog.JobNotPersisted(logger, record.Id, $"attempt {record.Attempt} no longer owns the job", null);
             }

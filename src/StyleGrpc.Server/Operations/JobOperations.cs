@@ -16,7 +16,7 @@ namespace StyleGrpc.Server.Operations;
 /// Jobs (Stylize runs and feed-forward trainings) as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
 /// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
 /// </summary>
-public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStore store, IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory,
+public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJobFeeds feeds, IJobStore store, IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory,
     ModelHost model, IOptions<StyleGrpcServerOptions> options, TimeProvider time, RedisJobQueue? fleet = null)
 {
     /// <summary>True with <c>Store=redis</c>: jobs wait in the fleet's queue and any replica runs them.</summary>
@@ -210,9 +210,9 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
             {
                 if (sent < job.Identity.FirstSequence - 1)
                 {
-                    foreach (var frame in await store.ReadFramesAsync(record.Id, cancellationToken).ConfigureAwait(false))
+                    foreach (var frame in await store.ReadFramesAsync(record.Id, sent, cancellationToken).ConfigureAwait(false))
                     {
-                        if (frame.Sequence > sent && frame.Sequence < job.Identity.FirstSequence)
+                        if (frame.Sequence < job.Identity.FirstSequence)
                         {
                             sent = frame.Sequence;
                             yield return frame;
@@ -235,28 +235,52 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
                 }
                 yield break;
             }
-            // The record says how far the stored frames go (they are written before it): read them only when there is more.
-            if (record.LastSequence > sent || record.Done)
+            // Another replica runs it (or nobody yet): the frames stored after the last one sent, read once for this watcher,
+            // then this replica's one feed of the job, shared by all its watchers.
+            foreach (var frame in await store.ReadFramesAsync(record.Id, sent, cancellationToken).ConfigureAwait(false))
             {
-                foreach (var frame in await store.ReadFramesAsync(record.Id, cancellationToken).ConfigureAwait(false))
+                sent = frame.Sequence;
+                yield return frame;
+            }
+            if (record.Done)
+            {
+                // Its end was stored after its last frame: the read above had them all.
+                EndOf(record);
+                yield break;
+            }
+            var feed = feeds.Join(record, sent);
+            try
+            {
+                while (runner.Find(record.Id) is null)
                 {
-                    if (frame.Sequence > sent)
+                    var (frames, latest, changed) = feed.Snapshot(sent);
+                    foreach (var frame in frames)
                     {
                         sent = frame.Sequence;
                         yield return frame;
                     }
+                    if (latest.Done)
+                    {
+                        EndOf(latest);
+                        yield break;
+                    }
+                    await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
-            if (record.Done)
+            finally
             {
-                if (record.State != JobState.Succeeded)
-                {
-                    throw new OperationFailedException(new Google.Rpc.Status { Code = record.ErrorCode, Message = record.ErrorMessage ?? "" });
-                }
-                yield break;
+                feeds.Leave(feed);
             }
-            await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
-            record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+            // This replica took the job over meanwhile: on with its live events.
+        }
+    }
+
+    // A watch of an ended job ends as the job did: nothing more after its result, its error otherwise.
+    private static void EndOf(JobRecord record)
+    {
+        if (record.State != JobState.Succeeded)
+        {
+            throw new OperationFailedException(new Google.Rpc.Status { Code = record.ErrorCode, Message = record.ErrorMessage ?? "" });
         }
     }
 
@@ -312,5 +336,5 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobStor
     }
 
     private async Task<Result?> ResultAsync(string id, CancellationToken cancellationToken) =>
-        (await store.ReadFramesAsync(id, cancellationToken).ConfigureAwait(false)).LastOrDefault(f => f.Result is not null)?.Result;
+        (await store.ReadLastFrameAsync(id, cancellationToken).ConfigureAwait(false))?.Result;
 }

@@ -11,8 +11,10 @@ namespace StyleGrpc.Server.Operations;
 /// what it needs:
 /// <list type="bullet">
 /// <item><c>{prefix}job:{id}</c>, a small hash: <c>record</c> (JSON), <c>attempt</c> (the fencing token) and <c>done</c>;</item>
-/// <item><c>{prefix}job:{id}:spec</c> (the checked request, read only by the replica that runs or resumes the job),
-/// <c>{prefix}job:{id}:checkpoint</c> and <c>{prefix}job:{id}:frames</c> (a hash of the frames kept per attempt);</item>
+/// <item><c>{prefix}job:{id}:spec</c> (the checked request, its images binary: read only by the replica that runs or resumes the
+/// job), <c>{prefix}job:{id}:checkpoint</c>, and <c>{prefix}job:{id}:frames</c>, a stream of the frames kept for watchers whose
+/// entry IDs are the frames' sequences: a frame superseded by the keeping rule is deleted from it, and a watcher reads only the
+/// entries after the last it has;</item>
 /// <item>the sorted sets <c>{prefix}jobs</c> and <c>{prefix}jobs:caller:{caller}</c> of IDs by creation time (pages of
 /// ListOperations), and the counter <c>{prefix}jobs:active:{caller}</c> of the caller's jobs not yet ended, raised when a job
 /// is created and lowered in the same script as the write of its end.</item>
@@ -29,6 +31,22 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
         if not stored then return -1 end
         if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
         if ARGV[3] == '' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('HSET', KEYS[2], ARGV[3], ARGV[2]) end
+        return 1
+        """;
+
+    // KEYS[1] = the job's hash, KEYS[2] = its frames stream; ARGV = attempt, n, then n pairs (sequence, frame), then the
+    // superseded sequences. A frame's entry ID is its sequence, so a watcher reads exactly the frames after the last it has.
+    private const string AppendFrames = """
+        local stored = redis.call('HGET', KEYS[1], 'attempt')
+        if not stored then return -1 end
+        if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
+        local n = tonumber(ARGV[2])
+        for i = 0, n - 1 do
+          redis.call('XADD', KEYS[2], ARGV[3 + 2 * i] .. '-0', 'f', ARGV[4 + 2 * i])
+        end
+        for i = 3 + 2 * n, #ARGV do
+          redis.call('XDEL', KEYS[2], ARGV[i] .. '-0')
+        end
         return 1
         """;
 
@@ -125,29 +143,48 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
         return json.IsNull ? null : JobSpecJson.Deserialize((byte[])json!, record.Kind);
     }
 
-    public Task<bool> SaveFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> frames, CancellationToken cancellationToken)
+    public Task<bool> AppendFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> added, IReadOnlyList<long> superseded,
+        CancellationToken cancellationToken)
     {
-        using var buffer = new MemoryStream();
-        foreach (var frame in frames)
+        // ARGV: attempt, the number of frames added, then each one's sequence and bytes, then the superseded sequences.
+        var args = new List<RedisValue>(2 + 2 * added.Count + superseded.Count) { attempt, added.Count };
+        foreach (var frame in added)
         {
-            frame.WriteDelimitedTo(buffer);
+            args.Add(frame.Sequence);
+            args.Add(frame.ToByteArray());
         }
-        return FencedAsync(id, attempt, FramesKey(id), buffer.ToArray(), attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        args.AddRange(superseded.Select(s => (RedisValue)s));
+        return Fenced(() => redis.Db.ScriptEvaluateAsync(AppendFrames, [JobKey(id), FramesKey(id)], [.. args]));
     }
 
-    public async Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, long afterSequence, CancellationToken cancellationToken)
     {
-        var blobs = (await Call(() => redis.Db.HashValuesAsync(FramesKey(id))).ConfigureAwait(false)).ToList();
-        if (blobs.Count == 0)
+        var entries = await Call(() => redis.Db.StreamRangeAsync(FramesKey(id), $"({afterSequence}-0", "+")).ConfigureAwait(false);
+        if (entries.Length == 0 && afterSequence == 0)
         {
-            // A job stored by an earlier version: its frames are fields of its hash (read without its checkpoint).
-            blobs = [.. (await Call(async () => await redis.Db.HashScanAsync(JobKey(id), "frames:*").ToListAsync().ConfigureAwait(false)).ConfigureAwait(false))
-                .Select(f => f.Value)];
+            return await LegacyFramesAsync(id).ConfigureAwait(false);
         }
-        var frames = new List<StylizeResponse>();
-        foreach (var blob in blobs)
+        return [.. entries.Select(e => StylizeResponse.Parser.ParseFrom((byte[])e["f"]!))];
+    }
+
+    public async Task<StylizeResponse?> ReadLastFrameAsync(string id, CancellationToken cancellationToken)
+    {
+        var last = await Call(() => redis.Db.StreamRangeAsync(FramesKey(id), "-", "+", count: 1, messageOrder: Order.Descending)).ConfigureAwait(false);
+        if (last.Length == 1)
         {
-            using var stream = new MemoryStream((byte[])blob!);
+            return StylizeResponse.Parser.ParseFrom((byte[])last[0]["f"]!);
+        }
+        return (await LegacyFramesAsync(id).ConfigureAwait(false)).LastOrDefault();
+    }
+
+    // Frames as earlier versions kept them: per attempt, length-delimited, in fields of the job's hash (read without its checkpoint).
+    private async Task<List<StylizeResponse>> LegacyFramesAsync(string id)
+    {
+        var fields = await Call(async () => await redis.Db.HashScanAsync(JobKey(id), "frames:*").ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        var frames = new List<StylizeResponse>();
+        foreach (var field in fields)
+        {
+            using var stream = new MemoryStream((byte[])field.Value!);
             while (stream.Position < stream.Length)
             {
                 frames.Add(StylizeResponse.Parser.ParseDelimitedFrom(stream));
