@@ -39,6 +39,9 @@ internal sealed class BenchServer : IAsyncDisposable
             ["StyleGrpc:DataDirectory"] = data,
             ["StyleGrpc:ModelsDirectory"] = Path.Combine(data, "models"),
             ["StyleGrpc:Device"] = "cpu",
+            // Ports of its own: several bench servers (and a server the user runs on the defaults) side by side.
+            ["StyleGrpc:Http:Url"] = $"http://127.0.0.1:{FreePort()}",
+            ["StyleGrpc:Metrics:Url"] = $"http://127.0.0.1:{FreePort()}",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -54,6 +57,13 @@ internal sealed class BenchServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         await app.Services.GetRequiredService<ModelHost>().GetEngineAsync(CancellationToken.None);
         return new BenchServer(app, address, data);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public StyleTransferEngine Engine => App.Services.GetRequiredService<ModelHost>().Engine;

@@ -289,6 +289,14 @@ try
             ($"ListOperations page of 50 ≤ 50 ms at {last.Queued:N0} queued", $"{last.ListMs:F1} ms", last.ListMs <= 50 && last.Queued >= 10_000),
             ("Redis memory per queued job ≤ content + 8 KiB", $"{last.BytesPerJob / 1024:F0} KiB for {contentBytes / 1024} KiB", last.BytesPerJob <= contentBytes + 8192),
         ]);
+        var watching = await FleetCost.MeasureWatchersAsync(settings, TimeSpan.FromSeconds(settings.Quick ? 15 : 30));
+        var (none, one, hundred) = (watching[0], watching[1], watching[2]);
+        var oneCost = one.RedisBytesPerSecond - none.RedisBytesPerSecond;
+        report.Section(FleetCost.WatchersMarkdown(watching),
+        [
+            ("one remote watcher costs Redis ≤ 2× the bytes it receives", $"{oneCost / 1024:F1} KiB/s for {one.ReceivedBytesPerSecond / 1024:F1} KiB/s", oneCost <= 2 * one.ReceivedBytesPerSecond),
+            ("100 remote watchers: Redis output < 5 MB/s", $"{hundred.RedisBytesPerSecond / 1e6:F2} MB/s", hundred.RedisBytesPerSecond < 5e6),
+        ]);
     }
 
     // 8. Reliability figures (docs/reliability.md): a soak of small jobs and a burst of callers.

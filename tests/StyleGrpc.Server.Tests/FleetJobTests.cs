@@ -261,6 +261,87 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         Assert.Contains("MaxJobsPerKey", refused.Status.Detail);
     }
 
+    [Fact]
+    public async Task FleetStylize_CallLeavesOrPassesItsDeadline_TheJobEndsWithThatReason_NotAsCancelOperation()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        var (client, operations) = Clients(a, AdminKey);
+        await RegisterStarryAsync(client);
+
+        // The caller leaves once the job runs.
+        string left;
+        using (var leave = new CancellationTokenSource(Frames.Timeout))
+        {
+            using var call = client.Stylize(LongRequest(5000), cancellationToken: leave.Token);
+            left = await NameOnceRunningAsync(call.ResponseStream, leave.Token);
+            await leave.CancelAsync();
+        }
+        // Its deadline passes while the job runs.
+        string late;
+        using (var call = client.Stylize(LongRequest(5000), deadline: DateTime.UtcNow.AddSeconds(20)))
+        {
+            late = await NameOnceRunningAsync(call.ResponseStream, CancellationToken.None);
+            var error = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            });
+            Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        }
+
+        var byCaller = await ServerSteps.MetadataWhenAsync(operations, left, m => m.State != StylizeMetadata.Types.State.Running);
+        var byDeadline = await ServerSteps.MetadataWhenAsync(operations, late, m => m.State != StylizeMetadata.Types.State.Running);
+        var leftError = (await operations.GetOperationAsync(new GetOperationRequest { Name = left })).Error;
+        var lateError = (await operations.GetOperationAsync(new GetOperationRequest { Name = late })).Error;
+        Assert.Equal((StylizeMetadata.Types.State.Cancelled, (int)StatusCode.Cancelled, "the call was cancelled"), (byCaller.State, leftError.Code, leftError.Message));
+        Assert.Equal((StylizeMetadata.Types.State.Failed, (int)StatusCode.DeadlineExceeded, "the call's deadline passed"), (byDeadline.State, lateError.Code, lateError.Message));
+    }
+
+    [Fact]
+    public async Task FleetSubmit_OverTheCallersRate_IsRefusedToTheCaller_AndEveryAnsweredJobRuns()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:StylizePerMinutePerKey", "2"));
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        var (admin, _) = Clients(a, AdminKey);
+        await RegisterStarryAsync(admin);
+        var (client, operations) = Clients(a, KeyA);
+
+        var answered = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            answered.Add((await client.SubmitStylizeAsync(Frames.Request(iterations: 2))).Name);
+        }
+        var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.SubmitStylizeAsync(Frames.Request(iterations: 2)));
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Contains("per minute", refused.Status.Detail);
+        // The worker decides nothing more: both answered jobs run to their end, none waits handed back.
+        foreach (var name in answered)
+        {
+            var done = await operations.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+            Assert.Equal(StylizeMetadata.Types.State.Succeeded, done.Metadata.Unpack<StylizeMetadata>().State);
+        }
+    }
+
+    // The operation a fleet Stylize call follows, once its job has made progress.
+    private static async Task<string> NameOnceRunningAsync(IAsyncStreamReader<StylizeResponse> frames, CancellationToken cancellationToken)
+    {
+        string? name = null;
+        while (await frames.MoveNext(cancellationToken))
+        {
+            name ??= frames.Current.Accepted?.OperationName is { Length: > 0 } accepted ? accepted : null;
+            if (frames.Current.Progress is not null)
+            {
+                return name ?? throw new InvalidOperationException("progress before the Accepted frame");
+            }
+        }
+        throw new InvalidOperationException("the call ended before the job made progress");
+    }
+
     private static Task<Style> RegisterStarryAsync(StyleTransferService.StyleTransferServiceClient client) =>
         client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 }).ResponseAsync;
 

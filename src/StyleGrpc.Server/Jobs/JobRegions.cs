@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Imaging;
-using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Styles;
 
 namespace StyleGrpc.Server.Jobs;

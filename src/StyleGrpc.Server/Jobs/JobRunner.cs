@@ -6,7 +6,7 @@ using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
-using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 using StyleGrpc.Server.Training;
@@ -92,7 +92,11 @@ public sealed class JobRunner : IDisposable
     /// submitted or resumed job) it is forgotten here when its run ends; its record lives on in the job store.
     /// </param>
     /// <param name="resumeFrom">The checkpoint a resumed job continues from; null = from the beginning.</param>
-    public Job Submit(JobSpec spec, string caller, JobIdentity? identity = null, bool owned = false, JobCheckpoint? resumeFrom = null)
+    /// <param name="admitted">
+    /// True for a job admitted when it was submitted (taken from the fleet's queue, or resumed): the caller's rate, caps and
+    /// the memory budget were decided then, once; here it only waits for a slot.
+    /// </param>
+    public Job Submit(JobSpec spec, string caller, JobIdentity? identity = null, bool owned = false, JobCheckpoint? resumeFrom = null, bool admitted = false)
     {
         var engine = model.Engine;
         var estimate = spec.EstimatedBytes;
@@ -102,12 +106,15 @@ public sealed class JobRunner : IDisposable
         JobTicket ticket;
         try
         {
-            if (spec.Kind == JobKind.Stylize)
+            if (!admitted)
             {
-                quotas.CountStylize(caller);
+                if (spec.Kind == JobKind.Stylize)
+                {
+                    quotas.CountStylize(caller);
+                }
+                RequireWithinBudget(spec, memory.BudgetBytes, engine);
+                quota = quotas.EnterJob(caller);
             }
-            RequireWithinBudget(spec, memory.BudgetBytes, engine);
-            quota = quotas.EnterJob(caller);
             ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
         }
         catch (Exception ex)
@@ -217,7 +224,7 @@ public sealed class JobRunner : IDisposable
         }
     }
 
-    private async Task RunAsync(Job job, JobTicket ticket, IDisposable quota, StyleTransferEngine engine)
+    private async Task RunAsync(Job job, JobTicket ticket, IDisposable? quota, StyleTransferEngine engine)
     {
         var clock = Stopwatch.StartNew();
         var spec = job.Spec;
@@ -276,7 +283,7 @@ public sealed class JobRunner : IDisposable
         }
         finally
         {
-            quota.Dispose();
+            quota?.Dispose();
             iterations = iterations > 0 ? iterations : job.LatestProgress?.Progress.Iteration ?? 0;
             runTime = runTime == TimeSpan.Zero && queueTime > TimeSpan.Zero ? clock.Elapsed - queueTime : runTime;
             ServerLog.JobFinished(logger, job.Id, outcome, iterations, (long)queueTime.TotalMilliseconds, (long)runTime.TotalMilliseconds);

@@ -30,7 +30,11 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
         var subscriber = await queue.WakeSubscriptionAsync().ConfigureAwait(false);
         await subscriber.SubscribeAsync(queue.Wake, (_, _) => wake.Release()).ConfigureAwait(false);
         // CancelOperation on any replica: the one running the job stops it within one iteration.
-        await subscriber.SubscribeAsync(queue.Cancels, (_, id) => runner.Find(id.ToString())?.Stop(JobStopReason.Cancelled)).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(queue.Cancels, (_, message) =>
+        {
+            var (id, reason) = RedisJobQueue.ParseCancel(message.ToString());
+            runner.Find(id)?.Stop(reason);
+        }).ConfigureAwait(false);
         using var renewal = new PeriodicTimer(Lease / 3, time);
         _ = RenewLeasesAsync(consumer, renewal, stoppingToken);
         while (!stoppingToken.IsCancellationRequested && !scheduler.IsStopping)
@@ -80,9 +84,9 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
         Job job;
         try
         {
-            job = runner.Submit(spec, record.Caller, identity, resumeFrom: checkpoint);
+            job = runner.Submit(spec, record.Caller, identity, resumeFrom: checkpoint, admitted: true);
         }
-        catch (Exception ex) when (ex is QueueFullException or ServerStoppingException or MemoryBudgetExceededException or Access.QuotaExceededException)
+        catch (Exception ex) when (ex is QueueFullException or ServerStoppingException)
         {
             // Another replica (or this one, later) takes it.
             await queue.HandBackAsync(entry).ConfigureAwait(false);

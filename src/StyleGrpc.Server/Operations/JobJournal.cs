@@ -5,6 +5,7 @@ using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Services;
 
 namespace StyleGrpc.Server.Operations;
@@ -96,7 +97,7 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
         }
         catch (Exception ex)
         {
-            var status = ErrorMappingInterceptor.ToStatus(ex, environment.IsDevelopment());
+            var status = ErrorStatuses.Of(ex, environment.IsDevelopment());
             entry.Record = entry.Record with
             {
                 State = ex is JobStoppedException { Reason: JobStopReason.Cancelled or JobStopReason.Caller } ? JobState.Cancelled : JobState.Failed,

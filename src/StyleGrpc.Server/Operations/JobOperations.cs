@@ -5,6 +5,7 @@ using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Jobs.Events;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Model;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
@@ -16,7 +17,7 @@ namespace StyleGrpc.Server.Operations;
 /// Jobs (Stylize runs and feed-forward trainings) as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
 /// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
 /// </summary>
-public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJobFeeds feeds, IJobStore store, IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory,
+public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJobFeeds feeds, Access.CallerQuotas quotas, IJobStore store, IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory,
     ModelHost model, IOptions<StyleGrpcServerOptions> options, TimeProvider time, RedisJobQueue? fleet = null)
 {
     /// <summary>True with <c>Store=redis</c>: jobs wait in the fleet's queue and any replica runs them.</summary>
@@ -33,6 +34,11 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
     public async Task<string> SubmitToFleetAsync(JobSpec spec, string caller, CancellationToken cancellationToken, JobIdentity? identity = null)
     {
         var queue = fleet ?? throw new InvalidOperationException("the fleet queue needs Store=redis");
+        // Admission is decided here, once, and answered to the caller; the replica that takes the job only waits for a slot.
+        if (spec.Kind == JobKind.Stylize)
+        {
+            quotas.CountStylize(caller);
+        }
         JobRunner.RequireWithinBudget(spec, memory.BudgetBytes, model.Engine);
         if (await queue.WaitingAsync().ConfigureAwait(false) >= options.Value.QueueCapacity)
         {
@@ -113,13 +119,16 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
         return page is null ? null : page with { Records = [.. page.Records.Select(r => journal.Current(r.Id) ?? r)] };
     }
 
-    /// <summary>Stops the job within one iteration (it ends CANCELLED); an ended operation is left as it is.</summary>
-    public async Task CancelAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the job within one iteration, for <paramref name="reason"/> (CancelOperation's by default: it ends CANCELLED); an
+    /// ended operation is left as it is.
+    /// </summary>
+    public async Task CancelAsync(string name, OperationCaller caller, CancellationToken cancellationToken, JobStopReason reason = JobStopReason.Cancelled)
     {
         var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
         if (runner.Find(record.Id) is { } job)
         {
-            job.Stop(JobStopReason.Cancelled);
+            job.Stop(reason);
             if (journal.Ending(record.Id) is { } ending)
             {
                 await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -128,16 +137,16 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
         else if (!record.Done && fleet is not null && record.State == JobState.Running)
         {
             // Another replica runs it: it stops the job within one iteration and writes the end.
-            await fleet.PublishCancelAsync(record.Id).ConfigureAwait(false);
+            await fleet.PublishCancelAsync(record.Id, reason).ConfigureAwait(false);
         }
         else if (!record.Done)
         {
             // Stored but not running here (waiting to be resumed): it ends now, and a training's style stops saying TRAINING.
-            var message = JobStopReasons.Message(JobStopReason.Cancelled, options.Value);
+            var message = JobStopReasons.Message(reason, options.Value);
             await store.SaveAsync(record with
             {
-                State = JobState.Cancelled,
-                ErrorCode = (int)Grpc.Core.StatusCode.Cancelled,
+                State = reason is JobStopReason.Cancelled or JobStopReason.Caller ? JobState.Cancelled : JobState.Failed,
+                ErrorCode = (int)JobStopReasons.Status(reason),
                 ErrorMessage = message,
                 EndTime = time.GetUtcNow(),
             }, cancellationToken).ConfigureAwait(false);

@@ -65,9 +65,9 @@ public sealed class JobRecovery(IJobStore store, ModelHost model, JobRunner runn
         Job job;
         try
         {
-            job = runner.Submit(spec, record.Caller, identity, resumeFrom: checkpoint);
+            job = runner.Submit(spec, record.Caller, identity, resumeFrom: checkpoint, admitted: true);
         }
-        catch (Exception ex) when (ex is QueueFullException or ServerStoppingException or Access.QuotaExceededException)
+        catch (Exception ex) when (ex is QueueFullException or ServerStoppingException)
         {
             return false;
         }

@@ -47,8 +47,13 @@ public sealed class RedisJobQueue(RedisConnection redis)
     /// <summary>The channel a cancelled job's ID is published on, for the replica that runs it.</summary>
     public RedisChannel Cancels => RedisChannel.Literal(redis.Prefix + "jobs:cancel");
 
-    /// <summary>Asks whichever replica runs <paramref name="jobId"/> to stop it.</summary>
-    public Task PublishCancelAsync(string jobId) => redis.Multiplexer.GetSubscriber().PublishAsync(Cancels, jobId);
+    /// <summary>Asks whichever replica runs <paramref name="jobId"/> to stop it, for <paramref name="reason"/> (<c>{id} {reason}</c>).</summary>
+    public Task PublishCancelAsync(string jobId, Jobs.JobStopReason reason) =>
+        redis.Multiplexer.GetSubscriber().PublishAsync(Cancels, $"{jobId} {reason}");
+
+    /// <summary>A cancel message: the job and why (an ID alone, from an earlier version, is CancelOperation's).</summary>
+    public static (string JobId, Jobs.JobStopReason Reason) ParseCancel(string message) =>
+        message.Split(' ', 2) is [var id, var reason] && Enum.TryParse<Jobs.JobStopReason>(reason, out var parsed) ? (id, parsed) : (message, Jobs.JobStopReason.Cancelled);
 
     /// <summary>The subscriber that wake-ups arrive on.</summary>
     public Task<ISubscriber> WakeSubscriptionAsync() => Task.FromResult(redis.Multiplexer.GetSubscriber());

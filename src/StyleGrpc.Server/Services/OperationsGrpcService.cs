@@ -3,6 +3,7 @@ using Google.LongRunning;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Operations;
 

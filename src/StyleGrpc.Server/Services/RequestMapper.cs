@@ -3,6 +3,7 @@ using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.FeedForward;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;

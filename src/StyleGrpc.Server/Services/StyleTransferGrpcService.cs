@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Protos.V1;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Operations;
@@ -144,17 +145,29 @@ public sealed class StyleTransferGrpcService(
         return spec;
     }
 
-    // With the fleet queue any replica may run the job: the call watches its operation, and cancels it when it ends early.
+    // With the fleet queue any replica may run the job: the call watches its operation, and when it ends early cancels the
+    // job with its own reason: the caller left, its deadline passed, or it read nothing for the stall timeout.
     private async Task StylizeOnTheFleetAsync(Jobs.StylizeJobSpec spec, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {
         var caller = OperationsGrpcService.Caller(context);
         var name = OperationNames.Of(await operations.SubmitToFleetAsync(spec, caller.Id, context.CancellationToken));
         var ended = false;
+        var stalled = false;
         try
         {
             await foreach (var frame in operations.WatchAsync(name, 0, caller, context.CancellationToken))
             {
-                await responseStream.WriteAsync(frame, context.CancellationToken);
+                using var stall = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+                stall.CancelAfter(TimeSpan.FromSeconds(limits.StallTimeoutSeconds));
+                try
+                {
+                    await responseStream.WriteAsync(frame, stall.Token);
+                }
+                catch (Exception) when (stall.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+                {
+                    stalled = true;
+                    throw runner.Stopped(JobStopReason.ReaderStalled);
+                }
                 ended = frame.Result is not null;
             }
             ended = true;
@@ -163,7 +176,8 @@ public sealed class StyleTransferGrpcService(
         {
             if (!ended)
             {
-                await operations.CancelAsync(name, caller, CancellationToken.None);
+                var reason = stalled ? JobStopReason.ReaderStalled : context.Deadline <= DateTime.UtcNow ? JobStopReason.Deadline : JobStopReason.Caller;
+                await operations.CancelAsync(name, caller, CancellationToken.None, reason);
             }
         }
     }

@@ -1,6 +1,6 @@
 using StyleGrpc.Engine.FeedForward;
 using StyleGrpc.Server.Jobs;
-using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Storage;
 
 namespace StyleGrpc.Server.Styles;

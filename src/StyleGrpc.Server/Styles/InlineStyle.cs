@@ -1,6 +1,6 @@
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Imaging;
-using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Errors;
 
 namespace StyleGrpc.Server.Styles;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Errors;
 
 namespace StyleGrpc.Server.Styles;
 

@@ -5,7 +5,7 @@ using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Operations;
-using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
@@ -73,7 +73,7 @@ public sealed class NetworkTraining(StyleRegistry registry, FeedForwardNetworks 
         try
         {
             await networks.MarkFailedAsync(spec.StyleId, spec.StyleVersion, OperationNames.Of(job.Id),
-                ErrorMappingInterceptor.ToStatus(error, environment.IsDevelopment()).Message, spec.Options.ImageSize, CancellationToken.None).ConfigureAwait(false);
+                ErrorStatuses.Of(error, environment.IsDevelopment()).Message, spec.Options.ImageSize, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Storage.StorageFullException or Storage.StoreUnavailableException)
         {

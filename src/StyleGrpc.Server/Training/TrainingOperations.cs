@@ -1,6 +1,6 @@
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Operations;
-using StyleGrpc.Server.Services;
+using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 
@@ -62,7 +62,7 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
         catch (Exception ex)
         {
             // Refused (a full queue, the memory budget, a quota): the style does not stay TRAINING by an operation that never was.
-            await networks.MarkFailedAsync(style.Id, style.Version, name, ErrorMappingInterceptor.ToStatus(ex, development: false).Message,
+            await networks.MarkFailedAsync(style.Id, style.Version, name, ErrorStatuses.Of(ex, development: false).Message,
                 spec.Options.ImageSize, CancellationToken.None).ConfigureAwait(false);
             throw;
         }

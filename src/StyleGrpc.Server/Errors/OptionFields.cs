@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace StyleGrpc.Server.Services;
+namespace StyleGrpc.Server.Errors;
 
 /// <summary>
 /// The one table from the engine's option names (<see cref="Engine.InvalidStyleOptionException.Field"/>) to the Stylize

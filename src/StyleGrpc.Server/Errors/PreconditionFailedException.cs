@@ -1,4 +1,4 @@
-namespace StyleGrpc.Server.Services;
+namespace StyleGrpc.Server.Errors;
 
 /// <summary>
 /// The request is well formed but the system is not in the state it needs (a style without a ready network, a server
