@@ -192,6 +192,51 @@ internal static class FleetCost
         }
     }
 
+    /// <summary>
+    /// Fairness of the fleet's queue: 10 keys queue 1,000 jobs each, one key after the other (the worst order for a plain
+    /// FIFO); the first 10 jobs replicas take must include every key's first. Answers the keys of those 10, in order.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MeasureFairnessAsync(int keys, int jobsPerKey)
+    {
+        var directory = Directory.CreateTempSubdirectory("stylegrpc-bench-redis").FullName;
+        var port = FreePort();
+        using var redis = Process.Start(new ProcessStartInfo("redis-server",
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
+        try
+        {
+            (await ConnectAsync($"127.0.0.1:{port}")).Dispose();
+            using var connection = new StyleGrpc.Server.Storage.RedisConnection(Microsoft.Extensions.Options.Options.Create(
+                new StyleGrpc.Server.Settings.StyleGrpcServerOptions { Redis = $"127.0.0.1:{port}" }));
+            var queue = new StyleGrpc.Server.Operations.RedisJobQueue(connection);
+            var n = 0;
+            for (var key = 0; key < keys; key++)
+            {
+                for (var j = 0; j < jobsPerKey; j++, n++)
+                {
+                    await queue.EnqueueAsync("network", n.ToString("x12", CultureInfo.InvariantCulture), $"key{key}");
+                }
+            }
+            var taken = new List<string>();
+            for (var i = 0; i < keys; i++)
+            {
+                var job = await queue.TryTakeAsync("network", "replica") ?? throw new InvalidOperationException("the queue ran dry");
+                taken.Add(job.Caller);
+            }
+            Console.WriteLine($"  fairness: {keys} keys × {jobsPerKey:N0} queued one key after the other; the first {keys} taken: {string.Join(", ", taken)}");
+            return taken;
+        }
+        finally
+        {
+            redis.Kill();
+            await redis.WaitForExitAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static async Task<(double MedianMs, long FewestCommands)> MeasureCallsAsync(IServer server, Func<Task> call)
     {
         var times = new List<double>();

@@ -289,6 +289,11 @@ try
             ($"ListOperations page of 50 ≤ 50 ms at {last.Queued:N0} queued", $"{last.ListMs:F1} ms", last.ListMs <= 50 && last.Queued >= 10_000),
             ("Redis memory per queued job ≤ content + 8 KiB", $"{last.BytesPerJob / 1024:F0} KiB for {contentBytes / 1024} KiB", last.BytesPerJob <= contentBytes + 8192),
         ]);
+        var taken = await FleetCost.MeasureFairnessAsync(10, settings.Quick ? 100 : 1000);
+        report.Section($"## Fleet: fairness\n\n10 keys queue {(settings.Quick ? 100 : 1000):N0} jobs each, one key after the other; the first 10 jobs taken were those of {string.Join(", ", taken)}.\n",
+        [
+            ($"with 10 keys × {(settings.Quick ? 100 : 1000):N0} queued, each key's first job is among the first 10 taken", $"{taken.Distinct().Count()} keys of 10", taken.Distinct().Count() == 10),
+        ]);
         var watching = await FleetCost.MeasureWatchersAsync(settings, TimeSpan.FromSeconds(settings.Quick ? 15 : 30));
         var (none, one, hundred) = (watching[0], watching[1], watching[2]);
         var oneCost = one.RedisBytesPerSecond - none.RedisBytesPerSecond;

@@ -142,10 +142,15 @@ public sealed class JobStoreCostTests : IDisposable
         Assert.Null(await store.GetAsync(third.Id, CancellationToken.None));
         Assert.True(await store.CreateAsync(Record(4, "bob"), Spec(), 2, CancellationToken.None));
 
-        // Its end is written (twice: the second write of an ended job frees nothing more).
+        // Its end is written (twice: the second write of an ended job frees nothing more), and what only its run needed goes.
+        Assert.True(await store.SaveCheckpointAsync(first.Id, 1, new byte[1024], CancellationToken.None));
+        Assert.NotNull(await store.ReadSpecAsync(first, CancellationToken.None));
         var ended = first with { State = JobState.Succeeded, EndTime = Start.AddMinutes(1) };
         Assert.True(await store.SaveAsync(ended, CancellationToken.None));
         Assert.True(await store.SaveAsync(ended, CancellationToken.None));
+        Assert.Null(await store.ReadSpecAsync(ended, CancellationToken.None));
+        Assert.Null(await store.ReadCheckpointAsync(first.Id, CancellationToken.None));
+        Assert.NotNull(await store.ReadSpecAsync(second, CancellationToken.None));
 
         Assert.True(await store.CreateAsync(third, Spec(), 2, CancellationToken.None));
         Assert.False(await store.CreateAsync(Record(5, "alice"), Spec(), 2, CancellationToken.None));

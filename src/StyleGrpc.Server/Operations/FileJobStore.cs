@@ -113,6 +113,12 @@ public sealed class FileJobStore : IJobStore
         if (saved)
         {
             index.Set(record);
+            if (record.Done)
+            {
+                // What only a run needs (the request's images, the checkpoint) goes with the job's end.
+                File.Delete(Path.Combine(Folder(record.Id), "spec.json"));
+                File.Delete(Path.Combine(Folder(record.Id), "checkpoint.bin"));
+            }
         }
         return saved;
     }

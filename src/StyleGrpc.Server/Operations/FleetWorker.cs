@@ -68,7 +68,7 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
     private async Task StartAsync(QueuedJob entry, CancellationToken cancellationToken)
     {
         var record = await store.GetAsync(entry.JobId, cancellationToken).ConfigureAwait(false);
-        var spec = record is null ? null : await store.ReadSpecAsync(record, cancellationToken).ConfigureAwait(false);
+        var spec = record is null || record.Done ? null : await store.ReadSpecAsync(record, cancellationToken).ConfigureAwait(false);
         if (record is null || record.Done || spec is null)
         {
             // Deleted, or ended (cancelled while queued, or finished by a replica that lost its lease): nothing to run.

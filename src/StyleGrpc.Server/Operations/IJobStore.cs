@@ -27,7 +27,10 @@ public interface IJobStore
     /// </summary>
     Task<JobPage?> ListPageAsync(string? caller, string? afterId, int pageSize, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the record, unless the stored one belongs to a later attempt (then false).</summary>
+    /// <summary>
+    /// Replaces the record, unless the stored one belongs to a later attempt (then false). The write of a job's end also drops
+    /// its spec and checkpoint: nothing reads them once it has ended.
+    /// </summary>
     Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken);
 
     /// <summary>The job's spec, read as its record's <see cref="JobRecord.Kind"/>; null when it is gone.</summary>

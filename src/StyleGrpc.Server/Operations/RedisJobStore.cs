@@ -50,8 +50,9 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
         return 1
         """;
 
-    // KEYS[1] = the job's hash, KEYS[2] = the caller's active counter; ARGV = attempt, record, done ("1"/"0"). The end of a
-    // job lowers its caller's counter once, in the same step as its write.
+    // KEYS[1] = the job's hash, KEYS[2] = the caller's active counter, KEYS[3..4] = its spec and checkpoint; ARGV = attempt,
+    // record, done ("1"/"0"). The end of a job, in the same step as its write, lowers its caller's counter once and drops
+    // what only a run needs (the request's images, the checkpoint): the record and the kept frames answer from then on.
     private const string FencedRecord = """
         local stored = redis.call('HGET', KEYS[1], 'attempt')
         if not stored then return -1 end
@@ -60,6 +61,8 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
         if ARGV[3] == '1' and redis.call('HGET', KEYS[1], 'done') ~= '1' then
           redis.call('HSET', KEYS[1], 'done', '1')
           if redis.call('DECR', KEYS[2]) < 0 then redis.call('SET', KEYS[2], 0) end
+          redis.call('DEL', KEYS[3], KEYS[4])
+          redis.call('HDEL', KEYS[1], 'spec', 'checkpoint')
         end
         return 1
         """;
@@ -131,7 +134,7 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
     }
 
     public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) => Fenced(() => redis.Db.ScriptEvaluateAsync(FencedRecord,
-        [JobKey(record.Id), ActiveKey(record.Caller)], [record.Attempt, JobSpecJson.Serialize(record), record.Done ? "1" : "0"]));
+        [JobKey(record.Id), ActiveKey(record.Caller), SpecKey(record.Id), CheckpointKey(record.Id)], [record.Attempt, JobSpecJson.Serialize(record), record.Done ? "1" : "0"]));
 
     public async Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken)
     {
