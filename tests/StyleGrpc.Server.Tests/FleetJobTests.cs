@@ -136,7 +136,9 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     public async Task RollingRestart_OfBothReplicas_LosesNoJobAndRepeatsNoIterationBeforeTheLastCheckpoint()
     {
         using var redis = RedisServer.Shared();
-        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:DrainTimeoutSeconds", "20"), ("StyleGrpc:ConcurrentJobs", "1"));
+        // Checkpoints and requests in a folder both replicas share (StyleGrpc:BlobDirectory), as on NFS or a ReadWriteMany volume.
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:DrainTimeoutSeconds", "20"), ("StyleGrpc:ConcurrentJobs", "1"),
+            ("StyleGrpc:BlobDirectory", TestData.NewTempDirectory()));
         var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
         try

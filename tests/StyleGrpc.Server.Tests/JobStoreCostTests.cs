@@ -43,6 +43,7 @@ public sealed class JobStoreCostTests : IDisposable
     private static JobRecord Record(int i, string caller) => new()
     {
         Id = $"{i:D4}aaaaaaaa",
+        Kind = JobKind.Training,
         Caller = caller,
         CreateTime = Start.AddSeconds(i),
     };
@@ -238,6 +239,36 @@ public sealed class JobStoreCostTests : IDisposable
     {
         var info = await admin.GetServer(admin.GetEndPoints()[0]).InfoAsync("stats");
         return long.Parse(info.SelectMany(g => g).First(p => p.Key == "total_net_output_bytes").Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task RedisStoreWithABlobDirectory_KeepsPayloadsThereAndReferencesInRedis_AndDropsThemWithTheJob()
+    {
+        var folder = TestData.NewTempDirectory();
+        var store = new RedisJobStore(connection, new JobBlobFolder(folder));
+        var (record, refused) = (Record(1, "alice"), Record(2, "alice"));
+        var files = () => Directory.Exists(Path.Combine(folder, "jobs")) ? Directory.GetFiles(Path.Combine(folder, "jobs"), "*", SearchOption.AllDirectories) : [];
+
+        Assert.True(await store.CreateAsync(record, Spec(), 1, CancellationToken.None));
+        Assert.False(await store.CreateAsync(refused, Spec(), 1, CancellationToken.None));
+        Assert.True(await store.SaveCheckpointAsync(record.Id, 1, new byte[100_000], CancellationToken.None));
+        Assert.True(await store.SaveCheckpointAsync(record.Id, 1, Enumerable.Repeat((byte)7, 200_000).ToArray(), CancellationToken.None));
+
+        // Redis holds references of a few dozen bytes; the folder holds the spec and the latest checkpoint only.
+        var db = connection.Db;
+        Assert.InRange(await db.StringLengthAsync($"cost:job:{record.Id}:spec"), 1, 200);
+        Assert.InRange(await db.StringLengthAsync($"cost:job:{record.Id}:checkpoint"), 1, 200);
+        Assert.Equal(2, files().Length);
+        Assert.IsType<TrainingJobSpec>(await store.ReadSpecAsync(record, CancellationToken.None));
+        Assert.Equal(Enumerable.Repeat((byte)7, 200_000), await store.ReadCheckpointAsync(record.Id, CancellationToken.None));
+        // An older attempt's checkpoint is refused, and leaves no file behind.
+        Assert.True(await store.SaveAsync(record with { Attempt = 2 }, CancellationToken.None));
+        Assert.False(await store.SaveCheckpointAsync(record.Id, 1, new byte[10], CancellationToken.None));
+        Assert.Equal(2, files().Length);
+
+        Assert.True(await store.SaveAsync(record with { Attempt = 2, State = JobState.Failed }, CancellationToken.None));
+        Assert.Empty(files());
+        Assert.Null(await store.ReadCheckpointAsync(record.Id, CancellationToken.None));
     }
 
     private static async Task PagesNewestFirst(IJobStore store)

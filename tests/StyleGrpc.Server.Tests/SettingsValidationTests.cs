@@ -14,6 +14,7 @@ public sealed class SettingsValidationTests
     [InlineData("StyleGrpc:Store", "mongo", "file, redis")]
     [InlineData("StyleGrpc:QueueCapacity", "-1", "between 0 and")]
     [InlineData("StyleGrpc:MemoryBudgetShare", "1.5", "between 0.05 and 1")]
+    [InlineData("StyleGrpc:BlobDirectory", "/tmp/stylegrpc-blobs-of-a-file-store", "is for StyleGrpc:Store redis")]
     public async Task Start_BadSetting_ExitsAtOnceNamingTheSettingAndWhatItAllows(string setting, string value, string allowed)
     {
         await using var server = ServerProcess.Start(new Dictionary<string, string?> { [setting] = value });

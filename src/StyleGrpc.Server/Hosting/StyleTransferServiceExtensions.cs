@@ -56,7 +56,8 @@ public static class StyleTransferServiceExtensions
             : ActivatorUtilities.CreateInstance<FileStyleStore>(sp));
         // Jobs: in the data directory for one process, or in Redis with one queue for the fleet (Redis Streams).
         services.AddSingleton<IJobStore>(sp => ServerSettings(sp).Store == StoreSetting.Redis
-            ? ActivatorUtilities.CreateInstance<RedisJobStore>(sp)
+            ? new RedisJobStore(sp.GetRequiredService<RedisConnection>(),
+                string.IsNullOrWhiteSpace(ServerSettings(sp).BlobDirectory) ? null : new JobBlobFolder(ServerSettings(sp).BlobDirectory))
             : ActivatorUtilities.CreateInstance<FileJobStore>(sp));
         services.AddSingleton(sp => ServerSettings(sp).Store == StoreSetting.Redis ? ActivatorUtilities.CreateInstance<RedisJobQueue>(sp) : null!);
         services.AddSingleton<FeedForwardNetworks>();

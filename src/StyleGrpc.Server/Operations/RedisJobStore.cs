@@ -23,8 +23,19 @@ namespace StyleGrpc.Server.Operations;
 /// replica that lost its lease cannot overwrite the new owner's work. Jobs stored by earlier versions (spec, frames and
 /// checkpoint as fields of the job's hash) are still read.
 /// </summary>
-public sealed class RedisJobStore(RedisConnection redis) : IJobStore
+public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = null) : IJobStore
 {
+    // KEYS[1] = the job's hash, KEYS[2] = the key written; ARGV = attempt, value. Answers {1, the value it replaced (or
+    // false)}, so a payload file it referred to can go; {-1} / {0} as FencedWrite's -1 / 0.
+    private const string FencedSwap = """
+        local stored = redis.call('HGET', KEYS[1], 'attempt')
+        if not stored then return {-1} end
+        if tonumber(stored) > tonumber(ARGV[1]) then return {0} end
+        local old = redis.call('GET', KEYS[2])
+        redis.call('SET', KEYS[2], ARGV[2])
+        return {1, old}
+        """;
+
     // KEYS[1] = the job's hash, KEYS[2] = the key written; ARGV = attempt, value, kind ("string" or a hash field name).
     private const string FencedWrite = """
         local stored = redis.call('HGET', KEYS[1], 'attempt')
@@ -96,10 +107,18 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
 
     public async Task<bool> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, CancellationToken cancellationToken)
     {
+        // With a blob directory the spec's bytes go there first; Redis gets the reference.
+        var bytes = JobSpecJson.Serialize(spec);
+        var reference = blobs is null ? null : await blobs.WriteAsync(record.Id, "spec", bytes, cancellationToken).ConfigureAwait(false);
         var created = await Call(() => redis.Db.ScriptEvaluateAsync(Create,
             [JobKey(record.Id), SpecKey(record.Id), IndexKey, CallerIndexKey(record.Caller), ActiveKey(record.Caller)],
-            [JobSpecJson.Serialize(record), record.Attempt, JobSpecJson.Serialize(spec), record.CreateTime.ToUnixTimeMilliseconds(), record.Id, maxActiveOfCaller]))
+            [JobSpecJson.Serialize(record), record.Attempt, reference is null ? bytes : (RedisValue)reference, record.CreateTime.ToUnixTimeMilliseconds(),
+                record.Id, maxActiveOfCaller]))
             .ConfigureAwait(false);
+        if ((int)created != 1 && reference is not null)
+        {
+            blobs!.Delete(reference);
+        }
         return (int)created == 1;
     }
 
@@ -133,17 +152,24 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
         return new JobPage(records, ids.Length > pageSize && records.Count > 0 ? records[^1].Id : null);
     }
 
-    public Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken) => Fenced(() => redis.Db.ScriptEvaluateAsync(FencedRecord,
-        [JobKey(record.Id), ActiveKey(record.Caller), SpecKey(record.Id), CheckpointKey(record.Id)], [record.Attempt, JobSpecJson.Serialize(record), record.Done ? "1" : "0"]));
+    public async Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        var saved = await Fenced(() => redis.Db.ScriptEvaluateAsync(FencedRecord,
+            [JobKey(record.Id), ActiveKey(record.Caller), SpecKey(record.Id), CheckpointKey(record.Id)], [record.Attempt, JobSpecJson.Serialize(record), record.Done ? "1" : "0"]))
+            .ConfigureAwait(false);
+        if (saved && record.Done)
+        {
+            // Its references are gone with its end: so are the files.
+            blobs?.DeleteJob(record.Id);
+        }
+        return saved;
+    }
 
     public async Task<JobSpec?> ReadSpecAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        var json = await Call(() => redis.Db.StringGetAsync(SpecKey(record.Id))).ConfigureAwait(false);
-        if (json.IsNull)
-        {
-            json = await Call(() => redis.Db.HashGetAsync(JobKey(record.Id), "spec")).ConfigureAwait(false);
-        }
-        return json.IsNull ? null : JobSpecJson.Deserialize((byte[])json!, record.Kind);
+        var stored = await PayloadAsync(SpecKey(record.Id), cancellationToken).ConfigureAwait(false)
+            ?? await LegacyFieldAsync(record.Id, "spec").ConfigureAwait(false);
+        return stored is null ? null : JobSpecJson.Deserialize(stored, record.Kind);
     }
 
     public Task<bool> AppendFramesAsync(string id, int attempt, IReadOnlyList<StylizeResponse> added, IReadOnlyList<long> superseded,
@@ -196,29 +222,69 @@ public sealed class RedisJobStore(RedisConnection redis) : IJobStore
         return [.. frames.OrderBy(f => f.Sequence)];
     }
 
-    public Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken) =>
-        FencedAsync(id, attempt, CheckpointKey(id), checkpoint.ToArray(), "");
+    public async Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken)
+    {
+        if (blobs is null)
+        {
+            return await FencedAsync(id, attempt, CheckpointKey(id), checkpoint.ToArray(), "").ConfigureAwait(false);
+        }
+        var reference = await blobs.WriteAsync(id, $"checkpoint-{attempt}", checkpoint, cancellationToken).ConfigureAwait(false);
+        var result = (RedisResult[]?)await Call(() => redis.Db.ScriptEvaluateAsync(FencedSwap, [JobKey(id), CheckpointKey(id)], [attempt, reference]))
+            .ConfigureAwait(false);
+        if (result is not [var ok, var old] || (int)ok != 1)
+        {
+            blobs.Delete(reference);
+            return false;
+        }
+        if (!old.IsNull && (string?)old is { } previous && previous.StartsWith(JobBlobFolder.Prefix, StringComparison.Ordinal))
+        {
+            blobs.Delete(previous);
+        }
+        return true;
+    }
 
     public async Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken)
     {
-        var value = await Call(() => redis.Db.StringGetAsync(CheckpointKey(id))).ConfigureAwait(false);
-        if (value.IsNull)
-        {
-            value = await Call(() => redis.Db.HashGetAsync(JobKey(id), "checkpoint")).ConfigureAwait(false);
-        }
-        return value.IsNull ? null : (byte[])value!;
+        return await PayloadAsync(CheckpointKey(id), cancellationToken).ConfigureAwait(false)
+            ?? await LegacyFieldAsync(id, "checkpoint").ConfigureAwait(false);
     }
 
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         var deleted = await Call(() => redis.Db.KeyDeleteAsync([JobKey(id), SpecKey(id), CheckpointKey(id), FramesKey(id)])).ConfigureAwait(false);
+        blobs?.DeleteJob(id);
         await Call(() => redis.Db.SortedSetRemoveAsync(IndexKey, id)).ConfigureAwait(false);
         if (record is not null)
         {
             await Call(() => redis.Db.SortedSetRemoveAsync(CallerIndexKey(record.Caller), id)).ConfigureAwait(false);
         }
         return deleted > 0;
+    }
+
+    // A payload key's bytes: the value itself, or the file its reference names (a value written with a blob directory).
+    private async Task<byte[]?> PayloadAsync(RedisKey key, CancellationToken cancellationToken)
+    {
+        var value = await Call(() => redis.Db.StringGetAsync(key)).ConfigureAwait(false);
+        if (value.IsNull)
+        {
+            return null;
+        }
+        var bytes = (byte[])value!;
+        if (!JobBlobFolder.IsReference(bytes))
+        {
+            return bytes;
+        }
+        return blobs is null
+            ? throw new InvalidDataException($"{key} refers to a file of a blob directory, and StyleGrpc:BlobDirectory is not set on this replica")
+            : await blobs.ReadAsync(System.Text.Encoding.UTF8.GetString(bytes), cancellationToken).ConfigureAwait(false);
+    }
+
+    // A job stored by an earlier version keeps its payloads as fields of its hash.
+    private async Task<byte[]?> LegacyFieldAsync(string id, string field)
+    {
+        var value = await Call(() => redis.Db.HashGetAsync(JobKey(id), field)).ConfigureAwait(false);
+        return value.IsNull ? null : (byte[])value!;
     }
 
     // The records of these IDs in one round trip; IDs whose record is gone (deleted since) leave the index.

@@ -29,6 +29,13 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Prefix of every Redis key, so several deployments can share one Redis. Default <c>stylegrpc:</c>.</summary>
     public string RedisKeyPrefix { get; set; } = "stylegrpc:";
 
+    /// <summary>
+    /// With <see cref="Store"/> <c>redis</c>: a folder every replica shares (NFS, EFS, a ReadWriteMany volume) where jobs'
+    /// large payloads live (their request's images and their checkpoints), Redis holding only a reference to each. Empty
+    /// (the default): Redis holds them.
+    /// </summary>
+    public string BlobDirectory { get; set; } = "";
+
     /// <summary>The HTTP face: JSON API and web page.</summary>
     public HttpOptions Http { get; set; } = new();
 

@@ -34,6 +34,17 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         {
             failures.Add($"{S}Redis must be set (e.g. redis:6379) when {S}Store is redis");
         }
+        if (!string.IsNullOrWhiteSpace(o.BlobDirectory))
+        {
+            if (o.Store != StoreSetting.Redis)
+            {
+                failures.Add($"{S}BlobDirectory ('{o.BlobDirectory}') is for {S}Store redis (a folder the replicas share); the file store keeps everything in {S}DataDirectory");
+            }
+            else if (!WritableDirectory(o.BlobDirectory))
+            {
+                failures.Add($"{S}BlobDirectory '{o.BlobDirectory}' is not a folder this process can create and write");
+            }
+        }
         Range(nameof(o.ThreadsPerJob), o.ThreadsPerJob, 0, 1024);
         Range(nameof(o.MaxRequestBytes), o.MaxRequestBytes, 1024, MaxRequestBytesLimit);
         Range(nameof(o.MaxPixels), o.MaxPixels, 256, 1_000_000_000);
@@ -108,6 +119,22 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         if (!Enum.IsDefined(value))
         {
             failures.Add($"{S}{setting} must be one of {SettingChoiceConverter<TEnum>.Allowed}, not {value}");
+        }
+    }
+
+    private static bool WritableDirectory(string path)
+    {
+        try
+        {
+            Directory.CreateDirectory(path);
+            var probe = Path.Combine(path, $".probe-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return false;
         }
     }
 }
