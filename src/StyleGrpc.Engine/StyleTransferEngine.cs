@@ -299,7 +299,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             var clock = Stopwatch.StartNew();
             // Luminance-only runs on grey images: the photo and a feed-forward start alike.
             var colour = ColourTransfer.Effective(plan.Options);
-            var run = new RunInputs(ColourTransfer.ContentForRun(content, colour), levelTargets, plan,
+            var run = new RunContext(ColourTransfer.ContentForRun(content, colour), levelTargets, plan,
                 LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress, checkpointing, cancellationToken)
             {
                 Regions = regions,
@@ -366,7 +366,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // Coarse-to-fine: each level optimises at a larger size, starting from the previous level's image upsampled and
     // matching its own style targets; a single level is the plain algorithm. Each level's tensors live in the level's own
     // dispose scope, so a finished level holds nothing but its result. A resumed run starts at its checkpoint's level.
-    private StyleTransferResult RunScales(RunInputs run)
+    private StyleTransferResult RunScales(RunContext run)
     {
         var (plan, options, progress) = (run.Plan, run.Plan.Options, run.Progress);
         using var runScope = NewDisposeScope();
@@ -417,7 +417,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // the checkpoint's image when the run resumes at this level), and the optimiser loop. A level started from the previous
     // one's result first hands out a boundary checkpoint. Returns the image (clamped), its optimiser, the objective and the
     // level's photo (whose chroma the result may take); the caller's scope owns the tensors.
-    private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Colours) RunLevel(RunInputs run, int level,
+    private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Colours) RunLevel(RunContext run, int level,
         StyleTransferOptions options, Tensor? previous, double? curvature)
     {
         var planned = run.Plan.Levels[level];
@@ -479,7 +479,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     // Hands a checkpoint of the run at this point to the host: the image exactly as the optimiser holds it, the optimiser's
     // state (Adam/RMSprop moments; L-BFGS's curvature scale, or at a boundary the previous level's), the counts and clock.
-    private void Checkpoint(RunInputs run, int level, StyleTransferOptions options, Tensor image, IImageOptimizer? optimizer, double? curvature,
+    private void Checkpoint(RunContext run, int level, StyleTransferOptions options, Tensor image, IImageOptimizer? optimizer, double? curvature,
         IReadOnlyList<double> totals)
     {
         if (run.Checkpointing.OnCheckpoint is not { } onCheckpoint)
@@ -515,9 +515,9 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         });
     }
 
-    private static int Resumes(RunInputs run) => run.Resume is { } resume ? resume.Resumes + 1 : 0;
+    private static int Resumes(RunContext run) => run.Resume is { } resume ? resume.Resumes + 1 : 0;
 
-    private IStyleObjective Objective(RunInputs run, int level, Tensor content, StyleTransferOptions options) =>
+    private IStyleObjective Objective(RunContext run, int level, Tensor content, StyleTransferOptions options) =>
         run.Plan.Levels[level].Tiled
             ? TiledStyleObjective.Create(Network, run.Layers, content, run.LevelTargets[level], options, options.TileSize, (run.Regions, level))
             : StyleObjective.Create(Network, run.Layers, content, run.LevelTargets[level], options, (run.Regions, level));
@@ -543,7 +543,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // each level on its own pushed the content further and cost 2 % of the final loss at 512 px (docs/performance.md).
     // It costs one forward pass at the output size, which the last level repeats: cheaper than holding the output size's
     // content features through every coarser level.
-    private double FinalStyleWeight(RunInputs run)
+    private double FinalStyleWeight(RunContext run)
     {
         using var scope = NewDisposeScope();
         var last = run.Plan.Levels[^1];
@@ -555,7 +555,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // stops at the budget, on convergence or stall, or when cancelled (checked every iteration). Between iterations it
     // hands out a checkpoint when the host says one is due (never after the level's last: a boundary or the result follows).
     private void Optimise(Parameter image, IImageOptimizer optimizer, IStyleObjective objective, Tensor content, StyleTransferOptions options,
-        int budget, RunInputs run, (int Index, double? Curvature, IReadOnlyList<double> Totals) level)
+        int budget, RunContext run, (int Index, double? Curvature, IReadOnlyList<double> Totals) level)
     {
         var (progress, onProgress, cancellationToken) = (run.Progress, run.OnProgress, run.CancellationToken);
         var isDue = run.Checkpointing.OnCheckpoint is null ? null : run.Checkpointing.IsDue;
@@ -731,7 +731,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         return Math.Abs(before - totals[^1]) <= options.RelativeTolerance * Math.Abs(before);
     }
 
-    private ReproducibilityRecord Record(RunInputs run, IStyleObjective objective)
+    private ReproducibilityRecord Record(RunContext run, IStyleObjective objective)
     {
         var (plan, options) = (run.Plan, run.Plan.Options);
         return new()

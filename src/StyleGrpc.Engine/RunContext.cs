@@ -6,7 +6,7 @@ namespace StyleGrpc.Engine;
 /// What every level of one run reads: the content, the style targets per level, the plan and its layers, where progress
 /// goes, and the checkpointing (never null: an empty one when the host asked for none).
 /// </summary>
-internal sealed record RunInputs(
+internal sealed record RunContext(
     RgbImage Content,
     IReadOnlyList<StyleTargets> LevelTargets,
     RunPlan Plan,
