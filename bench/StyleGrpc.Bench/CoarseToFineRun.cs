@@ -63,17 +63,21 @@ internal sealed record CoarseToFineRun(
         };
         // The style keeps its size relative to the output (an inline style at scale 1).
         var clock = Stopwatch.StartNew();
-        var levelTargets = engine.ComputeLevelTargets(style, setup.Size, engine.Plan(content.Width, content.Height, options));
+        var plan = engine.Plan(content.Width, content.Height, options);
+        var levelTargets = engine.ComputeLevelTargets(style, setup.Size, plan);
         var targetSeconds = clock.Elapsed.TotalSeconds;
         var levels = new SortedDictionary<int, (int Side, int Iterations, double Seconds, double First, double Last)>();
-        var result = engine.Run(content, levelTargets, options, p =>
+        var result = engine.Run(content, levelTargets, plan, new RunInputs
         {
-            var seen = levels.TryGetValue(p.Scale, out var level);
-            levels[p.Scale] = (p.Side, seen ? level.Iterations + 1 : 1, p.Elapsed.TotalSeconds, seen ? level.First : p.TotalLoss, p.TotalLoss);
-            if (p.Scale == p.Scales && levels[p.Scale].Iterations % 50 == 0)
+            OnProgress = p =>
             {
-                Console.WriteLine(FormattableString.Invariant($"  final level iteration {levels[p.Scale].Iterations}: {p.Elapsed.TotalSeconds:F1} s, loss {p.TotalLoss:E4} (content {p.ContentLoss:E3}, style {p.StyleLoss:E3})"));
-            }
+                var seen = levels.TryGetValue(p.Scale, out var level);
+                levels[p.Scale] = (p.Side, seen ? level.Iterations + 1 : 1, p.Elapsed.TotalSeconds, seen ? level.First : p.TotalLoss, p.TotalLoss);
+                if (p.Scale == p.Scales && levels[p.Scale].Iterations % 50 == 0)
+                {
+                    Console.WriteLine(FormattableString.Invariant($"  final level iteration {levels[p.Scale].Iterations}: {p.Elapsed.TotalSeconds:F1} s, loss {p.TotalLoss:E4} (content {p.ContentLoss:E3}, style {p.StyleLoss:E3})"));
+                }
+            },
         });
         // The run's own peak, before the measurements below (an untiled pass over the whole result) add theirs.
         var peakRss = BenchPaths.PeakRssMb();

@@ -130,7 +130,7 @@ internal static class ControlGallery
             ? engine.ComputeLevelTargets(style, size, plan, content)
             : [ScaleControl.Blend([.. blend!.Select(s => (engine.ComputeLevelTargets(s, size, plan, content)[0], 1.0))], plan)];
         var runRegions = (regions ?? []).Select(r => new StyleRegion(r.Mask, engine.ComputeLevelTargets(r.Style, size, plan, content))).ToList();
-        var result = engine.Run(content, targets, plan, runRegions, null, null);
+        var result = engine.Run(content, targets, plan, new RunInputs { Regions = runRegions });
         File.WriteAllBytes(Path.Combine(outputDirectory, name + ".jpg"), ImageCodec.Encode(result.Image, ImageFormat.Jpeg, 90));
         Console.WriteLine($"  {name}: {w}x{h}, {result.IterationsRun} iterations, {clock.Elapsed.TotalSeconds:F1} s, total loss {result.Final.TotalLoss:E3} (content {result.Final.ContentLoss:E3}, style {result.Final.StyleLoss:E3})");
     }

@@ -137,19 +137,23 @@ internal static class FeedForwardBench
             var atIteration = 0;
             try
             {
-                engine.Run(content, [style], refinePlan, p =>
+                engine.Run(content, [style], refinePlan, new RunInputs
                 {
-                    if (at is null && p.TotalLoss <= fullLoss)
+                    OnProgress = p =>
                     {
-                        (at, atIteration) = (refineClock.Elapsed, p.Iteration);
-                        reached.Cancel();
-                    }
-                    else if (refineClock.Elapsed > full.Elapsed / 3)
-                    {
-                        // Past a third of the job's time the target is missed whatever follows: stop there.
-                        reached.Cancel();
-                    }
-                }, null, start, reached.Token);
+                        if (at is null && p.TotalLoss <= fullLoss)
+                        {
+                            (at, atIteration) = (refineClock.Elapsed, p.Iteration);
+                            reached.Cancel();
+                        }
+                        else if (refineClock.Elapsed > full.Elapsed / 3)
+                        {
+                            // Past a third of the job's time the target is missed whatever follows: stop there.
+                            reached.Cancel();
+                        }
+                    },
+                    Start = start,
+                }, reached.Token);
             }
             catch (OperationCanceledException)
             {

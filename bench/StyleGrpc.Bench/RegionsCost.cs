@@ -60,7 +60,7 @@ internal static class RegionsCost
         };
         var plan = engine.Plan(width, height, options);
         var stamps = new List<TimeSpan>();
-        engine.Run(content, [own], plan, regions, p => stamps.Add(p.Elapsed), null);
+        engine.Run(content, [own], plan, new RunInputs { Regions = regions, OnProgress = p => stamps.Add(p.Elapsed) });
         return [.. stamps.Zip(stamps.Skip(1), (a, b) => (b - a).TotalMilliseconds).Skip(warmup - 1)];
     }
 

@@ -1,30 +1,40 @@
+using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Engine;
 
 /// <summary>
-/// What every level of one run reads: the content, the style targets per level, the plan and its layers, where progress
-/// goes, and the checkpointing (never null: an empty one when the host asked for none).
+/// The optional inputs of one run of a plan (see
+/// <see cref="StyleTransferEngine.Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, RunInputs?, CancellationToken)"/>):
+/// regions painted with other styles, where progress goes, checkpointing and a feed-forward start image. Every property
+/// defaults to "none", so <c>new RunInputs()</c> (or passing null) runs the plan plainly.
 /// </summary>
-internal sealed record RunInputs(
-    RgbImage Content,
-    IReadOnlyList<StyleTargets> LevelTargets,
-    RunPlan Plan,
-    LayerPlan Layers,
-    RunProgress Progress,
-    Action<StyleTransferProgress>? OnProgress,
-    RunCheckpointing Checkpointing,
-    CancellationToken CancellationToken)
+public sealed record RunInputs
 {
-    /// <summary>The start image of an <see cref="InitKind.FeedForward"/> run (scaled to the first level's size), else null.</summary>
+    /// <summary>
+    /// Regions painted with their own styles (guided Gram matrices): one per region of the plan's
+    /// <see cref="StyleTransferOptions.Regions"/>, in that order. Pixels no region covers follow the run's level targets.
+    /// Default: empty (no regions).
+    /// </summary>
+    public IReadOnlyList<StyleRegion> Regions { get; init; } = [];
+
+    /// <summary>
+    /// Called on the run's thread after every iteration (on a worker thread it must not block: hand the progress on).
+    /// Default: null (no progress reported).
+    /// </summary>
+    public Action<StyleTransferProgress>? OnProgress { get; init; }
+
+    /// <summary>
+    /// How the run takes part in checkpointing: resuming from a checkpoint (the iterations before it are not repeated;
+    /// progress numbers and the clock continue from it) and handing out checkpoints when asked and at every level boundary.
+    /// Its callbacks run on the run's thread. Default: null (no resume, no checkpoints).
+    /// </summary>
+    public RunCheckpointing? Checkpointing { get; init; }
+
+    /// <summary>
+    /// The start image of an <see cref="InitKind.FeedForward"/> plan (typically the style's feed-forward result for the
+    /// content): scaled to the first level's size, it is the first level's starting image. Required by such plans; other
+    /// inits ignore it. Default: null.
+    /// </summary>
     public RgbImage? Start { get; init; }
-
-    /// <summary>The checkpoint the run resumes from, if any.</summary>
-    public RunCheckpoint? Resume => Checkpointing.ResumeFrom;
-
-    /// <summary>The regions painted with other styles (none by default).</summary>
-    public IReadOnlyList<Control.StyleRegion> Regions { get; init; } = [];
-
-    /// <summary>The photo as given, whose chroma the result takes under colour control (<see cref="Content"/> may be its luminance).</summary>
-    public RgbImage? Photo { get; init; }
 }

@@ -183,8 +183,10 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     /// <summary>
     /// Plans and runs style transfer on the calling thread with the same style targets at every level (coarse-to-fine runs
-    /// match better with <see cref="ComputeLevelTargets"/>'s, one per level). <paramref name="onProgress"/> is called after
-    /// every iteration on this thread; <paramref name="cancellationToken"/> is checked before every iteration.
+    /// match better with <see cref="ComputeLevelTargets"/>'s, one per level: plan with <see cref="Plan"/> and run with
+    /// <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, RunInputs?, CancellationToken)"/>).
+    /// <paramref name="onProgress"/> is called after every iteration on this thread; <paramref name="cancellationToken"/> is
+    /// checked before every iteration.
     /// </summary>
     /// <exception cref="InvalidStyleOptionException">An option is out of range or does not fit the network or targets.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
@@ -192,72 +194,29 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default)
     {
         var plan = Plan(content.Width, content.Height, options);
-        return Run(content, [.. plan.Levels.Select(_ => style)], plan, onProgress, cancellationToken);
+        return Run(content, [.. plan.Levels.Select(_ => style)], plan, new RunInputs { OnProgress = onProgress }, cancellationToken);
     }
-
-    /// <summary>Plans and runs style transfer with one set of style targets per level, coarsest first.</summary>
-    /// <exception cref="InvalidStyleOptionException">An option is out of range or does not fit the network or targets.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
-    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, StyleTransferOptions options,
-        Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default) =>
-        Run(content, levelTargets, Plan(content.Width, content.Height, options), onProgress, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="plan"/> on the calling thread, level by level, with <paramref name="levelTargets"/> holding one
     /// set of style targets per level, coarsest first. The plan is trusted (it was checked when it was made); the content
-    /// image may have any size of the plan's aspect (each level resizes it).
+    /// image may have any size of the plan's aspect (each level resizes it). <paramref name="inputs"/> holds the optional
+    /// rest (null = none): regions painted with their own styles, progress reported after every iteration on this thread,
+    /// checkpointing (a resumed run's result is close to an uninterrupted run's, not always identical: docs/engine.md,
+    /// "Checkpoints and resume") and the start image of an <see cref="InitKind.FeedForward"/> plan.
+    /// <paramref name="cancellationToken"/> is checked before every iteration.
     /// </summary>
-    /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan (count, network, layers).</exception>
+    /// <exception cref="InvalidStyleOptionException">
+    /// The targets or regions do not fit the plan (count, network, layers), the checkpoint does not (field <c>Checkpoint</c>),
+    /// or the plan's init is <see cref="InitKind.FeedForward"/> and <see cref="RunInputs.Start"/> is null (field <c>Init</c>).
+    /// </exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
-    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress = null, CancellationToken cancellationToken = default) =>
-        Run(content, levelTargets, plan, onProgress, null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, CancellationToken)"/>,
-    /// taking part in <paramref name="checkpointing"/>: resuming from its checkpoint (the iterations before it are not
-    /// repeated; progress numbers and the clock continue from it) and handing out checkpoints when it asks and at every level
-    /// boundary. A resumed run's result is close to an uninterrupted run's, not always identical (docs/engine.md,
-    /// "Checkpoints and resume").
-    /// </summary>
-    /// <exception cref="InvalidStyleOptionException">The targets do not fit the plan, or the checkpoint does not (field <c>Checkpoint</c>).</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
-    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default) =>
-        Run(content, levelTargets, plan, [], onProgress, checkpointing, null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>,
-    /// with the start image an <see cref="InitKind.FeedForward"/> plan begins from (typically the style's feed-forward result
-    /// for <paramref name="content"/>): scaled to the first level's size, it is the first level's starting image. Other
-    /// inits ignore it.
-    /// </summary>
-    /// <exception cref="InvalidStyleOptionException">As the other overloads; also <c>Init</c> when the plan's init is <see cref="InitKind.FeedForward"/> and <paramref name="start"/> is null.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
-    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken) =>
-        Run(content, levelTargets, plan, [], onProgress, checkpointing, start, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>,
-    /// with <paramref name="regions"/> painted with their own styles (guided Gram matrices; one per region of the plan's
-    /// <see cref="StyleTransferOptions.Regions"/>, in that order). Pixels no region covers follow <paramref name="levelTargets"/>.
-    /// </summary>
-    /// <exception cref="InvalidStyleOptionException">The targets or regions do not fit the plan, or the checkpoint does not.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
-    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan, IReadOnlyList<StyleRegion> regions,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken = default) =>
-        Run(content, levelTargets, plan, regions, onProgress, checkpointing, null, cancellationToken);
-
-    /// <summary>
-    /// As the overloads above, with both <paramref name="regions"/> and the <paramref name="start"/> image of an
-    /// <see cref="InitKind.FeedForward"/> plan.
-    /// </summary>
-    /// <exception cref="InvalidStyleOptionException">As the other overloads.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
-    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan, IReadOnlyList<StyleRegion> regions,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken)
+    public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan, RunInputs? inputs = null,
+        CancellationToken cancellationToken = default)
     {
+        inputs ??= new RunInputs();
+        var regions = inputs.Regions;
+        var start = inputs.Start;
         if (plan.Options.Init == InitKind.FeedForward && start is null)
         {
             throw new InvalidStyleOptionException("Init", "a feed-forward start needs the start image (the style's feed-forward result for the content)");
@@ -283,7 +242,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
                 throw new InvalidStyleOptionException("StyleLayers", $"the style targets have no statistics for {string.Join(", ", missing)}");
             }
         }
-        checkpointing ??= new RunCheckpointing();
+        var checkpointing = inputs.Checkpointing ?? new RunCheckpointing();
         if (checkpointing.ResumeFrom is { } resume)
         {
             CheckResume(resume, plan);
@@ -299,8 +258,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             var clock = Stopwatch.StartNew();
             // Luminance-only runs on grey images: the photo and a feed-forward start alike.
             var colour = ColourTransfer.Effective(plan.Options);
-            var run = new RunInputs(ColourTransfer.ContentForRun(content, colour), levelTargets, plan,
-                LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), onProgress, checkpointing, cancellationToken)
+            var run = new RunContext(ColourTransfer.ContentForRun(content, colour), levelTargets, plan,
+                LayerPlan.Of(Network, plan), new RunProgress(plan.Levels, clock), inputs.OnProgress, checkpointing, cancellationToken)
             {
                 Regions = regions,
                 Photo = content,
@@ -366,7 +325,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // Coarse-to-fine: each level optimises at a larger size, starting from the previous level's image upsampled and
     // matching its own style targets; a single level is the plain algorithm. Each level's tensors live in the level's own
     // dispose scope, so a finished level holds nothing but its result. A resumed run starts at its checkpoint's level.
-    private StyleTransferResult RunScales(RunInputs run)
+    private StyleTransferResult RunScales(RunContext run)
     {
         var (plan, options, progress) = (run.Plan, run.Plan.Options, run.Progress);
         using var runScope = NewDisposeScope();
@@ -417,7 +376,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // the checkpoint's image when the run resumes at this level), and the optimiser loop. A level started from the previous
     // one's result first hands out a boundary checkpoint. Returns the image (clamped), its optimiser, the objective and the
     // level's photo (whose chroma the result may take); the caller's scope owns the tensors.
-    private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Colours) RunLevel(RunInputs run, int level,
+    private (Parameter Image, IImageOptimizer Optimizer, IStyleObjective Objective, Tensor Colours) RunLevel(RunContext run, int level,
         StyleTransferOptions options, Tensor? previous, double? curvature)
     {
         var planned = run.Plan.Levels[level];
@@ -479,7 +438,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
 
     // Hands a checkpoint of the run at this point to the host: the image exactly as the optimiser holds it, the optimiser's
     // state (Adam/RMSprop moments; L-BFGS's curvature scale, or at a boundary the previous level's), the counts and clock.
-    private void Checkpoint(RunInputs run, int level, StyleTransferOptions options, Tensor image, IImageOptimizer? optimizer, double? curvature,
+    private void Checkpoint(RunContext run, int level, StyleTransferOptions options, Tensor image, IImageOptimizer? optimizer, double? curvature,
         IReadOnlyList<double> totals)
     {
         if (run.Checkpointing.OnCheckpoint is not { } onCheckpoint)
@@ -515,9 +474,9 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         });
     }
 
-    private static int Resumes(RunInputs run) => run.Resume is { } resume ? resume.Resumes + 1 : 0;
+    private static int Resumes(RunContext run) => run.Resume is { } resume ? resume.Resumes + 1 : 0;
 
-    private IStyleObjective Objective(RunInputs run, int level, Tensor content, StyleTransferOptions options) =>
+    private IStyleObjective Objective(RunContext run, int level, Tensor content, StyleTransferOptions options) =>
         run.Plan.Levels[level].Tiled
             ? TiledStyleObjective.Create(Network, run.Layers, content, run.LevelTargets[level], options, options.TileSize, (run.Regions, level))
             : StyleObjective.Create(Network, run.Layers, content, run.LevelTargets[level], options, (run.Regions, level));
@@ -543,7 +502,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // each level on its own pushed the content further and cost 2 % of the final loss at 512 px (docs/performance.md).
     // It costs one forward pass at the output size, which the last level repeats: cheaper than holding the output size's
     // content features through every coarser level.
-    private double FinalStyleWeight(RunInputs run)
+    private double FinalStyleWeight(RunContext run)
     {
         using var scope = NewDisposeScope();
         var last = run.Plan.Levels[^1];
@@ -555,7 +514,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     // stops at the budget, on convergence or stall, or when cancelled (checked every iteration). Between iterations it
     // hands out a checkpoint when the host says one is due (never after the level's last: a boundary or the result follows).
     private void Optimise(Parameter image, IImageOptimizer optimizer, IStyleObjective objective, Tensor content, StyleTransferOptions options,
-        int budget, RunInputs run, (int Index, double? Curvature, IReadOnlyList<double> Totals) level)
+        int budget, RunContext run, (int Index, double? Curvature, IReadOnlyList<double> Totals) level)
     {
         var (progress, onProgress, cancellationToken) = (run.Progress, run.OnProgress, run.CancellationToken);
         var isDue = run.Checkpointing.OnCheckpoint is null ? null : run.Checkpointing.IsDue;
@@ -593,56 +552,30 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     }
 
     /// <summary>
-    /// Runs <paramref name="plan"/> on one of the engine's long-lived worker threads; <paramref name="onProgress"/> is called
-    /// there after every iteration (it must not block: hand the progress on). Cancelling the token stops the run within one
-    /// iteration.
+    /// Runs <paramref name="plan"/> as <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, RunInputs?, CancellationToken)"/>
+    /// does, on one of the engine's long-lived worker threads; the callbacks of <paramref name="inputs"/> (progress,
+    /// checkpointing) are called there and must not block: hand what they get on. Cancelling the token stops the run within
+    /// one iteration.
     /// </summary>
     public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress, CancellationToken cancellationToken) =>
-        RunOnWorkerAsync(content, levelTargets, plan, onProgress, null, cancellationToken);
+        RunInputs? inputs, CancellationToken cancellationToken) =>
+        EngineWorkers.Run(() => Run(content, levelTargets, plan, inputs, cancellationToken));
 
     /// <summary>
-    /// As <see cref="RunOnWorkerAsync(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, CancellationToken)"/>
-    /// with <paramref name="checkpointing"/> (its callbacks run on the worker thread: they must not block).
+    /// Plans and runs on one of the engine's worker threads with the same style targets at every level, streaming each
+    /// iteration, then one <see cref="StyleTransferCompleted"/>. Nothing is dropped: a reader that wants fewer frames paces
+    /// them itself. Abandoning the enumeration cancels the run.
     /// </summary>
-    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken) =>
-        RunOnWorkerAsync(content, levelTargets, plan, [], onProgress, checkpointing, null, cancellationToken);
-
-    /// <summary>As the overload without regions, with <paramref name="regions"/> painted with their own styles.</summary>
-    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        IReadOnlyList<StyleRegion> regions, Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, CancellationToken cancellationToken) =>
-        RunOnWorkerAsync(content, levelTargets, plan, regions, onProgress, checkpointing, null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="RunOnWorkerAsync(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, CancellationToken)"/>
-    /// with the start image of an <see cref="InitKind.FeedForward"/> plan (see
-    /// <see cref="Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, Action{StyleTransferProgress}?, RunCheckpointing?, RgbImage?, CancellationToken)"/>).
-    /// </summary>
-    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start, CancellationToken cancellationToken) =>
-        RunOnWorkerAsync(content, levelTargets, plan, [], onProgress, checkpointing, start, cancellationToken);
-
-    /// <summary>As the overloads above, with both <paramref name="regions"/> and a feed-forward <paramref name="start"/>.</summary>
-    public Task<StyleTransferResult> RunOnWorkerAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        IReadOnlyList<StyleRegion> regions, Action<StyleTransferProgress>? onProgress, RunCheckpointing? checkpointing, RgbImage? start,
-        CancellationToken cancellationToken) =>
-        EngineWorkers.Run(() => Run(content, levelTargets, plan, regions, onProgress, checkpointing, start, cancellationToken));
-
-    /// <summary>
-    /// Plans and runs on one of the engine's worker threads, streaming each iteration, then one <see cref="StyleTransferCompleted"/>.
-    /// Nothing is dropped: a reader that wants fewer frames paces them itself. Abandoning the enumeration cancels the run.
-    /// </summary>
+    /// <exception cref="InvalidStyleOptionException">An option is out of range or does not fit the network (thrown here, before any enumeration).</exception>
     public IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, StyleTargets style, StyleTransferOptions options,
         CancellationToken cancellationToken = default)
     {
         var plan = Plan(content.Width, content.Height, options);
-        return RunAsync(content, [.. plan.Levels.Select(_ => style)], plan, cancellationToken);
+        return StreamAsync(content, [.. plan.Levels.Select(_ => style)], plan, cancellationToken);
     }
 
-    /// <summary>As <see cref="RunAsync(RgbImage, StyleTargets, StyleTransferOptions, CancellationToken)"/>, for a plan made already, with one set of style targets per level.</summary>
-    public async IAsyncEnumerable<StyleTransferUpdate> RunAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<StyleTransferUpdate> StreamAsync(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateUnbounded<StyleTransferUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -650,7 +583,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             try
             {
-                return Run(content, levelTargets, plan, p => channel.Writer.TryWrite(new StyleTransferStep(p)), linked.Token);
+                return Run(content, levelTargets, plan, new RunInputs { OnProgress = p => channel.Writer.TryWrite(new StyleTransferStep(p)) }, linked.Token);
             }
             finally
             {
@@ -731,7 +664,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         return Math.Abs(before - totals[^1]) <= options.RelativeTolerance * Math.Abs(before);
     }
 
-    private ReproducibilityRecord Record(RunInputs run, IStyleObjective objective)
+    private ReproducibilityRecord Record(RunContext run, IStyleObjective objective)
     {
         var (plan, options) = (run.Plan, run.Plan.Options);
         return new()

@@ -336,8 +336,14 @@ public sealed class JobRunner : IDisposable
                 job.OnCheckpoint(new JobCheckpoint { Run = checkpoint });
             },
         };
-        Action<StyleTransferProgress> onProgress = p => job.Publish(new JobProgressed(p));
-        var result = await engine.RunOnWorkerAsync(content, targets, plan, regions, onProgress, checkpointing, start, job.StopToken).ConfigureAwait(false);
+        var inputs = new RunInputs
+        {
+            Regions = regions,
+            OnProgress = p => job.Publish(new JobProgressed(p)),
+            Checkpointing = checkpointing,
+            Start = start,
+        };
+        var result = await engine.RunOnWorkerAsync(content, targets, plan, inputs, job.StopToken).ConfigureAwait(false);
         job.Publish(new JobFinished(job.Id, result, queueTime, clock.Elapsed) { Attempt = job.Identity.Attempt, FeedForwardVersion = feedForwardVersion });
         return (result.IterationsRun, result.Elapsed);
     }

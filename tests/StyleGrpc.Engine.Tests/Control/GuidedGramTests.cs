@@ -99,7 +99,8 @@ public sealed class GuidedGramTests(EngineFixture fixture, ITestOutputHelper out
             Regions = [new RegionOptions(64, 64)],
         };
         var plan = engine.Plan(64, 64, options);
-        var result = engine.Run(fixture.Content, [fixture.Targets], plan, [new StyleRegion(new RegionMask(64, 64, values), [other])], null, null);
+        var result = engine.Run(fixture.Content, [fixture.Targets], plan,
+            new RunInputs { Regions = [new StyleRegion(new RegionMask(64, 64, values), [other])] });
 
         var layer = "relu2_1";
         var before = HalfDistances(fixture.Content, layer, other);

@@ -28,8 +28,8 @@ public sealed class RegionResumeTests(EngineFixture fixture) : IClassFixture<Eng
         var other = engine.ComputeLevelTargets(ImageCodec.Decode(File.ReadAllBytes(TestData.Image("the_scream.jpg")), long.MaxValue, 64), 64, plan);
         var own = engine.ComputeLevelTargets(fixture.Style, 64, plan);
         StyleRegion[] regions = [new(new RegionMask(32, 32, values), other, 2, "scream", "abc")];
-        var whole = engine.Run(fixture.Content, own, plan, regions, null, null);
-        var plain = engine.Run(fixture.Content, own, plan with { Options = plan.Options with { Regions = null } }, null, null);
+        var whole = engine.Run(fixture.Content, own, plan, new RunInputs { Regions = regions });
+        var plain = engine.Run(fixture.Content, own, plan with { Options = plan.Options with { Regions = null } });
 
         RunCheckpoint? saved = null;
         using var cts = new CancellationTokenSource();
@@ -45,9 +45,10 @@ public sealed class RegionResumeTests(EngineFixture fixture) : IClassFixture<Eng
                 }
             },
         };
-        Assert.ThrowsAny<OperationCanceledException>(() => engine.Run(fixture.Content, own, plan, regions, null, checkpointing, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => engine.Run(fixture.Content, own, plan, new RunInputs { Regions = regions, Checkpointing = checkpointing }, cts.Token));
         var seen = new List<int>();
-        var resumed = engine.Run(fixture.Content, own, plan, regions, p => seen.Add(p.Iteration), new RunCheckpointing { ResumeFrom = saved });
+        var resumed = engine.Run(fixture.Content, own, plan,
+            new RunInputs { Regions = regions, OnProgress = p => seen.Add(p.Iteration), Checkpointing = new RunCheckpointing { ResumeFrom = saved } });
 
         Assert.Equal((2, 1), (plan.Levels.Count, saved!.Level));
         Assert.Equal([11, 12, 13, 14, 15, 16], seen);
@@ -61,7 +62,7 @@ public sealed class RegionResumeTests(EngineFixture fixture) : IClassFixture<Eng
     {
         var plan = fixture.Engine.Plan(64, 64, new StyleTransferOptions { MaxSide = 64, Iterations = 1 });
         var ex = Assert.Throws<InvalidStyleOptionException>(() => fixture.Engine.Run(fixture.Content, [fixture.Targets], plan,
-            [new StyleRegion(RegionMask.Uniform(8, 8, 1), [fixture.Targets])], null, null));
+            new RunInputs { Regions = [new StyleRegion(RegionMask.Uniform(8, 8, 1), [fixture.Targets])] }));
         Assert.Equal("Regions", ex.Field);
     }
 }

@@ -40,7 +40,7 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
                 }
             },
         };
-        Assert.ThrowsAny<OperationCanceledException>(() => fixture.Engine.Run(fixture.Content, targets, plan, null, checkpointing, cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => fixture.Engine.Run(fixture.Content, targets, plan, new RunInputs { Checkpointing = checkpointing }, cts.Token));
         return saved ?? throw new InvalidOperationException("no checkpoint was written");
     }
 
@@ -55,7 +55,8 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
 
         var checkpoint = CheckpointAt(plan, targets, 10);
         var seen = new List<StyleTransferProgress>();
-        var resumed = fixture.Engine.Run(fixture.Content, targets, plan, seen.Add, new RunCheckpointing { ResumeFrom = checkpoint });
+        var resumed = fixture.Engine.Run(fixture.Content, targets, plan,
+            new RunInputs { OnProgress = seen.Add, Checkpointing = new RunCheckpointing { ResumeFrom = checkpoint } });
 
         Assert.Equal((0, 10, 10, 1L * 10), (checkpoint.Level, checkpoint.Iteration, checkpoint.LevelIteration, checkpoint.OptimizerStep));
         Assert.Equal(optimizer == OptimizerKind.Adam ? 2 : 1, checkpoint.OptimizerMoments.Count);
@@ -78,7 +79,8 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
 
         var checkpoint = CheckpointAt(plan, targets, 20);
         var seen = new List<int>();
-        var resumed = fixture.Engine.Run(fixture.Content, targets, plan, p => seen.Add(p.Iteration), new RunCheckpointing { ResumeFrom = checkpoint });
+        var resumed = fixture.Engine.Run(fixture.Content, targets, plan,
+            new RunInputs { OnProgress = p => seen.Add(p.Iteration), Checkpointing = new RunCheckpointing { ResumeFrom = checkpoint } });
 
         Assert.Equal(Enumerable.Range(21, 20), seen);
         Assert.NotNull(checkpoint.Curvature);
@@ -98,7 +100,8 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
         var plan = Plan(Small with { ScaleLevels = 3, Iterations = 4, CoarseIterations = 2 });
         var targets = Targets(plan);
         var boundaries = new List<RunCheckpoint>();
-        var whole = fixture.Engine.Run(fixture.Content, targets, plan, null, new RunCheckpointing { OnCheckpoint = c => boundaries.Add(ThroughBytes(c)) });
+        var whole = fixture.Engine.Run(fixture.Content, targets, plan,
+            new RunInputs { Checkpointing = new RunCheckpointing { OnCheckpoint = c => boundaries.Add(ThroughBytes(c)) } });
 
         Assert.Equal([(1, 2), (2, 4)], boundaries.Select(c => (c.Level, c.Iteration)));
         Assert.All(boundaries, c => Assert.Equal(0, c.LevelIteration));
@@ -107,13 +110,14 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
         Assert.All(boundaries, c => Assert.NotNull(c.Curvature));
 
         var seen = new List<StyleTransferProgress>();
-        var resumed = fixture.Engine.Run(fixture.Content, targets, plan, seen.Add, new RunCheckpointing { ResumeFrom = boundaries[1] });
+        var resumed = fixture.Engine.Run(fixture.Content, targets, plan,
+            new RunInputs { OnProgress = seen.Add, Checkpointing = new RunCheckpointing { ResumeFrom = boundaries[1] } });
         Assert.Equal([5, 6, 7, 8], seen.Select(p => p.Iteration));
         Assert.All(seen, p => Assert.Equal(3, p.Scale));
         // A boundary holds all a level starts from (its image, the curvature scale it carries over): nothing differs.
         Assert.Equal(whole.Image.Pixels, resumed.Image.Pixels);
 
-        var fromFirst = fixture.Engine.Run(fixture.Content, targets, plan, null, new RunCheckpointing { ResumeFrom = boundaries[0] });
+        var fromFirst = fixture.Engine.Run(fixture.Content, targets, plan, new RunInputs { Checkpointing = new RunCheckpointing { ResumeFrom = boundaries[0] } });
         Assert.Equal(whole.Image.Pixels, fromFirst.Image.Pixels);
         Assert.Equal(2, fromFirst.ResumedFromIteration);
     }
@@ -127,13 +131,13 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
         var other = Plan(Small with { Iterations = 4, MaxSide = 48 });
 
         var error = Assert.Throws<InvalidStyleOptionException>(() =>
-            fixture.Engine.Run(fixture.Content, Targets(other), other, null, new RunCheckpointing { ResumeFrom = checkpoint }));
+            fixture.Engine.Run(fixture.Content, Targets(other), other, new RunInputs { Checkpointing = new RunCheckpointing { ResumeFrom = checkpoint } }));
         Assert.Equal("Checkpoint", error.Field);
         Assert.Contains("48×48", error.Reason);
 
         var adam = Plan(Small with { Iterations = 4, Optimizer = OptimizerKind.Adam });
         Assert.Equal("Checkpoint", Assert.Throws<InvalidStyleOptionException>(() =>
-            fixture.Engine.Run(fixture.Content, targets, adam, null, new RunCheckpointing { ResumeFrom = checkpoint })).Field);
+            fixture.Engine.Run(fixture.Content, targets, adam, new RunInputs { Checkpointing = new RunCheckpointing { ResumeFrom = checkpoint } })).Field);
     }
 
     [Theory]
@@ -145,11 +149,11 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
         var targets = Targets(plan);
         var checkpoint = CheckpointAt(plan, targets, 4);
         var resume = new RunCheckpointing { ResumeFrom = checkpoint, IsDue = _ => true, OnCheckpoint = c => Assert.True(c.Iteration > checkpoint.Iteration) };
-        fixture.Engine.Run(fixture.Content, targets, plan, null, resume);
+        fixture.Engine.Run(fixture.Content, targets, plan, new RunInputs { Checkpointing = resume });
         var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         CheckpointAt(plan, targets, 4);
-        var result = fixture.Engine.Run(fixture.Content, targets, plan, null, resume);
+        var result = fixture.Engine.Run(fixture.Content, targets, plan, new RunInputs { Checkpointing = resume });
 
         Assert.Equal(9, result.IterationsRun);
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
@@ -162,8 +166,8 @@ public sealed class CheckpointTests(EngineFixture fixture, ITestOutputHelper out
         var targets = Targets(plan);
         var checkpoint = CheckpointAt(plan, targets, 3);
         var seen = new List<int>();
-        var result = await fixture.Engine.RunOnWorkerAsync(fixture.Content, targets, plan, p => seen.Add(p.Iteration),
-            new RunCheckpointing { ResumeFrom = checkpoint }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+        var result = await fixture.Engine.RunOnWorkerAsync(fixture.Content, targets, plan,
+            new RunInputs { OnProgress = p => seen.Add(p.Iteration), Checkpointing = new RunCheckpointing { ResumeFrom = checkpoint } }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal([4, 5, 6], seen);
         Assert.Equal(3, result.Record.ResumedFromIteration);
     }

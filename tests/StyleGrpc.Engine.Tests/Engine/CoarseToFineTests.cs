@@ -71,7 +71,7 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
         var targets = LevelTargets(64, options);
         var progress = new List<StyleTransferProgress>();
 
-        var result = fixture.Engine.Run(fixture.Content, targets, options, progress.Add);
+        var result = fixture.Engine.Run(fixture.Content, targets, fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, options), new RunInputs { OnProgress = progress.Add });
 
         Assert.Equal(8, result.IterationsRun);
         Assert.Equal(Enumerable.Range(1, 8), progress.Select(p => p.Iteration));
@@ -93,7 +93,7 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
         var progress = new List<StyleTransferProgress>();
         var content = ImageCodec.Resize(fixture.Content, 96, 96);
         var result = fixture.Engine.Run(content, LevelTargets(96, options, content),
-            options, progress.Add);
+            fixture.Engine.Plan(content.Width, content.Height, options), new RunInputs { OnProgress = progress.Add });
         Assert.Equal(48, result.Record.TileSize);
         Assert.Equal(96, result.Image.Width);
         Assert.All(progress, p => Assert.True(double.IsFinite(p.TotalLoss)));
@@ -108,8 +108,10 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
         var coarse = new List<double>();
         var same = new List<double>();
 
-        var a = fixture.Engine.Run(fixture.Content, scaled, options, p => { if (p.Scale == 1) coarse.Add(p.StyleLoss); });
-        var b = fixture.Engine.Run(fixture.Content, [scaled[1], scaled[1]], options, p => { if (p.Scale == 1) same.Add(p.StyleLoss); });
+        var a = fixture.Engine.Run(fixture.Content, scaled, fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, options),
+            new RunInputs { OnProgress = p => { if (p.Scale == 1) coarse.Add(p.StyleLoss); } });
+        var b = fixture.Engine.Run(fixture.Content, [scaled[1], scaled[1]], fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, options),
+            new RunInputs { OnProgress = p => { if (p.Scale == 1) same.Add(p.StyleLoss); } });
 
         Assert.Equal(48, scaled[0].StyleWidth);
         Assert.NotEqual(coarse[0], same[0]);
@@ -120,7 +122,8 @@ public sealed class CoarseToFineTests(EngineFixture fixture) : IClassFixture<Eng
     public void Run_LevelTargetsOfAnotherCount_IsRefusedNamingTheStyle()
     {
         var error = Assert.Throws<InvalidStyleOptionException>(() =>
-            fixture.Engine.Run(fixture.Content, [fixture.Targets, fixture.Targets], Small with { ScaleLevels = 3 }));
+            fixture.Engine.Run(fixture.Content, [fixture.Targets, fixture.Targets],
+                fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, Small with { ScaleLevels = 3 })));
         Assert.Equal("Style", error.Field);
     }
 

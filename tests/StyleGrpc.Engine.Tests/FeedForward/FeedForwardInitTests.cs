@@ -21,7 +21,7 @@ public sealed class FeedForwardInitTests(EngineFixture fixture) : IClassFixture<
     {
         var plan = fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, Small);
         var seen = new List<StyleTransferProgress>();
-        var result = fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, seen.Add, null, Start, CancellationToken.None);
+        var result = fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, new RunInputs { OnProgress = seen.Add, Start = Start }, CancellationToken.None);
 
         var scaled = ImageCodec.Resize(Start, plan.Width, plan.Height);
         var measured = fixture.Engine.Measure(scaled, fixture.Content, fixture.Targets, Small);
@@ -42,8 +42,8 @@ public sealed class FeedForwardInitTests(EngineFixture fixture) : IClassFixture<
         var fromColour = new List<StyleTransferProgress>();
         var fromGrey = new List<StyleTransferProgress>();
 
-        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, fromColour.Add, null, Start, CancellationToken.None);
-        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, fromGrey.Add, null, grey, CancellationToken.None);
+        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, new RunInputs { OnProgress = fromColour.Add, Start = Start }, CancellationToken.None);
+        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, new RunInputs { OnProgress = fromGrey.Add, Start = grey }, CancellationToken.None);
 
         Assert.NotEqual(Start.Pixels, grey.Pixels);
         Assert.Equal(fromGrey[0].TotalLoss, fromColour[0].TotalLoss, fromGrey[0].TotalLoss * 1e-6);
@@ -54,7 +54,7 @@ public sealed class FeedForwardInitTests(EngineFixture fixture) : IClassFixture<
     {
         var plan = fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, Small with { Iterations = 1 });
         var seen = new List<StyleTransferProgress>();
-        await fixture.Engine.RunOnWorkerAsync(fixture.Content, [fixture.Targets], plan, seen.Add, null, Start, CancellationToken.None)
+        await fixture.Engine.RunOnWorkerAsync(fixture.Content, [fixture.Targets], plan, new RunInputs { OnProgress = seen.Add, Start = Start }, CancellationToken.None)
             .WaitAsync(TimeSpan.FromMinutes(1));
         var measured = fixture.Engine.Measure(ImageCodec.Resize(Start, plan.Width, plan.Height), fixture.Content, fixture.Targets, Small);
         Assert.Equal(measured.Total, Assert.Single(seen).TotalLoss, measured.Total * 1e-5);
@@ -65,7 +65,7 @@ public sealed class FeedForwardInitTests(EngineFixture fixture) : IClassFixture<
     {
         var plan = fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, Small);
         Assert.Equal("Init", Assert.Throws<InvalidStyleOptionException>(() =>
-            fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, null, null, start: null, CancellationToken.None)).Field);
+            fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, new RunInputs { Start = null }, CancellationToken.None)).Field);
         Assert.Equal("Init", Assert.Throws<InvalidStyleOptionException>(() => fixture.Engine.Run(fixture.Content, fixture.Targets, Small)).Field);
     }
 
@@ -75,7 +75,7 @@ public sealed class FeedForwardInitTests(EngineFixture fixture) : IClassFixture<
         var options = Small with { Init = InitKind.Content, Iterations = 1 };
         var plan = fixture.Engine.Plan(fixture.Content.Width, fixture.Content.Height, options);
         var seen = new List<StyleTransferProgress>();
-        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, seen.Add, null, Start, CancellationToken.None);
+        fixture.Engine.Run(fixture.Content, [fixture.Targets], plan, new RunInputs { OnProgress = seen.Add, Start = Start }, CancellationToken.None);
         var measured = fixture.Engine.Measure(ImageCodec.Resize(fixture.Content, plan.Width, plan.Height), fixture.Content, fixture.Targets, options);
         Assert.Equal(measured.Total, Assert.Single(seen).TotalLoss, measured.Total * 1e-5);
     }
