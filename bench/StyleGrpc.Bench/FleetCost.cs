@@ -33,17 +33,11 @@ internal static class FleetCost
 
     public static async Task<(IReadOnlyList<Level> Levels, int ContentBytes)> MeasureAsync(BenchSettings settings, int[] levels)
     {
-        var directory = Directory.CreateTempSubdirectory("stylegrpc-bench-redis").FullName;
-        var port = FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory])
+        var (redis, admin) = await PrivateRedis.StartAsync();
+        await using (redis)
+        using (admin)
         {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
-        try
-        {
-            using var admin = await ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+            var port = redis.Port;
             var server = admin.GetServer(admin.GetEndPoints()[0]);
             await using var replica = await BenchServer.StartAsync(new Dictionary<string, string?>
             {
@@ -94,28 +88,16 @@ internal static class FleetCost
             await client.CancelOperationAsync(holder.Name);
             return (results, content.Length);
         }
-        finally
-        {
-            redis.Kill();
-            await redis.WaitForExitAsync();
-            Directory.Delete(directory, recursive: true);
-        }
     }
 
     /// <summary>Two replicas on a private Redis; a 1024 px job on one; Redis output with 0, 1 and 100 watchers on the other.</summary>
     public static async Task<IReadOnlyList<Watching>> MeasureWatchersAsync(BenchSettings settings, TimeSpan window)
     {
-        var directory = Directory.CreateTempSubdirectory("stylegrpc-bench-redis").FullName;
-        var port = FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory])
+        var (redis, admin) = await PrivateRedis.StartAsync();
+        await using (redis)
+        using (admin)
         {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
-        try
-        {
-            using var admin = await ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+            var port = redis.Port;
             var server = admin.GetServer(admin.GetEndPoints()[0]);
             var fleet = new Dictionary<string, string?>
             {
@@ -168,12 +150,12 @@ internal static class FleetCost
                 })).ToList();
                 // Attached and caught up (the replay of the kept frames is a watcher's cost once, not per second).
                 await Task.Delay(TimeSpan.FromSeconds(5));
-                var before = await StatAsync(server, "stats", "total_net_output_bytes");
+                var before = await PrivateRedis.StatAsync(server, "stats", "total_net_output_bytes");
                 var clock = Stopwatch.StartNew();
                 Volatile.Write(ref counting.Value, true);
                 await Task.Delay(window);
                 Volatile.Write(ref counting.Value, false);
-                var bytes = await StatAsync(server, "stats", "total_net_output_bytes") - before;
+                var bytes = await PrivateRedis.StatAsync(server, "stats", "total_net_output_bytes") - before;
                 var seconds = clock.Elapsed.TotalSeconds;
                 await stop.CancelAsync();
                 await Task.WhenAll(tasks);
@@ -184,12 +166,6 @@ internal static class FleetCost
             await onA.CancelOperationAsync(job.Name);
             return results;
         }
-        finally
-        {
-            redis.Kill();
-            await redis.WaitForExitAsync();
-            Directory.Delete(directory, recursive: true);
-        }
     }
 
     /// <summary>
@@ -198,17 +174,11 @@ internal static class FleetCost
     /// </summary>
     public static async Task<IReadOnlyList<string>> MeasureFairnessAsync(int keys, int jobsPerKey)
     {
-        var directory = Directory.CreateTempSubdirectory("stylegrpc-bench-redis").FullName;
-        var port = FreePort();
-        using var redis = Process.Start(new ProcessStartInfo("redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory])
+        var (redis, admin) = await PrivateRedis.StartAsync();
+        await using (redis)
+        using (admin)
         {
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server)");
-        try
-        {
-            (await ConnectAsync($"127.0.0.1:{port}")).Dispose();
+            var port = redis.Port;
             using var connection = new StyleGrpc.Server.Storage.RedisConnection(Microsoft.Extensions.Options.Options.Create(
                 new StyleGrpc.Server.Settings.StyleGrpcServerOptions { Redis = $"127.0.0.1:{port}" }));
             var queue = new StyleGrpc.Server.Operations.RedisJobQueue(connection);
@@ -229,12 +199,6 @@ internal static class FleetCost
             Console.WriteLine($"  fairness: {keys} keys × {jobsPerKey:N0} queued one key after the other; the first {keys} taken: {string.Join(", ", taken)}");
             return taken;
         }
-        finally
-        {
-            redis.Kill();
-            await redis.WaitForExitAsync();
-            Directory.Delete(directory, recursive: true);
-        }
     }
 
     private static async Task<(double MedianMs, long FewestCommands)> MeasureCallsAsync(IServer server, Func<Task> call)
@@ -254,34 +218,9 @@ internal static class FleetCost
         return (times[times.Count / 2], commands.Min());
     }
 
-    private static async Task<long> CommandsAsync(IServer server) => await StatAsync(server, "stats", "total_commands_processed");
+    private static async Task<long> CommandsAsync(IServer server) => await PrivateRedis.StatAsync(server, "stats", "total_commands_processed");
 
-    private static async Task<long> UsedMemoryAsync(IServer server) => await StatAsync(server, "memory", "used_memory");
-
-    private static async Task<long> StatAsync(IServer server, string section, string key) =>
-        long.Parse((await server.InfoAsync(section)).SelectMany(g => g).First(p => p.Key == key).Value, CultureInfo.InvariantCulture);
-
-    private static async Task<ConnectionMultiplexer> ConnectAsync(string configuration)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await ConnectionMultiplexer.ConnectAsync(configuration);
-            }
-            catch (RedisConnectionException) when (attempt < 50)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static async Task<long> UsedMemoryAsync(IServer server) => await PrivateRedis.StatAsync(server, "memory", "used_memory");
 
     /// <summary>The section's table for docs/performance.md.</summary>
     public static string Markdown(IReadOnlyList<Level> levels, int contentBytes)
