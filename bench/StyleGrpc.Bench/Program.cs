@@ -281,6 +281,11 @@ try
     {
         var (levels, contentBytes) = await FleetCost.MeasureAsync(settings, settings.Quick ? [10, 100, 1000] : [10, 100, 1000, 10_000]);
         var last = levels[^1];
+        var plot = Path.Combine(Path.GetDirectoryName(settings.ReportPath) ?? ".", "images", "fleet-latency.svg");
+        Directory.CreateDirectory(Path.GetDirectoryName(plot)!);
+        await File.WriteAllTextAsync(plot, LatencyPlot.Svg("Fleet: latency per call against the queue's length", [.. levels.Select(l => l.Queued)],
+            [("SubmitStylize", [.. levels.Select(l => l.SubmitMs)]), ("GetOperation", [.. levels.Select(l => l.GetMs)]), ("ListOperations (50)", [.. levels.Select(l => l.ListMs)])]));
+        Console.WriteLine($"  plot: {plot}");
         report.Section(FleetCost.Markdown(levels, contentBytes),
         [
             ($"SubmitStylize ≤ 20 ms at {last.Queued:N0} queued", $"{last.SubmitMs:F1} ms", last.SubmitMs <= 20 && last.Queued >= 10_000),
