@@ -92,9 +92,10 @@ public sealed class DurableJobTests(ITestOutputHelper output)
         Assert.Equal(Iterations, done.Response.Unpack<Result>().IterationsRun);
     }
 
+    // 128 px: the rest of a resumed job runs long enough, even on a fast machine, for a watch to see it live.
     private static StylizeRequest LongRequest()
     {
-        var request = Frames.Request(iterations: Iterations);
+        var request = Frames.Request(iterations: Iterations, maxSide: 128);
         request.Options.Optimizer = Optimizer.Adam;
         return request;
     }
