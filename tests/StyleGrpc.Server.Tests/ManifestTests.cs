@@ -81,23 +81,78 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public void Secret_IsMountedAndHoldsKeysTheServerAccepts()
+    public void Keys_ComeFromAFileTheOperatorWrites_NoneShip_AndTheSecretIsMounted()
     {
         var docs = Documents(Base);
-        var secret = Kind(docs, "Secret");
+        Assert.DoesNotContain(docs, d => S(d, "kind") == "Secret");
+        var kustomization = docs.Single(d => S(d, "kind") == "Kustomization");
+        var generator = N(kustomization, "secretGenerator", 0);
+        Assert.Equal("keys.env", S(generator, "envs", 0));
+        Assert.False(File.Exists(Path.Combine(Base, "keys.env")), "keys.env is the operator's and must not be committed");
+        Assert.Contains("deploy/kubernetes/base/keys.env", File.ReadAllLines(Path.Combine(TestData.RepositoryRoot, ".gitignore")));
         var container = N(Kind(docs, "Deployment", "stylegrpc"), "spec", "template", "spec", "containers", 0);
         var fromSecret = ((YamlSequenceNode)N(container, "envFrom")).Children.Where(e => ((YamlMappingNode)e).Children.ContainsKey("secretRef"))
             .Select(e => S(e, "secretRef", "name"));
-        Assert.Contains(S(secret, "metadata", "name"), fromSecret);
-        var data = (YamlMappingNode)N(secret, "stringData");
-        var keys = data.Children.Where(p => ((YamlScalarNode)p.Key).Value!.EndsWith("__Sha256", StringComparison.Ordinal)).ToList();
-        Assert.NotEmpty(keys);
-        foreach (var (name, hash) in keys)
+        Assert.Contains(S(generator, "name"), fromSecret);
+        // The example names every setting a key needs, and holds no usable hash.
+        var example = File.ReadAllLines(Path.Combine(Base, "keys.env.example")).Where(l => !l.StartsWith('#') && l.Contains('=')).ToList();
+        Assert.Contains(example, l => l.StartsWith("StyleGrpc__Keys__0__Sha256=", StringComparison.Ordinal));
+        Assert.Contains(example, l => l.StartsWith("StyleGrpc__Keys__0__Role=", StringComparison.Ordinal));
+        Assert.DoesNotContain(example, l => Regex.IsMatch(l, "=[0-9a-f]{64}$"));
+    }
+
+    [Fact]
+    public void Pods_RunUnderRestrictedPodSecurity_WithCpuLimits()
+    {
+        var docs = Documents(Base);
+        foreach (var (kind, name) in new[] { ("Deployment", "stylegrpc"), ("StatefulSet", "stylegrpc-redis") })
         {
-            Assert.Matches("^[0-9a-f]{64}$", ((YamlScalarNode)hash).Value!);
-            var role = S(data, ((YamlScalarNode)name).Value!.Replace("__Sha256", "__Role", StringComparison.Ordinal));
-            Assert.Contains(role, new[] { "admin", "user" });
+            var pod = N(Kind(docs, kind, name), "spec", "template", "spec");
+            Assert.Equal("true", S(pod, "securityContext", "runAsNonRoot"));
+            Assert.Equal("RuntimeDefault", S(pod, "securityContext", "seccompProfile", "type"));
+            var container = N(pod, "containers", 0);
+            Assert.Equal("false", S(container, "securityContext", "allowPrivilegeEscalation"));
+            Assert.Equal("true", S(container, "securityContext", "readOnlyRootFilesystem"));
+            Assert.Equal(["ALL"], ((YamlSequenceNode)N(container, "securityContext", "capabilities", "drop")).Children.Select(c => ((YamlScalarNode)c).Value));
+            Assert.NotEmpty(S(container, "resources", "limits", "cpu"));
+            Assert.NotEmpty(S(container, "resources", "requests", "cpu"));
         }
+        // The server's read-only root: what it writes has a volume (its data, and /tmp).
+        var server = N(Kind(docs, "Deployment", "stylegrpc"), "spec", "template", "spec", "containers", 0);
+        var mounts = ((YamlSequenceNode)N(server, "volumeMounts")).Children.Select(m => S(m, "mountPath")).ToList();
+        Assert.Contains("/tmp", mounts);
+        Assert.Contains("/data", mounts);
+    }
+
+    [Fact]
+    public void HttpFace_ListensOnEveryInterface_AndTheServiceAndImageExposeIt()
+    {
+        var docs = Documents(Base);
+        var url = new Uri(S(Kind(docs, "ConfigMap", "stylegrpc"), "data", "StyleGrpc__Http__Url"));
+        Assert.Equal("0.0.0.0", url.Host);
+        var container = N(Kind(docs, "Deployment", "stylegrpc"), "spec", "template", "spec", "containers", 0);
+        var ports = ((YamlSequenceNode)N(container, "ports")).Children.ToDictionary(p => S(p, "name"), p => I(p, "containerPort"));
+        Assert.Equal(url.Port, ports["http"]);
+        Assert.Contains(((YamlSequenceNode)N(Kind(docs, "Service", "stylegrpc"), "spec", "ports")).Children,
+            p => S(p, "name") == "http" && S(p, "targetPort") == "http");
+        var dockerfile = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docker", "Dockerfile"));
+        Assert.Contains($"StyleGrpc__Http__Url=http://0.0.0.0:{url.Port}", dockerfile);
+        Assert.Matches(new Regex($@"^EXPOSE .*\b{url.Port}\b", RegexOptions.Multiline), dockerfile);
+    }
+
+    [Fact]
+    public void Compose_GracePeriodOutlastsTheServersOwnShutdownTimeout()
+    {
+        var compose = new YamlStream();
+        using (var reader = File.OpenText(Path.Combine(TestData.RepositoryRoot, "docker", "compose.yaml")))
+        {
+            compose.Load(reader);
+        }
+        var service = N(compose.Documents[0].RootNode, "x-stylegrpc");
+        var grace = int.Parse(S(service, "stop_grace_period").TrimEnd('s'), System.Globalization.CultureInfo.InvariantCulture);
+        var drain = int.Parse(S(service, "environment", "StyleGrpc__DrainTimeoutSeconds"), System.Globalization.CultureInfo.InvariantCulture);
+        // The host's shutdown timeout is the drain + 20 s (StyleTransferServiceExtensions): compose must not kill it first.
+        Assert.True(grace > drain + 20, $"stop_grace_period {grace} s ≤ drain {drain} s + 20 s");
     }
 
     [Fact]
@@ -123,21 +178,31 @@ public sealed class ManifestTests
     [Fact]
     public void Redis_KeepsTheJobQueueThroughARestart_AppendOnlyWithAnFsyncEverySecond()
     {
-        var redis = (YamlSequenceNode)N(Kind(Documents(Base), "Deployment", "stylegrpc-redis"), "spec", "template", "spec", "containers", 0, "args");
-        Assert.Equal(["--appendonly", "yes", "--appendfsync", "everysec"], redis.Children.Select(c => ((YamlScalarNode)c).Value));
+        var statefulSet = Kind(Documents(Base), "StatefulSet", "stylegrpc-redis");
+        var redis = (YamlSequenceNode)N(statefulSet, "spec", "template", "spec", "containers", 0, "args");
+        Assert.Equal(["--appendonly", "yes", "--appendfsync", "everysec"], redis.Children.Take(4).Select(c => ((YamlScalarNode)c).Value));
+        // Its data outlives the pod: a claim per replica, mounted where Redis writes its AOF.
+        var claim = S(statefulSet, "spec", "volumeClaimTemplates", 0, "metadata", "name");
+        var mount = ((YamlSequenceNode)N(statefulSet, "spec", "template", "spec", "containers", 0, "volumeMounts")).Children.Single(m => S(m, "name") == claim);
+        Assert.Equal("/data", S(mount, "mountPath"));
+        var pod = (YamlMappingNode)N(statefulSet, "spec", "template", "spec");
+        Assert.False(pod.Children.ContainsKey("volumes") && ((YamlSequenceNode)pod["volumes"]).Children.Any(v => S(v, "name") == claim),
+            "the claim's volume is shadowed by a pod volume of the same name");
         var compose = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docker", "compose.yaml"));
         Assert.Contains("\"redis-server\", \"--appendonly\", \"yes\", \"--appendfsync\", \"everysec\"", compose);
     }
 
     [Fact]
-    public void Autoscaler_ScalesTheDeploymentOnAMetricTheServerExports()
+    public void Autoscaler_ScalesOnTheFleetWideQueue_AMetricTheServerExportsForTheFleet()
     {
-        var hpa = Kind(Documents(Base), "HorizontalPodAutoscaler");
-        Assert.Equal("stylegrpc", S(hpa, "spec", "scaleTargetRef", "name"));
-        var metric = S(hpa, "spec", "metrics", 0, "pods", "metric", "name");
-        // Prometheus name of the gauge "stylegrpc.queue.depth" (Observability/ServerGauges.cs).
+        var scaledObject = Kind(Documents(Base), "ScaledObject");
+        Assert.Equal("stylegrpc", S(scaledObject, "spec", "scaleTargetRef", "name"));
+        var query = S(scaledObject, "spec", "triggers", 0, "metadata", "query");
+        var metric = Regex.Match(query, "stylegrpc_[a-z_]+").Value;
+        Assert.Equal("stylegrpc_fleet_queue_depth", metric);
+        // The gauge the server registers for the fleet's queue (Observability/ServerGauges.cs), by its OpenTelemetry name.
         var gauges = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "src", "StyleGrpc.Server", "Observability", "ServerGauges.cs"));
-        Assert.Contains($"\"{metric.Replace('_', '.')}\"", gauges);
+        Assert.Contains($"CreateObservableGauge(\"{metric.Replace('_', '.')}\", () => FleetWaiting", gauges);
     }
 
     [Fact]

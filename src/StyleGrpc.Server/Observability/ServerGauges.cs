@@ -20,7 +20,7 @@ public sealed class ServerGauges
         if (fleet is not null)
         {
             meter.CreateObservableGauge("stylegrpc.fleet.queue.depth", () => FleetWaiting(fleet, model),
-                description: "Jobs waiting in the fleet's queue (Store=redis) for this replica's network, over every caller");
+                description: "Jobs waiting in the fleet's queue (Store=redis), over every caller: what the autoscaler reads");
         }
         meter.CreateObservableGauge("stylegrpc.ready", () => model.IsReady && !scheduler.IsStopping ? 1 : 0, description: "1 when this replica takes jobs");
     }

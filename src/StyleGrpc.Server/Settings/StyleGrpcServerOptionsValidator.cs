@@ -101,6 +101,10 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
             {
                 failures.Add($"{S}Keys:{i}:Sha256 must be 64 lower-case hex digits (the SHA-256 of the key; 'stylegrpc keys new' prints one)");
             }
+            if (ExampleKeys.Of(key.Sha256) is { } example)
+            {
+                failures.Add($"{S}Keys:{i}:Sha256 {key.Sha256} is the hash of the published example key '{example}': anyone can use it; make a key of your own ('stylegrpc keys new')");
+            }
             if (key.Role is not (AccessRoles.Admin or AccessRoles.User))
             {
                 failures.Add($"{S}Keys:{i}:Role must be '{AccessRoles.Admin}' or '{AccessRoles.User}', not '{key.Role}'");
