@@ -53,7 +53,9 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
         local n = tonumber(ARGV[2])
         for i = 0, n - 1 do
-          redis.call('XADD', KEYS[2], ARGV[3 + 2 * i] .. '-0', 'f', ARGV[4 + 2 * i])
+          -- pcall: a frame numbered at or below the stream's newest (never expected: attempts number theirs above every
+          -- earlier one) is skipped rather than failing the write of the rest.
+          redis.pcall('XADD', KEYS[2], ARGV[3 + 2 * i] .. '-0', 'f', ARGV[4 + 2 * i])
         end
         for i = 3 + 2 * n, #ARGV do
           redis.call('XDEL', KEYS[2], ARGV[i] .. '-0')
