@@ -55,6 +55,32 @@ public sealed partial class RepositoryTests
     }
 
     [Fact]
+    public void Readme_NamesOnlyFilesThatExist_AndLinksEveryDoc()
+    {
+        var readme = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "README.md"));
+        // Relative links, and the sample files the quick start uses.
+        var named = MarkdownLink().Matches(readme).Select(m => m.Groups[1].Value.Split('#')[0])
+            .Concat(SamplePath().Matches(readme).Select(m => m.Value))
+            .Where(p => p.Length > 0 && !p.Contains("://", StringComparison.Ordinal))
+            .Distinct()
+            .ToList();
+        Assert.Contains("samples/tubingen-sky.png", named);
+        var missing = named.Where(p => !File.Exists(Path.Combine(TestData.RepositoryRoot, p)) && !Directory.Exists(Path.Combine(TestData.RepositoryRoot, p))).ToList();
+        Assert.True(missing.Count == 0, "the README names files that do not exist: " + string.Join(", ", missing));
+
+        var docs = Directory.GetFiles(Path.Combine(TestData.RepositoryRoot, "docs"), "*.md").Select(f => "docs/" + Path.GetFileName(f));
+        Assert.All(docs, doc => Assert.Contains($"]({doc})", readme, StringComparison.Ordinal));
+        // GNU-only options do not work for a reader on macOS.
+        Assert.DoesNotContain("base64 -w0", readme, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"\]\(([^)\s]+)\)")]
+    private static partial Regex MarkdownLink();
+
+    [GeneratedRegex(@"samples/[A-Za-z0-9_.-]+\.(?:jpg|png)")]
+    private static partial Regex SamplePath();
+
+    [Fact]
     public void LicenceByFile_ReadsTheLicenceColumnOfEachTableRow()
     {
         var table = LicenceByFile(
