@@ -17,6 +17,12 @@ public static class ExitCodes
     public const int DeadlineExceeded = 8;
     public const int ServerError = 9;
     public const int LocalFile = 10;
+
+    /// <summary>The server wants an API key, or does not know the one given (UNAUTHENTICATED).</summary>
+    public const int Unauthenticated = 11;
+
+    /// <summary>The key's role may not do this (PERMISSION_DENIED): a user key registering a style, for example.</summary>
+    public const int PermissionDenied = 12;
     public const int Cancelled = 130;
 
     public static int For(StyleGrpcException ex) => ex.StatusCode switch
@@ -28,6 +34,8 @@ public static class ExitCodes
         StatusCode.ResourceExhausted => Busy,
         StatusCode.DeadlineExceeded => DeadlineExceeded,
         StatusCode.Cancelled => Cancelled,
+        StatusCode.Unauthenticated => Unauthenticated,
+        StatusCode.PermissionDenied => PermissionDenied,
         _ => ServerError,
     };
 }

@@ -8,10 +8,16 @@ internal static class InfoCommands
 {
     public static Command CreateInfo(CliContext context)
     {
-        var command = new Command("info", "Show the server's version, network, device and limits");
+        var json = CliJson.Option();
+        var command = new Command("info", "Show the server's version, network, device and limits") { json };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
             var info = await client.GetServerInfoAsync(token);
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(context, info);
+                return ExitCodes.Ok;
+            }
             var grid = new Grid().AddColumn().AddColumn();
             void Row(string key, string value) => grid.AddRow(new Text(key), new Text(value));
             Row("version", info.Version);
@@ -33,11 +39,19 @@ internal static class InfoCommands
 
     public static Command CreateHealth(CliContext context)
     {
-        var command = new Command("health", "Check the server's health (exit 0 when SERVING, 3 otherwise)");
+        var json = CliJson.Option();
+        var command = new Command("health", "Check the server's health (exit 0 when SERVING, 3 otherwise)") { json };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
             var serving = await client.IsServingAsync(token);
-            context.Console.MarkupLine(serving ? "SERVING" : "NOT_SERVING");
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(context, new { status = serving ? "SERVING" : "NOT_SERVING" });
+            }
+            else
+            {
+                context.Console.MarkupLine(serving ? "SERVING" : "NOT_SERVING");
+            }
             return serving ? ExitCodes.Ok : ExitCodes.Unreachable;
         }, ct));
         return command;

@@ -19,12 +19,24 @@ internal static class KeysCommand
         var role = new Option<string>("--role") { Description = "admin (register, replace, delete, and all a user may) or user (stylize, get, list, info)", Required = true };
         role.AcceptOnlyFromAmong("admin", "user");
         var index = new Option<int>("--index") { Description = "N in StyleGrpc:Keys:N (default 0)" };
-        var create = new Command("new", "Make an API key and print it with the hash the server's configuration needs") { role, index };
+        var json = CliJson.Option();
+        var create = new Command("new", "Make an API key and print it with the hash the server's configuration needs") { role, index, json };
         create.SetAction(async (parse, _) =>
         {
             var key = "sgk_" + Base64Url(RandomNumberGenerator.GetBytes(KeyBytes));
             var hash = Sha256Hex(key);
             var n = parse.GetValue(index);
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(context, new
+                {
+                    key,
+                    sha256 = hash,
+                    role = parse.GetValue(role),
+                    settings = new Dictionary<string, string?> { [$"StyleGrpc__Keys__{n}__Sha256"] = hash, [$"StyleGrpc__Keys__{n}__Role"] = parse.GetValue(role) },
+                });
+                return ExitCodes.Ok;
+            }
             await context.Output.WriteLineAsync($"key:    {key}");
             await context.Output.WriteLineAsync($"sha256: {hash}");
             await context.Output.WriteLineAsync($"role:   {parse.GetValue(role)}");

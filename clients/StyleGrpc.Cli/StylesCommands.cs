@@ -27,7 +27,8 @@ internal static class StylesCommands
         var replace = new Option<bool>("--replace") { Description = "Replace an existing style with this ID" };
         var size = new Option<int?>("--style-size") { Description = "Longer side, in pixels, the style is scaled to for its targets (server default 512)" };
         var preset = new Option<string?>("--preset") { Description = "Layer preset (default: the network's)" };
-        var command = new Command("add", "Register a style image under an ID") { id, image, name, replace, size, preset };
+        var json = CliJson.Option();
+        var command = new Command("add", "Register a style image under an ID") { id, image, name, replace, size, preset, json };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
             var style = await client.RegisterStyleAsync(parse.GetValue(id)!, parse.GetValue(image)!.FullName, new RegisterStyleOptions
@@ -37,6 +38,11 @@ internal static class StylesCommands
                 StyleSize = parse.GetValue(size),
                 Preset = parse.GetValue(preset),
             }, token);
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(context, style);
+                return ExitCodes.Ok;
+            }
             context.Console.MarkupLineInterpolated($"registered [bold]{style.Id}[/] ({style.Width}x{style.Height}, preset {style.Preset}, {style.SizeBytes:N0} bytes)");
             return ExitCodes.Ok;
         }, ct));
@@ -45,9 +51,20 @@ internal static class StylesCommands
 
     private static Command List(CliContext context)
     {
-        var command = new Command("list", "List registered styles");
+        var json = CliJson.Option();
+        var command = new Command("list", "List registered styles (--json: one JSON array)") { json };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
+            if (parse.GetValue(json))
+            {
+                var all = new List<StyleInfo>();
+                await foreach (var style in client.ListAllStylesAsync(token))
+                {
+                    all.Add(style);
+                }
+                await CliJson.WriteAsync(context, all);
+                return ExitCodes.Ok;
+            }
             var table = new Table().AddColumns("ID", "Name", "Size", "Preset", "Instant", "Created");
             var count = 0;
             await foreach (var style in client.ListAllStylesAsync(token))
@@ -72,10 +89,16 @@ internal static class StylesCommands
     private static Command Show(CliContext context)
     {
         var id = new Argument<string>("id") { Description = "Style ID" };
-        var command = new Command("show", "Show one style") { id };
+        var json = CliJson.Option();
+        var command = new Command("show", "Show one style") { id, json };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
             var style = await client.GetStyleAsync(parse.GetValue(id)!, token);
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(context, style);
+                return ExitCodes.Ok;
+            }
             var grid = new Grid().AddColumn().AddColumn();
             void Row(string key, string value) => grid.AddRow(new Text(key), new Text(value));
             Row("id", style.Id);
@@ -109,10 +132,16 @@ internal static class StylesCommands
     private static Command Remove(CliContext context)
     {
         var id = new Argument<string>("id") { Description = "Style ID" };
-        var command = new Command("rm", "Delete a style") { id };
+        var json = CliJson.Option();
+        var command = new Command("rm", "Delete a style") { id, json };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
             await client.DeleteStyleAsync(parse.GetValue(id)!, token);
+            if (parse.GetValue(json))
+            {
+                await CliJson.WriteAsync(context, new { deleted = parse.GetValue(id) });
+                return ExitCodes.Ok;
+            }
             context.Console.MarkupLineInterpolated($"deleted [bold]{parse.GetValue(id)}[/]");
             return ExitCodes.Ok;
         }, ct));

@@ -117,6 +117,47 @@ public sealed class CliTests(CliServer server) : IClassFixture<CliServer>
     }
 
     [Fact]
+    public async Task PrintingCommands_Json_PrintObjectsScriptsCanParse()
+    {
+        var address = server.Host.Address;
+        async Task<JsonElement> Json(params string[] args)
+        {
+            var run = await CliRunner.RunAsync(address, [.. args, "--json"]);
+            Assert.True(run.ExitCode == 0, run.Error);
+            return JsonDocument.Parse(run.Output).RootElement.Clone();
+        }
+
+        var info = await Json("info");
+        var health = await Json("health");
+        var list = await Json("styles", "list");
+        var show = await Json("styles", "show", "starry");
+        var key = await Json("keys", "new", "--role", "user", "--index", "2");
+
+        using var client = new StyleGrpc.Client.StyleGrpcClient(new StyleGrpc.Client.StyleGrpcClientOptions { Address = new Uri(address) });
+        Assert.Equal((await client.GetServerInfoAsync()).MaxSide, info.GetProperty("maxSide").GetInt32());
+        Assert.False(string.IsNullOrEmpty(info.GetProperty("network").GetString()));
+        Assert.Equal("SERVING", health.GetProperty("status").GetString());
+        Assert.Contains("starry", list.EnumerateArray().Select(s => s.GetProperty("id").GetString()));
+        Assert.Equal(("starry", 64), (show.GetProperty("id").GetString(), show.GetProperty("styleSize").GetInt32()));
+        Assert.Equal(TestKeys.Sha256(key.GetProperty("key").GetString()!), key.GetProperty("sha256").GetString());
+        Assert.Equal("user", key.GetProperty("settings").GetProperty("StyleGrpc__Keys__2__Role").GetString());
+    }
+
+    [Fact]
+    public async Task KeyRefusals_ExitWithCodesOfTheirOwn()
+    {
+        await using var host = await ServerHost.StartAsync(TestKeys.Settings(("sgk_cli-admin", "admin"), ("sgk_cli-user", "user")));
+
+        var noKey = await CliRunner.RunAsync(host.Address, "styles", "list");
+        var wrongKey = await CliRunner.RunAsync(host.Address, "info", "--api-key", "sgk_not-a-key");
+        var userRegisters = await CliRunner.RunAsync(host.Address, "styles", "add", "x", TestData.Image("starry_night.jpg"), "--api-key", "sgk_cli-user");
+        var userLists = await CliRunner.RunAsync(host.Address, "styles", "list", "--api-key", "sgk_cli-user");
+
+        Assert.Equal((ExitCodes.Unauthenticated, ExitCodes.Unauthenticated, ExitCodes.PermissionDenied, ExitCodes.Ok),
+            (noKey.ExitCode, wrongKey.ExitCode, userRegisters.ExitCode, userLists.ExitCode));
+    }
+
+    [Fact]
     public async Task Stylize_Json_PrintsOneObjectPerFrameEndingWithCompleted()
     {
         var host = server.Host;
