@@ -13,7 +13,7 @@ namespace StyleGrpc.Client;
 /// deadline and are retried on UNAVAILABLE by the channel's policy; a Stylize job is submitted once and its watch re-attached
 /// when lost (<see cref="StyleGrpcClientOptions.ReattachOnDisconnect"/>). Every failure surfaces as <see cref="StyleGrpcException"/>.
 /// </summary>
-public sealed partial class StyleGrpcClient : IDisposable
+public sealed partial class StyleGrpcClient : IStyleGrpcClient
 {
     private readonly P.StyleTransferService.StyleTransferServiceClient client;
     private readonly Google.LongRunning.Operations.OperationsClient operations;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace StyleGrpc.Client;
 
-/// <summary>Registers <see cref="StyleGrpcClient"/> with the gRPC client factory.</summary>
+/// <summary>Registers <see cref="StyleGrpcClient"/> (also as <see cref="IStyleGrpcClient"/>) with the gRPC client factory.</summary>
 public static class StyleGrpcClientServiceCollectionExtensions
 {
     /// <summary>Adds <see cref="StyleGrpcClient"/> with options bound from <paramref name="configuration"/> (e.g. section <c>StyleGrpc:Client</c>).</summary>
@@ -40,6 +40,7 @@ public static class StyleGrpcClientServiceCollectionExtensions
         services.AddTransient(sp => new StyleGrpcClient(
             sp.GetRequiredService<GrpcClientFactory>().CreateClient<FactoryCallInvoker>(builder.Name).Invoker,
             sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value));
+        services.AddTransient<IStyleGrpcClient>(sp => sp.GetRequiredService<StyleGrpcClient>());
         return builder;
     }
 

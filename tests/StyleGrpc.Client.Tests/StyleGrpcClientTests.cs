@@ -270,9 +270,24 @@ public sealed class StyleGrpcClientTests(OpenServer open, KeyedServer keyed) : I
 
         var client = provider.GetRequiredService<StyleGrpcClient>();
         var info = await client.GetServerInfoAsync();
+        // Callers depend on the interface (their tests substitute it); the container hands out the same client.
+        var byInterface = provider.GetRequiredService<IStyleGrpcClient>();
 
         Assert.Equal("vgg19", info.Network);
         Assert.Equal(256, info.MaxSide);
+        Assert.IsType<StyleGrpcClient>(byInterface);
+        Assert.Equal(info.MaxSide, (await byInterface.GetServerInfoAsync()).MaxSide);
+    }
+
+    [Fact]
+    public void ClientInterface_OffersEveryPublicMethodOfTheClient()
+    {
+        static string Signature(System.Reflection.MethodInfo m) => $"{m.ReturnType} {m.Name}({string.Join(", ", m.GetParameters().Select(p => p.ParameterType))})";
+        var client = typeof(StyleGrpcClient).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(m => !m.IsSpecialName).Select(Signature).Order().ToList();
+        var contract = typeof(IStyleGrpcClient).GetMethods().Concat(typeof(IDisposable).GetMethods()).Select(Signature).Order().ToList();
+
+        Assert.Equal(client, contract);
     }
 
     [Fact]
