@@ -201,7 +201,7 @@ public sealed class ControlTests(HttpServer server) : IClassFixture<HttpServer>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.StartsWith("regions[0].mask:", error["message"]!.GetValue<string>());
-        Assert.Equal("regions[0].mask", error["details"]![0]!["fieldViolations"]![0]!["field"]!.GetValue<string>());
+        Assert.Equal("regions[0].mask", error["details"]!.AsArray().Single(d => d!["@type"]!.GetValue<string>().EndsWith("google.rpc.BadRequest", StringComparison.Ordinal))!["fieldViolations"]![0]!["field"]!.GetValue<string>());
     }
 
     [Fact]

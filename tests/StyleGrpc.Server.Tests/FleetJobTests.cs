@@ -329,6 +329,10 @@ public sealed class FleetJobTests(ITestOutputHelper output)
 
         Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
         Assert.Contains("per minute", refused.Status.Detail);
+        var details = refused.GetRpcStatus()!;
+        Assert.Equal(("QUOTA_EXCEEDED", "StyleGrpc:StylizePerMinutePerKey"),
+            (details.GetDetail<Google.Rpc.ErrorInfo>()!.Reason, details.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["setting"]));
+        Assert.StartsWith("api_key:", Assert.Single(details.GetDetail<Google.Rpc.QuotaFailure>()!.Violations).Subject);
         // The worker decides nothing more: both answered jobs run to their end, none waits handed back.
         foreach (var name in answered)
         {

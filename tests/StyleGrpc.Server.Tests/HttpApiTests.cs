@@ -117,7 +117,11 @@ public sealed class HttpApiTests(HttpServer server) : IClassFixture<HttpServer>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.StartsWith("options.iterations:", error["message"]!.GetValue<string>());
-        Assert.Equal("options.iterations", error["details"]![0]!["fieldViolations"]![0]!["field"]!.GetValue<string>());
+        Assert.Equal("options.iterations", error["details"]!.AsArray().Single(d => d!["@type"]!.GetValue<string>().EndsWith("google.rpc.BadRequest", StringComparison.Ordinal))!["fieldViolations"]![0]!["field"]!.GetValue<string>());
+        // The same AIP-193 ErrorInfo as over gRPC.
+        var errorInfo = error["details"]!.AsArray().Single(d => d!["@type"]!.GetValue<string>().EndsWith("google.rpc.ErrorInfo", StringComparison.Ordinal))!;
+        Assert.Equal(("INVALID_FIELD", "stylegrpc", "options.iterations"),
+            (errorInfo["reason"]!.GetValue<string>(), errorInfo["domain"]!.GetValue<string>(), errorInfo["metadata"]!["field"]!.GetValue<string>()));
         var grpc = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() =>
         {
             var same = Frames.Request();

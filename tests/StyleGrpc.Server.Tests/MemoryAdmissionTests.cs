@@ -33,10 +33,14 @@ public sealed class MemoryAdmissionTests
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, under[^1].FrameCase);
 
         var over = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request(iterations: 1, maxSide: 144)));
-        Assert.Equal(StatusCode.ResourceExhausted, over.StatusCode);
+        // It can never fit: FAILED_PRECONDITION (a retry cannot help, a smaller request can), with the largest side that fits.
+        Assert.Equal(StatusCode.FailedPrecondition, over.StatusCode);
         Assert.Contains("memory budget", over.Status.Detail);
         var suggested = int.Parse(System.Text.RegularExpressions.Regex.Match(over.Status.Detail, @"max_side (\d+)").Groups[1].Value);
         Assert.InRange(suggested, 128, 143);
+        var errorInfo = over.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!;
+        Assert.Equal(("JOB_TOO_LARGE", "stylegrpc", suggested.ToString(System.Globalization.CultureInfo.InvariantCulture)), (errorInfo.Reason, errorInfo.Domain, errorInfo.Metadata["largest_side"]));
+        Assert.Null(over.GetRpcStatus()!.GetDetail<Google.Rpc.RetryInfo>());
         var retried = await Frames.CollectAsync(host.Client, Frames.Request(iterations: 1, maxSide: suggested));
         Assert.Equal(StylizeResponse.FrameOneofCase.Result, retried[^1].FrameCase);
     }

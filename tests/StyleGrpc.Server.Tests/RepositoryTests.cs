@@ -1,3 +1,5 @@
+extern alias server;
+
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using StyleGrpc.Tests.Shared;
@@ -79,6 +81,17 @@ public sealed partial class RepositoryTests
 
     [GeneratedRegex(@"samples/[A-Za-z0-9_.-]+\.(?:jpg|png)")]
     private static partial Regex SamplePath();
+
+    [Fact]
+    public void ErrorsDoc_ListsEveryErrorReasonTheServerSends()
+    {
+        var reasons = typeof(server::StyleGrpc.Server.Errors.ErrorReasons).GetFields()
+            .Where(f => f.IsLiteral && f.Name != "Domain").Select(f => (string)f.GetRawConstantValue()!).ToList();
+        var doc = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "errors.md"));
+
+        Assert.Contains("INVALID_FIELD", reasons);
+        Assert.All(reasons, reason => Assert.Contains($"| `{reason}` |", doc, StringComparison.Ordinal));
+    }
 
     [Fact]
     public void LicenceByFile_ReadsTheLicenceColumnOfEachTableRow()

@@ -140,6 +140,10 @@ public sealed class StylizeTests
         var ex = await Assert.ThrowsAsync<RpcException>(() => Frames.CollectAsync(host.Client, Frames.Request()));
 
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        // AIP-193: the reason and the limit, and when to retry.
+        var status = ex.GetRpcStatus()!;
+        Assert.Equal(("QUEUE_FULL", "1"), (status.GetDetail<Google.Rpc.ErrorInfo>()!.Reason, status.GetDetail<Google.Rpc.ErrorInfo>()!.Metadata["queue_capacity"]));
+        Assert.NotNull(status.GetDetail<Google.Rpc.RetryInfo>());
         await cancel.CancelAsync();
     }
 

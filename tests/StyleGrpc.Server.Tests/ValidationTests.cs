@@ -52,6 +52,8 @@ public sealed class ValidationTests(SharedServer server) : IClassFixture<SharedS
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.StartsWith(field + ":", ex.Status.Detail);
         var violation = Assert.Single(ex.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations);
+        var errorInfo = ex.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!;
+        Assert.Equal(("INVALID_FIELD", "stylegrpc", violation.Field), (errorInfo.Reason, errorInfo.Domain, errorInfo.Metadata["field"]));
         Assert.Equal(field, violation.Field);
         Assert.False(string.IsNullOrWhiteSpace(violation.Description));
     }

@@ -42,18 +42,19 @@ public sealed class CallerQuotas : IDisposable
         {
             lease.Dispose();
             throw new QuotaExceededException(
-                $"this caller already has {options.MaxJobsPerKey} jobs queued or running (StyleGrpc:MaxJobsPerKey); retry when one ends", null);
+                $"this caller already has {options.MaxJobsPerKey} jobs queued or running (StyleGrpc:MaxJobsPerKey); retry when one ends", null,
+                "StyleGrpc:MaxJobsPerKey", caller);
         }
         return lease;
     }
 
     /// <summary>Counts one Stylize call against the caller's rate.</summary>
-    public void CountStylize(string caller) => Count(stylize, caller, "Stylize", options.StylizePerMinutePerKey);
+    public void CountStylize(string caller) => Count(stylize, caller, "Stylize", options.StylizePerMinutePerKey, "StyleGrpc:StylizePerMinutePerKey");
 
     /// <summary>Counts one RegisterStyle call against the caller's rate.</summary>
-    public void CountRegister(string caller) => Count(register, caller, "RegisterStyle", options.RegisterPerMinutePerKey);
+    public void CountRegister(string caller) => Count(register, caller, "RegisterStyle", options.RegisterPerMinutePerKey, "StyleGrpc:RegisterPerMinutePerKey");
 
-    private static void Count(PartitionedRateLimiter<string>? limiter, string caller, string method, int perMinute)
+    private static void Count(PartitionedRateLimiter<string>? limiter, string caller, string method, int perMinute, string setting)
     {
         if (limiter is null)
         {
@@ -63,7 +64,7 @@ public sealed class CallerQuotas : IDisposable
         if (!lease.IsAcquired)
         {
             var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1.0 / perMinute);
-            throw new QuotaExceededException($"this caller may make {perMinute} {method} calls per minute; retry in {retry.TotalSeconds:F1} s", retry);
+            throw new QuotaExceededException($"this caller may make {perMinute} {method} calls per minute; retry in {retry.TotalSeconds:F1} s", retry, setting, caller);
         }
     }
 

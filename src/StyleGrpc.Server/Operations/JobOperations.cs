@@ -60,7 +60,8 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
         if (!await store.CreateAsync(record, spec, options.Value.MaxJobsPerKey, cancellationToken).ConfigureAwait(false))
         {
             throw new Access.QuotaExceededException(
-                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running in the fleet (StyleGrpc:MaxJobsPerKey); retry when one ends", null);
+                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running in the fleet (StyleGrpc:MaxJobsPerKey); retry when one ends", null,
+                "StyleGrpc:MaxJobsPerKey", caller);
         }
         await queue.EnqueueAsync(spec.Network, identity.Id, caller).ConfigureAwait(false);
         return identity.Id;
