@@ -81,6 +81,7 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<ReplicaAddress>();
         services.AddSingleton<JobJournal>();
         services.AddSingleton<RemoteJobFeeds>();
+        services.AddSingleton<JobResumption>();
         services.AddSingleton<JobOperations>();
         // Who runs stored jobs: the fleet's queue with Store=redis, else this process resumes its own at start.
         services.AddSingleton<IHostedService>(sp => ServerSettings(sp).Store == StoreSetting.Redis

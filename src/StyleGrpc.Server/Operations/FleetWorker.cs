@@ -14,8 +14,8 @@ namespace StyleGrpc.Server.Operations;
 /// runs it as its next attempt from its checkpoint (the attempt is the fencing token of every write). It renews the lease of
 /// the jobs it runs, acknowledges each when it has ended, and hands back the ones it stops running when the process stops.
 /// </summary>
-public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner runner, JobScheduler scheduler, JobJournal journal, ModelHost model,
-    ReplicaAddress replica, ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<FleetWorker> logger) : BackgroundService
+public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner runner, JobScheduler scheduler, JobJournal journal, JobResumption resumption,
+    ModelHost model, ReplicaAddress replica, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<FleetWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private readonly ConcurrentDictionary<string, QueuedJob> held = new(StringComparer.Ordinal);
@@ -75,30 +75,14 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
             await queue.AcknowledgeAsync(entry).ConfigureAwait(false);
             return;
         }
-        // A job that ran before (elsewhere, or here before a restart) or whose replica lost its lease is a new attempt: its
-        // number fences off every write of the attempts before it.
+        // A job that ran before (elsewhere, or here before a restart) or whose replica lost its lease is a new attempt.
         var resumed = entry.Reclaimed || record.StartTime is not null;
-        var attempt = resumed ? record.Attempt + 1 : record.Attempt;
-        var checkpoint = resumed ? ReadCheckpoint(await store.ReadCheckpointAsync(entry.JobId, cancellationToken).ConfigureAwait(false), record.Kind) : null;
-        var identity = new JobIdentity(record.Id, attempt, record.CreateTime, record.LastSequence + JobRecovery.SequenceMargin, record.TraceParent);
-        Job job;
-        try
-        {
-            job = runner.Submit(spec, record.Caller, identity, resumeFrom: checkpoint, admitted: true);
-        }
-        catch (Exception ex) when (ex is QueueFullException or ServerStoppingException)
+        if (await resumption.StartAsync(record, spec, resumed, entry.Reclaimed ? "claimed" : "handed_back", taken => held[taken.Id] = entry, cancellationToken)
+                .ConfigureAwait(false) is not { } job)
         {
             // Another replica (or this one, later) takes it.
             await queue.HandBackAsync(entry).ConfigureAwait(false);
             return;
-        }
-        held[job.Id] = entry;
-        await journal.TrackAsync(job, record with { LastSequence = identity.FirstSequence - 1, ResumedFromIteration = checkpoint?.Iteration ?? 0 },
-            cancellationToken).ConfigureAwait(false);
-        if (resumed)
-        {
-            metrics.JobResumed(entry.Reclaimed ? "claimed" : "handed_back", checkpoint is not null);
-            ServerLog.JobResumed(logger, job.Id, attempt, checkpoint?.Iteration ?? 0);
         }
         _ = FinishAsync(job, entry);
     }
@@ -145,23 +129,6 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
         catch (OperationCanceledException)
         {
             // Stopping.
-        }
-    }
-
-    private JobCheckpoint? ReadCheckpoint(byte[]? bytes, JobKind kind)
-    {
-        if (bytes is null)
-        {
-            return null;
-        }
-        try
-        {
-            return JobCheckpoint.ReadFrom(new MemoryStream(bytes), kind);
-        }
-        catch (InvalidDataException ex)
-        {
-            ServerLog.FleetQueueUnavailable(logger, "unreadable checkpoint: " + ex.Message);
-            return null;
         }
     }
 }
