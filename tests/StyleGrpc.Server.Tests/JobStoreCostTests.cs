@@ -212,6 +212,23 @@ public sealed class JobStoreCostTests : IDisposable
     }
 
     [Fact]
+    public async Task FileStore_AFramesFileCutShort_YieldsTheFramesBeforeTheCut_AndTakesNewOnes()
+    {
+        var store = new FileJobStore(Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory }));
+        var record = Record(1, "alice");
+        Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+        Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(1, false), Frame(2, false)], [], CancellationToken.None));
+        // A crash before an unsynced write reached the disk: the file ends in the middle of its last frame.
+        var path = Path.Combine(dataDirectory, "jobs", record.Id, "frames-1.bin");
+        var bytes = await File.ReadAllBytesAsync(path);
+        await File.WriteAllBytesAsync(path, bytes[..^2]);
+
+        Assert.Equal([1L], (await store.ReadFramesAsync(record.Id, 0, CancellationToken.None)).Select(f => f.Sequence));
+        Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(3, true)], [], CancellationToken.None));
+        Assert.Equal([1L, 3L], (await store.ReadFramesAsync(record.Id, 0, CancellationToken.None)).Select(f => f.Sequence));
+    }
+
+    [Fact]
     public async Task RedisWatch_ReadsBytesOfTheNewFramesOnly_WhateverTheJobHolds()
     {
         var store = new RedisJobStore(connection);

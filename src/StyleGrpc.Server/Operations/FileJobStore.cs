@@ -142,7 +142,11 @@ public sealed class FileJobStore : IJobStore
         {
             frame.WriteDelimitedTo(buffer);
         }
-        return await FencedAsync(id, attempt, $"frames-{attempt}.bin", buffer.ToArray(), cancellationToken).ConfigureAwait(false);
+        // Progress comes up to MaxProgressFramesPerSecond: those writes go through the page cache unsynced (a crash loses at
+        // most the latest progress, which the next one supersedes); a write that adds any other frame (the result, a level,
+        // the start) is synced like the record.
+        return await FencedAsync(id, attempt, $"frames-{attempt}.bin", buffer.ToArray(), cancellationToken, durable: added.Any(f => f.Progress is null))
+            .ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<StylizeResponse>> ReadFramesAsync(string id, long afterSequence, CancellationToken cancellationToken)
@@ -163,13 +167,21 @@ public sealed class FileJobStore : IJobStore
     public async Task<StylizeResponse?> ReadLastFrameAsync(string id, CancellationToken cancellationToken) =>
         (await ReadFramesAsync(id, 0, cancellationToken).ConfigureAwait(false)).LastOrDefault();
 
+    // The frames of a file; a file cut short (a crash before an unsynced write reached the disk) yields the whole frames before the cut.
     private static List<StylizeResponse> Parse(byte[] bytes)
     {
         using var stream = new MemoryStream(bytes);
         var frames = new List<StylizeResponse>();
-        while (stream.Position < stream.Length)
+        try
         {
-            frames.Add(StylizeResponse.Parser.ParseDelimitedFrom(stream));
+            while (stream.Position < stream.Length)
+            {
+                frames.Add(StylizeResponse.Parser.ParseDelimitedFrom(stream));
+            }
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // The rest is damaged: what came before stands.
         }
         return frames;
     }
@@ -204,7 +216,7 @@ public sealed class FileJobStore : IJobStore
     }
 
     // Writes a file of the job unless the stored record belongs to a later attempt.
-    private async Task<bool> FencedAsync(string id, int attempt, string file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private async Task<bool> FencedAsync(string id, int attempt, string file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool durable = true)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -214,7 +226,7 @@ public sealed class FileJobStore : IJobStore
             {
                 return false;
             }
-            await WriteAsync(Path.Combine(Folder(id), file), bytes, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(Path.Combine(Folder(id), file), bytes, cancellationToken, durable).ConfigureAwait(false);
             return true;
         }
         finally
@@ -227,7 +239,7 @@ public sealed class FileJobStore : IJobStore
         ? Path.Combine(root, id)
         : throw new ArgumentException($"'{id}' is not a job ID", nameof(id));
 
-    private static async Task WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private static async Task WriteAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool durable = true)
     {
         var temp = path + TempMarker + Guid.NewGuid().ToString("N")[..8];
         try
@@ -235,7 +247,7 @@ public sealed class FileJobStore : IJobStore
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
                 await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
             File.Move(temp, path, overwrite: true);
         }

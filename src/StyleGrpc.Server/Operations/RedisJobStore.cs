@@ -25,24 +25,17 @@ namespace StyleGrpc.Server.Operations;
 /// </summary>
 public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = null) : IJobStore
 {
-    // KEYS[1] = the job's hash, KEYS[2] = the key written; ARGV = attempt, value. Answers {1, the value it replaced (or
-    // false)}, so a payload file it referred to can go; {-1} / {0} as FencedWrite's -1 / 0.
-    private const string FencedSwap = """
+    // KEYS[1] = the job's hash, KEYS[2] = the payload key written; ARGV = attempt, value. Answers {1} when written, with the
+    // reference it replaced when that was one (its file can go; a replaced value of its own is never sent back), {0} when a
+    // later attempt owns the job, {-1} when the job is gone.
+    private const string FencedPayload = """
         local stored = redis.call('HGET', KEYS[1], 'attempt')
         if not stored then return {-1} end
         if tonumber(stored) > tonumber(ARGV[1]) then return {0} end
         local old = redis.call('GET', KEYS[2])
         redis.call('SET', KEYS[2], ARGV[2])
-        return {1, old}
-        """;
-
-    // KEYS[1] = the job's hash, KEYS[2] = the key written; ARGV = attempt, value, kind ("string" or a hash field name).
-    private const string FencedWrite = """
-        local stored = redis.call('HGET', KEYS[1], 'attempt')
-        if not stored then return -1 end
-        if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
-        if ARGV[3] == '' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('HSET', KEYS[2], ARGV[3], ARGV[2]) end
-        return 1
+        if old and string.sub(old, 1, 5) == 'blob:' then return {1, old} end
+        return {1}
         """;
 
     // KEYS[1] = the job's hash, KEYS[2] = its frames stream; ARGV = attempt, n, then n pairs (sequence, frame), then the
@@ -112,16 +105,26 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         // With a blob directory the spec's bytes go there first; Redis gets the reference.
         var bytes = JobSpecJson.Serialize(spec);
         var reference = blobs is null ? null : await blobs.WriteAsync(record.Id, "spec", bytes, cancellationToken).ConfigureAwait(false);
-        var created = await Call(() => redis.Db.ScriptEvaluateAsync(Create,
-            [JobKey(record.Id), SpecKey(record.Id), IndexKey, CallerIndexKey(record.Caller), ActiveKey(record.Caller)],
-            [JobSpecJson.Serialize(record), record.Attempt, reference is null ? bytes : (RedisValue)reference, record.CreateTime.ToUnixTimeMilliseconds(),
-                record.Id, maxActiveOfCaller]))
-            .ConfigureAwait(false);
-        if ((int)created != 1 && reference is not null)
+        bool created;
+        try
+        {
+            created = (int)await Call(() => redis.Db.ScriptEvaluateAsync(Create,
+                [JobKey(record.Id), SpecKey(record.Id), IndexKey, CallerIndexKey(record.Caller), ActiveKey(record.Caller)],
+                [JobSpecJson.Serialize(record), record.Attempt, reference is null ? bytes : (RedisValue)reference, record.CreateTime.ToUnixTimeMilliseconds(),
+                    record.Id, maxActiveOfCaller]))
+                .ConfigureAwait(false) == 1;
+        }
+        catch when (reference is not null)
         {
             blobs!.Delete(reference);
+            throw;
         }
-        return (int)created == 1;
+        if (!created && reference is not null)
+        {
+            // Refused (the caller's cap): nothing of it stays behind.
+            blobs!.Delete(reference);
+        }
+        return created;
     }
 
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
@@ -226,21 +229,30 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
 
     public async Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken)
     {
-        if (blobs is null)
+        // With a blob directory the bytes go to a new file first; Redis gets its reference.
+        var reference = blobs is null ? null : await blobs.WriteAsync(id, $"checkpoint-{attempt}", checkpoint, cancellationToken).ConfigureAwait(false);
+        RedisResult[] result;
+        try
         {
-            return await FencedAsync(id, attempt, CheckpointKey(id), checkpoint.ToArray(), "").ConfigureAwait(false);
+            result = (RedisResult[])(await Call(() => redis.Db.ScriptEvaluateAsync(FencedPayload, [JobKey(id), CheckpointKey(id)],
+                [attempt, reference is null ? checkpoint.ToArray() : (RedisValue)reference])).ConfigureAwait(false))!;
         }
-        var reference = await blobs.WriteAsync(id, $"checkpoint-{attempt}", checkpoint, cancellationToken).ConfigureAwait(false);
-        var result = (RedisResult[]?)await Call(() => redis.Db.ScriptEvaluateAsync(FencedSwap, [JobKey(id), CheckpointKey(id)], [attempt, reference]))
-            .ConfigureAwait(false);
-        if (result is not [var ok, var old] || (int)ok != 1)
+        catch when (reference is not null)
         {
-            blobs.Delete(reference);
+            blobs!.Delete(reference);
+            throw;
+        }
+        if ((int)result[0] != 1)
+        {
+            if (reference is not null)
+            {
+                blobs!.Delete(reference);
+            }
             return false;
         }
-        if (!old.IsNull && (string?)old is { } previous && previous.StartsWith(JobBlobFolder.Prefix, StringComparison.Ordinal))
+        if (result is [_, var replaced] && (string?)replaced is { } previous)
         {
-            blobs.Delete(previous);
+            blobs?.Delete(previous);
         }
         return true;
     }
@@ -310,9 +322,6 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         }
         return records;
     }
-
-    private Task<bool> FencedAsync(string id, int attempt, RedisKey key, byte[] value, string field) =>
-        Fenced(() => redis.Db.ScriptEvaluateAsync(FencedWrite, [JobKey(id), key], [attempt, value, field]));
 
     private async Task<bool> Fenced(Func<Task<RedisResult>> write) => (int)await Call(write).ConfigureAwait(false) == 1;
 
