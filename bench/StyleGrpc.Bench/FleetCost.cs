@@ -193,7 +193,7 @@ internal static class FleetCost
             var taken = new List<string>();
             for (var i = 0; i < keys; i++)
             {
-                var job = await queue.TryTakeAsync("network", "replica") ?? throw new InvalidOperationException("the queue ran dry");
+                var job = await queue.TryTakeNextAsync("network", "replica") ?? throw new InvalidOperationException("the queue ran dry");
                 taken.Add(job.Caller);
             }
             Console.WriteLine($"  fairness: {keys} keys × {jobsPerKey:N0} queued one key after the other; the first {keys} taken: {string.Join(", ", taken)}");

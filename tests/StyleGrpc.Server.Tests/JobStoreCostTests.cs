@@ -107,7 +107,7 @@ public sealed class JobStoreCostTests : IDisposable
         var queue = new RedisJobQueue(connection);
         await FillAsync(store, queue, 0, 6);
 
-        var taken = await queue.TryTakeAsync("network", "replica-1");
+        var taken = await queue.TryTakeNextAsync("network", "replica-1");
 
         Assert.NotNull(taken);
         Assert.Null(await queue.PositionAsync(taken.JobId));

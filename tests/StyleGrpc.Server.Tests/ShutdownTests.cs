@@ -57,7 +57,7 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         // the running job stopped once its checkpoint was stored, drained, and only then the web server stops.
         var log = string.Join('\n', server.Output);
         var stopping = server.LineOf("Stopping: health NOT_SERVING");
-        var refused = server.LineOf("finished: refused: server stopping");
+        var refused = server.LineOf("its watch ended: server stopping");
         var stopped = server.LineOf("finished: handed back at shutdown");
         var drained = server.LineOf("Drained;");
         Assert.True(stopping >= 0 && refused > stopping && stopped > refused && drained > stopped, log);

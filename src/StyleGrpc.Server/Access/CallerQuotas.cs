@@ -5,14 +5,14 @@ using StyleGrpc.Server.Settings;
 namespace StyleGrpc.Server.Access;
 
 /// <summary>
-/// Per-caller limits (a caller is an API key, or everyone when the server has none): jobs queued or running at
-/// once (<see cref="StyleGrpcServerOptions.MaxJobsPerKey"/>), and Stylize and RegisterStyle calls per minute
-/// (token buckets that refill evenly over the minute). 0 switches a limit off.
+/// Per-caller rates (a caller is an API key, or everyone when the server has none): Stylize and RegisterStyle calls per
+/// minute (token buckets that refill evenly over the minute), counted on the replica that receives the call. 0 switches a
+/// limit off. Jobs queued or running at once (<see cref="StyleGrpcServerOptions.MaxJobsPerKey"/>) are counted by the job
+/// store, in the step that stores a job.
 /// </summary>
 public sealed class CallerQuotas : IDisposable
 {
     private readonly StyleGrpcServerOptions options;
-    private readonly PartitionedRateLimiter<string>? jobs;
     private readonly PartitionedRateLimiter<string>? stylize;
     private readonly PartitionedRateLimiter<string>? register;
 
@@ -20,32 +20,8 @@ public sealed class CallerQuotas : IDisposable
     {
         this.options = options.Value;
         var o = this.options;
-        if (o.MaxJobsPerKey > 0)
-        {
-            jobs = PartitionedRateLimiter.Create<string, string>(caller => RateLimitPartition.GetConcurrencyLimiter(caller,
-                _ => new ConcurrencyLimiterOptions { PermitLimit = o.MaxJobsPerKey, QueueLimit = 0 }));
-        }
         stylize = PerMinute(o.StylizePerMinutePerKey);
         register = PerMinute(o.RegisterPerMinutePerKey);
-    }
-
-    /// <summary>Takes one of the caller's job places; dispose the result when the job's run ends.</summary>
-    /// <exception cref="QuotaExceededException">The caller already has <see cref="StyleGrpcServerOptions.MaxJobsPerKey"/> jobs.</exception>
-    public IDisposable EnterJob(string caller)
-    {
-        if (jobs is null)
-        {
-            return NoLease.Instance;
-        }
-        var lease = jobs.AttemptAcquire(caller);
-        if (!lease.IsAcquired)
-        {
-            lease.Dispose();
-            throw new QuotaExceededException(
-                $"this caller already has {options.MaxJobsPerKey} jobs queued or running (StyleGrpc:MaxJobsPerKey); retry when one ends", null,
-                "StyleGrpc:MaxJobsPerKey", caller);
-        }
-        return lease;
     }
 
     /// <summary>Counts one Stylize call against the caller's rate.</summary>
@@ -82,17 +58,7 @@ public sealed class CallerQuotas : IDisposable
 
     public void Dispose()
     {
-        jobs?.Dispose();
         stylize?.Dispose();
         register?.Dispose();
-    }
-
-    private sealed class NoLease : IDisposable
-    {
-        public static readonly NoLease Instance = new();
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -54,12 +54,14 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<IStyleStore>(sp => ServerSettings(sp).Store == StoreSetting.Redis
             ? ActivatorUtilities.CreateInstance<RedisStyleStore>(sp)
             : ActivatorUtilities.CreateInstance<FileStyleStore>(sp));
-        // Jobs: in the data directory for one process, or in Redis with one queue for the fleet (Redis Streams).
+        // Jobs: in the data directory with a queue in memory for one process, or in Redis with one queue for the fleet (Redis Streams).
         services.AddSingleton<IJobStore>(sp => ServerSettings(sp).Store == StoreSetting.Redis
             ? new RedisJobStore(sp.GetRequiredService<RedisConnection>(),
                 string.IsNullOrWhiteSpace(ServerSettings(sp).BlobDirectory) ? null : new JobBlobFolder(ServerSettings(sp).BlobDirectory))
             : ActivatorUtilities.CreateInstance<FileJobStore>(sp));
-        services.AddSingleton(sp => ServerSettings(sp).Store == StoreSetting.Redis ? ActivatorUtilities.CreateInstance<RedisJobQueue>(sp) : null!);
+        services.AddSingleton<IJobQueue>(sp => ServerSettings(sp).Store == StoreSetting.Redis
+            ? ActivatorUtilities.CreateInstance<RedisJobQueue>(sp)
+            : ActivatorUtilities.CreateInstance<InProcessJobQueue>(sp));
         services.AddSingleton<FeedForwardNetworks>();
         services.AddSingleton<StyleRegistry>();
         services.AddSingleton<TrainingPhotoSource>();
@@ -83,10 +85,8 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<RemoteJobFeeds>();
         services.AddSingleton<JobResumption>();
         services.AddSingleton<JobOperations>();
-        // Who runs stored jobs: the fleet's queue with Store=redis, else this process resumes its own at start.
-        services.AddSingleton<IHostedService>(sp => ServerSettings(sp).Store == StoreSetting.Redis
-            ? ActivatorUtilities.CreateInstance<FleetWorker>(sp)
-            : ActivatorUtilities.CreateInstance<JobRecovery>(sp));
+        // The one worker, in either mode: it takes queued jobs while this process has a free slot, and resumes stored ones.
+        services.AddHostedService<JobWorker>();
         services.AddHostedService<OperationRetention>();
         services.AddHostedService<GracefulShutdown>();
         // The drain runs before the web server stops; the web server then needs only a moment for the last statuses.

@@ -11,7 +11,6 @@ namespace StyleGrpc.Server.Jobs;
 public sealed class Job
 {
     private readonly CancellationTokenSource stop = new();
-    private readonly CancellationTokenSource stalled = new();
     private readonly Lock gate = new();
     private readonly JobLog log = new();
     private readonly List<JobEventBuffer> readers = [];
@@ -48,17 +47,8 @@ public sealed class Job
     /// <summary>Estimated peak memory, in bytes (the spec's).</summary>
     public long EstimatedBytes => Spec.EstimatedBytes;
 
-    /// <summary>
-    /// The reader whose call owns the job (a Stylize call): when it stalls the job is stopped, when it ends early the job is
-    /// cancelled. Null for a submitted job, which runs whoever watches.
-    /// </summary>
-    public JobEventBuffer? Owner { get; private set; }
-
     /// <summary>Cancelled when the job is stopped, for any reason.</summary>
     public CancellationToken StopToken => stop.Token;
-
-    /// <summary>Cancelled when the owner stalled: pending writes to it should give up.</summary>
-    public CancellationToken ReaderStalled => stalled.Token;
 
     /// <summary>Why the job was stopped, if it was.</summary>
     public JobStopReason? StopReason => Volatile.Read(ref reason) is var r and >= 0 ? (JobStopReason)r : null;
@@ -170,10 +160,10 @@ public sealed class Job
     }
 
     /// <summary>
-    /// A new reader: its buffer starts with the kept events after <paramref name="afterSequence"/>, then follows live;
-    /// <paramref name="owner"/> makes it the job's <see cref="Owner"/>. <see cref="Unsubscribe"/> it when the call ends.
+    /// A new reader: its buffer starts with the kept events after <paramref name="afterSequence"/>, then follows live.
+    /// <see cref="Unsubscribe"/> it when the call ends.
     /// </summary>
-    public JobEventBuffer Subscribe(long afterSequence, bool owner = false)
+    public JobEventBuffer Subscribe(long afterSequence)
     {
         var buffer = newBuffer();
         lock (gate)
@@ -189,10 +179,6 @@ public sealed class Job
             else
             {
                 readers.Add(buffer);
-            }
-            if (owner)
-            {
-                Owner = buffer;
             }
         }
         return buffer;
@@ -214,12 +200,8 @@ public sealed class Job
         {
             return;
         }
-        // The sources hold no timers or links, so they are never disposed: the watchdog or a late caller may still
-        // stop a job whose call has ended, and that must not throw.
-        if (why == JobStopReason.ReaderStalled)
-        {
-            stalled.Cancel();
-        }
+        // The source holds no timers or links, so it is never disposed: a late cancel may still stop a job whose run has
+        // ended, and that must not throw.
         stop.Cancel();
     }
 }

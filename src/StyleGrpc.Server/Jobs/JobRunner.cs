@@ -14,32 +14,27 @@ using StyleGrpc.Server.Training;
 namespace StyleGrpc.Server.Jobs;
 
 /// <summary>
-/// Owns the life of every job (Stylize runs and feed-forward trainings): admission (memory budget, the caller's quota, the queue), the
-/// wait for a slot, style targets, the run, and the outcome log. A job runs on its own, whatever its
-/// reader does; its events wait in a bounded <see cref="JobEventBuffer"/>. Its slot is released when
-/// the <em>run</em> ends. A watchdog stops jobs whose reader has taken nothing for
-/// <see cref="StyleGrpcServerOptions.StallTimeoutSeconds"/>, and runs that pass
-/// <see cref="StyleGrpcServerOptions.MaxRunSeconds"/> are stopped too.
+/// Runs the jobs this process took (Stylize runs and feed-forward trainings): the wait for a slot and room in the memory
+/// budget, style targets, the run, and the outcome log. It is the process's one registry of live jobs. A job runs on its
+/// own, whatever its watchers do; each watcher's events wait in its own bounded <see cref="JobEventBuffer"/>. Its slot is
+/// released when the <em>run</em> ends; runs that pass <see cref="StyleGrpcServerOptions.MaxRunSeconds"/> are stopped.
 /// </summary>
-public sealed class JobRunner : IDisposable
+public sealed class JobRunner
 {
     private readonly ModelHost model;
     private readonly StyleRegistry registry;
     private readonly FeedForwardNetworks networks;
     private readonly NetworkTraining training;
     private readonly JobScheduler scheduler;
-    private readonly MemoryBudget memory;
-    private readonly CallerQuotas quotas;
     private readonly ServerMetrics metrics;
     private readonly StyleGrpcServerOptions options;
     private readonly TimeProvider time;
     private readonly ILogger<JobRunner> logger;
     private readonly Lock gate = new();
     private readonly Dictionary<string, Job> active = new(StringComparer.Ordinal);
-    private readonly ITimer watchdog;
 
     public JobRunner(ModelHost model, StyleRegistry registry, FeedForwardNetworks networks, NetworkTraining training, JobScheduler scheduler,
-        MemoryBudget memory, CallerQuotas quotas, ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
+        ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
     {
         this.networks = networks;
         this.training = training;
@@ -47,19 +42,15 @@ public sealed class JobRunner : IDisposable
         this.model = model;
         this.registry = registry;
         this.scheduler = scheduler;
-        this.memory = memory;
-        this.quotas = quotas;
         this.options = options.Value;
         this.time = time;
         this.logger = logger;
-        var period = TimeSpan.FromMilliseconds(Math.Clamp(this.options.StallTimeoutSeconds * 1000 / 4, 50, 1000));
-        watchdog = time.CreateTimer(_ => StopStalledReaders(), null, period, period);
     }
 
     /// <summary>Raised when a job's run has ended and its slot is free, however it ended.</summary>
     public event Action<JobOutcome>? JobEnded;
 
-    /// <summary>The job with this ID if this process holds it (queued, running, or owned by a call that has not ended).</summary>
+    /// <summary>The job with this ID if this process holds it (waiting for a slot, or running).</summary>
     public Job? Find(string id)
     {
         lock (gate)
@@ -68,7 +59,7 @@ public sealed class JobRunner : IDisposable
         }
     }
 
-    /// <summary>Jobs admitted and not yet finished with (running, queued, or with events still unread).</summary>
+    /// <summary>Jobs this process holds: waiting for a slot or running.</summary>
     public int Active
     {
         get
@@ -81,55 +72,22 @@ public sealed class JobRunner : IDisposable
     }
 
     /// <summary>
-    /// Admits a job and starts it in the background. Throws at once, with nothing started, when the caller's rate or
-    /// job quota is used up, the job could never fit the memory budget, the server is stopping, or the queue is full.
+    /// Starts a stored job in the background: it waits for a slot (and room in the memory budget), then runs. Admission (the
+    /// caller's rate and caps, whether it can ever fit the budget, the queue's capacity) was decided when it was submitted;
+    /// <see cref="Operations.JobWorker"/> takes a job only when this process has a free slot.
     /// </summary>
     /// <param name="spec">The checked request (a Stylize run and its plan, or a training).</param>
-    /// <param name="caller">Who asks: the API key's ID, or <c>anonymous</c>.</param>
-    /// <param name="identity">The job's identity when it resumes; null for a new job.</param>
-    /// <param name="owned">
-    /// True when a call owns the job (Stylize): it stays <see cref="Active"/> until <see cref="Release"/>. Otherwise (a
-    /// submitted or resumed job) it is forgotten here when its run ends; its record lives on in the job store.
-    /// </param>
-    /// <param name="resumeFrom">The checkpoint a resumed job continues from; null = from the beginning.</param>
-    /// <param name="admitted">
-    /// True for a job admitted when it was submitted (taken from the fleet's queue, or resumed): the caller's rate, caps and
-    /// the memory budget were decided then, once; here it only waits for a slot.
-    /// </param>
-    public Job Submit(JobSpec spec, string caller, JobIdentity? identity = null, bool owned = false, JobCheckpoint? resumeFrom = null, bool admitted = false)
+    /// <param name="caller">Who asked: the API key's ID, or <c>anonymous</c>.</param>
+    /// <param name="identity">The job's identity: its ID, this attempt, and where its sequence numbers start.</param>
+    /// <param name="resumeFrom">The checkpoint this attempt continues from; null = from the beginning.</param>
+    /// <exception cref="ServerStoppingException">The server is stopping.</exception>
+    /// <exception cref="QueueFullException">This process cannot take another job now.</exception>
+    public Job Start(JobSpec spec, string caller, JobIdentity identity, JobCheckpoint? resumeFrom)
     {
         var engine = model.Engine;
         var estimate = spec.EstimatedBytes;
-        identity ??= JobIdentity.New(time.GetUtcNow());
         var id = identity.Id;
-        IDisposable? quota = null;
-        JobTicket ticket;
-        try
-        {
-            if (!admitted)
-            {
-                if (spec.Kind == JobKind.Stylize)
-                {
-                    quotas.CountStylize(caller);
-                }
-                RequireWithinBudget(spec, memory.BudgetBytes, engine);
-                quota = quotas.EnterJob(caller);
-            }
-            ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
-        }
-        catch (Exception ex)
-        {
-            quota?.Dispose();
-            metrics.JobRefused(ex switch
-            {
-                QuotaExceededException => "refused_quota",
-                MemoryBudgetExceededException => "refused_memory",
-                QueueFullException => "refused_queue_full",
-                ServerStoppingException => "refused_stopping",
-                _ => "failed",
-            });
-            throw;
-        }
+        var ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
         var job = new Job(identity, caller, spec, () => new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval), resumeFrom);
         lock (gate)
         {
@@ -137,48 +95,17 @@ public sealed class JobRunner : IDisposable
         }
         var (width, height) = OutputSize(spec);
         ServerLog.JobAccepted(logger, id, caller, spec.Describe(), width, height, spec.TotalIterations, ticket.Position, estimate >> 20);
-        if (owned)
-        {
-            // The owning call's reader exists before the first event, so it misses nothing (a late reader gets the log).
-            job.Subscribe(0, owner: true);
-        }
-        job.Publish(new JobAccepted(id, ticket.Position));
-        job.Completion = Task.Run(() => RunAsync(job, ticket, quota, engine), CancellationToken.None);
-        if (!owned)
-        {
-            Release(job);
-        }
-        return job;
-    }
-
-    /// <summary>
-    /// Refuses a job that could never fit <paramref name="budgetBytes"/>, saying what would fit: the one check for local and
-    /// fleet submissions.
-    /// </summary>
-    public static void RequireWithinBudget(JobSpec spec, long budgetBytes, StyleTransferEngine engine)
-    {
-        if (spec.EstimatedBytes <= budgetBytes)
-        {
-            return;
-        }
-        throw spec switch
-        {
-            StylizeJobSpec { Method: StylizeMethod.Optimization } stylize =>
-                new MemoryBudgetExceededException(spec.EstimatedBytes, budgetBytes, engine.LargestSideWithin(stylize.Plan, budgetBytes)),
-            StylizeJobSpec => new MemoryBudgetExceededException(spec.EstimatedBytes, budgetBytes, 0, "ask for a smaller options.max_side"),
-            _ => new MemoryBudgetExceededException(spec.EstimatedBytes, budgetBytes, 0, "ask for a smaller image_size or batch_size"),
-        };
-    }
-
-    /// <summary>The reader is done with <paramref name="job"/> (the call ended); forget it once its run has ended too.</summary>
-    public void Release(Job job) =>
+        job.Completion = Task.Run(() => RunAsync(job, ticket, engine), CancellationToken.None);
+        // Forgotten here once its run has ended: its record lives on in the job store.
         job.Completion.ContinueWith(_ =>
         {
             lock (gate)
             {
-                active.Remove(job.Id);
+                active.Remove(id);
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return job;
+    }
 
     /// <summary>The error a call ends with when its job was stopped for <paramref name="reason"/>.</summary>
     public JobStoppedException Stopped(JobStopReason reason) => new(reason, JobStopReasons.Message(reason, options));
@@ -224,7 +151,7 @@ public sealed class JobRunner : IDisposable
         }
     }
 
-    private async Task RunAsync(Job job, JobTicket ticket, IDisposable? quota, StyleTransferEngine engine)
+    private async Task RunAsync(Job job, JobTicket ticket, StyleTransferEngine engine)
     {
         var clock = Stopwatch.StartNew();
         var spec = job.Spec;
@@ -283,7 +210,6 @@ public sealed class JobRunner : IDisposable
         }
         finally
         {
-            quota?.Dispose();
             iterations = iterations > 0 ? iterations : job.LatestProgress?.Progress.Iteration ?? 0;
             runTime = runTime == TimeSpan.Zero && queueTime > TimeSpan.Zero ? clock.Elapsed - queueTime : runTime;
             ServerLog.JobFinished(logger, job.Id, outcome, iterations, (long)queueTime.TotalMilliseconds, (long)runTime.TotalMilliseconds);
@@ -401,19 +327,6 @@ public sealed class JobRunner : IDisposable
         await ticket.Started.ConfigureAwait(false);
     }
 
-    private void StopStalledReaders()
-    {
-        var limit = TimeSpan.FromSeconds(options.StallTimeoutSeconds);
-        foreach (var job in Snapshot())
-        {
-            if (job.StopReason is null && job.Owner is { } owner && owner.ReaderIdleSince > limit)
-            {
-                ServerLog.ReaderStalled(logger, job.Id, job.Caller, options.StallTimeoutSeconds, owner.Pending);
-                job.Stop(JobStopReason.ReaderStalled);
-            }
-        }
-    }
-
     private static RgbImage DecodeContent(StylizeJobSpec spec)
     {
         try
@@ -425,6 +338,4 @@ public sealed class JobRunner : IDisposable
             throw new RequestFieldException("content_image", ex.Message);
         }
     }
-
-    public void Dispose() => watchdog.Dispose();
 }

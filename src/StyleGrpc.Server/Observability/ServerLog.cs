@@ -47,8 +47,8 @@ internal static partial class ServerLog
     [LoggerMessage(14, LogLevel.Information, "Drained; {Active} calls still open; stopping the web server")]
     public static partial void Drained(ILogger logger, int active);
 
-    [LoggerMessage(15, LogLevel.Warning, "Job {JobId} from {Caller}: the reader took no frame for {Seconds} s ({Pending} waiting); stopping the job and ending the call")]
-    public static partial void ReaderStalled(ILogger logger, string jobId, string caller, int seconds, int pending);
+    [LoggerMessage(15, LogLevel.Warning, "Job {JobId} from {Caller}: the reader took no frame for {Seconds} s; stopping the job and ending the call")]
+    public static partial void ReaderStalled(ILogger logger, string jobId, string caller, int seconds);
 
     [LoggerMessage(16, LogLevel.Warning, "No API keys are configured and the server listens on {Urls}: anyone who reaches it may register, delete and stylize (StyleGrpc:AllowAnonymous=true)")]
     public static partial void AnonymousExposed(ILogger logger, string urls);
@@ -94,4 +94,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(44, LogLevel.Warning, "Fleet queue: {Reason}; trying again")]
     public static partial void FleetQueueUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(46, LogLevel.Information, "Job {JobId}: its watch ended: server stopping; the job stays queued in the store")]
+    public static partial void WatchEndedByShutdown(ILogger logger, string jobId);
 }

@@ -7,6 +7,7 @@ using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Services;
+using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
 
 namespace StyleGrpc.Server.Operations;
 
@@ -22,33 +23,18 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Tracked> tracked = new(StringComparer.Ordinal);
 
+    /// <summary>Stores a new job's first frame, its Accepted, which every watcher replays first.</summary>
+    public Task AcceptedAsync(JobRecord record, JobAccepted accepted) =>
+        AppendAsync(record with { LastSequence = accepted.Sequence }, ResponseMapper.ToFrame(accepted, ImageFormat.Png, 0), []);
+
     /// <summary>
-    /// Stores the job (a new one with its spec; a resumed one as its next attempt) and follows it until it ends. Throws when
-    /// the store cannot take it: the job is then not durable and the caller should refuse it.
+    /// Stores the job as the attempt this process runs (queued for a slot here) and follows it until it ends. Throws when the
+    /// store cannot take it.
     /// </summary>
-    public async Task TrackAsync(Job job, JobRecord? previous, CancellationToken cancellationToken)
+    public async Task TrackAsync(Job job, JobRecord stored, CancellationToken cancellationToken)
     {
-        var record = previous is null
-            ? new JobRecord
-            {
-                Id = job.Id,
-                Kind = job.Spec.Kind,
-                StyleId = (job.Spec as TrainingJobSpec)?.StyleId,
-                Caller = job.Caller,
-                CreateTime = job.Identity.CreateTime,
-                TotalIterations = job.Spec.TotalIterations,
-                Levels = (job.Spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
-            }
-            : previous with { Attempt = job.Identity.Attempt, State = JobState.Queued, Replica = "", QueuePosition = 0 };
-        if (previous is null)
-        {
-            // Caps were checked when the runner admitted it (one replica).
-            await store.CreateAsync(record, job.Spec, maxActiveOfCaller: 0, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
-        }
+        var record = stored with { Attempt = job.Identity.Attempt, State = JobState.Queued, Replica = "", QueuePosition = 0 };
+        await store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
         var entry = new Tracked(job, record);
         tracked[job.Id] = entry;
         job.Checkpointed += (_, checkpoint) => entry.Checkpoints.Writer.TryWrite(checkpoint);
@@ -56,9 +42,6 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
         var events = job.Subscribe(job.Identity.FirstSequence - 1);
         _ = Task.Run(() => FollowAsync(entry, events), CancellationToken.None);
     }
-
-    /// <summary>The job could not be stored (a full disk): it runs for its call only, as an operation nobody can find.</summary>
-    public void NotStored(Job job, Exception reason) => ServerLog.JobNotPersisted(logger, job.Id, "the job store is full; it runs for its call only", reason);
 
     /// <summary>The record of a job this process runs, as of its latest event; null when it does not run it.</summary>
     public JobRecord? Current(string id) => tracked.TryGetValue(id, out var entry) ? entry.Record : null;

@@ -10,6 +10,8 @@ using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 using StyleGrpc.Server.Settings;
+using StyleGrpc.Server.Observability;
+using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
 
 namespace StyleGrpc.Server.Operations;
 
@@ -17,34 +19,53 @@ namespace StyleGrpc.Server.Operations;
 /// Jobs (Stylize runs and feed-forward trainings) as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
 /// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
 /// </summary>
-public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJobFeeds feeds, Access.CallerQuotas quotas, IJobStore store, IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory,
-    ModelHost model, IOptions<StyleGrpcServerOptions> options, TimeProvider time, RedisJobQueue? fleet = null)
+public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJobFeeds feeds, IJobQueue queue, Access.CallerQuotas quotas, IJobStore store,
+    IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory, JobScheduler scheduler, ModelHost model, ServerMetrics metrics,
+    IHostApplicationLifetime lifetime, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobOperations> logger)
 {
-    /// <summary>True with <c>Store=redis</c>: jobs wait in the fleet's queue and any replica runs them.</summary>
-    public bool IsFleet => fleet is not null;
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan RemoteCancelWait = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Queues a job for the fleet (<c>Store=redis</c>) and stores it before answering; any replica's <see cref="FleetWorker"/>
-    /// runs it. Refused at once when it could never fit a replica's memory budget or the fleet's queue is full.
+    /// The one way in for a job, in process and on the fleet: admission is decided here, once, and answered to the caller
+    /// (the server is not stopping, the caller's rate, whether the job could ever fit a replica's memory budget, the queue's
+    /// capacity, and the caller's jobs at once, counted by the store in the step that stores the job). The job is stored
+    /// (with its Accepted frame) before it is queued and before the answer, so an answered submission is never lost; a
+    /// <see cref="JobWorker"/> with a free slot runs it.
     /// </summary>
     /// <param name="spec">The checked request.</param>
     /// <param name="caller">Who asks: the API key's ID, or <c>anonymous</c>.</param>
     /// <param name="cancellationToken">Cancels the submission, not the job.</param>
     /// <param name="identity">The new job's identity when the caller needs its name first (a training); null = a fresh one.</param>
-    public async Task<string> SubmitToFleetAsync(JobSpec spec, string caller, CancellationToken cancellationToken, JobIdentity? identity = null)
+    /// <returns>The job's ID.</returns>
+    public async Task<string> SubmitAsync(JobSpec spec, string caller, CancellationToken cancellationToken, JobIdentity? identity = null)
     {
-        var queue = fleet ?? throw new InvalidOperationException("the fleet queue needs Store=redis");
-        // Admission is decided here, once, and answered to the caller; the replica that takes the job only waits for a slot.
-        if (spec.Kind == JobKind.Stylize)
+        long waiting;
+        try
         {
-            quotas.CountStylize(caller);
+            if (scheduler.IsStopping)
+            {
+                throw new ServerStoppingException();
+            }
+            if (spec.Kind == JobKind.Stylize)
+            {
+                quotas.CountStylize(caller);
+            }
+            memory.Require(spec, model.Engine);
+            waiting = await queue.WaitingAsync().ConfigureAwait(false);
+            if (waiting >= options.Value.QueueCapacity)
+            {
+                throw new QueueFullException(options.Value.QueueCapacity);
+            }
         }
-        JobRunner.RequireWithinBudget(spec, memory.BudgetBytes, model.Engine);
-        if (await queue.WaitingAsync().ConfigureAwait(false) >= options.Value.QueueCapacity)
+        catch (Exception ex)
         {
-            throw new QueueFullException(options.Value.QueueCapacity);
+            metrics.JobRefused(RefusalLabel(ex));
+            throw;
         }
         identity ??= JobIdentity.New(time.GetUtcNow());
+        // What the Accepted frame says: 0 when a slot here is free and nobody waits, else the most the job's place can be.
+        var position = waiting == 0 && scheduler.Running + scheduler.Waiting < options.Value.ConcurrentJobs ? 0 : (int)waiting + 1;
         var record = new JobRecord
         {
             Id = identity.Id,
@@ -54,49 +75,34 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
             CreateTime = identity.CreateTime,
             TotalIterations = spec.TotalIterations,
             Levels = (spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
+            QueuePosition = position,
+            LastSequence = spec is StylizeJobSpec ? 1 : 0,
         };
-        // The caller's jobs at once, counted over the fleet (queued or running anywhere): a counter checked and raised in
-        // the same step as the job is stored.
         if (!await store.CreateAsync(record, spec, options.Value.MaxJobsPerKey, cancellationToken).ConfigureAwait(false))
         {
+            metrics.JobRefused("refused_quota");
             throw new Access.QuotaExceededException(
-                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running in the fleet (StyleGrpc:MaxJobsPerKey); retry when one ends", null,
+                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running (StyleGrpc:MaxJobsPerKey); retry when one ends", null,
                 "StyleGrpc:MaxJobsPerKey", caller);
+        }
+        if (spec is StylizeJobSpec)
+        {
+            // The first frame every watcher replays; the run's frames are numbered above it.
+            await journal.AcceptedAsync(record, new JobAccepted(identity.Id, position) { Sequence = 1 }).ConfigureAwait(false);
         }
         await queue.EnqueueAsync(spec.Network, identity.Id, caller).ConfigureAwait(false);
         return identity.Id;
     }
 
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>
-    /// Admits the job (the runner's checks and refusals) and stores it before answering, so that an answered submission is
-    /// never lost; <paramref name="owned"/> = a Stylize call owns it (its end cancels the job).
-    /// </summary>
-    public async Task<Job> SubmitAsync(JobSpec spec, string caller, bool owned, CancellationToken cancellationToken, JobIdentity? identity = null)
+    // The outcome label of stylegrpc_jobs_total for a refused submission.
+    private static string RefusalLabel(Exception ex) => ex switch
     {
-        var job = runner.Submit(spec, caller, identity, owned: owned);
-        try
-        {
-            await journal.TrackAsync(job, previous: null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (StorageFullException ex) when (owned)
-        {
-            // A call that streams its own result does not need the stored copy: it runs, but survives nothing.
-            journal.NotStored(job, ex);
-        }
-        catch
-        {
-            // Not durable, so not accepted.
-            job.Stop(JobStopReason.Caller);
-            if (owned)
-            {
-                runner.Release(job);
-            }
-            throw;
-        }
-        return job;
-    }
+        Access.QuotaExceededException => "refused_quota",
+        MemoryBudgetExceededException => "refused_memory",
+        QueueFullException => "refused_queue_full",
+        ServerStoppingException => "refused_stopping",
+        _ => "failed",
+    };
 
     public async Task<OperationView> GetAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
     {
@@ -134,27 +140,41 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
             {
                 await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
+            return;
         }
-        else if (!record.Done && fleet is not null && record.State == JobState.Running)
+        if (record.Done)
         {
-            // Another replica runs it: it stops the job within one iteration and writes the end.
-            await fleet.PublishCancelAsync(record.Id, reason).ConfigureAwait(false);
+            return;
         }
-        else if (!record.Done)
+        if (record.State == JobState.Running)
         {
-            // Stored but not running here (waiting to be resumed): it ends now, and a training's style stops saying TRAINING.
-            var message = JobStopReasons.Message(reason, options.Value);
-            await store.SaveAsync(record with
+            // Another replica runs it: it stops the job within one iteration and writes the end. When nobody does (its
+            // replica is gone and no other has claimed it yet), the end is written here.
+            await queue.PublishCancelAsync(record.Id, reason).ConfigureAwait(false);
+            var deadline = time.GetUtcNow() + RemoteCancelWait;
+            while (time.GetUtcNow() < deadline)
             {
-                State = reason is JobStopReason.Cancelled or JobStopReason.Caller ? JobState.Cancelled : JobState.Failed,
-                ErrorCode = (int)JobStopReasons.Status(reason),
-                ErrorMessage = message,
-                EndTime = time.GetUtcNow(),
-            }, cancellationToken).ConfigureAwait(false);
-            if (record is { Kind: JobKind.Training, StyleId: { } styleId })
-            {
-                await networks.MarkEndedAsync(styleId, OperationNames.Of(record.Id), message, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
+                if (await store.GetAsync(record.Id, cancellationToken).ConfigureAwait(false) is not { Done: false } now)
+                {
+                    return;
+                }
+                record = now;
             }
+        }
+        // Stored but not running (queued, or waiting to be resumed): it ends now, and a training's style stops saying TRAINING.
+        var message = JobStopReasons.Message(reason, options.Value);
+        await store.SaveAsync(record with
+        {
+            State = reason is JobStopReason.Cancelled or JobStopReason.Caller ? JobState.Cancelled : JobState.Failed,
+            ErrorCode = (int)JobStopReasons.Status(reason),
+            ErrorMessage = message,
+            EndTime = time.GetUtcNow(),
+            QueuePosition = 0,
+        }, cancellationToken).ConfigureAwait(false);
+        if (record is { Kind: JobKind.Training, StyleId: { } styleId })
+        {
+            await networks.MarkEndedAsync(styleId, OperationNames.Of(record.Id), message, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -259,11 +279,12 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
                 yield break;
             }
             var feed = feeds.Join(record, sent);
+            var position = record.QueuePosition;
             try
             {
                 while (runner.Find(record.Id) is null)
                 {
-                    var (frames, latest, changed) = feed.Snapshot(sent);
+                    var (frames, latest, queued, changed) = feed.Snapshot(sent);
                     foreach (var frame in frames)
                     {
                         sent = frame.Sequence;
@@ -274,7 +295,13 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
                         EndOf(latest);
                         yield break;
                     }
-                    await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (queued > 0 && queued != position)
+                    {
+                        // Its place in the queue moved: a frame that is not kept (sequence 0), as the contract says.
+                        position = queued;
+                        yield return ResponseMapper.ToFrame(new JobQueued(queued), ImageFormat.Png, 0);
+                    }
+                    await WaitOrStopAsync(record.Id, changed, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -282,6 +309,22 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
                 feeds.Leave(feed);
             }
             // This replica took the job over meanwhile: on with its live events.
+        }
+    }
+
+    // Waits for the feed's next change; a watch of a job that does not run here ends when this process stops (the job stays
+    // stored, for the next start or another replica).
+    private async Task WaitOrStopAsync(string id, Task changed, CancellationToken cancellationToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await changed.WaitAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            ServerLog.WatchEndedByShutdown(logger, id);
+            throw new ServerStoppingException("the server is stopping; the job stays queued and runs on the next start or another replica; watch it again there");
         }
     }
 
@@ -336,10 +379,9 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
         {
             throw new OperationNotFoundException(name);
         }
-        if (fleet is not null && record is { State: JobState.Queued, StartTime: null }
-            && await fleet.PositionAsync(record.Id).ConfigureAwait(false) is { } position)
+        if (record is { State: JobState.Queued, StartTime: null } && await queue.PositionAsync(record.Id).ConfigureAwait(false) is { } position)
         {
-            // Waiting in the fleet's queue (RedisJobQueue.PositionAsync says what the number means).
+            // Waiting in the queue (IJobQueue.PositionAsync says what the number means).
             record = record with { QueuePosition = position };
         }
         return record;

@@ -4,8 +4,7 @@ using StyleGrpc.Server.Observability;
 namespace StyleGrpc.Server.Operations;
 
 /// <summary>
-/// The one place a stored job starts (again) on this replica, for the file store's start-up recovery
-/// (<see cref="JobRecovery"/>) and the fleet's worker (<see cref="FleetWorker"/>) alike: as its next attempt when it ran
+/// The one place a stored job starts (again) on this replica, for <see cref="JobWorker"/> in either mode: as its next attempt when it ran
 /// before (the attempt fences off every write of the earlier ones), from its checkpoint when one is stored and readable,
 /// its frames numbered above every earlier attempt's. It was admitted when it was submitted: here it only waits for a slot.
 /// </summary>
@@ -29,7 +28,7 @@ public sealed class JobResumption(IJobStore store, JobRunner runner, JobJournal 
         Job job;
         try
         {
-            job = runner.Submit(spec, record.Caller, identity, resumeFrom: checkpoint, admitted: true);
+            job = runner.Start(spec, record.Caller, identity, checkpoint);
         }
         catch (Exception ex) when (ex is QueueFullException or ServerStoppingException)
         {

@@ -18,7 +18,7 @@ namespace StyleGrpc.Server.Operations;
 /// one command whatever the fleet holds. A job enters it in the same script as its stream entry.
 /// </para>
 /// </summary>
-public sealed class RedisJobQueue(RedisConnection redis)
+public sealed class RedisJobQueue(RedisConnection redis) : IJobQueue
 {
     private const string Group = "workers";
 
@@ -55,8 +55,24 @@ public sealed class RedisJobQueue(RedisConnection redis)
     public static (string JobId, Jobs.JobStopReason Reason) ParseCancel(string message) =>
         message.Split(' ', 2) is [var id, var reason] && Enum.TryParse<Jobs.JobStopReason>(reason, out var parsed) ? (id, parsed) : (message, Jobs.JobStopReason.Cancelled);
 
-    /// <summary>The subscriber that wake-ups arrive on.</summary>
-    public Task<ISubscriber> WakeSubscriptionAsync() => Task.FromResult(redis.Multiplexer.GetSubscriber());
+    /// <summary>The fleet's queue is durable: there is nothing to fill.</summary>
+    public Task OpenAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Wake-ups and cancels arrive on their channels, from every replica.</summary>
+    public async Task SubscribeAsync(Action woken, Action<string, Jobs.JobStopReason> cancelled)
+    {
+        var subscriber = redis.Multiplexer.GetSubscriber();
+        await subscriber.SubscribeAsync(Wake, (_, _) => woken()).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(Cancels, (_, message) =>
+        {
+            var (id, reason) = ParseCancel(message.ToString());
+            cancelled(id, reason);
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The next job, round-robin across callers, else one whose replica has not renewed its lease for <paramref name="lease"/>.</summary>
+    public async Task<QueuedJob?> TryTakeAsync(string network, string consumer, TimeSpan lease) =>
+        await TryTakeNextAsync(network, consumer).ConfigureAwait(false) ?? await TryClaimAbandonedAsync(network, consumer, lease).ConfigureAwait(false);
 
     /// <summary>Queues a job at the end of its caller's stream and wakes the replicas.</summary>
     public async Task EnqueueAsync(string network, string jobId, string caller)
@@ -68,7 +84,7 @@ public sealed class RedisJobQueue(RedisConnection redis)
     }
 
     /// <summary>Takes the next job, round-robin across callers; null when every queue is empty.</summary>
-    public async Task<QueuedJob?> TryTakeAsync(string network, string consumer)
+    public async Task<QueuedJob?> TryTakeNextAsync(string network, string consumer)
     {
         var callers = (await redis.Db.SetMembersAsync(Callers(network)).ConfigureAwait(false)).Select(c => c.ToString()).Order(StringComparer.Ordinal).ToList();
         if (callers.Count == 0)
@@ -85,7 +101,7 @@ public sealed class RedisJobQueue(RedisConnection redis)
             if (entries.Length > 0)
             {
                 await redis.Db.SortedSetRemoveAsync(Waiting, entries[0]["job"]).ConfigureAwait(false);
-                return new QueuedJob(network, stream.ToString(), entries[0].Id.ToString(), entries[0]["job"].ToString(), caller, Reclaimed: false);
+                return new QueuedJob(network, stream.ToString(), entries[0].Id.ToString(), entries[0]["job"].ToString(), caller, QueueOrigin.Queued);
             }
         }
         return null;
@@ -102,7 +118,7 @@ public sealed class RedisJobQueue(RedisConnection redis)
                 .ConfigureAwait(false);
             if (claimed.ClaimedEntries is [var entry, ..])
             {
-                return new QueuedJob(network, stream.ToString(), entry.Id.ToString(), entry["job"].ToString(), caller.ToString(), Reclaimed: true);
+                return new QueuedJob(network, stream.ToString(), entry.Id.ToString(), entry["job"].ToString(), caller.ToString(), QueueOrigin.Claimed);
             }
         }
         return null;

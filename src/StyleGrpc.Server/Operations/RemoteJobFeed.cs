@@ -14,6 +14,7 @@ public sealed class RemoteJobFeed(string id, JobRecord record, long startSequenc
     private readonly List<StylizeResponse> frames = [];
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? failure;
+    private int position = record.QueuePosition;
 
     public string Id { get; } = id;
 
@@ -26,10 +27,10 @@ public sealed class RemoteJobFeed(string id, JobRecord record, long startSequenc
     internal CancellationTokenSource Stop { get; } = new();
 
     /// <summary>
-    /// The frames after <paramref name="afterSequence"/> the feed holds, the job's latest record, and a task that completes at
-    /// the next change. Throws what stopped the feed (the store's error).
+    /// The frames after <paramref name="afterSequence"/> the feed holds, the job's latest record, its place in the queue (0
+    /// once it has left it), and a task that completes at the next change. Throws what stopped the feed (the store's error).
     /// </summary>
-    public (IReadOnlyList<StylizeResponse> Frames, JobRecord Record, Task Changed) Snapshot(long afterSequence)
+    public (IReadOnlyList<StylizeResponse> Frames, JobRecord Record, int QueuePosition, Task Changed) Snapshot(long afterSequence)
     {
         lock (gate)
         {
@@ -37,20 +38,21 @@ public sealed class RemoteJobFeed(string id, JobRecord record, long startSequenc
             {
                 throw failure;
             }
-            return ([.. frames.Where(f => f.Sequence > afterSequence)], record, changed.Task);
+            return ([.. frames.Where(f => f.Sequence > afterSequence)], record, position, changed.Task);
         }
     }
 
-    /// <summary>What a poll read: the record, then the frames stored after <see cref="LastRead"/>.</summary>
-    internal void Update(JobRecord latest, IReadOnlyList<StylizeResponse> read)
+    /// <summary>What a poll read: the record, the frames stored after <see cref="LastRead"/>, and the job's place in the queue.</summary>
+    internal void Update(JobRecord latest, IReadOnlyList<StylizeResponse> read, int queuePosition)
     {
         TaskCompletionSource wake;
         lock (gate)
         {
-            if (read.Count == 0 && latest == record)
+            if (read.Count == 0 && latest == record && queuePosition == position)
             {
                 return;
             }
+            position = queuePosition;
             foreach (var frame in read)
             {
                 if (frame.Progress is { } progress)

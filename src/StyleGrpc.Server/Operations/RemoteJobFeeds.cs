@@ -3,11 +3,12 @@ using StyleGrpc.Server.Observability;
 namespace StyleGrpc.Server.Operations;
 
 /// <summary>
-/// This replica's feeds of jobs that other replicas run: one per watched job, polling the store every 250 ms for its
-/// record and the frames stored since the last poll (two reads, whatever the job holds and however many watch it), and
-/// ending with its last watcher or the job.
+/// This process's feeds of jobs it does not run (queued, or run by another replica): one per watched job, polling the
+/// store every 250 ms for its record and the frames stored since the last poll, and the queue for its place while it
+/// waits (at most three reads, whatever the job holds and however many watch it), and ending with its last watcher or
+/// the job.
 /// </summary>
-public sealed class RemoteJobFeeds(IJobStore store, TimeProvider time, ILogger<RemoteJobFeeds> logger)
+public sealed class RemoteJobFeeds(IJobStore store, IJobQueue queue, TimeProvider time, ILogger<RemoteJobFeeds> logger)
 {
     /// <summary>How often a feed reads the store.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
@@ -67,7 +68,9 @@ public sealed class RemoteJobFeeds(IJobStore store, TimeProvider time, ILogger<R
                     feed.Fail(new OperationNotFoundException(OperationNames.Of(feed.Id)));
                     return;
                 }
-                feed.Update(record, await store.ReadFramesAsync(feed.Id, feed.LastRead, feed.Stop.Token).ConfigureAwait(false));
+                var frames = await store.ReadFramesAsync(feed.Id, feed.LastRead, feed.Stop.Token).ConfigureAwait(false);
+                var position = record is { State: JobState.Queued, StartTime: null } ? await queue.PositionAsync(feed.Id).ConfigureAwait(false) ?? 0 : 0;
+                feed.Update(record, frames, position);
                 if (record.Done)
                 {
                     return;

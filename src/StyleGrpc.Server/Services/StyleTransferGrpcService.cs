@@ -10,6 +10,7 @@ using StyleGrpc.Server.Access;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Model;
+using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 using StyleGrpc.Server.Training;
@@ -27,10 +28,12 @@ public sealed class StyleTransferGrpcService(
     FeedForwardNetworks networks,
     TrainingPhotoSource photos,
     JobScheduler scheduler,
+    IJobQueue queue,
     MemoryBudget memory,
     CallerQuotas quotas,
     RunLimits runLimits,
-    IOptions<StyleGrpcServerOptions> options) : StyleTransferService.StyleTransferServiceBase
+    IOptions<StyleGrpcServerOptions> options,
+    ILogger<StyleTransferGrpcService> logger) : StyleTransferService.StyleTransferServiceBase
 {
     private const int DefaultPageSize = 50;
     private readonly StyleGrpcServerOptions limits = options.Value;
@@ -73,56 +76,55 @@ public sealed class StyleTransferGrpcService(
 
     public override async Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
         ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
-            scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping,
+            (int)await queue.WaitingAsync() + scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping,
             photos.Count, context.GetHttpContext().User.IsInRole(AccessRoles.Admin) ? AccessRoles.Admin : AccessRoles.User);
 
+    // Submit + Watch: the job is stored and queued like any other, and this call watches it. When the call ends before the
+    // job does, the job is cancelled with the call's own reason: the caller left, its deadline passed, or it read nothing
+    // for the stall timeout. A watch the server ends (it stops; the job failed) leaves the job as it is.
     public override async Task Stylize(StylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
     {
         var spec = await CheckAsync(request, context);
-        if (operations.IsFleet)
-        {
-            await StylizeOnTheFleetAsync(spec, responseStream, context);
-            return;
-        }
-        var job = await operations.SubmitAsync(spec, Caller(context), owned: true, context.CancellationToken);
-        var events = job.Owner!;
+        var caller = OperationsGrpcService.Caller(context);
+        var name = OperationNames.Of(await operations.SubmitAsync(spec, caller.Id, context.CancellationToken));
+        var stall = TimeSpan.FromSeconds(limits.StallTimeoutSeconds);
+        JobStopReason? stop = null;
         try
         {
-            await foreach (var item in operations.LiveAsync(job.Id, events, context.CancellationToken))
+            await foreach (var frame in operations.WatchAsync(name, 0, caller, context.CancellationToken))
             {
-                var frame = ResponseMapper.ToFrame(item, spec.OutputFormat, spec.Quality);
+                using var write = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+                write.CancelAfter(stall);
                 try
                 {
-                    await responseStream.WriteAsync(frame, job.ReaderStalled);
+                    await responseStream.WriteAsync(frame, write.Token);
                 }
-                catch (Exception) when (job.ReaderStalled.IsCancellationRequested)
+                catch (Exception) when (write.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
                 {
-                    break;
+                    stop = JobStopReason.ReaderStalled;
+                    ServerLog.ReaderStalled(logger, name, caller.Id, limits.StallTimeoutSeconds);
+                    throw runner.Stopped(JobStopReason.ReaderStalled);
                 }
             }
-            if (job.StopReason == JobStopReason.ReaderStalled)
-            {
-                throw runner.Stopped(JobStopReason.ReaderStalled);
-            }
+        }
+        catch (Exception) when (context.CancellationToken.IsCancellationRequested && stop is null)
+        {
+            stop = context.Deadline <= DateTime.UtcNow ? JobStopReason.Deadline : JobStopReason.Caller;
+            throw;
         }
         finally
         {
-            // The call ended before the run did (cancelled, deadline, reset): nobody will read the result.
-            if (!job.Completion.IsCompleted)
+            if (stop is { } reason)
             {
-                job.Stop(context.Deadline <= DateTime.UtcNow ? JobStopReason.Deadline : JobStopReason.Caller);
+                await operations.CancelAsync(name, caller, CancellationToken.None, reason);
             }
-            job.Unsubscribe(events);
-            runner.Release(job);
         }
     }
 
     public override async Task<Google.LongRunning.Operation> SubmitStylize(StylizeRequest request, ServerCallContext context)
     {
         var spec = await CheckAsync(request, context);
-        var id = operations.IsFleet
-            ? await operations.SubmitToFleetAsync(spec, Caller(context), context.CancellationToken)
-            : (await operations.SubmitAsync(spec, Caller(context), owned: false, context.CancellationToken)).Id;
+        var id = await operations.SubmitAsync(spec, Caller(context), context.CancellationToken);
         return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
     }
 
@@ -143,43 +145,6 @@ public sealed class StyleTransferGrpcService(
         await registry.RequireAsync(spec, context.CancellationToken);
         await networks.RequireServesAsync(spec, model.Engine.Network.Info.Fingerprint, context.CancellationToken);
         return spec;
-    }
-
-    // With the fleet queue any replica may run the job: the call watches its operation, and when it ends early cancels the
-    // job with its own reason: the caller left, its deadline passed, or it read nothing for the stall timeout.
-    private async Task StylizeOnTheFleetAsync(Jobs.StylizeJobSpec spec, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)
-    {
-        var caller = OperationsGrpcService.Caller(context);
-        var name = OperationNames.Of(await operations.SubmitToFleetAsync(spec, caller.Id, context.CancellationToken));
-        var ended = false;
-        var stalled = false;
-        try
-        {
-            await foreach (var frame in operations.WatchAsync(name, 0, caller, context.CancellationToken))
-            {
-                using var stall = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-                stall.CancelAfter(TimeSpan.FromSeconds(limits.StallTimeoutSeconds));
-                try
-                {
-                    await responseStream.WriteAsync(frame, stall.Token);
-                }
-                catch (Exception) when (stall.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
-                {
-                    stalled = true;
-                    throw runner.Stopped(JobStopReason.ReaderStalled);
-                }
-                ended = frame.Result is not null;
-            }
-            ended = true;
-        }
-        finally
-        {
-            if (!ended)
-            {
-                var reason = stalled ? JobStopReason.ReaderStalled : context.Deadline <= DateTime.UtcNow ? JobStopReason.Deadline : JobStopReason.Caller;
-                await operations.CancelAsync(name, caller, CancellationToken.None, reason);
-            }
-        }
     }
 
     public override async Task WatchStylize(WatchStylizeRequest request, IServerStreamWriter<StylizeResponse> responseStream, ServerCallContext context)

@@ -8,8 +8,7 @@ namespace StyleGrpc.Server.Training;
 
 /// <summary>
 /// TrainStyleNetwork's rules before a training job is queued: the server has photos, the style is not training already
-/// (its TRAINING operation still runs), and the style is marked TRAINING by the new operation before the job is admitted
-/// (locally or to the fleet's queue), so a Style read right after the answer shows it.
+/// (its TRAINING operation still runs), and the style is marked TRAINING by the new operation before the job is submitted, so a Style read right after the answer shows it.
 /// </summary>
 public sealed class TrainingOperations(JobOperations operations, IJobStore jobs, IStyleStore styles, FeedForwardNetworks networks, TrainingPhotoSource photos,
     TimeProvider time)
@@ -55,9 +54,7 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
             ?? throw new StyleNotFoundException(style.Id);
         try
         {
-            return operations.IsFleet
-                ? await operations.SubmitToFleetAsync(spec, caller, cancellationToken, identity).ConfigureAwait(false)
-                : (await operations.SubmitAsync(spec, caller, owned: false, cancellationToken, identity).ConfigureAwait(false)).Id;
+            return await operations.SubmitAsync(spec, caller, cancellationToken, identity).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using StyleGrpc.Engine;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Observability;
@@ -9,13 +8,14 @@ using StyleGrpc.Server.Settings;
 namespace StyleGrpc.Server.Operations;
 
 /// <summary>
-/// With <c>Store=redis</c>, this replica's share of the fleet queue: while it has a free slot it takes the next job
-/// (<see cref="RedisJobQueue.TryTakeAsync"/>, round-robin across keys), or one whose replica stopped renewing its lease, and
-/// runs it as its next attempt from its checkpoint (the attempt is the fencing token of every write). It renews the lease of
-/// the jobs it runs, acknowledges each when it has ended, and hands back the ones it stops running when the process stops.
+/// The one consumer of the <see cref="IJobQueue"/>, in process and on the fleet alike: while this process has a free slot
+/// it takes the next job (round-robin across keys) or one whose replica stopped renewing its lease, and starts it through
+/// <see cref="JobResumption"/> (as its next attempt from its checkpoint when it ran before). It renews the lease of the
+/// jobs it runs, acknowledges each when it has ended, and hands back the ones it stops running when the process stops.
+/// Admission was decided when the job was submitted; here only the slot is.
 /// </summary>
-public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner runner, JobScheduler scheduler, JobJournal journal, JobResumption resumption,
-    ModelHost model, ReplicaAddress replica, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<FleetWorker> logger) : BackgroundService
+public sealed class JobWorker(IJobQueue queue, IJobStore store, JobRunner runner, JobScheduler scheduler, JobJournal journal, JobResumption resumption,
+    ModelHost model, ReplicaAddress replica, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
     private readonly ConcurrentDictionary<string, QueuedJob> held = new(StringComparer.Ordinal);
@@ -27,14 +27,10 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
     {
         await model.GetEngineAsync(stoppingToken).ConfigureAwait(false);
         var consumer = replica.Value;
-        var subscriber = await queue.WakeSubscriptionAsync().ConfigureAwait(false);
-        await subscriber.SubscribeAsync(queue.Wake, (_, _) => wake.Release()).ConfigureAwait(false);
         // CancelOperation on any replica: the one running the job stops it within one iteration.
-        await subscriber.SubscribeAsync(queue.Cancels, (_, message) =>
-        {
-            var (id, reason) = RedisJobQueue.ParseCancel(message.ToString());
-            runner.Find(id)?.Stop(reason);
-        }).ConfigureAwait(false);
+        await queue.SubscribeAsync(Wake, (id, reason) => runner.Find(id)?.Stop(reason)).ConfigureAwait(false);
+        runner.JobEnded += _ => Wake();
+        await queue.OpenAsync(stoppingToken).ConfigureAwait(false);
         using var renewal = new PeriodicTimer(Lease / 3, time);
         _ = RenewLeasesAsync(consumer, renewal, stoppingToken);
         while (!stoppingToken.IsCancellationRequested && !scheduler.IsStopping)
@@ -44,24 +40,36 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
             {
                 try
                 {
-                    var network = model.Engine.Network.Info.Fingerprint;
-                    var next = await queue.TryTakeAsync(network, consumer).ConfigureAwait(false)
-                        ?? await queue.TryClaimAbandonedAsync(network, consumer, Lease).ConfigureAwait(false);
-                    if (next is not null)
+                    if (await queue.TryTakeAsync(model.Engine.Network.Info.Fingerprint, consumer, Lease).ConfigureAwait(false) is { } next)
                     {
                         took = true;
                         await StartAsync(next, stoppingToken).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or Storage.StoreUnavailableException)
+                catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or Storage.StoreUnavailableException or IOException)
                 {
                     ServerLog.FleetQueueUnavailable(logger, ex.Message);
                 }
             }
             if (!took)
             {
-                await wake.WaitAsync(PollInterval, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await wake.WaitAsync(PollInterval, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
+        }
+    }
+
+    private void Wake()
+    {
+        if (wake.CurrentCount == 0)
+        {
+            wake.Release();
         }
     }
 
@@ -69,16 +77,37 @@ public sealed class FleetWorker(RedisJobQueue queue, IJobStore store, JobRunner 
     {
         var record = await store.GetAsync(entry.JobId, cancellationToken).ConfigureAwait(false);
         var spec = record is null || record.Done ? null : await store.ReadSpecAsync(record, cancellationToken).ConfigureAwait(false);
-        if (record is null || record.Done || spec is null)
+        if (record is null || record.Done)
         {
             // Deleted, or ended (cancelled while queued, or finished by a replica that lost its lease): nothing to run.
             await queue.AcknowledgeAsync(entry).ConfigureAwait(false);
             return;
         }
-        // A job that ran before (elsewhere, or here before a restart) or whose replica lost its lease is a new attempt.
-        var resumed = entry.Reclaimed || record.StartTime is not null;
-        if (await resumption.StartAsync(record, spec, resumed, entry.Reclaimed ? "claimed" : "handed_back", taken => held[taken.Id] = entry, cancellationToken)
-                .ConfigureAwait(false) is not { } job)
+        var network = model.Engine.Network.Info.Fingerprint;
+        if (spec is null || spec.Network != network)
+        {
+            // Its request is gone, or it was planned for the network another start served: it cannot run here, ever.
+            var reason = spec is null ? "its request is missing" : $"it was planned for {spec.Network}, this server runs {network}";
+            ServerLog.JobNotResumable(logger, record.Id, reason);
+            await store.SaveAsync(record with
+            {
+                State = JobState.Failed,
+                ErrorCode = (int)Grpc.Core.StatusCode.FailedPrecondition,
+                ErrorMessage = $"the job cannot be resumed: {reason}",
+                EndTime = time.GetUtcNow(),
+            }, cancellationToken).ConfigureAwait(false);
+            await queue.AcknowledgeAsync(entry).ConfigureAwait(false);
+            return;
+        }
+        // A job that ran before (here before a restart, or elsewhere) or whose replica lost its lease is a new attempt.
+        var resumed = entry.Origin == QueueOrigin.Claimed || record.StartTime is not null;
+        var cause = entry.Origin switch
+        {
+            QueueOrigin.Claimed => "claimed",
+            QueueOrigin.Restored => "restart",
+            _ => "handed_back",
+        };
+        if (await resumption.StartAsync(record, spec, resumed, cause, taken => held[taken.Id] = entry, cancellationToken).ConfigureAwait(false) is not { } job)
         {
             // Another replica (or this one, later) takes it.
             await queue.HandBackAsync(entry).ConfigureAwait(false);
