@@ -47,6 +47,20 @@ public sealed class JobRunner
         this.logger = logger;
     }
 
+    private TaskCompletionSource taken = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when this process next takes a job: a watcher waiting for its job to run here looks again then.</summary>
+    public Task NextTaken
+    {
+        get
+        {
+            lock (gate)
+            {
+                return taken.Task;
+            }
+        }
+    }
+
     /// <summary>Raised when a job's run has ended and its slot is free, however it ended.</summary>
     public event Action<JobOutcome>? JobEnded;
 
@@ -89,10 +103,13 @@ public sealed class JobRunner
         var id = identity.Id;
         var ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
         var job = new Job(identity, caller, spec, () => new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval), resumeFrom);
+        TaskCompletionSource wake;
         lock (gate)
         {
             active[id] = job;
+            (wake, taken) = (taken, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
+        wake.SetResult();
         var (width, height) = OutputSize(spec);
         ServerLog.JobAccepted(logger, id, caller, spec.Describe(), width, height, spec.TotalIterations, ticket.Position, estimate >> 20);
         job.Completion = Task.Run(() => RunAsync(job, ticket, engine), CancellationToken.None);

@@ -125,6 +125,15 @@ public sealed class JobScheduler
         }
     }
 
+    /// <summary>True when a job of <paramref name="bytes"/> would start here at once: nobody waits, a slot is free and it fits the budget.</summary>
+    public bool WouldStartNow(long bytes)
+    {
+        lock (gate)
+        {
+            return waiting.Count == 0 && running < slots && (running == 0 || runningBytes + bytes <= budget);
+        }
+    }
+
     private bool Fits(JobTicket ticket) => running < slots && (running == 0 || runningBytes + ticket.Bytes <= budget);
 
     internal void Leave(JobTicket ticket)

@@ -64,8 +64,8 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
             throw;
         }
         identity ??= JobIdentity.New(time.GetUtcNow());
-        // What the Accepted frame says: 0 when a slot here is free and nobody waits, else the most the job's place can be.
-        var position = waiting == 0 && scheduler.Running + scheduler.Waiting < options.Value.ConcurrentJobs ? 0 : (int)waiting + 1;
+        // What the Accepted frame says: 0 when nobody waits and it would start here at once, else the most its place can be.
+        var position = waiting == 0 && scheduler.WouldStartNow(spec.EstimatedBytes) ? 0 : (int)waiting + 1;
         var record = new JobRecord
         {
             Id = identity.Id,
@@ -287,6 +287,11 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
                     var (frames, latest, queued, changed) = feed.Snapshot(sent);
                     foreach (var frame in frames)
                     {
+                        if (frame.Result is not null && !latest.Done)
+                        {
+                            // Whoever has the result finds the operation done: the result waits for the record that ends it.
+                            break;
+                        }
                         sent = frame.Sequence;
                         yield return frame;
                     }
@@ -295,13 +300,13 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
                         EndOf(latest);
                         yield break;
                     }
-                    if (queued > 0 && queued != position)
+                    if (queued > 0 && queued < position)
                     {
-                        // Its place in the queue moved: a frame that is not kept (sequence 0), as the contract says.
+                        // It moved forward in the queue: a frame that is not kept (sequence 0), as the contract says.
                         position = queued;
                         yield return ResponseMapper.ToFrame(new JobQueued(queued), ImageFormat.Png, 0);
                     }
-                    await WaitOrStopAsync(record.Id, changed, cancellationToken).ConfigureAwait(false);
+                    await WaitOrStopAsync(record.Id, Task.WhenAny(changed, runner.NextTaken), cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -343,7 +348,6 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
     /// </summary>
     public async IAsyncEnumerable<JobEvent> LiveAsync(string id, JobEventBuffer events, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var ending = journal.Ending(id);
         await using var live = events.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
         {
@@ -357,7 +361,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
             {
                 failure = ExceptionDispatchInfo.Capture(ex);
             }
-            if ((!more || live.Current is JobFinished) && ending is not null)
+            if ((!more || live.Current is JobFinished) && journal.Ending(id) is { } ending)
             {
                 await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
