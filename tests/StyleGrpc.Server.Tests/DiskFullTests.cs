@@ -41,13 +41,24 @@ public sealed class DiskFullTests
         {
             await Frames.RegisterStarryAsync(first);
         }
-        // Another network needs other targets: they are computed from the stored image, and cannot be written.
+        // Another network needs other targets: they are computed from the stored image when the job runs, and cannot be
+        // written. A job is stored before it is accepted, so the disk fills up after that, while it waits behind another.
         settings["StyleGrpc:Vgg19WeightsPath"] = "";
         settings["StyleGrpc:ModelsDirectory"] = Path.Combine(disk.Path, "no-models");
+        settings["StyleGrpc:ConcurrentJobs"] = "1";
         await using var second = await ServerHost.StartAsync(settings);
+        using var cancel = new CancellationTokenSource();
+        var blocker = Frames.LongRequest();
+        blocker.StyleName = "";
+        blocker.StyleImage = Frames.Image("the_scream.jpg");
+        using var running = second.Client.Stylize(blocker, cancellationToken: cancel.Token);
+        await Frames.ReadUntilAsync(running, f => f.Progress is not null);
+        using var call = second.Client.Stylize(Frames.Request(iterations: 2));
+        Assert.Equal(1, (await Frames.ReadUntilAsync(call, f => f.Accepted is not null))[0].Accepted.QueuePosition);
         disk.FillUp();
+        await cancel.CancelAsync();
 
-        var frames = await Frames.CollectAsync(second.Client, Frames.Request(iterations: 2));
+        var frames = await Frames.ReadUntilAsync(call, f => f.Result is not null);
 
         Assert.Equal("resnet18-onnx", frames[^1].Result.Reproducibility.Network);
         Assert.Empty(Directory.GetFiles(disk.Path, "*.tmp-*", SearchOption.AllDirectories));

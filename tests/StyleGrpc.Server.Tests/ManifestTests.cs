@@ -202,7 +202,7 @@ public sealed class ManifestTests
         Assert.Equal("stylegrpc_fleet_queue_depth", metric);
         // The gauge the server registers for the fleet's queue (Observability/ServerGauges.cs), by its OpenTelemetry name.
         var gauges = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "src", "StyleGrpc.Server", "Observability", "ServerGauges.cs"));
-        Assert.Contains($"CreateObservableGauge(\"{metric.Replace('_', '.')}\", () => FleetWaiting", gauges);
+        Assert.Contains($"CreateObservableGauge(\"{metric.Replace('_', '.')}\", () => QueueWaiting", gauges);
     }
 
     [Fact]

@@ -19,6 +19,7 @@ public sealed class JobScheduler
     private int running;
     private long runningBytes;
     private bool stopping;
+    private readonly CancellationTokenSource stoppingSource = new();
 
     public JobScheduler(IOptions<StyleGrpcServerOptions> options, MemoryBudget memory)
     {
@@ -105,6 +106,9 @@ public sealed class JobScheduler
         }
     }
 
+    /// <summary>Cancelled by <see cref="BeginDrain"/>: watches of jobs that do not run here end then.</summary>
+    public CancellationToken Stopping => stoppingSource.Token;
+
     /// <summary>Stops admitting jobs and refuses every queued one at once; running jobs go on.</summary>
     public void BeginDrain()
     {
@@ -119,6 +123,7 @@ public sealed class JobScheduler
                 ticket.Node = null;
             }
         }
+        stoppingSource.Cancel();
         foreach (var ticket in queued)
         {
             ticket.Abandon(new ServerStoppingException("the server is stopping; the job was not started; retry on another replica"));

@@ -41,10 +41,10 @@ internal static partial class ServerLog
     [LoggerMessage(11, LogLevel.Information, "Draining: {Running} running jobs get {Seconds} s to finish")]
     public static partial void Draining(ILogger logger, int running, int seconds);
 
-    [LoggerMessage(13, LogLevel.Information, "Stopping: health NOT_SERVING, new calls refused, {Queued} queued jobs refused")]
+    [LoggerMessage(13, LogLevel.Information, "Stopping: health NOT_SERVING, new calls refused; {Queued} jobs waiting for a slot here go back to the queue, watches of queued jobs end")]
     public static partial void Stopping(ILogger logger, int queued);
 
-    [LoggerMessage(14, LogLevel.Information, "Drained; {Active} calls still open; stopping the web server")]
+    [LoggerMessage(14, LogLevel.Information, "Drained; {Active} jobs still held; stopping the web server")]
     public static partial void Drained(ILogger logger, int active);
 
     [LoggerMessage(15, LogLevel.Warning, "Job {JobId} from {Caller}: the reader took no frame for {Seconds} s; stopping the job and ending the call")]

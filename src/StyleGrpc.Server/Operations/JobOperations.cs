@@ -21,7 +21,7 @@ namespace StyleGrpc.Server.Operations;
 /// </summary>
 public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJobFeeds feeds, IJobQueue queue, Access.CallerQuotas quotas, IJobStore store,
     IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory, JobScheduler scheduler, ModelHost model, ServerMetrics metrics,
-    IHostApplicationLifetime lifetime, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobOperations> logger)
+    IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobOperations> logger)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RemoteCancelWait = TimeSpan.FromSeconds(2);
@@ -155,23 +155,27 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
             while (time.GetUtcNow() < deadline)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
-                if (await store.GetAsync(record.Id, cancellationToken).ConfigureAwait(false) is not { Done: false } now)
+                if (await store.GetAsync(record.Id, cancellationToken).ConfigureAwait(false) is not { Done: false } current)
                 {
                     return;
                 }
-                record = now;
+                record = current;
             }
         }
         // Stored but not running (queued, or waiting to be resumed): it ends now, and a training's style stops saying TRAINING.
         var message = JobStopReasons.Message(reason, options.Value);
-        await store.SaveAsync(record with
+        var now = time.GetUtcNow();
+        if (await store.SaveAsync(record with
         {
             State = reason is JobStopReason.Cancelled or JobStopReason.Caller ? JobState.Cancelled : JobState.Failed,
             ErrorCode = (int)JobStopReasons.Status(reason),
             ErrorMessage = message,
-            EndTime = time.GetUtcNow(),
+            EndTime = now,
             QueuePosition = 0,
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false))
+        {
+            metrics.JobEnded(JobStopReasons.Label(reason), record.Iteration, now - record.CreateTime, TimeSpan.Zero);
+        }
         if (record is { Kind: JobKind.Training, StyleId: { } styleId })
         {
             await networks.MarkEndedAsync(styleId, OperationNames.Of(record.Id), message, cancellationToken).ConfigureAwait(false);
@@ -321,12 +325,12 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
     // stored, for the next start or another replica).
     private async Task WaitOrStopAsync(string id, Task changed, CancellationToken cancellationToken)
     {
-        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, scheduler.Stopping);
         try
         {
             await changed.WaitAsync(either.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (scheduler.Stopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             ServerLog.WatchEndedByShutdown(logger, id);
             throw new ServerStoppingException("the server is stopping; the job stays queued and runs on the next start or another replica; watch it again there");
