@@ -11,7 +11,8 @@ public sealed partial class StyleGrpcClient
     /// <summary>
     /// Submits a style transfer that outlives this call, the connection and the replica, and returns its operation as soon as the
     /// server has admitted and stored the job (same validation and refusals as <see cref="StylizeAsync"/>; a refusal with a retry
-    /// hint is tried again, <see cref="StyleGrpcClientOptions.StylizeAttempts"/>). Follow it with <see cref="WatchStylizeAsync"/>,
+    /// hint is tried again, <see cref="StyleGrpcClientOptions.StylizeAttempts"/>, and a lost one too, as the same request: it carries one
+    /// <c>request_id</c>, <see cref="StyleGrpcClientOptions.SubmitRetryTimeout"/>). Follow it with <see cref="WatchStylizeAsync"/>,
     /// <see cref="WaitOperationAsync"/> or <see cref="GetOperationAsync"/>; nothing cancels it but <see cref="CancelOperationAsync"/>.
     /// </summary>
     public async Task<JobOperation> SubmitStylizeAsync(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? stylizeOptions = null,

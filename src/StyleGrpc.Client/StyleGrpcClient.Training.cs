@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Google.LongRunning;
 using Grpc.Core;
+using P = StyleGrpc.Protos.V1;
 
 namespace StyleGrpc.Client;
 
@@ -18,9 +19,16 @@ public sealed partial class StyleGrpcClient
     public Task<TrainingOperation> TrainStyleNetworkAsync(string styleId, TrainStyleNetworkOptions? training = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(styleId);
-        return Unary(async (deadline, ct) => ProtoConversions.ToTraining(
-            await client.TrainStyleNetworkAsync(ProtoConversions.ToRequest(styleId, training), deadline: deadline, cancellationToken: ct).ConfigureAwait(false)),
-            cancellationToken);
+        return TrainAsync(ProtoConversions.ToRequest(styleId, training), cancellationToken);
+    }
+
+    private async Task<TrainingOperation> TrainAsync(P.TrainStyleNetworkRequest request, CancellationToken cancellationToken)
+    {
+        // AIP-155: a lost submission is tried again as the same request, and the server starts one training.
+        request.RequestId = Guid.NewGuid().ToString();
+        return ProtoConversions.ToTraining(await SubmitWithRetriesAsync(
+            deadline => client.TrainStyleNetworkAsync(request, deadline: deadline, cancellationToken: CancellationToken.None).ResponseAsync, null, cancellationToken)
+            .ConfigureAwait(false));
     }
 
     /// <summary>The training operation as it is now; NOT_FOUND when it is unknown, another key's, or deleted.</summary>

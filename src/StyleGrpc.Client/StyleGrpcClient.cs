@@ -178,20 +178,38 @@ public sealed partial class StyleGrpcClient : IStyleGrpcClient
     // SubmitStylize, asked again when refused before admission with a hint that waiting helps (a full queue, a rate): no work
     // was done, so it is safe, on another replica when the address balances. The call itself is not cut short by the token: a
     // submission the server may have admitted has to be answered, so that a cancelled caller can cancel the job it made.
-    private async Task<Operation> SubmitAsync(P.StylizeRequest request, DateTime? deadline, CancellationToken cancellationToken)
+    private Task<Operation> SubmitAsync(P.StylizeRequest request, DateTime? deadline, CancellationToken cancellationToken)
     {
+        // AIP-155: every attempt is the same request, so the server starts the job once however many attempts reach it.
+        if (request.RequestId.Length == 0)
+        {
+            request.RequestId = Guid.NewGuid().ToString();
+        }
+        return SubmitWithRetriesAsync((attemptDeadline) => client.SubmitStylizeAsync(request, deadline: attemptDeadline, cancellationToken: CancellationToken.None).ResponseAsync,
+            deadline, cancellationToken);
+    }
+
+    /// <summary>
+    /// One submission (its request carries a request ID), attempted again when it was lost (UNAVAILABLE, or an attempt's own
+    /// deadline: the server may or may not have stored it) for up to <see cref="StyleGrpcClientOptions.SubmitRetryTimeout"/>,
+    /// and when it was refused with RESOURCE_EXHAUSTED and a retry hint, up to <see cref="StyleGrpcClientOptions.StylizeAttempts"/>.
+    /// A submission answered after the caller cancelled is cancelled on the server.
+    /// </summary>
+    private async Task<Operation> SubmitWithRetriesAsync(Func<DateTime, Task<Operation>> call, DateTime? deadline, CancellationToken cancellationToken)
+    {
+        DateTime? lostSince = null;
+        var refusals = 0;
         for (var attempt = 1; ; attempt++)
         {
             if (cancellationToken.IsCancellationRequested)
             {
                 throw new StyleGrpcException(StatusCode.Cancelled, "cancelled");
             }
-            StyleGrpcException refused;
+            StyleGrpcException failed;
             try
             {
                 var unaryDeadline = DateTime.UtcNow + options.UnaryTimeout;
-                var operation = await client.SubmitStylizeAsync(request, deadline: deadline < unaryDeadline ? deadline : unaryDeadline,
-                    cancellationToken: CancellationToken.None).ConfigureAwait(false);
+                var operation = await call(deadline < unaryDeadline ? deadline.Value : unaryDeadline).ConfigureAwait(false);
                 if (cancellationToken.IsCancellationRequested)
                 {
                     await CancelQuietlyAsync(operation.Name).ConfigureAwait(false);
@@ -201,13 +219,27 @@ public sealed partial class StyleGrpcClient : IStyleGrpcClient
             }
             catch (RpcException ex)
             {
-                refused = StyleGrpcException.From(ex);
-                if (refused.StatusCode != StatusCode.ResourceExhausted || refused.RetryAfter is null || attempt >= options.StylizeAttempts)
-                {
-                    throw refused;
-                }
+                failed = StyleGrpcException.From(ex);
             }
-            await DelayAsync(Backoff(attempt, refused.RetryAfter.Value), cancellationToken).ConfigureAwait(false);
+            TimeSpan wait;
+            if (failed.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded && !(deadline <= DateTime.UtcNow))
+            {
+                lostSince ??= DateTime.UtcNow;
+                if (DateTime.UtcNow - lostSince >= options.SubmitRetryTimeout)
+                {
+                    throw failed;
+                }
+                wait = Backoff(attempt, TimeSpan.FromSeconds(5));
+            }
+            else if (failed.StatusCode == StatusCode.ResourceExhausted && failed.RetryAfter is { } hint && ++refusals < options.StylizeAttempts)
+            {
+                wait = Backoff(refusals, hint);
+            }
+            else
+            {
+                throw failed;
+            }
+            await DelayAsync(wait, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -23,6 +23,14 @@ public sealed class StyleGrpcClientOptions
     public int StylizeAttempts { get; set; } = 3;
 
     /// <summary>
+    /// How long a submission (SubmitStylize, TrainStyleNetwork, and the submission inside Stylize) lost to UNAVAILABLE or
+    /// its own deadline is tried again, with a backoff (200 ms doubling to 5 s, with jitter). Every attempt carries the same
+    /// <c>request_id</c> (AIP-155), so the server starts the job once however many attempts reach it. Default 30 s;
+    /// <see cref="TimeSpan.Zero"/> disables it.
+    /// </summary>
+    public TimeSpan SubmitRetryTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Whether <see cref="StyleGrpcClient.StylizeAsync"/> and <see cref="StyleGrpcClient.WatchStylizeAsync"/> re-attach by themselves
     /// when their watch of the job is lost (UNAVAILABLE: a server restarting or draining, a replica gone, a dropped connection):
     /// they watch again from the last sequence seen, after a backoff (200 ms doubling to 5 s, with jitter), so the caller sees no

@@ -103,9 +103,9 @@ public sealed class InProcessJobQueueTests : IDisposable
     public async Task Open_QueuesTheStoresUnfinishedJobsOldestFirst_AsRestored_AndNotTheEndedOnes()
     {
         var store = Store();
-        await store.CreateAsync(Record(3, "a"), Spec(), 0, CancellationToken.None);
-        await store.CreateAsync(Record(1, "b") with { State = JobState.Running, StartTime = Start }, Spec(), 0, CancellationToken.None);
-        await store.CreateAsync(Record(2, "a"), Spec(), 0, CancellationToken.None);
+        await store.CreateAsync(Record(3, "a"), Spec(), 0, TimeSpan.Zero, CancellationToken.None);
+        await store.CreateAsync(Record(1, "b") with { State = JobState.Running, StartTime = Start }, Spec(), 0, TimeSpan.Zero, CancellationToken.None);
+        await store.CreateAsync(Record(2, "a"), Spec(), 0, TimeSpan.Zero, CancellationToken.None);
         await store.SaveAsync(Record(2, "a") with { State = JobState.Succeeded, EndTime = Start.AddMinutes(1) }, CancellationToken.None);
 
         // A new process: the index and the queue start from what the folder holds.

@@ -67,7 +67,7 @@ public sealed class JobStoreCostTests : IDisposable
         for (var i = from; i < to; i++)
         {
             var record = Record(i, i % 4 == 0 ? "alice" : "bob");
-            Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+            Assert.Equal(JobCreation.Created, await store.CreateAsync(record, Spec(), 0, TimeSpan.Zero, CancellationToken.None));
             await queue.EnqueueAsync("network", record.Id, record.Caller);
         }
     }
@@ -136,12 +136,12 @@ public sealed class JobStoreCostTests : IDisposable
     private static async Task CapsEachCallersUnfinishedJobs(IJobStore store)
     {
         var (first, second, third) = (Record(1, "alice"), Record(2, "alice"), Record(3, "alice"));
-        Assert.True(await store.CreateAsync(first, Spec(), 2, CancellationToken.None));
-        Assert.True(await store.CreateAsync(second, Spec(), 2, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(first, Spec(), 2, TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(second, Spec(), 2, TimeSpan.Zero, CancellationToken.None));
 
-        Assert.False(await store.CreateAsync(third, Spec(), 2, CancellationToken.None));
+        Assert.Equal(JobCreation.CallerAtCap, await store.CreateAsync(third, Spec(), 2, TimeSpan.Zero, CancellationToken.None));
         Assert.Null(await store.GetAsync(third.Id, CancellationToken.None));
-        Assert.True(await store.CreateAsync(Record(4, "bob"), Spec(), 2, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(Record(4, "bob"), Spec(), 2, TimeSpan.Zero, CancellationToken.None));
 
         // Its end is written (twice: the second write of an ended job frees nothing more), and what only its run needed goes.
         Assert.True(await store.SaveCheckpointAsync(first.Id, 1, new byte[1024], CancellationToken.None));
@@ -153,8 +153,8 @@ public sealed class JobStoreCostTests : IDisposable
         Assert.Null(await store.ReadCheckpointAsync(first.Id, CancellationToken.None));
         Assert.NotNull(await store.ReadSpecAsync(second, CancellationToken.None));
 
-        Assert.True(await store.CreateAsync(third, Spec(), 2, CancellationToken.None));
-        Assert.False(await store.CreateAsync(Record(5, "alice"), Spec(), 2, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(third, Spec(), 2, TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(JobCreation.CallerAtCap, await store.CreateAsync(Record(5, "alice"), Spec(), 2, TimeSpan.Zero, CancellationToken.None));
     }
 
     [Fact]
@@ -171,13 +171,13 @@ public sealed class JobStoreCostTests : IDisposable
         var before = new FileJobStore(options);
         for (var i = 0; i < 3; i++)
         {
-            Assert.True(await before.CreateAsync(Record(i, "alice"), Spec(), 0, CancellationToken.None));
+            Assert.Equal(JobCreation.Created, await before.CreateAsync(Record(i, "alice"), Spec(), 0, TimeSpan.Zero, CancellationToken.None));
         }
 
         var after = new FileJobStore(options);
 
         Assert.Equal(["0002", "0001", "0000"], (await after.ListPageAsync("alice", null, 10, CancellationToken.None))!.Records.Select(r => r.Id[..4]));
-        Assert.False(await after.CreateAsync(Record(9, "alice"), Spec(), 3, CancellationToken.None));
+        Assert.Equal(JobCreation.CallerAtCap, await after.CreateAsync(Record(9, "alice"), Spec(), 3, TimeSpan.Zero, CancellationToken.None));
     }
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class JobStoreCostTests : IDisposable
     private static async Task KeepsFrames(IJobStore store)
     {
         var record = Record(1, "alice");
-        Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(record, Spec(), 0, TimeSpan.Zero, CancellationToken.None));
         Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(1, false), Frame(2, true)], [], CancellationToken.None));
         // Progress 3 supersedes progress 2.
         Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(3, true)], [2], CancellationToken.None));
@@ -216,7 +216,7 @@ public sealed class JobStoreCostTests : IDisposable
     {
         var store = new FileJobStore(Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory }));
         var record = Record(1, "alice");
-        Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(record, Spec(), 0, TimeSpan.Zero, CancellationToken.None));
         Assert.True(await store.AppendFramesAsync(record.Id, 1, [Frame(1, false), Frame(2, false)], [], CancellationToken.None));
         // A crash before an unsynced write reached the disk: the file ends in the middle of its last frame.
         var path = Path.Combine(dataDirectory, "jobs", record.Id, "frames-1.bin");
@@ -233,7 +233,7 @@ public sealed class JobStoreCostTests : IDisposable
     {
         var store = new RedisJobStore(connection);
         var record = Record(1, "alice");
-        Assert.True(await store.CreateAsync(record, Spec(), 0, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(record, Spec(), 0, TimeSpan.Zero, CancellationToken.None));
         // A large checkpoint and many frames already read: reading what is new costs the new frame's bytes, not theirs.
         Assert.True(await store.SaveCheckpointAsync(record.Id, 1, new byte[4 << 20], CancellationToken.None));
         for (var i = 1; i <= 50; i++)
@@ -266,8 +266,8 @@ public sealed class JobStoreCostTests : IDisposable
         var (record, refused) = (Record(1, "alice"), Record(2, "alice"));
         var files = () => Directory.Exists(Path.Combine(folder, "jobs")) ? Directory.GetFiles(Path.Combine(folder, "jobs"), "*", SearchOption.AllDirectories) : [];
 
-        Assert.True(await store.CreateAsync(record, Spec(), 1, CancellationToken.None));
-        Assert.False(await store.CreateAsync(refused, Spec(), 1, CancellationToken.None));
+        Assert.Equal(JobCreation.Created, await store.CreateAsync(record, Spec(), 1, TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(JobCreation.CallerAtCap, await store.CreateAsync(refused, Spec(), 1, TimeSpan.Zero, CancellationToken.None));
         Assert.True(await store.SaveCheckpointAsync(record.Id, 1, new byte[100_000], CancellationToken.None));
         Assert.True(await store.SaveCheckpointAsync(record.Id, 1, Enumerable.Repeat((byte)7, 200_000).ToArray(), CancellationToken.None));
 
@@ -292,7 +292,7 @@ public sealed class JobStoreCostTests : IDisposable
     {
         for (var i = 0; i < 7; i++)
         {
-            Assert.True(await store.CreateAsync(Record(i, i % 2 == 0 ? "alice" : "bob"), Spec(), 0, CancellationToken.None));
+            Assert.Equal(JobCreation.Created, await store.CreateAsync(Record(i, i % 2 == 0 ? "alice" : "bob"), Spec(), 0, TimeSpan.Zero, CancellationToken.None));
         }
 
         var alice = new List<string>();

@@ -39,21 +39,26 @@ public sealed class FileJobStore : IJobStore
         }
     }
 
-    public async Task<bool> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, CancellationToken cancellationToken)
+    public async Task<JobCreation> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, TimeSpan requestRetention, CancellationToken cancellationToken)
     {
         var folder = Folder(record.Id);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (record.RequestId is { } requestId && index.JobOfRequest(record.Caller, requestId) is { } earlier
+                && await GetAsync(earlier, cancellationToken).ConfigureAwait(false) is { } first && first.CreateTime + requestRetention > record.CreateTime)
+            {
+                return JobCreation.RequestTaken;
+            }
             if (maxActiveOfCaller > 0 && index.ActiveOf(record.Caller) >= maxActiveOfCaller)
             {
-                return false;
+                return JobCreation.CallerAtCap;
             }
             Directory.CreateDirectory(folder);
             await WriteAsync(Path.Combine(folder, "spec.json"), JobSpecJson.Serialize(spec), cancellationToken).ConfigureAwait(false);
             await WriteAsync(Path.Combine(folder, "record.json"), JobSpecJson.Serialize(record), cancellationToken).ConfigureAwait(false);
             index.Set(record);
-            return true;
+            return JobCreation.Created;
         }
         catch (Exception ex)
         {
@@ -70,6 +75,9 @@ public sealed class FileJobStore : IJobStore
             gate.Release();
         }
     }
+
+    public async Task<JobRecord?> FindRequestAsync(string caller, string requestId, CancellationToken cancellationToken) =>
+        index.JobOfRequest(caller, requestId) is { } id ? await GetAsync(id, cancellationToken).ConfigureAwait(false) : null;
 
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {

@@ -11,10 +11,15 @@ namespace StyleGrpc.Server.Operations;
 public interface IJobStore
 {
     /// <summary>
-    /// Stores a new job: its record (attempt 1, queued) and its spec; false (nothing stored) when its caller already has
-    /// <paramref name="maxActiveOfCaller"/> jobs that have not ended (0 = no cap). The check and the store are one step.
+    /// Stores a new job: its record (attempt 1, queued) and its spec, and remembers its request ID for
+    /// <paramref name="requestRetention"/>. Nothing is stored when its caller already has <paramref name="maxActiveOfCaller"/>
+    /// jobs that have not ended (0 = no cap), or another stored job of the caller, created less than
+    /// <paramref name="requestRetention"/> before it, has its request ID. The checks and the store are one step.
     /// </summary>
-    Task<bool> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, CancellationToken cancellationToken);
+    Task<JobCreation> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, TimeSpan requestRetention, CancellationToken cancellationToken);
+
+    /// <summary>The record of the caller's stored job created with <paramref name="requestId"/> (AIP-155); null when none is.</summary>
+    Task<JobRecord?> FindRequestAsync(string caller, string requestId, CancellationToken cancellationToken);
 
     Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken);
 

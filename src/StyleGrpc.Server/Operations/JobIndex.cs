@@ -11,6 +11,7 @@ public sealed class JobIndex
     private readonly SortedSet<Key> all = new();
     private readonly Dictionary<string, SortedSet<Key>> byCaller = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> active = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> requests = new(StringComparer.Ordinal);
 
     /// <summary>Adds the job or brings its entry up to date.</summary>
     public void Set(JobRecord record)
@@ -19,7 +20,12 @@ public sealed class JobIndex
         {
             Remove(record.Id);
             var key = new Key(record.CreateTime.UtcTicks, record.Id);
-            entries[record.Id] = new Entry(key, record.Caller, record.Done);
+            var request = string.IsNullOrEmpty(record.RequestId) ? null : RequestKey(record.Caller, record.RequestId);
+            entries[record.Id] = new Entry(key, record.Caller, record.Done, request);
+            if (request is not null)
+            {
+                requests[request] = record.Id;
+            }
             all.Add(key);
             Of(record.Caller).Add(key);
             if (!record.Done)
@@ -39,12 +45,27 @@ public sealed class JobIndex
             }
             all.Remove(entry.Key);
             Of(entry.Caller).Remove(entry.Key);
+            if (entry.Request is not null && requests.GetValueOrDefault(entry.Request) == id)
+            {
+                requests.Remove(entry.Request);
+            }
             if (!entry.Done)
             {
                 active[entry.Caller] = ActiveOf(entry.Caller) - 1;
             }
         }
     }
+
+    /// <summary>The job the caller created with this request ID (AIP-155), if it is stored.</summary>
+    public string? JobOfRequest(string caller, string requestId)
+    {
+        lock (gate)
+        {
+            return requests.GetValueOrDefault(RequestKey(caller, requestId));
+        }
+    }
+
+    private static string RequestKey(string caller, string requestId) => caller + "\n" + requestId;
 
     /// <summary>How many of the caller's jobs have not ended.</summary>
     public int ActiveOf(string caller)
@@ -86,5 +107,5 @@ public sealed class JobIndex
         public int CompareTo(Key other) => Ticks != other.Ticks ? Ticks.CompareTo(other.Ticks) : string.CompareOrdinal(Id, other.Id);
     }
 
-    private sealed record Entry(Key Key, string Caller, bool Done);
+    private sealed record Entry(Key Key, string Caller, bool Done, string? Request);
 }

@@ -35,11 +35,17 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
     /// </summary>
     /// <param name="spec">The checked request.</param>
     /// <param name="caller">Who asks: the API key's ID, or <c>anonymous</c>.</param>
+    /// <param name="request">The caller's request ID and the request's fingerprint (AIP-155); null without one.</param>
     /// <param name="cancellationToken">Cancels the submission, not the job.</param>
     /// <param name="identity">The new job's identity when the caller needs its name first (a training); null = a fresh one.</param>
-    /// <returns>The job's ID.</returns>
-    public async Task<string> SubmitAsync(JobSpec spec, string caller, CancellationToken cancellationToken, JobIdentity? identity = null)
+    /// <returns>The job's ID: the earlier job's when the request ID was used for this request before.</returns>
+    public async Task<string> SubmitAsync(JobSpec spec, string caller, JobRequest? request, CancellationToken cancellationToken, JobIdentity? identity = null)
     {
+        if (await EarlierAsync(caller, request, cancellationToken).ConfigureAwait(false) is { } earlier)
+        {
+            // A retry: the first submission's operation, and nothing new (nothing counted, nothing started).
+            return earlier;
+        }
         long waiting;
         try
         {
@@ -77,13 +83,20 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
             Levels = (spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
             QueuePosition = position,
             LastSequence = spec is StylizeJobSpec ? 1 : 0,
+            RequestId = request?.Id,
+            RequestFingerprint = request?.Fingerprint,
         };
-        if (!await store.CreateAsync(record, spec, options.Value.MaxJobsPerKey, cancellationToken).ConfigureAwait(false))
+        switch (await store.CreateAsync(record, spec, options.Value.MaxJobsPerKey, RequestRetention, cancellationToken).ConfigureAwait(false))
         {
-            metrics.JobRefused("refused_quota");
-            throw new Access.QuotaExceededException(
-                $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running (StyleGrpc:MaxJobsPerKey); retry when one ends", null,
-                "StyleGrpc:MaxJobsPerKey", caller);
+            case JobCreation.CallerAtCap:
+                metrics.JobRefused("refused_quota");
+                throw new Access.QuotaExceededException(
+                    $"this caller already has {options.Value.MaxJobsPerKey} jobs queued or running (StyleGrpc:MaxJobsPerKey); retry when one ends", null,
+                    "StyleGrpc:MaxJobsPerKey", caller);
+            case JobCreation.RequestTaken:
+                // The same request ID won a race with this one: its job is the answer.
+                return await EarlierAsync(caller, request, cancellationToken).ConfigureAwait(false)
+                    ?? throw new PreconditionFailedException("request_id", "a submission with this request_id is being stored; retry");
         }
         if (spec is StylizeJobSpec)
         {
@@ -92,6 +105,28 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
         }
         await queue.EnqueueAsync(spec.Network, identity.Id, caller).ConfigureAwait(false);
         return identity.Id;
+    }
+
+    /// <summary>How long a request ID is remembered (AIP-155): as long as an ended operation is kept.</summary>
+    private TimeSpan RequestRetention => TimeSpan.FromHours(options.Value.ResultRetentionHours);
+
+    /// <summary>
+    /// The caller's job made by an earlier submission with <paramref name="request"/>'s ID, within the retention time; null
+    /// when there is none. The same ID for a different request is INVALID_ARGUMENT naming <c>request_id</c>.
+    /// </summary>
+    public async Task<string?> EarlierAsync(string caller, JobRequest? request, CancellationToken cancellationToken)
+    {
+        if (request is null || await store.FindRequestAsync(caller, request.Id, cancellationToken).ConfigureAwait(false) is not { } earlier
+            || earlier.CreateTime + RequestRetention <= time.GetUtcNow())
+        {
+            return null;
+        }
+        if (earlier.RequestFingerprint != request.Fingerprint)
+        {
+            throw new RequestFieldException("request_id",
+                $"was sent before with a different request ({OperationNames.Of(earlier.Id)}); make a new request_id for a new request");
+        }
+        return earlier.Id;
     }
 
     // The outcome label of stylegrpc_jobs_total for a refused submission.

@@ -67,6 +67,12 @@ public sealed record JobRecord
     /// <summary>The W3C trace context of the latest attempt's job span; the next attempt's span links to it.</summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>The caller's request ID (AIP-155) it was created with; null without one.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>The SHA-256 of the request it was created with (its request ID left out): a retry must match it.</summary>
+    public string? RequestFingerprint { get; init; }
+
     /// <summary>True once the job has ended (succeeded, failed or cancelled).</summary>
     public bool Done => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 }

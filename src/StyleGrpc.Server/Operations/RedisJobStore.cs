@@ -73,20 +73,29 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         return 1
         """;
 
-    // KEYS = the job's hash, its spec, the index, the caller's index, the caller's active counter; ARGV = record, attempt,
-    // spec, create time (ms), id, the caller's cap (0 = none). Refused (0) when the caller already has that many jobs.
+    // KEYS = the job's hash, its spec, the index, the caller's index, the caller's active counter, the request ID's key;
+    // ARGV = record, attempt, spec, create time (ms), id, the caller's cap (0 = none), how long the request ID is remembered
+    // (ms; empty = no request ID), the prefix of job keys. Refused with 0 when the caller already has that many jobs, with
+    // 2 when a stored job has the request ID.
     private const string Create = """
         local cap = tonumber(ARGV[6])
+        if ARGV[7] ~= '' then
+          local earlier = redis.call('GET', KEYS[6])
+          if earlier and redis.call('EXISTS', ARGV[8] .. earlier) == 1 then return 2 end
+        end
         if cap > 0 and tonumber(redis.call('GET', KEYS[5]) or '0') >= cap then return 0 end
         redis.call('HSET', KEYS[1], 'record', ARGV[1], 'attempt', ARGV[2], 'done', '0')
         redis.call('SET', KEYS[2], ARGV[3])
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
         redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
         redis.call('INCR', KEYS[5])
+        if ARGV[7] ~= '' then redis.call('SET', KEYS[6], ARGV[5], 'PX', ARGV[7]) end
         return 1
         """;
 
     private RedisKey JobKey(string id) => redis.Prefix + "job:" + id;
+
+    private RedisKey RequestKey(string caller, string requestId) => redis.Prefix + "request:" + caller + ":" + requestId;
 
     private RedisKey SpecKey(string id) => redis.Prefix + "job:" + id + ":spec";
 
@@ -100,31 +109,43 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
 
     private RedisKey ActiveKey(string caller) => redis.Prefix + "jobs:active:" + caller;
 
-    public async Task<bool> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, CancellationToken cancellationToken)
+    public async Task<JobCreation> CreateAsync(JobRecord record, JobSpec spec, int maxActiveOfCaller, TimeSpan requestRetention, CancellationToken cancellationToken)
     {
         // With a blob directory the spec's bytes go there first; Redis gets the reference.
         var bytes = JobSpecJson.Serialize(spec);
         var reference = blobs is null ? null : await blobs.WriteAsync(record.Id, "spec", bytes, cancellationToken).ConfigureAwait(false);
-        bool created;
+        JobCreation creation;
         try
         {
-            created = (int)await Call(() => redis.Db.ScriptEvaluateAsync(Create,
-                [JobKey(record.Id), SpecKey(record.Id), IndexKey, CallerIndexKey(record.Caller), ActiveKey(record.Caller)],
+            var request = record.RequestId is { } requestId ? RequestKey(record.Caller, requestId) : JobKey(record.Id);
+            creation = (int)await Call(() => redis.Db.ScriptEvaluateAsync(Create,
+                [JobKey(record.Id), SpecKey(record.Id), IndexKey, CallerIndexKey(record.Caller), ActiveKey(record.Caller), request],
                 [JobSpecJson.Serialize(record), record.Attempt, reference is null ? bytes : (RedisValue)reference, record.CreateTime.ToUnixTimeMilliseconds(),
-                    record.Id, maxActiveOfCaller]))
-                .ConfigureAwait(false) == 1;
+                    record.Id, maxActiveOfCaller, record.RequestId is null ? "" : (long)requestRetention.TotalMilliseconds, redis.Prefix + "job:"]))
+                .ConfigureAwait(false) switch
+            {
+                1 => JobCreation.Created,
+                2 => JobCreation.RequestTaken,
+                _ => JobCreation.CallerAtCap,
+            };
         }
         catch when (reference is not null)
         {
             blobs!.Delete(reference);
             throw;
         }
-        if (!created && reference is not null)
+        if (creation != JobCreation.Created && reference is not null)
         {
-            // Refused (the caller's cap): nothing of it stays behind.
+            // Refused: nothing of it stays behind.
             blobs!.Delete(reference);
         }
-        return created;
+        return creation;
+    }
+
+    public async Task<JobRecord?> FindRequestAsync(string caller, string requestId, CancellationToken cancellationToken)
+    {
+        var id = await Call(() => redis.Db.StringGetAsync(RequestKey(caller, requestId))).ConfigureAwait(false);
+        return id.IsNull ? null : await GetAsync(id.ToString(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)

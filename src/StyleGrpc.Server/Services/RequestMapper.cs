@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Control;
 using StyleGrpc.Engine.FeedForward;
@@ -5,6 +6,7 @@ using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Server.Errors;
 using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
 
@@ -87,6 +89,25 @@ public static class RequestMapper
         {
             throw new RequestFieldException(field, ex.Reason);
         }
+    }
+
+    /// <summary>
+    /// The request's ID (AIP-155) and the fingerprint a retry must match: the SHA-256 of the request with its request ID left
+    /// out. Null without an ID; INVALID_ARGUMENT naming <c>request_id</c> when it is not a UUID.
+    /// </summary>
+    public static JobRequest? ToJobRequest<T>(T request, string requestId) where T : IMessage<T>, IDeepCloneable<T>
+    {
+        if (requestId.Length == 0)
+        {
+            return null;
+        }
+        if (!Guid.TryParse(requestId, out var id))
+        {
+            throw new RequestFieldException("request_id", "must be a UUID (e.g. 4f1c2a9e-0b7d-4c3e-9a51-2d6e8f0b1c3a), made once per request and sent again on every retry");
+        }
+        var copy = request.Clone();
+        copy.Descriptor.FindFieldByName("request_id").Accessor.SetValue(copy, "");
+        return new JobRequest(id.ToString("D"), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(copy.ToByteArray())));
     }
 
     /// <summary>
