@@ -78,7 +78,7 @@ internal static class FleetCost
                 var (listMs, listCommands) = await MeasureCallsAsync(server, () => client.ListOperationsAsync(50));
                 var id = newest[(newest.IndexOf('/') + 1)..];
                 var db = admin.GetDatabase();
-                var stored = await db.StringLengthAsync($"stylegrpc:job:{id}:spec") + await db.HashStringLengthAsync($"stylegrpc:job:{id}", "record");
+                var stored = (await db.HashValuesAsync($"stylegrpc:job:{id}:spec")).Sum(v => (long)((byte[])v!).Length) + await db.HashStringLengthAsync($"stylegrpc:job:{id}", "record");
                 var row = new Level(queued, submitMs, submitCommands, getMs, getCommands, listMs, listCommands, queueing, bytesPerJob, stored);
                 Console.WriteLine($"  {queued} queued: SubmitStylize {submitMs:F1} ms ({submitCommands} commands), GetOperation {getMs:F1} ms ({getCommands}), " +
                     $"ListOperations of 50 {listMs:F1} ms ({listCommands}); queueing this level {queueing:F1} s; Redis {bytesPerJob / 1024:F1} KiB per queued job, " +

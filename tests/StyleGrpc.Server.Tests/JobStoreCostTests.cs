@@ -25,8 +25,11 @@ public sealed class JobStoreCostTests : IDisposable
     private readonly ConnectionMultiplexer admin;
     private readonly string dataDirectory = TestData.NewTempDirectory();
 
-    public JobStoreCostTests()
+    private readonly Xunit.Abstractions.ITestOutputHelper output;
+
+    public JobStoreCostTests(Xunit.Abstractions.ITestOutputHelper output)
     {
+        this.output = output;
         connection = new RedisConnection(Options.Create(new StyleGrpcServerOptions { Redis = redis.Configuration, RedisKeyPrefix = "cost:" }));
         admin = ConnectionMultiplexer.Connect(redis.Configuration + ",allowAdmin=true");
     }
@@ -259,6 +262,37 @@ public sealed class JobStoreCostTests : IDisposable
     }
 
     [Fact]
+    public async Task RedisPayload_TakesItsBytesPlusUnderOneKibOfRedisMemory_AndReadsBackWhole()
+    {
+        var store = new RedisJobStore(connection);
+        const int jobs = 20, size = 400 * 1024 - 3000;
+        var records = Enumerable.Range(100, jobs).Select(i => Record(i, "alice")).ToList();
+        foreach (var record in records)
+        {
+            Assert.Equal(JobCreation.Created, await store.CreateAsync(record, Spec(), 0, TimeSpan.Zero, CancellationToken.None));
+        }
+        var payload = new byte[size];
+        Random.Shared.NextBytes(payload);
+        var before = await UsedMemoryAsync();
+
+        foreach (var record in records)
+        {
+            Assert.True(await store.SaveCheckpointAsync(record.Id, 1, payload, CancellationToken.None));
+        }
+        var perPayload = (await UsedMemoryAsync() - before) / (double)jobs;
+
+        output.WriteLine($"a {size / 1024.0:F1} KiB payload takes {perPayload / 1024:F1} KiB of Redis memory (one string would take 448 KiB: the allocator's size class)");
+        Assert.InRange(perPayload, size, size + 1024);
+        Assert.Equal(payload, await store.ReadCheckpointAsync(records[0].Id, CancellationToken.None));
+    }
+
+    private async Task<long> UsedMemoryAsync()
+    {
+        var info = await admin.GetServer(admin.GetEndPoints()[0]).InfoAsync("memory");
+        return long.Parse(info.SelectMany(g => g).First(p => p.Key == "used_memory").Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task RedisStoreWithABlobDirectory_KeepsPayloadsThereAndReferencesInRedis_AndDropsThemWithTheJob()
     {
         var folder = TestData.NewTempDirectory();
@@ -273,8 +307,9 @@ public sealed class JobStoreCostTests : IDisposable
 
         // Redis holds references of a few dozen bytes; the folder holds the spec and the latest checkpoint only.
         var db = connection.Db;
-        Assert.InRange(await db.StringLengthAsync($"cost:job:{record.Id}:spec"), 1, 200);
-        Assert.InRange(await db.StringLengthAsync($"cost:job:{record.Id}:checkpoint"), 1, 200);
+        Assert.InRange(await db.HashStringLengthAsync($"cost:job:{record.Id}:spec", "0"), 1, 200);
+        Assert.InRange(await db.HashStringLengthAsync($"cost:job:{record.Id}:checkpoint", "0"), 1, 200);
+        Assert.Equal(1, await db.HashLengthAsync($"cost:job:{record.Id}:checkpoint"));
         Assert.Equal(2, files().Length);
         Assert.IsType<TrainingJobSpec>(await store.ReadSpecAsync(record, CancellationToken.None));
         Assert.Equal(Enumerable.Repeat((byte)7, 200_000), await store.ReadCheckpointAsync(record.Id, CancellationToken.None));

@@ -83,6 +83,26 @@ public sealed partial class RepositoryTests
     private static partial Regex SamplePath();
 
     [Fact]
+    public void NothingBelowTheEdgeImportsIt_AndTheStoreChoiceIsMadeOnlyWhereServicesAreRegistered()
+    {
+        var server = Path.Combine(TestData.RepositoryRoot, "src", "StyleGrpc.Server");
+        var below = new[] { "Jobs", "Operations", "Styles", "Training" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(server, folder), "*.cs", SearchOption.AllDirectories)).ToList();
+        var sources = Directory.EnumerateFiles(server, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)).ToList();
+
+        Assert.NotEmpty(below);
+        Assert.Empty(below.Where(f => File.ReadAllText(f).Contains("StyleGrpc.Server.Services", StringComparison.Ordinal)).Select(Path.GetFileName));
+        // One pipeline: the store setting picks implementations where they are registered (and is checked with the other
+        // settings), and nowhere else.
+        Assert.Equal(["StyleGrpc.Server/Hosting/StyleTransferServiceExtensions.cs", "StyleGrpc.Server/Settings/StyleGrpcServerOptions.cs",
+            "StyleGrpc.Server/Settings/StyleGrpcServerOptionsValidator.cs"],
+            sources.Where(f => File.ReadAllText(f).Contains("StoreSetting.", StringComparison.Ordinal) && !f.EndsWith("StoreSetting.cs", StringComparison.Ordinal))
+                .Select(f => Path.GetRelativePath(Path.Combine(TestData.RepositoryRoot, "src"), f).Replace('\\', '/')).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void ErrorsDoc_ListsEveryErrorReasonTheServerSends()
     {
         var reasons = typeof(server::StyleGrpc.Server.Errors.ErrorReasons).GetFields()

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using StyleGrpc.Protos.V1;
 
 namespace StyleGrpc.Server.Tests;
 
@@ -50,7 +51,10 @@ public sealed class TracingTests
             await Frames.RegisterStarryAsync(first);
             var submitted = await first.Client.SubmitStylizeAsync(Frames.Request(iterations: 400));
             jobId = submitted.Name["operations/".Length..];
-            Assert.True(await ServerTestSetup.EventuallyAsync(() => first.Scheduler.Running == 1, Frames.Timeout));
+            // Running, not only holding a slot: a job stopped before it ran is not resumed, it simply starts (as attempt 1).
+            var operations = new Google.LongRunning.Operations.OperationsClient(first.Channel);
+            Assert.True(await ServerTestSetup.EventuallyAsync(() => operations.GetOperation(new Google.LongRunning.GetOperationRequest { Name = submitted.Name })
+                .Metadata.Unpack<StylizeMetadata>().State == StylizeMetadata.Types.State.Running, Frames.Timeout));
             // Stopping the host drains: the running job is checkpointed and handed back to the job store.
             await first.StopAsync();
         }

@@ -81,6 +81,7 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<CallerQuotas>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<ReplicaAddress>();
+        services.AddSingleton<IJobFrames, JobFrames>();
         services.AddSingleton<JobJournal>();
         services.AddSingleton<RemoteJobFeeds>();
         services.AddSingleton<JobResumption>();

@@ -6,7 +6,6 @@ using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Errors;
-using StyleGrpc.Server.Services;
 using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
 
 namespace StyleGrpc.Server.Operations;
@@ -17,7 +16,7 @@ namespace StyleGrpc.Server.Operations;
 /// progress and the latest preview), and at its end its result or error. A job stopped because this process stops is left
 /// queued or running in the store, so the next start (or another replica) resumes it.
 /// </summary>
-public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMetrics metrics, IHostEnvironment environment, TimeProvider time,
+public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddress replica, ServerMetrics metrics, IHostEnvironment environment, TimeProvider time,
     ILogger<JobJournal> logger)
 {
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
@@ -25,7 +24,7 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
 
     /// <summary>Stores a new job's first frame, its Accepted, which every watcher replays first.</summary>
     public Task AcceptedAsync(JobRecord record, JobAccepted accepted) =>
-        AppendAsync(record with { LastSequence = accepted.Sequence }, ResponseMapper.ToFrame(accepted, ImageFormat.Png, 0), []);
+        AppendAsync(record with { LastSequence = accepted.Sequence }, contract.ToFrame(accepted, ImageFormat.Png, 0), []);
 
     /// <summary>
     /// Stores the job as the attempt this process runs (queued for a slot here) and follows it until it ends. Throws when the
@@ -63,7 +62,7 @@ public sealed class JobJournal(IJobStore store, ReplicaAddress replica, ServerMe
                 {
                     // Every frame is stored as it comes (watchers elsewhere get what local ones get); a training has no
                     // frames to replay: its operation's metadata and the style say all.
-                    var frame = ResponseMapper.ToFrame(item, stylize.OutputFormat, stylize.Quality);
+                    var frame = contract.ToFrame(item, stylize.OutputFormat, stylize.Quality);
                     await AppendAsync(entry.Record, frame, Keep(kept, frame)).ConfigureAwait(false);
                 }
                 if (item is not JobProgressed || lastWrite == long.MinValue || time.GetElapsedTime(lastWrite) >= ProgressWriteInterval)

@@ -6,7 +6,6 @@ using StyleGrpc.Server.Jobs.Events;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Model;
 using StyleGrpc.Server.Errors;
-using StyleGrpc.Server.Services;
 using StyleGrpc.Server.Storage;
 using StyleGrpc.Server.Styles;
 using StyleGrpc.Server.Settings;
@@ -19,7 +18,7 @@ namespace StyleGrpc.Server.Operations;
 /// Jobs (Stylize runs and feed-forward trainings) as long-running operations (AIP-151): submitted once, stored durably, and then got, listed, waited for,
 /// watched, cancelled or deleted by name from this replica whether it runs them or not. Scoped to the key that made them.
 /// </summary>
-public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJobFeeds feeds, IJobQueue queue, Access.CallerQuotas quotas, IJobStore store,
+public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFrames contract, RemoteJobFeeds feeds, IJobQueue queue, Access.CallerQuotas quotas, IJobStore store,
     IStyleStore styles, FeedForwardNetworks networks, MemoryBudget memory, JobScheduler scheduler, ModelHost model, ServerMetrics metrics,
     IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobOperations> logger)
 {
@@ -59,7 +58,8 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
             }
             memory.Require(spec, model.Engine);
             waiting = await queue.WaitingAsync().ConfigureAwait(false);
-            if (waiting >= options.Value.QueueCapacity)
+            // The capacity counts jobs that wait: one that starts here at once takes no place in the queue.
+            if (waiting >= options.Value.QueueCapacity && !(waiting == 0 && scheduler.WouldStartNow(spec.EstimatedBytes)))
             {
                 throw new QueueFullException(options.Value.QueueCapacity);
             }
@@ -295,7 +295,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
                     {
                         sent = item.Sequence;
                         var spec = (StylizeJobSpec)job.Spec;
-                        yield return ResponseMapper.ToFrame(item, spec.OutputFormat, spec.Quality);
+                        yield return contract.ToFrame(item, spec.OutputFormat, spec.Quality);
                     }
                 }
                 finally
@@ -343,7 +343,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, RemoteJo
                     {
                         // It moved forward in the queue: a frame that is not kept (sequence 0), as the contract says.
                         position = queued;
-                        yield return ResponseMapper.ToFrame(new JobQueued(queued), ImageFormat.Png, 0);
+                        yield return contract.ToFrame(new JobQueued(queued), ImageFormat.Png, 0);
                     }
                     await WaitOrStopAsync(record.Id, Task.WhenAny(changed, runner.NextTaken), cancellationToken).ConfigureAwait(false);
                 }

@@ -25,15 +25,18 @@ namespace StyleGrpc.Server.Operations;
 /// </summary>
 public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = null) : IJobStore
 {
-    // KEYS[1] = the job's hash, KEYS[2] = the payload key written; ARGV = attempt, value. Answers {1} when written, with the
-    // reference it replaced when that was one (its file can go; a replaced value of its own is never sent back), {0} when a
+    // KEYS[1] = the job's hash, KEYS[2] = the payload key written; ARGV = attempt, then the value's pieces
+    // (RedisPayloadChunks). Answers {1} when written, with the reference it replaced when that was one (its file can go; a replaced value of its own is never sent back), {0} when a
     // later attempt owns the job, {-1} when the job is gone.
     private const string FencedPayload = """
         local stored = redis.call('HGET', KEYS[1], 'attempt')
         if not stored then return {-1} end
         if tonumber(stored) > tonumber(ARGV[1]) then return {0} end
-        local old = redis.call('GET', KEYS[2])
-        redis.call('SET', KEYS[2], ARGV[2])
+        local kind = redis.call('TYPE', KEYS[2]).ok
+        local old = nil
+        if kind == 'hash' then old = redis.call('HGET', KEYS[2], '0') elseif kind == 'string' then old = redis.call('GET', KEYS[2]) end
+        redis.call('DEL', KEYS[2])
+        for i = 2, #ARGV do redis.call('HSET', KEYS[2], tostring(i - 2), ARGV[i]) end
         if old and string.sub(old, 1, 5) == 'blob:' then return {1, old} end
         return {1}
         """;
@@ -74,8 +77,8 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         """;
 
     // KEYS = the job's hash, its spec, the index, the caller's index, the caller's active counter, the request ID's key;
-    // ARGV = record, attempt, spec, create time (ms), id, the caller's cap (0 = none), how long the request ID is remembered
-    // (ms; empty = no request ID), the prefix of job keys. Refused with 0 when the caller already has that many jobs, with
+    // ARGV = record, attempt, (unused), create time (ms), id, the caller's cap (0 = none), how long the request ID is
+    // remembered (ms; empty = no request ID), the prefix of job keys, then the spec's pieces (RedisPayloadChunks). Refused with 0 when the caller already has that many jobs, with
     // 2 when a stored job has the request ID.
     private const string Create = """
         local cap = tonumber(ARGV[6])
@@ -85,7 +88,8 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         end
         if cap > 0 and tonumber(redis.call('GET', KEYS[5]) or '0') >= cap then return 0 end
         redis.call('HSET', KEYS[1], 'record', ARGV[1], 'attempt', ARGV[2], 'done', '0')
-        redis.call('SET', KEYS[2], ARGV[3])
+        redis.call('DEL', KEYS[2])
+        for i = 9, #ARGV do redis.call('HSET', KEYS[2], tostring(i - 9), ARGV[i]) end
         redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
         redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
         redis.call('INCR', KEYS[5])
@@ -120,8 +124,9 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
             var request = record.RequestId is { } requestId ? RequestKey(record.Caller, requestId) : JobKey(record.Id);
             creation = (int)await Call(() => redis.Db.ScriptEvaluateAsync(Create,
                 [JobKey(record.Id), SpecKey(record.Id), IndexKey, CallerIndexKey(record.Caller), ActiveKey(record.Caller), request],
-                [JobSpecJson.Serialize(record), record.Attempt, reference is null ? bytes : (RedisValue)reference, record.CreateTime.ToUnixTimeMilliseconds(),
-                    record.Id, maxActiveOfCaller, record.RequestId is null ? "" : (long)requestRetention.TotalMilliseconds, redis.Prefix + "job:"]))
+                [JobSpecJson.Serialize(record), record.Attempt, "", record.CreateTime.ToUnixTimeMilliseconds(),
+                    record.Id, maxActiveOfCaller, record.RequestId is null ? "" : (long)requestRetention.TotalMilliseconds, redis.Prefix + "job:",
+                    .. Pieces(reference is null ? bytes : System.Text.Encoding.UTF8.GetBytes(reference))]))
                 .ConfigureAwait(false) switch
             {
                 1 => JobCreation.Created,
@@ -256,7 +261,7 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         try
         {
             result = (RedisResult[])(await Call(() => redis.Db.ScriptEvaluateAsync(FencedPayload, [JobKey(id), CheckpointKey(id)],
-                [attempt, reference is null ? checkpoint.ToArray() : (RedisValue)reference])).ConfigureAwait(false))!;
+                [attempt, .. Pieces(reference is null ? checkpoint : System.Text.Encoding.UTF8.GetBytes(reference))])).ConfigureAwait(false))!;
         }
         catch when (reference is not null)
         {
@@ -297,15 +302,32 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         return deleted > 0;
     }
 
-    // A payload key's bytes: the value itself, or the file its reference names (a value written with a blob directory).
+    // A payload's pieces as script arguments.
+    private static RedisValue[] Pieces(ReadOnlyMemory<byte> bytes) => [.. RedisPayloadChunks.Split(bytes).Select(p => (RedisValue)p)];
+
+    // A payload key's bytes: its pieces joined (a string, from an earlier version, as it is), or the file its reference names
+    // (a value written with a blob directory).
     private async Task<byte[]?> PayloadAsync(RedisKey key, CancellationToken cancellationToken)
     {
-        var value = await Call(() => redis.Db.StringGetAsync(key)).ConfigureAwait(false);
-        if (value.IsNull)
+        byte[] bytes;
+        try
         {
-            return null;
+            var fields = await Call(() => redis.Db.HashGetAllAsync(key)).ConfigureAwait(false);
+            if (fields.Length == 0)
+            {
+                return null;
+            }
+            bytes = RedisPayloadChunks.Join(fields);
         }
-        var bytes = (byte[])value!;
+        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            var value = await Call(() => redis.Db.StringGetAsync(key)).ConfigureAwait(false);
+            if (value.IsNull)
+            {
+                return null;
+            }
+            bytes = (byte[])value!;
+        }
         if (!JobBlobFolder.IsReference(bytes))
         {
             return bytes;
