@@ -86,6 +86,16 @@ public sealed class ApiKeyAuthenticationHandlerTests
     }
 
     [Theory]
+    [InlineData("Bearer wrong-key", "API_KEY_INVALID")]
+    [InlineData("Basic " + UserKey, "CREDENTIALS_MISSING")]
+    public async Task Authenticate_Refused_CarriesTheErrorInfoReason(string header, string reason)
+    {
+        var result = await AuthenticateAsync(header, (UserKey, AccessRoles.User));
+
+        Assert.Equal(reason, Assert.IsType<CredentialsRejectedException>(result.Failure).Reason);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("Bearer anything")]
     [InlineData("garbage")]

@@ -52,6 +52,8 @@ public static class ErrorStatuses
             ServerStoppingException e => (StatusCode.Unavailable, ErrorReasons.ServerStopping, e.Message),
             ModelNotReadyException e => (StatusCode.Unavailable, ErrorReasons.ModelNotReady, e.Message),
             JobStoppedException e => (JobStopReasons.Status(e.Reason), ErrorReasons.JobStopped, e.Message),
+            CredentialsRejectedException e => (StatusCode.Unauthenticated, e.Reason, e.Message),
+            PermissionDeniedException e => (StatusCode.PermissionDenied, ErrorReasons.PermissionDenied, e.Message),
             OperationCanceledException => (StatusCode.Unavailable, ErrorReasons.ServerStopping, "the server is stopping; the job was cancelled"),
             _ => (StatusCode.Internal, ErrorReasons.Internal, development ? ex.ToString() : "internal error; see the server log"),
         };
@@ -86,6 +88,13 @@ public static class ErrorStatuses
                 break;
             case JobStoppedException e:
                 metadata["stop_reason"] = JobStopReasons.Label(e.Reason);
+                break;
+            case CredentialsRejectedException { Check: { } check }:
+                metadata["check"] = check;
+                break;
+            case PermissionDeniedException e:
+                metadata["method"] = e.Method;
+                metadata["caller_role"] = e.CallerRole;
                 break;
         }
         if (field is not null)
