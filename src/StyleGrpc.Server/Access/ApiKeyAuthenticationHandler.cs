@@ -5,13 +5,12 @@ using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Errors;
-using StyleGrpc.Server.Settings;
 
 namespace StyleGrpc.Server.Access;
 
 /// <summary>
-/// Authenticates <c>authorization: Bearer {key}</c> against the SHA-256 hashes in <c>StyleGrpc:Keys</c>, in
-/// constant time. The scheme name is case-insensitive; nothing else is trimmed or guessed. With no keys
+/// Authenticates <c>authorization: Bearer {key}</c> against the SHA-256 hashes in <c>StyleGrpc:Keys</c> (as in force now:
+/// they reload, <see cref="AccessMonitor"/>), in constant time. The scheme name is case-insensitive; nothing else is trimmed or guessed. With no keys
 /// configured every caller is the anonymous admin (an open server, right on loopback). Failures answer
 /// like every other error (<see cref="AccessRefusal"/>): UNAUTHENTICATED / PERMISSION_DENIED with ErrorInfo; 401 / 403 over HTTP.
 /// </summary>
@@ -19,18 +18,19 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IOptions<StyleGrpcServerOptions> serverOptions)
+    AccessMonitor access)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     private const string BearerScheme = "Bearer";
-    private readonly (byte[] Hash, string Role)[] keys = serverOptions.Value.Keys.Select(k => (Convert.FromHexString(k.Sha256), k.Role)).ToArray();
 
     /// <summary>The caller ID of a key: <c>key-</c> and the first 12 hex digits of its hash.</summary>
     public static string CallerId(string sha256Hex) => "key-" + sha256Hex[..12].ToLowerInvariant();
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (keys.Length == 0)
+        // Read per request: the keys reload without a restart (AccessMonitor).
+        var settings = access.Current;
+        if (settings.IsOpen)
         {
             return Task.FromResult(Success(AccessRoles.Anonymous, AccessRoles.Admin));
         }
@@ -48,7 +48,7 @@ public sealed class ApiKeyAuthenticationHandler(
         string? role = null;
         var matched = Array.Empty<byte>();
         // Compare with every key, so the time does not depend on which key matched.
-        foreach (var (hash, keyRole) in keys)
+        foreach (var (hash, keyRole) in settings.Keys)
         {
             if (CryptographicOperations.FixedTimeEquals(hash, given))
             {

@@ -45,6 +45,10 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<IValidateOptions<StyleGrpcServerOptions>, StyleGrpcServerOptionsValidator>();
         services.AddTransient<IOptionsFactory<StyleGrpcServerOptions>, StyleGrpcServerOptionsFactory>();
 
+        // The same section again, read on every reload by AccessMonitor: the keys change without a restart.
+        services.AddOptions<StyleGrpcServerOptions>(AccessMonitor.OptionsName).BindConfiguration(StyleGrpcServerOptions.Section);
+        services.AddSingleton<AccessMonitor>();
+
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<AccessGuard>();
         services.TryAddSingleton(new ModelLoadGate());
@@ -138,6 +142,22 @@ public static class StyleTransferServiceExtensions
             .AddCheck<ModelHealthCheck>("model", tags: [Ready])
             .AddCheck<StoreHealthCheck>("store", tags: [Ready]);
         return services;
+    }
+
+    /// <summary>
+    /// Adds <c>StyleGrpc:KeysFile</c>, when set, as the last configuration source, watched for changes: the API keys in it
+    /// reload without a restart. Call before <see cref="AddStyleTransfer"/>.
+    /// </summary>
+    public static IConfigurationManager AddStyleTransferKeysFile(this IConfigurationManager configuration)
+    {
+        // A missing file is reported by the validator, naming the setting. Not watched then either: the watcher would climb to
+        // the nearest folder that exists (up to /) and watch everything below it.
+        if (configuration[$"{StyleGrpcServerOptions.Section}:{nameof(StyleGrpcServerOptions.KeysFile)}"] is { Length: > 0 } path && File.Exists(path))
+        {
+            // Optional: the file may be replaced (deleted, then written) while the server runs.
+            configuration.AddJsonFile(Path.GetFullPath(path), optional: true, reloadOnChange: true);
+        }
+        return configuration;
     }
 
     /// <summary>

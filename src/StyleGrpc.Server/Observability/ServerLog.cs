@@ -94,4 +94,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(44, LogLevel.Warning, "Fleet queue: {Reason}; trying again")]
     public static partial void FleetQueueUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(60, LogLevel.Information, "Access settings reloaded: {Keys} API keys")]
+    public static partial void AccessReloaded(ILogger logger, int keys);
+
+    [LoggerMessage(61, LogLevel.Error, "Access settings reload refused, the last good ones stay in force: {Reason}")]
+    public static partial void AccessReloadRefused(ILogger logger, string reason);
 }

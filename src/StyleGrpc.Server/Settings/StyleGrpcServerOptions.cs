@@ -148,6 +148,13 @@ public sealed class StyleGrpcServerOptions
     /// </summary>
     public List<Access.ApiKeyEntry> Keys { get; set; } = [];
 
+    /// <summary>
+    /// A JSON settings file (the shape of <c>appsettings.json</c>: <c>{"StyleGrpc": {"Keys": [...]}}</c>) read after every other
+    /// source and watched: an edit of the keys in it takes effect within seconds, without a restart. Relative to the working
+    /// directory. Empty (the default): none. A file that does not exist at start stops the start.
+    /// </summary>
+    public string KeysFile { get; set; } = "";
+
     /// <summary>Allows an open server (no keys) on a non-loopback address. Default false; a warning is logged when used.</summary>
     public bool AllowAnonymous { get; set; }
 

@@ -15,6 +15,11 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
 
     public ValidateOptionsResult Validate(string? name, StyleGrpcServerOptions o)
     {
+        if (name == AccessMonitor.OptionsName)
+        {
+            // Read again on every reload; AccessMonitor checks it with ValidateAccess and keeps the last good one.
+            return ValidateOptionsResult.Skip;
+        }
         var failures = new List<string>();
         void Range(string setting, double value, double min, double max = double.PositiveInfinity)
         {
@@ -94,6 +99,21 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         {
             failures.Add($"{S}Tracing:OtlpEndpoint must be an absolute URL (e.g. http://otel-collector:4317) or empty, not '{o.Tracing.OtlpEndpoint}'");
         }
+        if (!string.IsNullOrWhiteSpace(o.KeysFile) && !File.Exists(o.KeysFile))
+        {
+            failures.Add($"{S}KeysFile '{o.KeysFile}' does not exist (a JSON settings file with {S}Keys; relative paths start at the working directory)");
+        }
+        failures.AddRange(ValidateAccess(o));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// The rules of the settings that reload without a restart (the API keys): checked at start with the rest, and by
+    /// <see cref="AccessMonitor"/> on every reload. Each failure names its setting.
+    /// </summary>
+    public static List<string> ValidateAccess(StyleGrpcServerOptions o)
+    {
+        var failures = new List<string>();
         for (var i = 0; i < o.Keys.Count; i++)
         {
             var key = o.Keys[i];
@@ -110,7 +130,7 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
                 failures.Add($"{S}Keys:{i}:Role must be '{AccessRoles.Admin}' or '{AccessRoles.User}', not '{key.Role}'");
             }
         }
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures;
     }
 
     /// <summary>The largest <see cref="StyleGrpcServerOptions.MaxRequestBytes"/>: the transport limit (1 MiB above it) must fit gRPC's int.</summary>
