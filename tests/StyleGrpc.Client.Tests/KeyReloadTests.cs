@@ -50,6 +50,37 @@ public sealed class KeyReloadTests
         Assert.False(server.HasExited);
     }
 
+    [Fact]
+    public async Task KeysFile_JwtSettingsAddedThenChanged_TokensFollowWithoutARestart()
+    {
+        await using var provider = await TestIdentityProvider.StartAsync();
+        var dir = TestData.NewTempDirectory();
+        var file = Path.Combine(dir, "keys.json");
+        WriteKeys(file, (TestKeys.Sha256(KeyA), "admin"));
+        await using var server = ServerProcess.Start(new Dictionary<string, string?> { ["StyleGrpc:KeysFile"] = file }, dataDirectory: dir);
+        using var a = Connect(server.Address, KeyA);
+        var token = provider.Token("alice", "api://first", new Dictionary<string, object> { ["roles"] = new[] { "user" } });
+        using var alice = new StyleGrpcClient(new StyleGrpcClientOptions { Address = new Uri(server.Address), BearerToken = token, MaxAttempts = 1 });
+        Assert.True(await EventuallyAsync(async () => await OutcomeAsync(a) == StatusCode.OK, TimeSpan.FromSeconds(60)), string.Join('\n', server.Output));
+        var off = await Assert.ThrowsAsync<StyleGrpcException>(() => alice.ListStylesAsync());
+        Assert.Equal(("TOKEN_INVALID", "disabled"), (AccessTests.ErrorInfoOf(off).Reason, AccessTests.ErrorInfoOf(off).Metadata["check"]));
+
+        // JWT switched on by an edit of the file: alice's token is accepted.
+        WriteKeys(file, Jwt(provider.Issuer, "api://first"), (TestKeys.Sha256(KeyA), "admin"));
+        Assert.True(await EventuallyAsync(async () => await OutcomeAsync(alice) == StatusCode.OK, TimeSpan.FromSeconds(10)), string.Join('\n', server.Output));
+
+        // Another audience: the scheme's options are rebuilt, and the same token is now for another API.
+        WriteKeys(file, Jwt(provider.Issuer, "api://second"), (TestKeys.Sha256(KeyA), "admin"));
+        Assert.True(await EventuallyAsync(async () => await OutcomeAsync(alice) == StatusCode.Unauthenticated, TimeSpan.FromSeconds(10)),
+            string.Join('\n', server.Output));
+        var other = await Assert.ThrowsAsync<StyleGrpcException>(() => alice.ListStylesAsync());
+        Assert.Equal("audience", AccessTests.ErrorInfoOf(other).Metadata["check"]);
+        Assert.Equal(StatusCode.OK, await OutcomeAsync(a));
+    }
+
+    private static string Jwt(string authority, string audience) =>
+        $"\"Jwt\": {{ \"Authority\": \"{authority}\", \"Audience\": \"{audience}\", \"RequireHttpsMetadata\": false }}";
+
     private static StyleGrpcClient Connect(string address, string key) =>
         new(new StyleGrpcClientOptions { Address = new Uri(address), ApiKey = key, MaxAttempts = 1, UnaryTimeout = TimeSpan.FromSeconds(10) });
 
@@ -67,11 +98,13 @@ public sealed class KeyReloadTests
     }
 
     // Written beside and moved over the file, as editors and Kubernetes do: the server never reads half a file.
-    private static void WriteKeys(string file, params (string Sha256, string Role)[] keys)
+    private static void WriteKeys(string file, params (string Sha256, string Role)[] keys) => WriteKeys(file, null, keys);
+
+    private static void WriteKeys(string file, string? jwt, params (string Sha256, string Role)[] keys)
     {
         var entries = string.Join(",", keys.Select(k => $$"""{ "Sha256": "{{k.Sha256}}", "Role": "{{k.Role}}" }"""));
         var temporary = file + ".tmp";
-        File.WriteAllText(temporary, $$"""{ "StyleGrpc": { "Keys": [ {{entries}} ] } }""");
+        File.WriteAllText(temporary, $$"""{ "StyleGrpc": { {{(jwt is null ? "" : jwt + ",")}} "Keys": [ {{entries}} ] } }""");
         File.Move(temporary, file, overwrite: true);
     }
 

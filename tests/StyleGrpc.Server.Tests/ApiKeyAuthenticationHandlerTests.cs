@@ -89,6 +89,7 @@ public sealed class ApiKeyAuthenticationHandlerTests
     [Theory]
     [InlineData("Bearer wrong-key", "API_KEY_INVALID")]
     [InlineData("Basic " + UserKey, "CREDENTIALS_MISSING")]
+    [InlineData("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "TOKEN_INVALID")]
     public async Task Authenticate_Refused_CarriesTheErrorInfoReason(string header, string reason)
     {
         var result = await AuthenticateAsync(header, (UserKey, AccessRoles.User));

@@ -65,6 +65,30 @@ public sealed class SettingsValidationTests
     }
 
     [Fact]
+    public void Validate_JwtSettings_EachFailureNamesItsSetting()
+    {
+        var validator = new StyleGrpcServerOptionsValidator();
+        string[] Failures(Action<JwtOptions> set)
+        {
+            var o = new StyleGrpcServerOptions();
+            set(o.Jwt);
+            return validator.Validate(null, o).Failures?.ToArray() ?? [];
+        }
+
+        Assert.Empty(Failures(j => (j.Authority, j.Audience) = ("https://login.microsoftonline.com/tenant/v2.0", "api://stylegrpc")));
+        Assert.Empty(Failures(j => (j.JwksUrl, j.Issuer, j.Audience) = ("https://idp.example/jwks", "https://idp.example", "api://stylegrpc")));
+        Assert.StartsWith("StyleGrpc:Jwt:Audience must be set", Assert.Single(Failures(j => j.Authority = "https://idp.example")));
+        Assert.StartsWith("StyleGrpc:Jwt:Audience is set ('api://stylegrpc') but JWT is off", Assert.Single(Failures(j => j.Audience = "api://stylegrpc")));
+        Assert.StartsWith("StyleGrpc:Jwt:Issuer must be set with StyleGrpc:Jwt:JwksUrl",
+            Assert.Single(Failures(j => (j.JwksUrl, j.Audience) = ("https://idp.example/jwks", "a"))));
+        Assert.Contains("RequireHttpsMetadata=false", Assert.Single(Failures(j => (j.Authority, j.Audience) = ("http://keycloak:8080/realms/r", "a"))));
+        Assert.Empty(Failures(j => (j.Authority, j.Audience, j.RequireHttpsMetadata) = ("http://keycloak:8080/realms/r", "a", false)));
+        Assert.StartsWith("StyleGrpc:Jwt:Authority and StyleGrpc:Jwt:JwksUrl are both set",
+            Assert.Single(Failures(j => (j.Authority, j.JwksUrl, j.Issuer, j.Audience) = ("https://idp.example", "https://idp.example/jwks", "i", "a"))));
+        Assert.Equal(2, Failures(j => (j.Authority, j.Audience, j.ClockSkewSeconds, j.RoleClaim) = ("https://idp.example", "a", 601, "")).Length);
+    }
+
+    [Fact]
     public void Validate_TrainingSettings_EachFailureNamesItsSetting()
     {
         var validator = new StyleGrpcServerOptionsValidator();

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Settings;
 
@@ -9,9 +12,10 @@ namespace StyleGrpc.Server.Access;
 /// edit of the settings (<c>appsettings.json</c>, <see cref="StyleGrpcServerOptions.KeysFile"/>) takes effect without a
 /// restart. A reload is checked by the same rules as the start (<see cref="StyleGrpcServerOptionsValidator.ValidateAccess"/>);
 /// one that fails them, or that would leave a closed server open (no keys left), is refused and logged, and the last good
-/// settings stay in force.
+/// settings stay in force. As the <see cref="IOptionsChangeTokenSource{TOptions}"/> of the JwtBearer scheme's options, it
+/// has them rebuilt (<see cref="JwtBearerSetup"/>) once new JWT settings are in force.
 /// </summary>
-public sealed class AccessMonitor : IDisposable
+public sealed class AccessMonitor : IOptionsChangeTokenSource<JwtBearerOptions>, IDisposable
 {
     /// <summary>
     /// The name of the options instance read on every reload. The start validator skips it: the rules it needs are checked
@@ -22,6 +26,7 @@ public sealed class AccessMonitor : IDisposable
     private readonly ILogger<AccessMonitor> logger;
     private readonly IDisposable? subscription;
     private AccessSnapshot current;
+    private CancellationTokenSource jwtChanged = new();
 
     public AccessMonitor(IOptionsMonitor<StyleGrpcServerOptions> options, ILogger<AccessMonitor> logger)
     {
@@ -40,6 +45,12 @@ public sealed class AccessMonitor : IDisposable
     /// <summary>The access settings in force now.</summary>
     public AccessSnapshot Current => Volatile.Read(ref current);
 
+    /// <summary>The JwtBearer scheme's options, which follow the JWT settings in force.</summary>
+    public string Name => AccessRoles.JwtScheme;
+
+    /// <summary>Fires when new JWT settings are in force.</summary>
+    public IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref jwtChanged).Token);
+
     private void Apply(StyleGrpcServerOptions options)
     {
         var failures = StyleGrpcServerOptionsValidator.ValidateAccess(options);
@@ -49,15 +60,34 @@ public sealed class AccessMonitor : IDisposable
             return;
         }
         var next = AccessSnapshot.From(options);
-        if (next.IsOpen && !Current.IsOpen)
+        var previous = Current;
+        if (next.IsOpen && !previous.IsOpen)
         {
             // A deleted or emptied settings file reads as "no keys": that must not open the server to anyone.
-            ServerLog.AccessReloadRefused(logger, "it leaves no API keys: a server that needs keys opens to everyone only by a restart");
+            ServerLog.AccessReloadRefused(logger, "it leaves no API keys and no JWT settings: a server that needs credentials opens to everyone only by a restart");
             return;
         }
         Volatile.Write(ref current, next);
-        ServerLog.AccessReloaded(logger, next.Keys.Count);
+        ServerLog.AccessReloaded(logger, next.Keys.Count, next.Jwt.Enabled ? next.Jwt.Authority + next.Jwt.MetadataAddress + next.Jwt.JwksUrl : "off");
+        if (JsonSerializer.Serialize(next.Jwt) != JsonSerializer.Serialize(previous.Jwt))
+        {
+            // The JwtBearer options are rebuilt from the new settings (with a new metadata manager) on this signal.
+            var fired = Interlocked.Exchange(ref jwtChanged, new CancellationTokenSource());
+            try
+            {
+                fired.Cancel();
+            }
+            catch (AggregateException ex)
+            {
+                ServerLog.JwtOptionsFailed(logger, ex.InnerException ?? ex);
+            }
+            fired.Dispose();
+        }
     }
 
-    public void Dispose() => subscription?.Dispose();
+    public void Dispose()
+    {
+        subscription?.Dispose();
+        jwtChanged.Dispose();
+    }
 }

@@ -44,7 +44,14 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return Task.FromResult(Fail(ErrorReasons.CredentialsMissing, "the authorization header must be 'Bearer <key>'"));
         }
-        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[(space + 1)..]));
+        var value = header[(space + 1)..];
+        if (!settings.Jwt.Enabled && SchemeSelector.LooksLikeJwt(value))
+        {
+            // A token sent to a server that takes none: say so, rather than "not a valid key".
+            return Task.FromResult(AuthenticateResult.Fail(new CredentialsRejectedException(ErrorReasons.TokenInvalid,
+                "this server accepts API keys, not bearer tokens (JWT): StyleGrpc:Jwt is not configured", "disabled")));
+        }
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(value));
         string? role = null;
         var matched = Array.Empty<byte>();
         // Compare with every key, so the time does not depend on which key matched.
@@ -64,7 +71,9 @@ public sealed class ApiKeyAuthenticationHandler(
     // The middleware keeps only successful results; this handler's own (cached per request) says why it failed.
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
         await AccessRefusal.WriteAsync(Response, (await HandleAuthenticateOnceSafeAsync()).Failure as CredentialsRejectedException
-            ?? new CredentialsRejectedException(ErrorReasons.CredentialsMissing, "an API key is required: authorization: Bearer <key>"));
+            ?? new CredentialsRejectedException(ErrorReasons.CredentialsMissing, access.Current.Jwt.Enabled
+                ? "an API key or a bearer token is required: authorization: Bearer <key or token>"
+                : "an API key is required: authorization: Bearer <key>"));
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         AccessRefusal.WriteAsync(Response, new PermissionDeniedException(Request.Path, AccessRefusal.RoleOf(Context), $"this API key's role may not call {Request.Path}"));

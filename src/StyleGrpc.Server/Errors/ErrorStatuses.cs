@@ -83,7 +83,7 @@ public static class ErrorStatuses
                 break;
             case QuotaExceededException e:
                 metadata["setting"] = e.Setting;
-                quota = new QuotaFailure { Violations = { new QuotaFailure.Types.Violation { Subject = "api_key:" + e.Caller, Description = e.Message } } };
+                quota = new QuotaFailure { Violations = { new QuotaFailure.Types.Violation { Subject = QuotaSubject(e.Caller), Description = e.Message } } };
                 retryAfter = e.RetryAfter;
                 break;
             case JobStoppedException e:
@@ -118,4 +118,7 @@ public static class ErrorStatuses
         }
         return status;
     }
+
+    // A key's caller ID reads as api_key:key-…; a token's already says what it is (jwt:{iss}|{sub}).
+    private static string QuotaSubject(string caller) => caller.StartsWith(JwtIdentity.CallerPrefix, StringComparison.Ordinal) ? caller : "api_key:" + caller;
 }

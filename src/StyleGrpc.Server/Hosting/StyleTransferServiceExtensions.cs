@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Routing.Constraints;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -113,8 +114,15 @@ public static class StyleTransferServiceExtensions
 
         AddObservability(services, configuration);
 
-        services.AddAuthentication(AccessRoles.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessRoles.Scheme, null);
+        // Keys and tokens both come as authorization: Bearer; the caller scheme hands each request to the one its credential
+        // fits. The JwtBearer scheme always exists (JWT may be switched on by a reload); its options follow AccessMonitor.
+        services.AddAuthentication(AccessRoles.CallerScheme)
+            .AddPolicyScheme(AccessRoles.CallerScheme, null, o => o.ForwardDefaultSelector = SchemeSelector.For)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessRoles.Scheme, null)
+            .AddJwtBearer(AccessRoles.JwtScheme, _ => { });
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
+        services.AddSingleton<IOptionsChangeTokenSource<JwtBearerOptions>>(sp => sp.GetRequiredService<AccessMonitor>());
+        services.AddSingleton<JwtEvents>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AccessRoles.Admin, p => p.RequireRole(AccessRoles.Admin))
             .AddPolicy(AccessRoles.User, p => p.RequireRole(AccessRoles.User));

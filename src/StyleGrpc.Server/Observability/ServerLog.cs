@@ -95,9 +95,12 @@ internal static partial class ServerLog
     [LoggerMessage(44, LogLevel.Warning, "Fleet queue: {Reason}; trying again")]
     public static partial void FleetQueueUnavailable(ILogger logger, string reason);
 
-    [LoggerMessage(60, LogLevel.Information, "Access settings reloaded: {Keys} API keys")]
-    public static partial void AccessReloaded(ILogger logger, int keys);
+    [LoggerMessage(60, LogLevel.Information, "Access settings reloaded: {Keys} API keys, JWT {Jwt}")]
+    public static partial void AccessReloaded(ILogger logger, int keys, string jwt);
 
     [LoggerMessage(61, LogLevel.Error, "Access settings reload refused, the last good ones stay in force: {Reason}")]
     public static partial void AccessReloadRefused(ILogger logger, string reason);
+
+    [LoggerMessage(62, LogLevel.Error, "The JwtBearer options could not be rebuilt from the reloaded JWT settings; token callers fail until the next reload")]
+    public static partial void JwtOptionsFailed(ILogger logger, Exception exception);
 }
