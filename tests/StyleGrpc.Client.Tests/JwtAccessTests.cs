@@ -125,6 +125,7 @@ public sealed class JwtAccessTests(JwtServer server) : IClassFixture<JwtServer>
         Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
         var info = AccessTests.ErrorInfoOf(ex);
         Assert.Equal((reason, "stylegrpc", check), (info.Reason, info.Domain, info.Metadata["check"]));
+        Assert.Equal(reason, ex.Reason);
     }
 
     [Fact]
