@@ -45,6 +45,10 @@ public sealed class KeyReloadTests
         WriteKeys(file);
         Assert.True(await EventuallyAsync(() => Task.FromResult(server.LineOf("it leaves no API keys") >= 0), TimeSpan.FromSeconds(10)),
             string.Join('\n', server.Output));
+        // A value that does not even bind (a number written as a word).
+        WriteKeys(file, "\"Jwt\": { \"ClockSkewSeconds\": \"ten\" }", (TestKeys.Sha256(KeyA), "admin"));
+        Assert.True(await EventuallyAsync(() => Task.FromResult(server.LineOf("StyleGrpc:Jwt:ClockSkewSeconds") >= 0), TimeSpan.FromSeconds(10)),
+            string.Join('\n', server.Output));
         Assert.Equal(StatusCode.OK, await OutcomeAsync(b));
         Assert.Equal(StatusCode.Unauthenticated, await OutcomeAsync(a));
         Assert.False(server.HasExited);
