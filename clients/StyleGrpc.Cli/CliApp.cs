@@ -23,6 +23,12 @@ public static class CliApp
         Recursive = true,
     };
 
+    internal static readonly Option<string?> Token = new("--token")
+    {
+        Description = "Access token (JWT) of the server's identity provider, sent as a bearer token instead of an API key (else $STYLEGRPC_TOKEN)",
+        Recursive = true,
+    };
+
     internal static readonly Option<FileInfo?> CaFile = new("--ca-file")
     {
         Description = "PEM certificate of the CA that signed an https:// server's certificate (else $STYLEGRPC_CA_FILE, else the system's)",
@@ -43,6 +49,7 @@ public static class CliApp
         var root = new RootCommand("stylegrpc: neural style transfer on a StyleGrpc server");
         root.Options.Add(Server);
         root.Options.Add(ApiKey);
+        root.Options.Add(Token);
         root.Options.Add(CaFile);
         root.Options.Add(Verbose);
         root.Subcommands.Add(StylesCommands.Create(context));
@@ -66,7 +73,7 @@ public static class CliApp
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, linked.Token);
     }
 
-    /// <summary>Client options from <c>--server</c>/<c>--api-key</c>, else the environment, else defaults.</summary>
+    /// <summary>Client options from <c>--server</c>/<c>--api-key</c>/<c>--token</c>, else the environment, else defaults.</summary>
     internal static StyleGrpcClientOptions ClientOptions(ParseResult parse)
     {
         var address = parse.GetValue(Server) ?? Environment.GetEnvironmentVariable("STYLEGRPC_SERVER") ?? StyleGrpcClientOptions.DefaultAddress;
@@ -74,12 +81,34 @@ public static class CliApp
         {
             throw new UsageException($"--server: '{address}' is not an http://, https:// or dns:/// address");
         }
+        var (apiKey, token) = Credential(parse);
         return new StyleGrpcClientOptions
         {
             Address = uri,
-            ApiKey = parse.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("STYLEGRPC_API_KEY"),
+            ApiKey = apiKey,
+            BearerToken = token,
             CaCertificatePath = parse.GetValue(CaFile)?.FullName ?? Environment.GetEnvironmentVariable("STYLEGRPC_CA_FILE"),
         };
+    }
+
+    // One credential per call: options beat the environment; two at the same level are a usage error, not a guess.
+    private static (string? ApiKey, string? Token) Credential(ParseResult parse)
+    {
+        var (key, token) = (parse.GetValue(ApiKey), parse.GetValue(Token));
+        if (key is not null && token is not null)
+        {
+            throw new UsageException("--api-key and --token: give one of them");
+        }
+        if (key is not null || token is not null)
+        {
+            return (key, token);
+        }
+        (key, token) = (Environment.GetEnvironmentVariable("STYLEGRPC_API_KEY"), Environment.GetEnvironmentVariable("STYLEGRPC_TOKEN"));
+        if (!string.IsNullOrEmpty(key) && !string.IsNullOrEmpty(token))
+        {
+            throw new UsageException("STYLEGRPC_API_KEY and STYLEGRPC_TOKEN are both set: give one of them");
+        }
+        return (string.IsNullOrEmpty(key) ? null : key, string.IsNullOrEmpty(token) ? null : token);
     }
 
     /// <summary>Runs a command body, turning every failure into a one-line message and an exit code.</summary>

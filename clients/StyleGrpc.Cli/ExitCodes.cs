@@ -18,10 +18,10 @@ public static class ExitCodes
     public const int ServerError = 9;
     public const int LocalFile = 10;
 
-    /// <summary>The server wants an API key, or does not know the one given (UNAUTHENTICATED).</summary>
+    /// <summary>The server wants an API key or a token, does not know the key given, or refuses the token (UNAUTHENTICATED).</summary>
     public const int Unauthenticated = 11;
 
-    /// <summary>The key's role may not do this (PERMISSION_DENIED): a user key registering a style, for example.</summary>
+    /// <summary>The key's or token's role may not do this (PERMISSION_DENIED): a user key registering a style, for example.</summary>
     public const int PermissionDenied = 12;
     public const int Cancelled = 130;
 

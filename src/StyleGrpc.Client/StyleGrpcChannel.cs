@@ -6,7 +6,7 @@ using Grpc.Net.Client.Configuration;
 
 namespace StyleGrpc.Client;
 
-/// <summary>Builds channels with StyleGrpc's settings: raised message limits, retries for unary calls, optional API key.</summary>
+/// <summary>Builds channels with StyleGrpc's settings: raised message limits, retries for unary calls, optional API key or bearer token.</summary>
 public static class StyleGrpcChannel
 {
     internal const string ServiceName = "stylegrpc.v1.StyleTransferService";
@@ -39,9 +39,8 @@ public static class StyleGrpcChannel
         channel.HttpHandler = CreateHandler(options);
         var tls = UsesTls(options);
         var transport = tls ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure;
-        channel.Credentials = string.IsNullOrEmpty(options.ApiKey) ? (balanced ? transport : null)
-            : ChannelCredentials.Create(transport, ApiKeyCredentials(options.ApiKey));
-        // A key on h2c travels in clear text; that is the operator's choice for a loopback or private network.
+        channel.Credentials = CallCredentialsOf(options) is { } call ? ChannelCredentials.Create(transport, call) : (balanced ? transport : null);
+        // A key or token on h2c travels in clear text; that is the operator's choice for a loopback or private network.
         channel.UnsafeUseInsecureChannelCallCredentials = !tls;
     }
 
@@ -76,7 +75,29 @@ public static class StyleGrpcChannel
         return handler;
     }
 
-    /// <summary>Call credentials adding <c>authorization: Bearer {key}</c>.</summary>
+    /// <summary>
+    /// The call credentials <paramref name="options"/> ask for: the API key, the bearer token, or the token provider's token,
+    /// each as <c>authorization: Bearer …</c>; null for none.
+    /// </summary>
+    /// <exception cref="ArgumentException">More than one of them is set.</exception>
+    public static CallCredentials? CallCredentialsOf(StyleGrpcClientOptions options)
+    {
+        var set = new[] { !string.IsNullOrEmpty(options.ApiKey), !string.IsNullOrEmpty(options.BearerToken), options.BearerTokenProvider is not null }.Count(s => s);
+        if (set > 1)
+        {
+            throw new ArgumentException("set one of ApiKey, BearerToken and BearerTokenProvider: a call carries one credential", nameof(options));
+        }
+        if (options.BearerTokenProvider is { } provider)
+        {
+            return CallCredentials.FromInterceptor(async (context, metadata) =>
+                metadata.Add("authorization", "Bearer " + await provider(context.CancellationToken).ConfigureAwait(false)));
+        }
+        return !string.IsNullOrEmpty(options.ApiKey) ? ApiKeyCredentials(options.ApiKey)
+            : !string.IsNullOrEmpty(options.BearerToken) ? ApiKeyCredentials(options.BearerToken)
+            : null;
+    }
+
+    /// <summary>Call credentials adding <c>authorization: Bearer {key}</c> (an API key or an access token alike).</summary>
     public static CallCredentials ApiKeyCredentials(string apiKey) =>
         CallCredentials.FromInterceptor((_, metadata) =>
         {

@@ -52,8 +52,22 @@ public sealed class StyleGrpcClientOptions
     /// </summary>
     public string? CaCertificatePath { get; set; }
 
-    /// <summary>Optional API key, sent as <c>authorization: Bearer …</c> on every call.</summary>
+    /// <summary>Optional API key, sent as <c>authorization: Bearer …</c> on every call. At most one of it, <see cref="BearerToken"/> and <see cref="BearerTokenProvider"/>.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Optional access token (a JWT from the server's identity provider), sent as <c>authorization: Bearer …</c> on every call.
+    /// Tokens expire (the server then answers UNAUTHENTICATED, reason <c>TOKEN_EXPIRED</c>): for a long-lived client use
+    /// <see cref="BearerTokenProvider"/>.
+    /// </summary>
+    public string? BearerToken { get; set; }
+
+    /// <summary>
+    /// Optional source of access tokens, asked before every call (and every re-attach of a watch), so a token it renews is
+    /// picked up: cache the token in it and renew it before it expires (MSAL's <c>AcquireTokenSilent</c>, a client-credentials
+    /// cache). Not bindable from configuration.
+    /// </summary>
+    public Func<CancellationToken, Task<string>>? BearerTokenProvider { get; set; }
 
     /// <summary>Largest message sent or received, in bytes. Default 64 MiB (above the server's default 32 MiB request limit).</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024 * 1024;

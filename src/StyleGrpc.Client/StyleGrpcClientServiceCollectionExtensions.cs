@@ -28,14 +28,18 @@ public static class StyleGrpcClientServiceCollectionExtensions
                 channel.Credentials = null;
             })
             .ConfigurePrimaryHttpMessageHandler(sp => StyleGrpcChannel.CreateHandler(sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value))
-            .AddCallCredentials((_, metadata, sp) =>
+            .AddCallCredentials(async (context, metadata, sp) =>
             {
-                var key = sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value.ApiKey;
-                if (!string.IsNullOrEmpty(key))
+                var options = sp.GetRequiredService<IOptions<StyleGrpcClientOptions>>().Value;
+                // Checked as the channel does (one credential at most), then the same header.
+                _ = StyleGrpcChannel.CallCredentialsOf(options);
+                var value = options.BearerTokenProvider is { } provider ? await provider(context.CancellationToken).ConfigureAwait(false)
+                    : !string.IsNullOrEmpty(options.ApiKey) ? options.ApiKey
+                    : options.BearerToken;
+                if (!string.IsNullOrEmpty(value))
                 {
-                    metadata.Add("authorization", "Bearer " + key);
+                    metadata.Add("authorization", "Bearer " + value);
                 }
-                return Task.CompletedTask;
             });
         services.AddTransient(sp => new StyleGrpcClient(
             sp.GetRequiredService<GrpcClientFactory>().CreateClient<FactoryCallInvoker>(builder.Name).Invoker,

@@ -7,7 +7,8 @@ namespace StyleGrpc.Client;
 /// <summary>
 /// A call failed. <see cref="StatusCode"/> is the gRPC status; <see cref="Field"/> names the request field the server
 /// refused (from the status's <c>google.rpc.BadRequest</c> detail); <see cref="RetryAfter"/> says when a retry may
-/// succeed (from <c>google.rpc.RetryInfo</c> or the <c>retry-after-ms</c> trailer).
+/// succeed (from <c>google.rpc.RetryInfo</c> or the <c>retry-after-ms</c> trailer); <see cref="Reason"/> is the
+/// <c>google.rpc.ErrorInfo</c> reason.
 /// </summary>
 public sealed class StyleGrpcException : Exception
 {
@@ -31,6 +32,12 @@ public sealed class StyleGrpcException : Exception
     /// <summary>When a retry may succeed (RESOURCE_EXHAUSTED from a full queue or a used-up quota), if the server said.</summary>
     public TimeSpan? RetryAfter { get; }
 
+    /// <summary>
+    /// The stable reason of the server's <c>google.rpc.ErrorInfo</c> (docs/errors.md), e.g. <c>TOKEN_EXPIRED</c> (get a new
+    /// token and retry) or <c>QUEUE_FULL</c>; null when the status carries none (a transport failure).
+    /// </summary>
+    public string? Reason { get; init; }
+
     internal static StyleGrpcException From(RpcException ex)
     {
         var status = ex.GetRpcStatus();
@@ -40,6 +47,6 @@ public sealed class StyleGrpcException : Exception
         {
             retryAfter = TimeSpan.FromMilliseconds(value);
         }
-        return new StyleGrpcException(ex.StatusCode, ex.Status.Detail, ex, field, retryAfter);
+        return new StyleGrpcException(ex.StatusCode, ex.Status.Detail, ex, field, retryAfter) { Reason = status?.GetDetail<ErrorInfo>()?.Reason };
     }
 }

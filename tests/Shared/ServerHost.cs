@@ -70,6 +70,7 @@ public sealed class ServerHost : IAsyncDisposable
             config[key] = value;
         }
         builder.Configuration.AddInMemoryCollection(config);
+        builder.Configuration.AddStyleTransferKeysFile();
         builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (gate is not null)

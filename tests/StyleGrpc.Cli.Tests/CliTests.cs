@@ -144,6 +144,30 @@ public sealed class CliTests(CliServer server) : IClassFixture<CliServer>
     }
 
     [Fact]
+    public async Task Token_IsSentAsABearer_ARefusedOneExitsUnauthenticated_AndAKeyWithATokenIsAUsageError()
+    {
+        await using var provider = await TestIdentityProvider.StartAsync();
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["StyleGrpc:Jwt:Authority"] = provider.Issuer,
+            ["StyleGrpc:Jwt:Audience"] = "api://stylegrpc-cli",
+            ["StyleGrpc:Jwt:RequireHttpsMetadata"] = "false",
+        });
+        var roles = new Dictionary<string, object> { ["roles"] = new[] { "admin" } };
+
+        var info = await CliRunner.RunAsync(host.Address, "info", "--token", provider.Token("cli-admin", "api://stylegrpc-cli", roles));
+        var expired = await CliRunner.RunAsync(host.Address, "info", "--token", provider.Token("cli-admin", "api://stylegrpc-cli", roles, TimeSpan.FromMinutes(-5)));
+        var both = await CliRunner.RunAsync(host.Address, "info", "--token", "a.b.c", "--api-key", "sgk_x");
+
+        Assert.True(info.ExitCode == ExitCodes.Ok, info.Error);
+        Assert.Contains("admin", info.Console + info.Output);
+        Assert.Equal(ExitCodes.Unauthenticated, expired.ExitCode);
+        Assert.Contains("expired", expired.Error);
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+        Assert.Contains("--api-key and --token", both.Error);
+    }
+
+    [Fact]
     public async Task KeyRefusals_ExitWithCodesOfTheirOwn()
     {
         await using var host = await ServerHost.StartAsync(TestKeys.Settings(("sgk_cli-admin", "admin"), ("sgk_cli-user", "user")));

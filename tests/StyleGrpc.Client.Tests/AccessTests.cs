@@ -52,10 +52,31 @@ public sealed class AccessTests(KeyedServer keyed, OpenServer open) : IClassFixt
         Assert.Equal(StatusCode.PermissionDenied, register.StatusCode);
         Assert.Equal(StatusCode.PermissionDenied, delete.StatusCode);
         Assert.Contains("role", register.Detail);
+        var info = ErrorInfoOf(register);
+        Assert.Equal(("PERMISSION_DENIED", "stylegrpc", "user"), (info.Reason, info.Domain, info.Metadata["caller_role"]));
+        Assert.Equal("/stylegrpc.v1.StyleTransferService/RegisterStyle", info.Metadata["method"]);
         // The user's attempts changed nothing.
         Assert.Equal((await admin.GetStyleAsync("starry")).ImageSha256, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(TestData.Image("starry_night.jpg")))));
         await admin.DeleteStyleAsync("starry");
     }
+
+    [Theory]
+    [InlineData(null, "CREDENTIALS_MISSING")]
+    [InlineData("not-a-key-of-this-server", "API_KEY_INVALID")]
+    public async Task MissingOrUnknownKey_IsUnauthenticated_WithErrorInfo(string? key, string reason)
+    {
+        using var client = Connect(keyed.Host.Address, key);
+
+        var ex = await Assert.ThrowsAsync<StyleGrpcException>(() => client.ListStylesAsync());
+
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+        var info = ErrorInfoOf(ex);
+        Assert.Equal((reason, "stylegrpc"), (info.Reason, info.Domain));
+    }
+
+    /// <summary>The google.rpc.ErrorInfo in the status details (grpc-status-details-bin) of a failed call.</summary>
+    internal static Google.Rpc.ErrorInfo ErrorInfoOf(StyleGrpcException ex) =>
+        Assert.IsType<RpcException>(ex.InnerException).GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>() ?? throw new Xunit.Sdk.XunitException("no ErrorInfo: " + ex.Detail);
 
     [Fact]
     public async Task AuthorizationHeader_SchemeInAnyCaseWithTheExactKey_IsAcceptedEndToEnd()

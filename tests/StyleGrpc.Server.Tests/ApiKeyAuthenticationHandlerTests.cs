@@ -23,7 +23,8 @@ public sealed class ApiKeyAuthenticationHandlerTests
         {
             Keys = [.. keys.Select(k => new ApiKeyEntry { Sha256 = TestKeys.Sha256(k.Key), Role = k.Role })],
         };
-        var handler = new ApiKeyAuthenticationHandler(new SchemeOptions(), NullLoggerFactory.Instance, UrlEncoder.Default, Options.Create(options));
+        var access = new AccessMonitor(new FixedOptions<StyleGrpcServerOptions>(options), NullLogger<AccessMonitor>.Instance);
+        var handler = new ApiKeyAuthenticationHandler(new FixedOptions<AuthenticationSchemeOptions>(new()), NullLoggerFactory.Instance, UrlEncoder.Default, access);
         var context = new DefaultHttpContext();
         if (header is not null)
         {
@@ -86,6 +87,17 @@ public sealed class ApiKeyAuthenticationHandlerTests
     }
 
     [Theory]
+    [InlineData("Bearer wrong-key", "API_KEY_INVALID")]
+    [InlineData("Basic " + UserKey, "CREDENTIALS_MISSING")]
+    [InlineData("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln", "TOKEN_INVALID")]
+    public async Task Authenticate_Refused_CarriesTheErrorInfoReason(string header, string reason)
+    {
+        var result = await AuthenticateAsync(header, (UserKey, AccessRoles.User));
+
+        Assert.Equal(reason, Assert.IsType<CredentialsRejectedException>(result.Failure).Reason);
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("Bearer anything")]
     [InlineData("garbage")]
@@ -98,12 +110,12 @@ public sealed class ApiKeyAuthenticationHandlerTests
         Assert.Equal([AccessRoles.Admin, AccessRoles.User], result.Principal.FindAll(ClaimTypes.Role).Select(c => c.Value));
     }
 
-    private sealed class SchemeOptions : IOptionsMonitor<AuthenticationSchemeOptions>
+    private sealed class FixedOptions<T>(T value) : IOptionsMonitor<T>
     {
-        public AuthenticationSchemeOptions CurrentValue { get; } = new();
+        public T CurrentValue { get; } = value;
 
-        public AuthenticationSchemeOptions Get(string? name) => CurrentValue;
+        public T Get(string? name) => CurrentValue;
 
-        public IDisposable? OnChange(Action<AuthenticationSchemeOptions, string?> listener) => null;
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }

@@ -139,12 +139,21 @@ public sealed class HttpApiTests(HttpServer server) : IClassFixture<HttpServer>
         using var __ = http;
         var style = new { styleId = "starry", image = Base64("starry_night.jpg"), styleSize = 64 };
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/v1/styles")).StatusCode);
+        var missing = await http.GetAsync("/v1/styles");
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Contains("CREDENTIALS_MISSING", await missing.Content.ReadAsStringAsync());
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "user-key");
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/v1/styles")).StatusCode);
         var forbidden = await http.PostAsJsonAsync("/v1/styles", style);
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
-        Assert.Contains("role", (await forbidden.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["message"]!.GetValue<string>());
+        var refusal = (await forbidden.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Contains("role", refusal["message"]!.GetValue<string>());
+        // The same AIP-193 status as every other error: the gRPC code and ErrorInfo.
+        Assert.Equal(7, refusal["code"]!.GetValue<int>());
+        var errorInfo = refusal["details"]!.AsArray().Single(d => d!["@type"]!.GetValue<string>().EndsWith("google.rpc.ErrorInfo", StringComparison.Ordinal))!;
+        Assert.Equal(("PERMISSION_DENIED", "stylegrpc", "user"),
+            (errorInfo["reason"]!.GetValue<string>(), errorInfo["domain"]!.GetValue<string>(), errorInfo["metadata"]!["caller_role"]!.GetValue<string>()));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "admin-key");
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/v1/styles", style)).StatusCode);
         // The page itself is public: it asks for the key.

@@ -15,6 +15,7 @@ public sealed class SettingsValidationTests
     [InlineData("StyleGrpc:QueueCapacity", "-1", "between 0 and")]
     [InlineData("StyleGrpc:MemoryBudgetShare", "1.5", "between 0.05 and 1")]
     [InlineData("StyleGrpc:Keys:0:Sha256", "ba30f59c2ec033f40fcd0f8dc89c9765a4d4ed51ee5140e915a8b3ccd2b43986", "published example key 'change-me-admin'")]
+    [InlineData("StyleGrpc:KeysFile", "/nonexistent/stylegrpc-keys.json", "does not exist")]
     [InlineData("StyleGrpc:BlobDirectory", "/tmp/stylegrpc-blobs-of-a-file-store", "is for StyleGrpc:Store redis")]
     public async Task Start_BadSetting_ExitsAtOnceNamingTheSettingAndWhatItAllows(string setting, string value, string allowed)
     {
@@ -61,6 +62,30 @@ public sealed class SettingsValidationTests
             Assert.Contains(failures, f => f.StartsWith(setting + " must", StringComparison.Ordinal));
         }
         Assert.Equal(5, failures.Count);
+    }
+
+    [Fact]
+    public void Validate_JwtSettings_EachFailureNamesItsSetting()
+    {
+        var validator = new StyleGrpcServerOptionsValidator();
+        string[] Failures(Action<JwtOptions> set)
+        {
+            var o = new StyleGrpcServerOptions();
+            set(o.Jwt);
+            return validator.Validate(null, o).Failures?.ToArray() ?? [];
+        }
+
+        Assert.Empty(Failures(j => (j.Authority, j.Audience) = ("https://login.microsoftonline.com/tenant/v2.0", "api://stylegrpc")));
+        Assert.Empty(Failures(j => (j.JwksUrl, j.Issuer, j.Audience) = ("https://idp.example/jwks", "https://idp.example", "api://stylegrpc")));
+        Assert.StartsWith("StyleGrpc:Jwt:Audience must be set", Assert.Single(Failures(j => j.Authority = "https://idp.example")));
+        Assert.StartsWith("StyleGrpc:Jwt:Audience is set ('api://stylegrpc') but JWT is off", Assert.Single(Failures(j => j.Audience = "api://stylegrpc")));
+        Assert.StartsWith("StyleGrpc:Jwt:Issuer must be set with StyleGrpc:Jwt:JwksUrl",
+            Assert.Single(Failures(j => (j.JwksUrl, j.Audience) = ("https://idp.example/jwks", "a"))));
+        Assert.Contains("RequireHttpsMetadata=false", Assert.Single(Failures(j => (j.Authority, j.Audience) = ("http://keycloak:8080/realms/r", "a"))));
+        Assert.Empty(Failures(j => (j.Authority, j.Audience, j.RequireHttpsMetadata) = ("http://keycloak:8080/realms/r", "a", false)));
+        Assert.StartsWith("StyleGrpc:Jwt:Authority and StyleGrpc:Jwt:JwksUrl are both set",
+            Assert.Single(Failures(j => (j.Authority, j.JwksUrl, j.Issuer, j.Audience) = ("https://idp.example", "https://idp.example/jwks", "i", "a"))));
+        Assert.Equal(2, Failures(j => (j.Authority, j.Audience, j.ClockSkewSeconds, j.RoleClaim) = ("https://idp.example", "a", 601, "")).Length);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using StyleGrpc.Server.Settings;
 namespace StyleGrpc.Server.Access;
 
 /// <summary>
-/// Checks before the server listens that a server with no keys listens only on loopback unless
+/// Checks before the server listens that a server with no keys and no JWT settings listens only on loopback unless
 /// <see cref="StyleGrpcServerOptions.AllowAnonymous"/> is set (then it warns); the keys themselves are checked with the
 /// other settings (<see cref="StyleGrpcServerOptionsValidator"/>).
 /// </summary>
@@ -16,7 +16,7 @@ public sealed class AccessGuard(IOptions<StyleGrpcServerOptions> options, IConfi
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        if (o.Keys.Count > 0)
+        if (o.Keys.Count > 0 || o.Jwt.Enabled)
         {
             return Task.CompletedTask;
         }
@@ -26,7 +26,7 @@ public sealed class AccessGuard(IOptions<StyleGrpcServerOptions> options, IConfi
             if (!o.AllowAnonymous)
             {
                 throw new InvalidOperationException(
-                    $"refusing to listen on {string.Join(", ", exposed)} without API keys: set StyleGrpc:Keys (see docs/server.md) or StyleGrpc:AllowAnonymous=true");
+                    $"refusing to listen on {string.Join(", ", exposed)} without API keys: set StyleGrpc:Keys or StyleGrpc:Jwt (see docs/server.md), or StyleGrpc:AllowAnonymous=true");
             }
             ServerLog.AnonymousExposed(logger, string.Join(", ", exposed));
         }

@@ -4,32 +4,33 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using StyleGrpc.Server.Settings;
+using StyleGrpc.Server.Errors;
 
 namespace StyleGrpc.Server.Access;
 
 /// <summary>
-/// Authenticates <c>authorization: Bearer {key}</c> against the SHA-256 hashes in <c>StyleGrpc:Keys</c>, in
-/// constant time. The scheme name is case-insensitive; nothing else is trimmed or guessed. With no keys
+/// Authenticates <c>authorization: Bearer {key}</c> against the SHA-256 hashes in <c>StyleGrpc:Keys</c> (as in force now:
+/// they reload, <see cref="AccessMonitor"/>), in constant time. The scheme name is case-insensitive; nothing else is trimmed or guessed. With no keys
 /// configured every caller is the anonymous admin (an open server, right on loopback). Failures answer
-/// gRPC callers with UNAUTHENTICATED / PERMISSION_DENIED and a message; other callers with 401 / 403.
+/// like every other error (<see cref="AccessRefusal"/>): UNAUTHENTICATED / PERMISSION_DENIED with ErrorInfo; 401 / 403 over HTTP.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IOptions<StyleGrpcServerOptions> serverOptions)
+    AccessMonitor access)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     private const string BearerScheme = "Bearer";
-    private readonly (byte[] Hash, string Role)[] keys = serverOptions.Value.Keys.Select(k => (Convert.FromHexString(k.Sha256), k.Role)).ToArray();
 
     /// <summary>The caller ID of a key: <c>key-</c> and the first 12 hex digits of its hash.</summary>
     public static string CallerId(string sha256Hex) => "key-" + sha256Hex[..12].ToLowerInvariant();
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (keys.Length == 0)
+        // Read per request: the keys reload without a restart (AccessMonitor).
+        var settings = access.Current;
+        if (settings.IsOpen)
         {
             return Task.FromResult(Success(AccessRoles.Anonymous, AccessRoles.Admin));
         }
@@ -41,13 +42,20 @@ public sealed class ApiKeyAuthenticationHandler(
         var space = header.IndexOf(' ', StringComparison.Ordinal);
         if (space <= 0 || !header.AsSpan(0, space).Equals(BearerScheme, StringComparison.OrdinalIgnoreCase))
         {
-            return Task.FromResult(AuthenticateResult.Fail("the authorization header must be 'Bearer <key>'"));
+            return Task.FromResult(Fail(ErrorReasons.CredentialsMissing, "the authorization header must be 'Bearer <key>'"));
         }
-        var given = SHA256.HashData(Encoding.UTF8.GetBytes(header[(space + 1)..]));
+        var value = header[(space + 1)..];
+        if (!settings.Jwt.Enabled && SchemeSelector.LooksLikeJwt(value))
+        {
+            // A token sent to a server that takes none: say so, rather than "not a valid key".
+            return Task.FromResult(AuthenticateResult.Fail(new CredentialsRejectedException(ErrorReasons.TokenInvalid,
+                "this server accepts API keys, not bearer tokens (JWT): StyleGrpc:Jwt is not configured", "disabled")));
+        }
+        var given = SHA256.HashData(Encoding.UTF8.GetBytes(value));
         string? role = null;
         var matched = Array.Empty<byte>();
         // Compare with every key, so the time does not depend on which key matched.
-        foreach (var (hash, keyRole) in keys)
+        foreach (var (hash, keyRole) in settings.Keys)
         {
             if (CryptographicOperations.FixedTimeEquals(hash, given))
             {
@@ -56,18 +64,21 @@ public sealed class ApiKeyAuthenticationHandler(
             }
         }
         return Task.FromResult(role is null
-            ? AuthenticateResult.Fail("the API key is not valid")
+            ? Fail(ErrorReasons.ApiKeyInvalid, "the API key is not valid")
             : Success(CallerId(Convert.ToHexStringLower(matched)), role));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
-    {
-        var failure = Context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
-        return Refuse(StatusCodes.Status401Unauthorized, 16, failure ?? "an API key is required: authorization: Bearer <key>");
-    }
+    // The middleware keeps only successful results; this handler's own (cached per request) says why it failed.
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        await AccessRefusal.WriteAsync(Response, (await HandleAuthenticateOnceSafeAsync()).Failure as CredentialsRejectedException
+            ?? new CredentialsRejectedException(ErrorReasons.CredentialsMissing, access.Current.Jwt.Enabled
+                ? "an API key or a bearer token is required: authorization: Bearer <key or token>"
+                : "an API key is required: authorization: Bearer <key>"));
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Refuse(StatusCodes.Status403Forbidden, 7, $"this API key's role may not call {Request.Path}");
+        AccessRefusal.WriteAsync(Response, new PermissionDeniedException(Request.Path, AccessRefusal.RoleOf(Context), $"this API key's role may not call {Request.Path}"));
+
+    private static AuthenticateResult Fail(string reason, string message) => AuthenticateResult.Fail(new CredentialsRejectedException(reason, message));
 
     private AuthenticateResult Success(string caller, string role)
     {
@@ -78,20 +89,5 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name));
-    }
-
-    // gRPC callers read a status, not an HTTP code: answer trailers-only with grpc-status and grpc-message.
-    private Task Refuse(int httpStatus, int grpcStatus, string message)
-    {
-        if (Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            Response.StatusCode = StatusCodes.Status200OK;
-            Response.ContentType = "application/grpc";
-            Response.Headers["grpc-status"] = grpcStatus.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
-            return Task.CompletedTask;
-        }
-        Response.StatusCode = httpStatus;
-        return Response.WriteAsJsonAsync(new { error = new { code = httpStatus, message } });
     }
 }

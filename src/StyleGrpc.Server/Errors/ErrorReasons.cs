@@ -51,6 +51,21 @@ public static class ErrorReasons
     /// <summary>The job was stopped (metadata <c>stop_reason</c>: cancelled, deadline, stalled, max_run_time, shutdown).</summary>
     public const string JobStopped = "JOB_STOPPED";
 
+    /// <summary>No credentials the server reads: no <c>authorization</c> header, or not <c>Bearer &lt;key or token&gt;</c> (UNAUTHENTICATED).</summary>
+    public const string CredentialsMissing = "CREDENTIALS_MISSING";
+
+    /// <summary>The API key is not one the server accepts (UNAUTHENTICATED).</summary>
+    public const string ApiKeyInvalid = "API_KEY_INVALID";
+
+    /// <summary>The bearer token (JWT) has expired (UNAUTHENTICATED); get a new one.</summary>
+    public const string TokenExpired = "TOKEN_EXPIRED";
+
+    /// <summary>The bearer token (JWT) failed a check (UNAUTHENTICATED; metadata <c>check</c>: signature, audience, issuer, lifetime, subject, format, disabled).</summary>
+    public const string TokenInvalid = "TOKEN_INVALID";
+
+    /// <summary>The caller's role may not call the method (PERMISSION_DENIED; metadata <c>method</c>, <c>caller_role</c>).</summary>
+    public const string PermissionDenied = "PERMISSION_DENIED";
+
     /// <summary>Anything else: a bug; the server log has the detail.</summary>
     public const string Internal = "INTERNAL";
 }

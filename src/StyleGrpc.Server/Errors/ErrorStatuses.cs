@@ -52,6 +52,8 @@ public static class ErrorStatuses
             ServerStoppingException e => (StatusCode.Unavailable, ErrorReasons.ServerStopping, e.Message),
             ModelNotReadyException e => (StatusCode.Unavailable, ErrorReasons.ModelNotReady, e.Message),
             JobStoppedException e => (JobStopReasons.Status(e.Reason), ErrorReasons.JobStopped, e.Message),
+            CredentialsRejectedException e => (StatusCode.Unauthenticated, e.Reason, e.Message),
+            PermissionDeniedException e => (StatusCode.PermissionDenied, ErrorReasons.PermissionDenied, e.Message),
             OperationCanceledException => (StatusCode.Unavailable, ErrorReasons.ServerStopping, "the server is stopping; the job was cancelled"),
             _ => (StatusCode.Internal, ErrorReasons.Internal, development ? ex.ToString() : "internal error; see the server log"),
         };
@@ -81,11 +83,18 @@ public static class ErrorStatuses
                 break;
             case QuotaExceededException e:
                 metadata["setting"] = e.Setting;
-                quota = new QuotaFailure { Violations = { new QuotaFailure.Types.Violation { Subject = "api_key:" + e.Caller, Description = e.Message } } };
+                quota = new QuotaFailure { Violations = { new QuotaFailure.Types.Violation { Subject = QuotaSubject(e.Caller), Description = e.Message } } };
                 retryAfter = e.RetryAfter;
                 break;
             case JobStoppedException e:
                 metadata["stop_reason"] = JobStopReasons.Label(e.Reason);
+                break;
+            case CredentialsRejectedException { Check: { } check }:
+                metadata["check"] = check;
+                break;
+            case PermissionDeniedException e:
+                metadata["method"] = e.Method;
+                metadata["caller_role"] = e.CallerRole;
                 break;
         }
         if (field is not null)
@@ -109,4 +118,7 @@ public static class ErrorStatuses
         }
         return status;
     }
+
+    // A key's caller ID reads as api_key:key-…; a token's already says what it is (jwt:{iss}|{sub}).
+    private static string QuotaSubject(string caller) => caller.StartsWith(JwtIdentity.CallerPrefix, StringComparison.Ordinal) ? caller : "api_key:" + caller;
 }

@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Grpc.JsonTranscoding;
 using Microsoft.AspNetCore.Routing.Constraints;
 using Microsoft.AspNetCore.Routing.Patterns;
@@ -44,6 +45,10 @@ public static class StyleTransferServiceExtensions
         services.AddOptions<StyleGrpcServerOptions>().BindConfiguration(StyleGrpcServerOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StyleGrpcServerOptions>, StyleGrpcServerOptionsValidator>();
         services.AddTransient<IOptionsFactory<StyleGrpcServerOptions>, StyleGrpcServerOptionsFactory>();
+
+        // The same section again, read on every reload by AccessMonitor: the keys change without a restart.
+        services.AddOptions<StyleGrpcServerOptions>(AccessMonitor.OptionsName).BindConfiguration(StyleGrpcServerOptions.Section);
+        services.AddSingleton<AccessMonitor>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddHostedService<AccessGuard>();
@@ -110,8 +115,15 @@ public static class StyleTransferServiceExtensions
 
         AddObservability(services, configuration);
 
-        services.AddAuthentication(AccessRoles.Scheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessRoles.Scheme, null);
+        // Keys and tokens both come as authorization: Bearer; the caller scheme hands each request to the one its credential
+        // fits. The JwtBearer scheme always exists (JWT may be switched on by a reload); its options follow AccessMonitor.
+        services.AddAuthentication(AccessRoles.CallerScheme)
+            .AddPolicyScheme(AccessRoles.CallerScheme, null, o => o.ForwardDefaultSelector = SchemeSelector.For)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AccessRoles.Scheme, null)
+            .AddJwtBearer(AccessRoles.JwtScheme, _ => { });
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
+        services.AddSingleton<IOptionsChangeTokenSource<JwtBearerOptions>>(sp => sp.GetRequiredService<AccessMonitor>());
+        services.AddSingleton<JwtEvents>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AccessRoles.Admin, p => p.RequireRole(AccessRoles.Admin))
             .AddPolicy(AccessRoles.User, p => p.RequireRole(AccessRoles.User));
@@ -139,6 +151,22 @@ public static class StyleTransferServiceExtensions
             .AddCheck<ModelHealthCheck>("model", tags: [Ready])
             .AddCheck<StoreHealthCheck>("store", tags: [Ready]);
         return services;
+    }
+
+    /// <summary>
+    /// Adds <c>StyleGrpc:KeysFile</c>, when set, as the last configuration source, watched for changes: the API keys in it
+    /// reload without a restart. Call before <see cref="AddStyleTransfer"/>.
+    /// </summary>
+    public static IConfigurationManager AddStyleTransferKeysFile(this IConfigurationManager configuration)
+    {
+        // A missing file is reported by the validator, naming the setting. Not watched then either: the watcher would climb to
+        // the nearest folder that exists (up to /) and watch everything below it.
+        if (configuration[$"{StyleGrpcServerOptions.Section}:{nameof(StyleGrpcServerOptions.KeysFile)}"] is { Length: > 0 } path && File.Exists(path))
+        {
+            // Optional: the file may be replaced (deleted, then written) while the server runs.
+            configuration.AddJsonFile(Path.GetFullPath(path), optional: true, reloadOnChange: true);
+        }
+        return configuration;
     }
 
     /// <summary>

@@ -97,4 +97,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(46, LogLevel.Information, "Job {JobId}: its watch ended: server stopping; the job stays queued in the store")]
     public static partial void WatchEndedByShutdown(ILogger logger, string jobId);
+
+    [LoggerMessage(60, LogLevel.Information, "Access settings reloaded: {Keys} API keys, JWT {Jwt}")]
+    public static partial void AccessReloaded(ILogger logger, int keys, string jwt);
+
+    [LoggerMessage(61, LogLevel.Error, "Access settings reload refused, the last good ones stay in force: {Reason}")]
+    public static partial void AccessReloadRefused(ILogger logger, string reason);
+
+    [LoggerMessage(62, LogLevel.Error, "The JwtBearer options could not be rebuilt from the reloaded JWT settings; token callers fail until the next reload")]
+    public static partial void JwtOptionsFailed(ILogger logger, Exception exception);
 }

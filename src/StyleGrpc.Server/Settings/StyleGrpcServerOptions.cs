@@ -148,7 +148,17 @@ public sealed class StyleGrpcServerOptions
     /// </summary>
     public List<Access.ApiKeyEntry> Keys { get; set; } = [];
 
-    /// <summary>Allows an open server (no keys) on a non-loopback address. Default false; a warning is logged when used.</summary>
+    /// <summary>JWT bearer callers beside API keys (<c>StyleGrpc:Jwt</c>); off unless a key source is set. Reloads without a restart.</summary>
+    public JwtOptions Jwt { get; set; } = new();
+
+    /// <summary>
+    /// A JSON settings file (the shape of <c>appsettings.json</c>: <c>{"StyleGrpc": {"Keys": [...], "Jwt": {...}}}</c>) read after
+    /// every other source and watched: an edit of the keys or the JWT settings in it takes effect within seconds, without a restart. Relative to the working
+    /// directory. Empty (the default): none. A file that does not exist at start stops the start.
+    /// </summary>
+    public string KeysFile { get; set; } = "";
+
+    /// <summary>Allows an open server (no keys, no JWT) on a non-loopback address. Default false; a warning is logged when used.</summary>
     public bool AllowAnonymous { get; set; }
 
     /// <summary>Jobs one caller (API key) may have queued or running at once; 0 = no limit. Default 0.</summary>

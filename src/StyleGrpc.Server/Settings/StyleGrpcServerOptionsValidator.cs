@@ -15,6 +15,11 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
 
     public ValidateOptionsResult Validate(string? name, StyleGrpcServerOptions o)
     {
+        if (name == AccessMonitor.OptionsName)
+        {
+            // Read again on every reload; AccessMonitor checks it with ValidateAccess and keeps the last good one.
+            return ValidateOptionsResult.Skip;
+        }
         var failures = new List<string>();
         void Range(string setting, double value, double min, double max = double.PositiveInfinity)
         {
@@ -94,6 +99,21 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         {
             failures.Add($"{S}Tracing:OtlpEndpoint must be an absolute URL (e.g. http://otel-collector:4317) or empty, not '{o.Tracing.OtlpEndpoint}'");
         }
+        if (!string.IsNullOrWhiteSpace(o.KeysFile) && !File.Exists(o.KeysFile))
+        {
+            failures.Add($"{S}KeysFile '{o.KeysFile}' does not exist (a JSON settings file with {S}Keys; relative paths start at the working directory)");
+        }
+        failures.AddRange(ValidateAccess(o));
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// The rules of the settings that reload without a restart (the API keys, the JWT settings): checked at start with the rest, and by
+    /// <see cref="AccessMonitor"/> on every reload. Each failure names its setting.
+    /// </summary>
+    public static List<string> ValidateAccess(StyleGrpcServerOptions o)
+    {
+        var failures = new List<string>();
         for (var i = 0; i < o.Keys.Count; i++)
         {
             var key = o.Keys[i];
@@ -110,7 +130,71 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
                 failures.Add($"{S}Keys:{i}:Role must be '{AccessRoles.Admin}' or '{AccessRoles.User}', not '{key.Role}'");
             }
         }
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        ValidateJwt(o.Jwt, failures);
+        return failures;
+    }
+
+    private static void ValidateJwt(JwtOptions jwt, List<string> failures)
+    {
+        const string J = S + "Jwt:";
+        var sources = new[] { (nameof(jwt.Authority), jwt.Authority), (nameof(jwt.MetadataAddress), jwt.MetadataAddress), (nameof(jwt.JwksUrl), jwt.JwksUrl) }
+            .Where(s => !string.IsNullOrWhiteSpace(s.Item2)).ToList();
+        if (sources.Count == 0)
+        {
+            foreach (var (setting, value) in new[] { (nameof(jwt.Audience), jwt.Audience), (nameof(jwt.Issuer), jwt.Issuer) })
+            {
+                if (!string.IsNullOrWhiteSpace(value))
+                {
+                    failures.Add($"{J}{setting} is set ('{value}') but JWT is off: set {J}Authority (or MetadataAddress, or JwksUrl with Issuer) to accept tokens");
+                }
+            }
+            return;
+        }
+        if (sources.Count > 1)
+        {
+            failures.Add($"{J}{sources[0].Item1} and {J}{sources[1].Item1} are both set: set one source of the signing keys");
+        }
+        foreach (var (setting, value) in sources)
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+            {
+                failures.Add($"{J}{setting} must be an absolute https:// URL, not '{value}'");
+            }
+            else if (uri.Scheme == Uri.UriSchemeHttp && jwt.RequireHttpsMetadata)
+            {
+                failures.Add($"{J}{setting} must be an https:// URL, not '{value}' (or set {J}RequireHttpsMetadata=false for a provider on a trusted network)");
+            }
+        }
+        if (string.IsNullOrWhiteSpace(jwt.Audience))
+        {
+            failures.Add($"{J}Audience must be set when JWT is on: the 'aud' this API's tokens carry (e.g. api://stylegrpc, or the application's client ID)");
+        }
+        if (!string.IsNullOrWhiteSpace(jwt.JwksUrl) && string.IsNullOrWhiteSpace(jwt.Issuer))
+        {
+            failures.Add($"{J}Issuer must be set with {J}JwksUrl: no discovery document names the issuer");
+        }
+        if (string.IsNullOrWhiteSpace(jwt.SubjectClaim))
+        {
+            failures.Add($"{J}SubjectClaim must name the claim that identifies the caller (default sub)");
+        }
+        if (string.IsNullOrWhiteSpace(jwt.RoleClaim))
+        {
+            failures.Add($"{J}RoleClaim must name the claim holding the roles (default roles)");
+        }
+        if (jwt.ClockSkewSeconds is < 0 or > 600)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{J}ClockSkewSeconds must be between 0 and 600, not {jwt.ClockSkewSeconds}"));
+        }
+        foreach (var (setting, values) in new[] { (nameof(jwt.AdminRoles), jwt.AdminRoles), (nameof(jwt.UserRoles), jwt.UserRoles) })
+        {
+            for (var i = 0; i < values.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(values[i]))
+                {
+                    failures.Add($"{J}{setting}:{i} must be a role value, not empty");
+                }
+            }
+        }
     }
 
     /// <summary>The largest <see cref="StyleGrpcServerOptions.MaxRequestBytes"/>: the transport limit (1 MiB above it) must fit gRPC's int.</summary>
