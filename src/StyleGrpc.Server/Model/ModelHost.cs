@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine;
 using StyleGrpc.Engine.Networks;
@@ -74,6 +75,9 @@ public sealed class ModelHost(IOptions<StyleGrpcServerOptions> options, ModelLoa
             ServerLog.NetworkReady(logger, network.Info.Name, network.Info.Description, network.Device.type.ToString().ToLowerInvariant(),
                 network.Info.WeightsSha256, clock.ElapsedMilliseconds);
             ServerLog.MklDispatch(logger, MklCpuDispatch.Status);
+            var o = options.Value;
+            ServerLog.JobThreads(logger, CpuQuota.ThreadsPerJob(o.ThreadsPerJob, o.ConcurrentJobs), o.ThreadsPerJob, o.ConcurrentJobs, CpuQuota.Available,
+                CpuQuota.Quota is { } quota ? $"CPU quota {quota.ToString("0.###", CultureInfo.InvariantCulture)}" : "no CPU quota");
             LoadTime = clock.Elapsed;
             ready.SetResult(new StyleTransferEngine(network));
         }

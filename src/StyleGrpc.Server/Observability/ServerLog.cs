@@ -14,6 +14,9 @@ internal static partial class ServerLog
     [LoggerMessage(20, LogLevel.Information, "Matrix products: MKL vendor dispatch {Status}")]
     public static partial void MklDispatch(ILogger logger, string status);
 
+    [LoggerMessage(46, LogLevel.Information, "Each job runs {Threads} threads (ThreadsPerJob {Configured}, {ConcurrentJobs} jobs at once, {Processors} usable CPUs: {Quota})")]
+    public static partial void JobThreads(ILogger logger, int threads, int configured, int concurrentJobs, int processors, string quota);
+
     [LoggerMessage(3, LogLevel.Critical, "The feature network could not be loaded; the server stays NOT_SERVING")]
     public static partial void NetworkFailed(ILogger logger, Exception exception);
 

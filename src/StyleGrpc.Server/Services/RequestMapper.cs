@@ -187,7 +187,7 @@ public static class RequestMapper
             TileSize = o.TileSize > 0 ? o.TileSize : maxSide > limits.TileAbove ? limits.TileSize : 0,
             // Automatic tiling leaves the coarse-to-fine levels that fit whole; a tile size asked for applies to every level larger.
             TileAbove = o.TileSize > 0 ? 0 : limits.TileAbove,
-            Threads = limits.ThreadsPerJob > 0 ? limits.ThreadsPerJob : Math.Max(1, Environment.ProcessorCount / limits.ConcurrentJobs),
+            Threads = CpuQuota.ThreadsPerJob(limits.ThreadsPerJob, limits.ConcurrentJobs),
         };
         var plan = engine.Plan(header.Width, header.Height, options, runLimits);
         if (method == StylizeMethod.FeedForward)

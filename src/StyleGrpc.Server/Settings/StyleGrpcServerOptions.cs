@@ -58,7 +58,10 @@ public sealed class StyleGrpcServerOptions
     /// </summary>
     public PrecisionSetting Precision { get; set; } = PrecisionSetting.Auto;
 
-    /// <summary>Intra-op threads per job; 0 = the machine's cores divided by <see cref="ConcurrentJobs"/> (at least 1). Default 0.</summary>
+    /// <summary>
+    /// Intra-op threads per job; 0 = the CPUs this process may use (a container's CPU limit rounded up, else the machine's cores:
+    /// <see cref="CpuQuota"/>) divided by <see cref="ConcurrentJobs"/>, at least 1. Default 0.
+    /// </summary>
     public int ThreadsPerJob { get; set; }
 
     /// <summary>
