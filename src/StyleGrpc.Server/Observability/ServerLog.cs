@@ -98,7 +98,7 @@ internal static partial class ServerLog
     [LoggerMessage(44, LogLevel.Warning, "Fleet queue: {Reason}; trying again")]
     public static partial void FleetQueueUnavailable(ILogger logger, string reason);
 
-    [LoggerMessage(46, LogLevel.Information, "Job {JobId}: its watch ended: server stopping; the job stays queued in the store")]
+    [LoggerMessage(47, LogLevel.Information, "Job {JobId}: its watch ended: server stopping; the job stays queued in the store")]
     public static partial void WatchEndedByShutdown(ILogger logger, string jobId);
 
     [LoggerMessage(60, LogLevel.Information, "Access settings reloaded: {Keys} API keys, JWT {Jwt}")]
