@@ -33,13 +33,21 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddr
     public async Task TrackAsync(Job job, JobRecord stored, CancellationToken cancellationToken)
     {
         var record = stored with { Attempt = job.Identity.Attempt, State = JobState.Queued, Replica = "", QueuePosition = 0 };
-        await store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        // Followed from now on (a cancel finds its end to wait for, and no event is missed); written once the attempt's
+        // record is stored, so no later write of the job can land before it.
         var entry = new Tracked(job, record);
         tracked[job.Id] = entry;
         job.Checkpointed += (_, checkpoint) => entry.Checkpoints.Writer.TryWrite(checkpoint);
-        _ = Task.Run(() => StoreCheckpointsAsync(entry), CancellationToken.None);
         var events = job.Subscribe(job.Identity.FirstSequence - 1);
-        _ = Task.Run(() => FollowAsync(entry, events), CancellationToken.None);
+        try
+        {
+            await store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ = Task.Run(() => StoreCheckpointsAsync(entry), CancellationToken.None);
+            _ = Task.Run(() => FollowAsync(entry, events), CancellationToken.None);
+        }
     }
 
     /// <summary>The record of a job this process runs, as of its latest event; null when it does not run it.</summary>
