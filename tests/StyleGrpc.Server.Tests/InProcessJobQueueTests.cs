@@ -1,7 +1,6 @@
 extern alias server;
 
 using Microsoft.Extensions.Options;
-using StyleGrpc.Engine.FeedForward;
 using server::StyleGrpc.Server.Jobs;
 using server::StyleGrpc.Server.Operations;
 using server::StyleGrpc.Server.Settings;
@@ -15,22 +14,16 @@ namespace StyleGrpc.Server.Tests;
 /// </summary>
 public sealed class InProcessJobQueueTests : IDisposable
 {
-    private static readonly DateTimeOffset Start = new(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = StoredJobs.Start;
     private readonly string dataDirectory = TestData.NewTempDirectory();
 
     public void Dispose() => Directory.Delete(dataDirectory, recursive: true);
 
     private FileJobStore Store() => new(Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory }));
 
-    private static JobSpec Spec() => new TrainingJobSpec("starry", 1, new FeedForwardTrainingOptions(), "network", 1);
+    private static JobSpec Spec() => StoredJobs.Spec();
 
-    private static JobRecord Record(int i, string caller) => new()
-    {
-        Id = $"{i:D4}bbbbbbbb",
-        Kind = JobKind.Training,
-        Caller = caller,
-        CreateTime = Start.AddSeconds(i),
-    };
+    private static JobRecord Record(int i, string caller) => StoredJobs.Record(i, caller);
 
     [Fact]
     public async Task TenKeysWithAHundredJobsEach_EveryKeysFirstJobIsAmongTheFirstTenTaken()

@@ -1,7 +1,6 @@
 extern alias server;
 
 using Microsoft.Extensions.Options;
-using StyleGrpc.Engine.FeedForward;
 using server::StyleGrpc.Server.Jobs;
 using server::StyleGrpc.Server.Operations;
 using server::StyleGrpc.Server.Settings;
@@ -19,7 +18,7 @@ namespace StyleGrpc.Server.Tests;
 /// </summary>
 public sealed class JobStoreCostTests : IDisposable
 {
-    private static readonly DateTimeOffset Start = new(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = StoredJobs.Start;
     private readonly RedisServer redis = RedisServer.StartPrivate();
     private readonly RedisConnection connection;
     private readonly ConnectionMultiplexer admin;
@@ -41,15 +40,9 @@ public sealed class JobStoreCostTests : IDisposable
         redis.Dispose();
     }
 
-    private static JobSpec Spec() => new TrainingJobSpec("starry", 1, new FeedForwardTrainingOptions(), "network", 1);
+    private static JobSpec Spec() => StoredJobs.Spec();
 
-    private static JobRecord Record(int i, string caller) => new()
-    {
-        Id = $"{i:D4}aaaaaaaa",
-        Kind = JobKind.Training,
-        Caller = caller,
-        CreateTime = Start.AddSeconds(i),
-    };
+    private static JobRecord Record(int i, string caller) => StoredJobs.Record(i, caller);
 
     private async Task<long> CommandsAsync()
     {
