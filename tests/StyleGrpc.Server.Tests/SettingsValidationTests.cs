@@ -109,4 +109,46 @@ public sealed class SettingsValidationTests
         bad.Training.ImageSize = 64;
         Assert.True(validator.Validate(null, bad).Succeeded);
     }
+
+    [Theory]
+    [InlineData("https://app.example.com")]
+    [InlineData("http://127.0.0.1:5173")]
+    [InlineData("http://[::1]:3000")]
+    [InlineData("HTTPS://App.Example.com")]
+    public void Validate_CorsOrigin_AsBrowsersSendIt_Succeeds(string origin)
+    {
+        var o = new StyleGrpcServerOptions();
+        o.Http.CorsOrigins = [origin, "https://other.example"];
+        Assert.True(new StyleGrpcServerOptionsValidator().Validate(null, o).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("https://app.example.com/", "no trailing slash")]
+    [InlineData("https://app.example.com/app", "no path")]
+    [InlineData("https://app.example.com:443", "port if not the default")]
+    [InlineData("ftp://app.example.com", "an origin as browsers send it")]
+    [InlineData("app.example.com", "an origin as browsers send it")]
+    [InlineData("https://user@app.example.com", "an origin as browsers send it")]
+    [InlineData("https://*.example.com", "an origin as browsers send it")]
+    [InlineData("", "an origin as browsers send it")]
+    public void Validate_CorsOrigin_NotAnOrigin_FailsNamingTheEntry(string origin, string allowed)
+    {
+        var o = new StyleGrpcServerOptions();
+        o.Http.CorsOrigins = ["https://ok.example", origin];
+        var failure = Assert.Single(new StyleGrpcServerOptionsValidator().Validate(null, o).Failures!);
+        Assert.StartsWith("StyleGrpc:Http:CorsOrigins:1 must be", failure);
+        Assert.Contains(allowed, failure, StringComparison.Ordinal);
+        Assert.EndsWith($"not '{origin}'", failure);
+    }
+
+    [Fact]
+    public void Validate_CorsOriginAny_OnlyAlone()
+    {
+        var o = new StyleGrpcServerOptions();
+        var validator = new StyleGrpcServerOptionsValidator();
+        o.Http.CorsOrigins = ["*"];
+        Assert.True(validator.Validate(null, o).Succeeded);
+        o.Http.CorsOrigins = ["https://app.example.com", "*"];
+        Assert.StartsWith("StyleGrpc:Http:CorsOrigins:1 is * (any origin), which must be the only entry", Assert.Single(validator.Validate(null, o).Failures!));
+    }
 }
