@@ -19,11 +19,11 @@ public sealed class CrossOriginTests
     private static readonly string SmallPng = Convert.ToBase64String(ImageCodec.Encode(
         ImageCodec.Resize(ImageCodec.Decode(File.ReadAllBytes(TestData.Image("tubingen.jpg"))), 64, 48)));
 
-    private static async Task<(ServerHost Host, string Url, OtherOriginSite Site)> StartAsync()
+    private static async Task<(ServerHost Host, string Url, OtherOriginSite Site)> StartAsync(bool anyOrigin = false)
     {
         var site = await OtherOriginSite.StartAsync();
         var settings = TestKeys.Settings((AdminKey, "admin"), (UserKey, "user"));
-        settings["StyleGrpc:Http:CorsOrigins:0"] = site.Origins[0];
+        settings["StyleGrpc:Http:CorsOrigins:0"] = anyOrigin ? "*" : site.Origins[0];
         var (host, url) = await PageTests.StartAsync(settings);
         return (host, url, site);
     }
@@ -110,5 +110,23 @@ public sealed class CrossOriginTests
         var blocked = await CallAsync(other, "getServerInfo", url, UserKey);
         Assert.Equal("TypeError", blocked.GetProperty("error").GetString());
         Assert.Contains(console, m => m.Contains("has been blocked by CORS policy", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task JsonApi_AnyOrigin_TheKeyInItsHeaderStillWorks()
+    {
+        // "*" allows no credentials (cookies); the key is a header the script sets, which the preflight allows by name.
+        var (host, url, site) = await StartAsync(anyOrigin: true);
+        await using var _ = host;
+        await using var __ = site;
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await PageTests.LaunchAsync(playwright);
+
+        var (page, _) = await OpenAsync(browser, site.Origins[1]);
+        var registered = await CallAsync(page, "registerStyle", url, AdminKey, "from-anywhere", SmallPng);
+        Assert.Equal(200, registered.GetProperty("status").GetInt32());
+        Assert.Equal("from-anywhere", (await host.Registry.GetAsync("from-anywhere", CancellationToken.None)).Id);
+        var info = await CallAsync(page, "getServerInfo", url, UserKey);
+        Assert.Equal("user", info.GetProperty("callerRole").GetString());
     }
 }
