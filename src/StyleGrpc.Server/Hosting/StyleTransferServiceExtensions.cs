@@ -172,8 +172,8 @@ public static class StyleTransferServiceExtensions
     }
 
     /// <summary>
-    /// Maps the metrics endpoint, the page and the OpenAPI document (HTTP port only), authentication, the StyleGrpc service,
-    /// health and reflection.
+    /// Maps the metrics endpoint; on the HTTP port only, CORS for <c>StyleGrpc:Http:CorsOrigins</c>, gRPC-Web, the page and the
+    /// OpenAPI document; authentication, the StyleGrpc service, health and reflection.
     /// </summary>
     public static WebApplication MapStyleTransfer(this WebApplication app)
     {
