@@ -17,6 +17,7 @@ public sealed class SettingsValidationTests
     [InlineData("StyleGrpc:Keys:0:Sha256", "ba30f59c2ec033f40fcd0f8dc89c9765a4d4ed51ee5140e915a8b3ccd2b43986", "published example key 'change-me-admin'")]
     [InlineData("StyleGrpc:KeysFile", "/nonexistent/stylegrpc-keys.json", "does not exist")]
     [InlineData("StyleGrpc:BlobDirectory", "/tmp/stylegrpc-blobs-of-a-file-store", "is for StyleGrpc:Store redis")]
+    [InlineData("StyleGrpc:Http:CorsOrigins:0", "https://app.example.com/", "no trailing slash")]
     public async Task Start_BadSetting_ExitsAtOnceNamingTheSettingAndWhatItAllows(string setting, string value, string allowed)
     {
         await using var server = ServerProcess.Start(new Dictionary<string, string?> { [setting] = value });
@@ -108,5 +109,47 @@ public sealed class SettingsValidationTests
         bad.Training.BatchSize = 2;
         bad.Training.ImageSize = 64;
         Assert.True(validator.Validate(null, bad).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("https://app.example.com")]
+    [InlineData("http://127.0.0.1:5173")]
+    [InlineData("http://[::1]:3000")]
+    [InlineData("HTTPS://App.Example.com")]
+    public void Validate_CorsOrigin_AsBrowsersSendIt_Succeeds(string origin)
+    {
+        var o = new StyleGrpcServerOptions();
+        o.Http.CorsOrigins = [origin, "https://other.example"];
+        Assert.True(new StyleGrpcServerOptionsValidator().Validate(null, o).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("https://app.example.com/", "no trailing slash")]
+    [InlineData("https://app.example.com/app", "no path")]
+    [InlineData("https://app.example.com:443", "port if not the default")]
+    [InlineData("ftp://app.example.com", "an origin as browsers send it")]
+    [InlineData("app.example.com", "an origin as browsers send it")]
+    [InlineData("https://user@app.example.com", "an origin as browsers send it")]
+    [InlineData("https://*.example.com", "an origin as browsers send it")]
+    [InlineData("", "an origin as browsers send it")]
+    public void Validate_CorsOrigin_NotAnOrigin_FailsNamingTheEntry(string origin, string allowed)
+    {
+        var o = new StyleGrpcServerOptions();
+        o.Http.CorsOrigins = ["https://ok.example", origin];
+        var failure = Assert.Single(new StyleGrpcServerOptionsValidator().Validate(null, o).Failures!);
+        Assert.StartsWith("StyleGrpc:Http:CorsOrigins:1 must be", failure);
+        Assert.Contains(allowed, failure, StringComparison.Ordinal);
+        Assert.EndsWith($"not '{origin}'", failure);
+    }
+
+    [Fact]
+    public void Validate_CorsOriginAny_OnlyAlone()
+    {
+        var o = new StyleGrpcServerOptions();
+        var validator = new StyleGrpcServerOptionsValidator();
+        o.Http.CorsOrigins = ["*"];
+        Assert.True(validator.Validate(null, o).Succeeded);
+        o.Http.CorsOrigins = ["https://app.example.com", "*"];
+        Assert.StartsWith("StyleGrpc:Http:CorsOrigins:1 is * (any origin), which must be the only entry", Assert.Single(validator.Validate(null, o).Failures!));
     }
 }

@@ -139,6 +139,8 @@ public static class StyleTransferServiceExtensions
                 // Operations carry their metadata and response as Any.
                 Protos.V1.StylizeMetadata.Descriptor, Protos.V1.Result.Descriptor, Protos.V1.TrainStyleNetworkMetadata.Descriptor, Protos.V1.Style.Descriptor));
         services.AddGrpcReflection();
+        // The policy itself is built from StyleGrpc:Http:CorsOrigins where the HTTP face is mapped (MapStyleTransfer).
+        services.AddCors();
         services.AddOpenApiDocument();
         // Liveness ("") answers while the process does; readiness also needs the model, the store and no drain.
         services.AddGrpcHealthChecks(o =>
@@ -170,8 +172,8 @@ public static class StyleTransferServiceExtensions
     }
 
     /// <summary>
-    /// Maps the metrics endpoint, the page and the OpenAPI document (HTTP port only), authentication, the StyleGrpc service,
-    /// health and reflection.
+    /// Maps the metrics endpoint; on the HTTP port only, CORS for <c>StyleGrpc:Http:CorsOrigins</c>, gRPC-Web, the page and the
+    /// OpenAPI document; authentication, the StyleGrpc service, health and reflection.
     /// </summary>
     public static WebApplication MapStyleTransfer(this WebApplication app)
     {
@@ -190,7 +192,7 @@ public static class StyleTransferServiceExtensions
             var files = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(
                 Path.Combine(Path.GetDirectoryName(typeof(StyleTransferServiceExtensions).Assembly.Location)!, "wwwroot"));
             // The OpenAPI document likewise: public like the page, before authentication.
-            app.UseWhen(c => c.Connection.LocalPort == http.Port, page => page
+            app.UseWhen(c => c.Connection.LocalPort == http.Port, page => UseBrowserAccess(page, settings.Http)
                 .MapWhen(c => HttpMethods.IsGet(c.Request.Method) && c.Request.Path == OpenApiDocument.Path, openApi => openApi.Run(OpenApiDocument.WriteAsync))
                 .UseDefaultFiles(new DefaultFilesOptions { FileProvider = files })
                 .UseStaticFiles(new StaticFileOptions { FileProvider = files }));
@@ -198,11 +200,24 @@ public static class StyleTransferServiceExtensions
         }
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapGrpcService<StyleTransferGrpcService>();
-        app.MapGrpcService<OperationsGrpcService>().Add(ListOperationsBeforeGetOperation);
-        app.MapGrpcHealthChecksService();
+        // gRPC-Web is translated on the HTTP port only (UseBrowserAccess); reflection's bidirectional stream has no gRPC-Web form.
+        app.MapGrpcService<StyleTransferGrpcService>().EnableGrpcWeb();
+        app.MapGrpcService<OperationsGrpcService>().EnableGrpcWeb().Add(ListOperationsBeforeGetOperation);
+        app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapGrpcReflectionService();
         return app;
+    }
+
+    // What browsers reach on the HTTP face besides the page: CORS for the origins listed (none: no CORS headers at all), first
+    // so that a preflight is answered before authentication and refusals carry the headers too; then gRPC-Web (binary and
+    // text, unary and server streaming) over HTTP/1.1, for the services that enable it.
+    private static IApplicationBuilder UseBrowserAccess(IApplicationBuilder page, HttpOptions http)
+    {
+        if (http.CorsOrigins.Count > 0)
+        {
+            page.UseCors(policy => CrossOriginPolicy.Configure(policy, http.CorsOrigins));
+        }
+        return page.UseGrpcWeb();
     }
 
     // GET /v1/operations is ListOperations' route ({name=operations}), but the transcoder maps that rule to a one-segment

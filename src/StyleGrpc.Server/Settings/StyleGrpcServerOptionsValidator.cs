@@ -91,6 +91,7 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         {
             failures.Add($"{S}Http:Url must be {ListenUrl.Rule}, not '{o.Http.Url}'");
         }
+        failures.AddRange(CorsOrigin.Check(o.Http.CorsOrigins, $"{S}Http:CorsOrigins"));
         if (!ListenUrl.TryParse(o.Metrics.Url, out _))
         {
             failures.Add($"{S}Metrics:Url must be {ListenUrl.Rule}, not '{o.Metrics.Url}'");
