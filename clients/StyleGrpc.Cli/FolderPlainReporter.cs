@@ -8,6 +8,8 @@ internal sealed class FolderPlainReporter(Action<string> writeLine) : IFolderRep
     private readonly ConcurrentDictionary<PhotoJob, string> shown = new();
     private readonly Lock gate = new();
 
+    public bool ShowsTotal => false;
+
     public Task RunAsync(IReadOnlyList<PhotoJob> photos, Func<Task> body) => body();
 
     public void Show(PhotoJob photo)

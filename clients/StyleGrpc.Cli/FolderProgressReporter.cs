@@ -10,6 +10,8 @@ internal sealed class FolderProgressReporter(IAnsiConsole console) : IFolderRepo
     private IReadOnlyList<PhotoJob> photos = [];
     private ProgressTask? total;
 
+    public bool ShowsTotal => true;
+
     public Task RunAsync(IReadOnlyList<PhotoJob> photos, Func<Task> body)
     {
         this.photos = photos;

@@ -31,7 +31,7 @@ internal static class FolderStylize
             await context.Error.WriteLineAsync($"error: cancelled; {left} job(s) go on on the server: run the same command again to pick them up");
             return ExitCodes.Cancelled;
         }
-        await ReportAsync(context, run, photos);
+        await ReportAsync(context, run, photos, reporter.ShowsTotal);
         return photos.Any(p => p.State == PhotoState.Failed) ? ExitCodes.PhotosFailed : ExitCodes.Ok;
     }
 
@@ -189,7 +189,7 @@ internal static class FolderStylize
 
     // --json: one array, a photo each (the operation scripts follow with 'stylegrpc jobs'); --detach: "NAME<tab>FILE" lines. Each
     // failure on stderr; the total with the rows, or on stderr when standard output is data.
-    private static async Task ReportAsync(CliContext context, FolderRun run, List<PhotoJob> photos)
+    private static async Task ReportAsync(CliContext context, FolderRun run, List<PhotoJob> photos, bool totalShown)
     {
         if (run.Json)
         {
@@ -218,7 +218,7 @@ internal static class FolderStylize
         {
             await context.Error.WriteLineAsync(Summary(photos));
         }
-        else
+        else if (!totalShown)
         {
             context.Console.WriteLine(Summary(photos));
         }

@@ -35,7 +35,7 @@ internal sealed class PhotoJob(PhotoInput input, string? outputPath)
         PhotoState.Queued => QueuePosition > 0 ? $"queued, position {QueuePosition}" : "queued",
         PhotoState.Running => TotalIterations > 0 ? $"iter {Iteration}/{TotalIterations}" : "running",
         PhotoState.Written => $"wrote {OutputPath}{(Detail is null ? "" : $" ({Detail})")}",
-        PhotoState.Kept => $"kept {OutputPath} (already written; --overwrite writes it again)",
+        PhotoState.Kept => $"kept {OutputPath} (already there)",
         PhotoState.Submitted => $"submitted {Operation}",
         _ => $"failed: {Detail}",
     };
