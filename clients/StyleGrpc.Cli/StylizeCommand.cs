@@ -69,7 +69,7 @@ internal static class StylizeCommand
         });
         var overwrite = new Option<bool>("--overwrite") { Description = "Several photos: write results again that are already in the -o folder (else they are kept)" };
 
-        var command = new Command("stylize", "Stylize an image, showing progress")
+        var command = new Command("stylize", "Stylize an image, showing progress; or many (several files, directories, globs) into an -o folder, where running the same command again picks up where it stopped")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
             seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
