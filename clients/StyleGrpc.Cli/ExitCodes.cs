@@ -23,6 +23,10 @@ public static class ExitCodes
 
     /// <summary>The key's or token's role may not do this (PERMISSION_DENIED): a user key registering a style, for example.</summary>
     public const int PermissionDenied = 12;
+
+    /// <summary><c>stylize</c> of several photos: at least one failed (its row says why); the others were written. Running the same command again tries the failed ones again.</summary>
+    public const int PhotosFailed = 13;
+
     public const int Cancelled = 130;
 
     public static int For(StyleGrpcException ex) => ex.StatusCode switch

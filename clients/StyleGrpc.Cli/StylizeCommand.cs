@@ -4,18 +4,24 @@ using StyleGrpc.Client;
 
 namespace StyleGrpc.Cli;
 
-/// <summary><c>stylegrpc stylize &lt;content&gt; (--style ID | --style-image PATH | --blend id=w,...) [--region MASK=STYLE]... [--color MODE] -o OUT</c>.</summary>
+/// <summary>
+/// <c>stylegrpc stylize &lt;content&gt; (--style ID | --style-image PATH | --blend id=w,...) [--region MASK=STYLE]... [--color MODE] -o OUT</c>,
+/// and its folder form <c>stylegrpc stylize DIR_OR_GLOB... --style S -o OUTDIR</c> (<see cref="FolderStylize"/>).
+/// </summary>
 internal static class StylizeCommand
 {
     public static Command Create(CliContext context)
     {
-        var content = new Argument<FileInfo>("content") { Description = "Content image" };
-        content.AcceptExistingOnly();
+        var content = new Argument<string[]>("content")
+        {
+            Description = "Content image; or several, directories (their jpg/jpeg/png/webp photos) and globs (*, **): one job each, results in the -o folder",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var style = new Option<string?>("--style") { Description = "Registered style ID" };
         var styleImage = new Option<FileInfo>("--style-image") { Description = "Style image sent with the request" };
         styleImage.AcceptExistingOnly();
         var blend = new Option<string?>("--blend") { Description = "Blend of registered styles: id=weight,id=weight; scale control: id=weight@layer+layer (that component's own style layers)" };
-        var output = new Option<FileInfo?>("--output", "-o") { Description = "Where to write the result (required unless --detach)" };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write the result (required unless --detach); with several photos a folder, each written as NAME.EXT" };
         var size = new Option<int?>("--size") { Description = "Longer side of the output in pixels (server default 512)" };
         var iterations = new Option<int?>("--iterations", "-n") { Description = "Most iterations (server default 500; stops earlier once converged)" };
         var optimizer = new Option<string?>("--optimizer") { Description = "lbfgs (default), adam or rmsprop" };
@@ -52,12 +58,22 @@ internal static class StylizeCommand
         var color = new Option<string?>("--color") { Description = "Colour control: none, keep (the photo's colours after the run), luminance (optimise luminance only) or histogram (match the style's colours to the photo's)" };
         color.AcceptOnlyFromAmong("none", "keep", "luminance", "histogram");
         var detach = new Option<bool>("--detach") { Description = "Submit the job, print its operation name (with --json: the operation) and exit; follow it with 'stylegrpc jobs'" };
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "Several photos: take a directory's subdirectories too (mirrored under the -o folder)" };
+        var parallel = new Option<int>("--parallel") { Description = "Several photos: watch this many jobs at once (all are submitted; the server queues them)", DefaultValueFactory = _ => 2 };
+        parallel.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--parallel: give 1 or more");
+            }
+        });
+        var overwrite = new Option<bool>("--overwrite") { Description = "Several photos: write results again that are already in the -o folder (else they are kept)" };
 
-        var command = new Command("stylize", "Stylize an image, showing progress")
+        var command = new Command("stylize", "Stylize an image, showing progress; or many (several files, directories, globs) into an -o folder, where running the same command again picks up where it stopped")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
             seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
-            tileSize, regions, color, detach, fast,
+            tileSize, regions, color, detach, fast, recursive, parallel, overwrite,
         };
         command.Validators.Add(result =>
         {
@@ -77,7 +93,26 @@ internal static class StylizeCommand
         });
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
-            var outputFile = parse.GetValue(output);
+            var inputs = parse.GetValue(content)!;
+            var folder = PhotoInputs.IsFolderForm(inputs, parse.GetValue(output));
+            IReadOnlyList<PhotoInput>? photos = null;
+            if (folder)
+            {
+                if (new Option[] { previewDir, previewEvery, timeout }.FirstOrDefault(o => parse.GetResult(o) is not null) is { } singleOnly)
+                {
+                    throw new UsageException($"{singleOnly.Name}: only for a single photo");
+                }
+                if (parse.GetValue(output) is { } o && File.Exists(o))
+                {
+                    throw new UsageException($"--output: '{o}' is a file; several photos are written into a folder");
+                }
+                photos = PhotoInputs.Resolve(inputs, parse.GetValue(recursive));
+            }
+            else if (!File.Exists(inputs[0]))
+            {
+                throw new UsageException($"content: '{inputs[0]}' does not exist");
+            }
+            var outputFile = folder || parse.GetValue(output) is not { } single ? null : new FileInfo(single);
             var options = new StylizeOptions
             {
                 MaxSide = parse.GetValue(size),
@@ -105,6 +140,7 @@ internal static class StylizeCommand
                 },
                 Method = parse.GetValue(fast) ? StylizeMethod.FeedForward : null,
                 PreviewEvery = parse.GetValue(previewEvery) is > 0 and var every ? every : parse.GetValue(previewDir) is null ? 0 : 10,
+                // Several photos: --format, else PNG, whatever the folder is called.
                 Format = FormatOf(parse.GetValue(format), outputFile?.Name ?? ""),
                 Quality = parse.GetValue(quality),
                 KeepOriginalColors = parse.GetValue(keepColors),
@@ -128,7 +164,12 @@ internal static class StylizeCommand
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))
                 : ParseBlendSpec(parse.GetValue(blend)!);
-            var contentBytes = await File.ReadAllBytesAsync(parse.GetValue(content)!.FullName, token);
+            if (photos is not null)
+            {
+                return await FolderStylize.RunAsync(context, client, new FolderRun(photos, parse.GetValue(output), spec, options, parse.GetValue(parallel),
+                    parse.GetValue(overwrite), parse.GetValue(detach), parse.GetValue(json)), token);
+            }
+            var contentBytes = await File.ReadAllBytesAsync(inputs[0], token);
             if (parse.GetValue(detach))
             {
                 var operation = await client.SubmitStylizeAsync(contentBytes, spec, options, token);

@@ -160,6 +160,14 @@ public sealed record StylizeOptions
 
     /// <summary>Explicit style layers with weights, e.g. (relu1_1, 1), (relu2_1, 0.5); null = the preset's.</summary>
     public IReadOnlyList<(string Layer, double Weight)>? StyleLayers { get; init; }
+
+    /// <summary>
+    /// The submission's <c>request_id</c> (AIP-155), a UUID; null = a new one for each call. The server answers a second
+    /// submission with the same ID from the same caller (within its result retention) with the first one's operation and starts
+    /// nothing, and refuses the same ID with a different request (INVALID_ARGUMENT naming <c>request_id</c>): give each distinct
+    /// request its own, e.g. <see cref="StylizeRequestId.For"/> to make one from the request itself.
+    /// </summary>
+    public string? RequestId { get; init; }
 }
 
 /// <summary>Losses of one iteration; content and style unweighted.</summary>

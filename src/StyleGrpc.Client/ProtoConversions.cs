@@ -60,7 +60,12 @@ internal static class ProtoConversions
 
     public static P.StylizeRequest ToRequest(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? options)
     {
-        var request = new P.StylizeRequest { ContentImage = ByteString.CopyFrom(content.Span), Options = ToProto(options ?? new StylizeOptions()) };
+        var request = new P.StylizeRequest
+        {
+            ContentImage = ByteString.CopyFrom(content.Span),
+            Options = ToProto(options ?? new StylizeOptions()),
+            RequestId = options?.RequestId ?? "",
+        };
         switch (ToStyle(style))
         {
             case string name:
