@@ -117,7 +117,7 @@ public sealed class FileJobStore : IJobStore
 
     public async Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        var saved = await FencedAsync(record.Id, record.Attempt, "record.json", JobSpecJson.Serialize(record), cancellationToken).ConfigureAwait(false);
+        var saved = await FencedAsync(record.Id, record.Attempt, "record.json", JobSpecJson.Serialize(record), cancellationToken, ending: record.Done).ConfigureAwait(false);
         if (saved)
         {
             index.Set(record);
@@ -223,14 +223,16 @@ public sealed class FileJobStore : IJobStore
         }
     }
 
-    // Writes a file of the job unless the stored record belongs to a later attempt.
-    private async Task<bool> FencedAsync(string id, int attempt, string file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool durable = true)
+    // Writes a file of the job unless the stored record belongs to a later attempt; a record (ending = whether it says the job
+    // ended) never replaces one that says the job has ended by one that says it has not: an end is final.
+    private async Task<bool> FencedAsync(string id, int attempt, string file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool durable = true,
+        bool? ending = null)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var stored = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-            if (stored is null || stored.Attempt > attempt)
+            if (stored is null || stored.Attempt > attempt || (ending == false && stored.Done))
             {
                 return false;
             }

@@ -33,7 +33,8 @@ public interface IJobStore
     Task<JobPage?> ListPageAsync(string? caller, string? afterId, int pageSize, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Replaces the record, unless the stored one belongs to a later attempt (then false). The write of a job's end also drops
+    /// Replaces the record, unless the stored one belongs to a later attempt, or says the job has ended and this one does not
+    /// (an end is final: a cancel stored while a worker takes the job wins); then false. The write of a job's end also drops
     /// its spec and checkpoint: nothing reads them once it has ended.
     /// </summary>
     Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken);

@@ -6,7 +6,6 @@ using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Jobs.Events;
 using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Errors;
-using ImageFormat = StyleGrpc.Engine.Imaging.ImageFormat;
 
 namespace StyleGrpc.Server.Operations;
 
@@ -21,10 +20,6 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddr
 {
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Tracked> tracked = new(StringComparer.Ordinal);
-
-    /// <summary>Stores a new job's first frame, its Accepted, which every watcher replays first.</summary>
-    public Task AcceptedAsync(JobRecord record, JobAccepted accepted) =>
-        AppendAsync(record with { LastSequence = accepted.Sequence }, contract.ToFrame(accepted, ImageFormat.Png, 0), []);
 
     /// <summary>
     /// Stores the job as the attempt this process runs (queued for a slot here) and follows it until it ends. Throws when the
@@ -41,7 +36,11 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddr
         var events = job.Subscribe(job.Identity.FirstSequence - 1);
         try
         {
-            await store.SaveAsync(record, cancellationToken).ConfigureAwait(false);
+            if (!await store.SaveAsync(record, cancellationToken).ConfigureAwait(false))
+            {
+                // It ended meanwhile (cancelled while it was being taken), or a later attempt owns it: it must not run.
+                job.Stop(JobStopReason.Cancelled);
+            }
         }
         finally
         {

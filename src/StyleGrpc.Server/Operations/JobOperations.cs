@@ -82,6 +82,8 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
             TotalIterations = spec.TotalIterations,
             Levels = (spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
             QueuePosition = position,
+            AcceptedPosition = position,
+            // Sequence 1 is its Accepted frame, made from the record when a watch starts (nothing is stored for it).
             LastSequence = spec is StylizeJobSpec ? 1 : 0,
             RequestId = request?.Id,
             RequestFingerprint = request?.Fingerprint,
@@ -97,11 +99,6 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
                 // The same request ID won a race with this one: its job is the answer.
                 return await EarlierAsync(caller, request, cancellationToken).ConfigureAwait(false)
                     ?? throw new PreconditionFailedException("request_id", "a submission with this request_id is being stored; retry");
-        }
-        if (spec is StylizeJobSpec)
-        {
-            // The first frame every watcher replays; the run's frames are numbered above it.
-            await journal.AcceptedAsync(record, new JobAccepted(identity.Id, position) { Sequence = 1 }).ConfigureAwait(false);
         }
         await queue.EnqueueAsync(spec.Network, identity.Id, caller).ConfigureAwait(false);
         return identity.Id;
@@ -273,6 +270,12 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
             throw new PreconditionFailedException("name", $"{name} trains a style's network and has no frames; follow it with GetOperation or WaitOperation");
         }
         var sent = afterSequence;
+        if (sent < 1)
+        {
+            // Every watch starts with the job's Accepted frame, sequence 1, made from its record.
+            sent = 1;
+            yield return contract.ToFrame(new JobAccepted(record.Id, record.AcceptedPosition) { Sequence = 1 }, ImageFormat.Png, 0);
+        }
         while (true)
         {
             if (runner.Find(record.Id) is { } job)

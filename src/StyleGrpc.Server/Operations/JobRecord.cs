@@ -67,6 +67,9 @@ public sealed record JobRecord
     /// <summary>The W3C trace context of the latest attempt's job span; the next attempt's span links to it.</summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>The queue position its Accepted frame reports: what it was when the job was submitted (0 = it started at once).</summary>
+    public int AcceptedPosition { get; init; }
+
     /// <summary>The caller's request ID (AIP-155) it was created with; null without one.</summary>
     public string? RequestId { get; init; }
 

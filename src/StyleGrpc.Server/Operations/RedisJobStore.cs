@@ -66,6 +66,7 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         local stored = redis.call('HGET', KEYS[1], 'attempt')
         if not stored then return -1 end
         if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
+        if ARGV[3] ~= '1' and redis.call('HGET', KEYS[1], 'done') == '1' then return 0 end
         redis.call('HSET', KEYS[1], 'record', ARGV[2], 'attempt', ARGV[1])
         if ARGV[3] == '1' and redis.call('HGET', KEYS[1], 'done') ~= '1' then
           redis.call('HSET', KEYS[1], 'done', '1')
