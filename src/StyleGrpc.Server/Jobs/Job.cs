@@ -21,6 +21,8 @@ public sealed class Job
     private bool checkpointRequested;
     private bool running;
     private TaskCompletionSource? stored;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, object> features = new();
+    private readonly TaskCompletionSource settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? error;
 
     internal Job(JobIdentity identity, string caller, JobSpec spec, Func<JobEventBuffer> newBuffer, JobCheckpoint? resumeFrom)
@@ -58,6 +60,21 @@ public sealed class Job
 
     /// <summary>The W3C trace context of this attempt's job span (null while untraced), kept so a later attempt can link to it.</summary>
     public string? TraceParent { get; internal set; }
+
+    /// <summary>
+    /// Keeps what another part keeps about this job while it is live, by type (the journal's state of it, the queue entry its
+    /// worker renews), so the runner's registry is the process's one registry of live jobs.
+    /// </summary>
+    public void Set<T>(T feature) where T : class => features[typeof(T)] = feature;
+
+    /// <summary>What <see cref="Set{T}"/> kept of this type; null when nothing was.</summary>
+    public T? Get<T>() where T : class => features.TryGetValue(typeof(T), out var feature) ? (T)feature : null;
+
+    /// <summary>Completes once whoever writes the job's end has written it (<see cref="Settle"/>): the runner forgets the job then.</summary>
+    public Task Settled => settled.Task;
+
+    /// <summary>The job's end is written (or it never will be here): the runner may forget it once its run has ended.</summary>
+    public void Settle() => settled.TrySetResult();
 
     /// <summary>The checkpoint this attempt continues from; null when it starts from the beginning.</summary>
     public JobCheckpoint? ResumeFrom { get; }

@@ -73,7 +73,7 @@ public sealed class JobRunner
         }
     }
 
-    /// <summary>Jobs this process holds: waiting for a slot or running.</summary>
+    /// <summary>Jobs this process holds: waiting for a slot, running, or having their end written.</summary>
     public int Active
     {
         get
@@ -113,8 +113,8 @@ public sealed class JobRunner
         var (width, height) = OutputSize(spec);
         ServerLog.JobAccepted(logger, id, caller, spec.Describe(), width, height, spec.TotalIterations, ticket.Position, estimate >> 20);
         job.Completion = Task.Run(() => RunAsync(job, ticket, engine), CancellationToken.None);
-        // Forgotten here once its run has ended: its record lives on in the job store.
-        job.Completion.ContinueWith(_ =>
+        // Forgotten here once its run has ended and its end is written: its record lives on in the job store.
+        Task.WhenAll(job.Completion, job.Settled).ContinueWith(_ =>
         {
             lock (gate)
             {
@@ -159,6 +159,9 @@ public sealed class JobRunner
             await Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The jobs this process holds now.</summary>
+    public IReadOnlyList<Job> Live() => Snapshot();
 
     private List<Job> Snapshot()
     {

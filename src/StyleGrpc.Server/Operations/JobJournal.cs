@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using StyleGrpc.Engine;
 using StyleGrpc.Protos.V1;
@@ -15,11 +14,10 @@ namespace StyleGrpc.Server.Operations;
 /// progress and the latest preview), and at its end its result or error. A job stopped because this process stops is left
 /// queued or running in the store, so the next start (or another replica) resumes it.
 /// </summary>
-public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddress replica, ServerMetrics metrics, IHostEnvironment environment, TimeProvider time,
+public sealed class JobJournal(IJobStore store, IJobFrames contract, JobRunner runner, ReplicaAddress replica, ServerMetrics metrics, IHostEnvironment environment, TimeProvider time,
     ILogger<JobJournal> logger)
 {
     private static readonly TimeSpan ProgressWriteInterval = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<string, Tracked> tracked = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Stores the job as the attempt this process runs (queued for a slot here) and follows it until it ends. Throws when the
@@ -31,7 +29,7 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddr
         // Followed from now on (a cancel finds its end to wait for, and no event is missed); written once the attempt's
         // record is stored, so no later write of the job can land before it.
         var entry = new Tracked(job, record);
-        tracked[job.Id] = entry;
+        job.Set(entry);
         job.Checkpointed += (_, checkpoint) => entry.Checkpoints.Writer.TryWrite(checkpoint);
         var events = job.Subscribe(job.Identity.FirstSequence - 1);
         try
@@ -50,10 +48,10 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddr
     }
 
     /// <summary>The record of a job this process runs, as of its latest event; null when it does not run it.</summary>
-    public JobRecord? Current(string id) => tracked.TryGetValue(id, out var entry) ? entry.Record : null;
+    public JobRecord? Current(string id) => runner.Find(id)?.Get<Tracked>()?.Record;
 
     /// <summary>Completes with the job's final record once its end is written; null when this process does not follow it.</summary>
-    public Task<JobRecord>? Ending(string id) => tracked.TryGetValue(id, out var entry) ? entry.Ended.Task : null;
+    public Task<JobRecord>? Ending(string id) => runner.Find(id)?.Get<Tracked>()?.Ended.Task;
 
     private async Task FollowAsync(Tracked entry, JobEventBuffer events)
     {
@@ -103,8 +101,8 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, ReplicaAddr
             await entry.CheckpointsDone.Task.ConfigureAwait(false);
             entry.Record = entry.Record with { CheckpointIteration = entry.CheckpointIteration };
             await PersistAsync(entry.Record).ConfigureAwait(false);
-            tracked.TryRemove(job.Id, out _);
             entry.Ended.TrySetResult(entry.Record);
+            job.Settle();
         }
     }
 

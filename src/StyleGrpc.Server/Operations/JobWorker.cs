@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Model;
@@ -18,7 +17,6 @@ public sealed class JobWorker(IJobQueue queue, IJobStore store, JobRunner runner
     ModelHost model, ReplicaAddress replica, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
-    private readonly ConcurrentDictionary<string, QueuedJob> held = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim wake = new(0);
 
     private TimeSpan Lease => TimeSpan.FromSeconds(options.Value.LeaseSeconds);
@@ -107,7 +105,7 @@ public sealed class JobWorker(IJobQueue queue, IJobStore store, JobRunner runner
             QueueOrigin.Restored => "restart",
             _ => "handed_back",
         };
-        if (await resumption.StartAsync(record, spec, resumed, cause, taken => held[taken.Id] = entry, cancellationToken).ConfigureAwait(false) is not { } job)
+        if (await resumption.StartAsync(record, spec, resumed, cause, taken => taken.Set(entry), cancellationToken).ConfigureAwait(false) is not { } job)
         {
             // Another replica (or this one, later) takes it.
             await queue.HandBackAsync(entry).ConfigureAwait(false);
@@ -120,7 +118,6 @@ public sealed class JobWorker(IJobQueue queue, IJobStore store, JobRunner runner
     private async Task FinishAsync(Job job, QueuedJob entry)
     {
         var final = journal.Ending(job.Id) is { } ending ? await ending.ConfigureAwait(false) : null;
-        held.TryRemove(job.Id, out _);
         try
         {
             if (final is { Done: false })
@@ -147,7 +144,7 @@ public sealed class JobWorker(IJobQueue queue, IJobStore store, JobRunner runner
             {
                 try
                 {
-                    await queue.RenewAsync(consumer, held.Values).ConfigureAwait(false);
+                    await queue.RenewAsync(consumer, [.. runner.Live().Select(j => j.Get<QueuedJob>()).OfType<QueuedJob>()]).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
                 {

@@ -93,13 +93,14 @@ public sealed class StyleTransferGrpcService(
         {
             await foreach (var frame in operations.WatchAsync(name, 0, caller, context.CancellationToken))
             {
-                using var write = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
-                write.CancelAfter(stall);
+                // The stall timer is its own source: when it fires, the aborted write may cancel the call's token too.
+                using var stalled = new CancellationTokenSource(stall);
+                using var write = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, stalled.Token);
                 try
                 {
                     await responseStream.WriteAsync(frame, write.Token);
                 }
-                catch (Exception) when (write.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+                catch (Exception) when (stalled.IsCancellationRequested)
                 {
                     stop = JobStopReason.ReaderStalled;
                     ServerLog.ReaderStalled(logger, name, caller.Id, limits.StallTimeoutSeconds);
