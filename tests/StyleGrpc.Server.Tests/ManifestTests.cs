@@ -214,5 +214,10 @@ public sealed class ManifestTests
         Assert.Equal("1", S(container, "resources", "limits", "nvidia.com/gpu"));
         Assert.Contains(((YamlSequenceNode)N(container, "env")).Children, e => S(e, "name") == "StyleGrpc__Device" && S(e, "value") == "cuda");
         Assert.Matches(new Regex("-cuda\"?$", RegexOptions.Multiline), File.ReadAllText(Path.Combine(overlay, "kustomization.yaml")));
+        // The overlay's image entry names the image the base's entry makes (the overlay transforms the base's output):
+        // under any other name the GPU pods would run the CPU image.
+        var baseImage = N(Documents(Base).Single(d => S(d, "kind") == "Kustomization"), "images", 0);
+        var overlayImage = N(Documents(overlay).Single(d => S(d, "kind") == "Kustomization"), "images", 0);
+        Assert.Equal(S(baseImage, "newName"), S(overlayImage, "name"));
     }
 }
