@@ -1,0 +1,216 @@
+extern alias server;
+
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Google.LongRunning;
+using Google.Rpc;
+using Grpc.Core;
+using StyleGrpc.Protos.V1;
+using server::StyleGrpc.Server.Settings;
+
+namespace StyleGrpc.Server.Tests;
+
+/// <summary>
+/// Completion webhooks (issue 27) against a real receiver on 127.0.0.1: signed deliveries, retries with the attempts in the
+/// operation's metadata, a delivery that outlives a restart, and URLs refused at submission naming the field.
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class WebhookTests
+{
+    private const string Secret = "test-signing-secret-0123456789";
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+
+    private static Dictionary<string, string?> Settings(params string[] allowed)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["StyleGrpc:Webhooks:SigningSecret"] = Secret,
+            ["StyleGrpc:Webhooks:FirstRetrySeconds"] = "0.2",
+            ["StyleGrpc:Webhooks:MaxRetrySeconds"] = "0.5",
+            ["StyleGrpc:Webhooks:TimeoutSeconds"] = "5",
+        };
+        for (var i = 0; i < allowed.Length; i++)
+        {
+            settings[$"StyleGrpc:Webhooks:AllowedUrls:{i}"] = allowed[i];
+        }
+        return settings;
+    }
+
+    private static StylizeRequest Request(string url)
+    {
+        var request = Frames.Request(iterations: 2);
+        request.Notification = new Notification { Url = url };
+        return request;
+    }
+
+    // The receiver's check, as docs/http.md shows it: HMAC-SHA256 of "<t>.<body>" with the secret.
+    private static bool SignatureHolds(WebhookReceiver.Delivery delivery)
+    {
+        var parts = delivery.Signature.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        var signed = Encoding.UTF8.GetBytes(parts["t"] + ".").Concat(delivery.Body).ToArray();
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), signed));
+        var age = DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeSeconds(long.Parse(parts["t"], CultureInfo.InvariantCulture));
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(parts["v1"])) && age < TimeSpan.FromMinutes(5);
+    }
+
+    private static async Task<NotificationStatus> NotificationAsync(ServerHost host, string name, Func<NotificationStatus, bool> until)
+    {
+        var operations = new Operations.OperationsClient(host.Channel);
+        var deadline = DateTime.UtcNow + Wait;
+        while (true)
+        {
+            var operation = await operations.GetOperationAsync(new GetOperationRequest { Name = name }, deadline: DateTime.UtcNow + Frames.Timeout);
+            var status = operation.Metadata.Unpack<StylizeMetadata>().Notification;
+            if (until(status) || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task SubmitStylize_WithNotification_PostsTheSignedOperationWithoutTheImageBytes()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await ServerHost.StartAsync(Settings(receiver.Prefix));
+        await Frames.RegisterStarryAsync(host);
+
+        var submitted = await host.Client.SubmitStylizeAsync(Request(receiver.Url));
+        var status = await NotificationAsync(host, submitted.Name, s => s.State == NotificationStatus.Types.State.Delivered);
+
+        Assert.Equal(NotificationStatus.Types.State.Pending, submitted.Metadata.Unpack<StylizeMetadata>().Notification.State);
+        Assert.Equal((NotificationStatus.Types.State.Delivered, 1, receiver.Url), (status.State, status.Attempts, status.Url));
+        Assert.NotNull(status.DeliveredTime);
+        var delivery = Assert.Single(receiver.Received);
+        Assert.True(SignatureHolds(delivery), delivery.Signature);
+        using var json = JsonDocument.Parse(delivery.Body);
+        var root = json.RootElement;
+        Assert.Equal(submitted.Name, root.GetProperty("name").GetString());
+        Assert.True(root.GetProperty("done").GetBoolean());
+        Assert.Equal("type.googleapis.com/stylegrpc.v1.StylizeMetadata", root.GetProperty("metadata").GetProperty("@type").GetString());
+        Assert.Equal("SUCCEEDED", root.GetProperty("metadata").GetProperty("state").GetString());
+        var response = root.GetProperty("response");
+        Assert.Equal("type.googleapis.com/stylegrpc.v1.Result", response.GetProperty("@type").GetString());
+        Assert.Equal(2, response.GetProperty("iterationsRun").GetInt32());
+        // The image's bytes stay out of the body (GetOperation has them); what it is stays in.
+        Assert.False(response.GetProperty("image").TryGetProperty("data", out _));
+        Assert.True(response.GetProperty("image").GetProperty("width").GetInt32() > 0);
+        // A tampered body fails the check.
+        Assert.False(SignatureHolds(delivery with { Body = [.. delivery.Body, (byte)' '] }));
+    }
+
+    [Fact]
+    public async Task Delivery_ReceiverAnswers500Then200_IsDeliveredOnRetry_WithTheAttemptsInTheMetadata()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(running: true, 500);
+        await using var host = await ServerHost.StartAsync(Settings(receiver.Prefix));
+        await Frames.RegisterStarryAsync(host);
+
+        var submitted = await host.Client.SubmitStylizeAsync(Request(receiver.Url));
+        var status = await NotificationAsync(host, submitted.Name, s => s.State == NotificationStatus.Types.State.Delivered);
+
+        Assert.Equal((NotificationStatus.Types.State.Delivered, 2), (status.State, status.Attempts));
+        Assert.Contains("500", status.LastError, StringComparison.Ordinal);
+        Assert.Equal([500, 200], receiver.Received.Select(d => d.Answered));
+        Assert.All(receiver.Received, d => Assert.True(SignatureHolds(d)));
+    }
+
+    [Fact]
+    public async Task Delivery_ReceiverDownAcrossARestart_IsDeliveredOnceItIsUp()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(running: false);
+        var data = TestData.NewTempDirectory();
+        string name;
+        await using (var host = await ServerHost.StartAsync(Settings(receiver.Prefix), data))
+        {
+            await Frames.RegisterStarryAsync(host);
+            name = (await host.Client.SubmitStylizeAsync(Request(receiver.Url))).Name;
+            // The job ends and its first attempts fail (nobody listens): the delivery is pending when the server stops.
+            var failing = await NotificationAsync(host, name, s => s.Attempts >= 1);
+            Assert.Equal(NotificationStatus.Types.State.Pending, failing.State);
+            Assert.NotEmpty(failing.LastError);
+        }
+
+        await receiver.StartAsync();
+        await using var again = await ServerHost.StartAsync(Settings(receiver.Prefix), data);
+        var status = await NotificationAsync(again, name, s => s.State == NotificationStatus.Types.State.Delivered);
+
+        Assert.Equal(NotificationStatus.Types.State.Delivered, status.State);
+        Assert.True(status.Attempts >= 2, $"{status.Attempts} attempts");
+        var delivery = Assert.Single(receiver.Received);
+        Assert.True(SignatureHolds(delivery));
+        Assert.Equal(name, JsonDocument.Parse(delivery.Body).RootElement.GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:1/elsewhere", "allowed prefixes")]
+    [InlineData("ftp://127.0.0.1/hooks", "allowed prefixes")]
+    public async Task Submit_UrlNoAllowedPrefixStarts_IsInvalidArgumentNamingTheField(string url, string message)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(running: false);
+        await using var host = await ServerHost.StartAsync(Settings(receiver.Prefix));
+        await Frames.RegisterStarryAsync(host);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => host.Client.SubmitStylizeAsync(Request(url)).ResponseAsync);
+
+        AssertRefused(ex, message);
+    }
+
+    [Fact]
+    public async Task Submit_HostResolvingToAPrivateAddressNoPrefixNames_IsInvalidArgumentNamingTheField()
+    {
+        // "localhost" is allowed by name, but it resolves to loopback, which no prefix names as an address.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await ServerHost.StartAsync(Settings($"http://localhost:{receiver.Port}/"));
+        await Frames.RegisterStarryAsync(host);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => host.Client.SubmitStylizeAsync(Request($"http://localhost:{receiver.Port}/hooks/stylegrpc")).ResponseAsync);
+
+        AssertRefused(ex, "private, loopback or link-local");
+        Assert.Empty(receiver.Received);
+    }
+
+    [Fact]
+    public async Task Submit_WebhooksOff_IsInvalidArgumentSayingSo()
+    {
+        await using var host = await ServerHost.StartAsync();
+        await Frames.RegisterStarryAsync(host);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => host.Client.SubmitStylizeAsync(Request("https://hooks.example.com/x")).ResponseAsync);
+        var info = await host.Client.GetServerInfoAsync(new GetServerInfoRequest());
+
+        AssertRefused(ex, "webhooks are off");
+        Assert.False(info.WebhooksEnabled);
+    }
+
+    private static void AssertRefused(RpcException ex, string message)
+    {
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Equal("notification.url", Assert.Single(ex.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations).Field);
+        Assert.Contains(message, ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_WebhookSettings_EachFailureNamesItsSetting()
+    {
+        var validator = new StyleGrpcServerOptionsValidator();
+        var o = new StyleGrpcServerOptions();
+        o.Webhooks.AllowedUrls = ["https://hooks.example.com/", "hooks.example.com"];
+        o.Webhooks.DefaultUrls["key-0123456789ab"] = "https://elsewhere.example.com/x";
+        o.Webhooks.FirstRetrySeconds = 0;
+
+        var failures = validator.Validate(null, o).Failures!.ToList();
+
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:AllowedUrls:1 must be an absolute http(s) URL", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:SigningSecret must be set", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:DefaultUrls:key-0123456789ab ('https://elsewhere.example.com/x') must", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:FirstRetrySeconds must be between", StringComparison.Ordinal));
+        o.Webhooks.AllowedUrls = ["https://hooks.example.com/", "https://elsewhere.example.com/"];
+        o.Webhooks.SigningSecret = Secret;
+        o.Webhooks.FirstRetrySeconds = 1;
+        Assert.True(validator.Validate(null, o).Succeeded);
+    }
+}
