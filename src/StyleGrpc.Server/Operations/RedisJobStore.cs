@@ -82,8 +82,8 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
     // the lease in the same step, so two replicas never take the same one at once.
     private const string ClaimDue = """
         local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-        local until = tonumber(ARGV[1]) + tonumber(ARGV[2])
-        for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], until, id) end
+        local later = tonumber(ARGV[1]) + tonumber(ARGV[2])
+        for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], later, id) end
         return due
         """;
 
