@@ -145,6 +145,35 @@ public sealed class WebhookTests
         Assert.Equal(name, JsonDocument.Parse(delivery.Body).RootElement.GetProperty("name").GetString());
     }
 
+    [Fact]
+    public async Task Delivery_OnRedis_TheReplicaThatRanTheJobStops_AnotherDeliversIt()
+    {
+        using var redis = RedisServer.Shared();
+        await using var receiver = await WebhookReceiver.StartAsync(running: false);
+        var settings = Settings(receiver.Prefix);
+        settings["StyleGrpc:Store"] = "redis";
+        settings["StyleGrpc:Redis"] = redis.Configuration;
+        settings["StyleGrpc:RedisKeyPrefix"] = $"hooks-{Guid.NewGuid():N}:";
+        settings["StyleGrpc:Webhooks:TimeoutSeconds"] = "1";
+        var a = await ServerHost.StartAsync(settings);
+        await using var b = await ServerHost.StartAsync(settings);
+        string name;
+        await using (a)
+        {
+            await Frames.RegisterStarryAsync(a);
+            name = (await a.Client.SubmitStylizeAsync(Request(receiver.Url))).Name;
+            Assert.Equal(NotificationStatus.Types.State.Pending, (await NotificationAsync(a, name, s => s.Attempts >= 1)).State);
+        }
+
+        await receiver.StartAsync();
+        var status = await NotificationAsync(b, name, s => s.State == NotificationStatus.Types.State.Delivered);
+
+        Assert.Equal(NotificationStatus.Types.State.Delivered, status.State);
+        var delivery = Assert.Single(receiver.Received);
+        Assert.True(SignatureHolds(delivery));
+        Assert.Equal(name, JsonDocument.Parse(delivery.Body).RootElement.GetProperty("name").GetString());
+    }
+
     [Theory]
     [InlineData("http://127.0.0.1:1/elsewhere", "allowed prefixes")]
     [InlineData("ftp://127.0.0.1/hooks", "allowed prefixes")]
