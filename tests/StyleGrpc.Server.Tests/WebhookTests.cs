@@ -103,6 +103,57 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task CancelledOperation_PostsItsError()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var host = await ServerHost.StartAsync(Settings(receiver.Prefix));
+        await Frames.RegisterStarryAsync(host);
+        var request = Frames.LongRequest();
+        request.Notification = new Notification { Url = receiver.Url };
+
+        var submitted = await host.Client.SubmitStylizeAsync(request);
+        await new Operations.OperationsClient(host.Channel).CancelOperationAsync(new CancelOperationRequest { Name = submitted.Name });
+        var status = await NotificationAsync(host, submitted.Name, s => s.State == NotificationStatus.Types.State.Delivered);
+
+        Assert.Equal(NotificationStatus.Types.State.Delivered, status.State);
+        var root = JsonDocument.Parse(Assert.Single(receiver.Received).Body).RootElement;
+        Assert.True(root.GetProperty("done").GetBoolean());
+        Assert.Equal((int)StatusCode.Cancelled, root.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Equal("CANCELLED", root.GetProperty("metadata").GetProperty("state").GetString());
+        Assert.False(root.TryGetProperty("response", out _));
+    }
+
+    [Fact]
+    public async Task TrainStyleNetwork_WithNotification_PostsTheTrainedStyle_AndItsMetadataShowsTheDelivery()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var settings = Settings(receiver.Prefix);
+        foreach (var (key, value) in Training.Settings())
+        {
+            settings[key] = value;
+        }
+        await using var host = await ServerHost.StartAsync(settings);
+        await Frames.RegisterStarryAsync(host);
+        var request = Training.Request(iterations: 3);
+        request.Notification = new Notification { Url = receiver.Url };
+        var operations = new Operations.OperationsClient(host.Channel);
+
+        var submitted = await host.Client.TrainStyleNetworkAsync(request);
+        await Training.DoneAsync(operations, submitted.Name);
+        var metadata = await Training.MetadataWhenAsync(operations, submitted.Name, _ => true);
+        Assert.True(await ServerTestSetup.EventuallyAsync(() =>
+            operations.GetOperation(new GetOperationRequest { Name = submitted.Name }).Metadata.Unpack<TrainStyleNetworkMetadata>().Notification.State
+                == NotificationStatus.Types.State.Delivered, Wait));
+
+        var root = JsonDocument.Parse(Assert.Single(receiver.Received).Body).RootElement;
+        Assert.True(SignatureHolds(Assert.Single(receiver.Received)));
+        Assert.Equal("type.googleapis.com/stylegrpc.v1.TrainStyleNetworkMetadata", root.GetProperty("metadata").GetProperty("@type").GetString());
+        Assert.Equal("type.googleapis.com/stylegrpc.v1.Style", root.GetProperty("response").GetProperty("@type").GetString());
+        Assert.Equal("READY", root.GetProperty("response").GetProperty("feedForward").GetProperty("state").GetString());
+        Assert.Equal(receiver.Url, metadata.Notification.Url);
+    }
+
+    [Fact]
     public async Task Delivery_ReceiverAnswers500Then200_IsDeliveredOnRetry_WithTheAttemptsInTheMetadata()
     {
         await using var receiver = await WebhookReceiver.StartAsync(running: true, 500);
