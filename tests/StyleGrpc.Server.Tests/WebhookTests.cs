@@ -159,6 +159,20 @@ public sealed class WebhookTests
         await using var receiver = await WebhookReceiver.StartAsync(running: true, 500);
         await using var host = await ServerHost.StartAsync(Settings(receiver.Prefix));
         await Frames.RegisterStarryAsync(host);
+        var meter = host.Services.GetRequiredService<server::StyleGrpc.Server.Observability.ServerMetrics>().Meter;
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter == meter && instrument.Name == "stylegrpc.webhook.attempts")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) => outcomes.Enqueue((string)tags[0].Value!));
+        listener.Start();
 
         var submitted = await host.Client.SubmitStylizeAsync(Request(receiver.Url));
         var status = await NotificationAsync(host, submitted.Name, s => s.State == NotificationStatus.Types.State.Delivered);
@@ -166,6 +180,7 @@ public sealed class WebhookTests
         Assert.Equal((NotificationStatus.Types.State.Delivered, 2), (status.State, status.Attempts));
         Assert.Contains("500", status.LastError, StringComparison.Ordinal);
         Assert.Equal([500, 200], receiver.Received.Select(d => d.Answered));
+        Assert.Equal(["retry", "delivered"], outcomes);
         Assert.All(receiver.Received, d => Assert.True(SignatureHolds(d)));
     }
 

@@ -14,8 +14,8 @@ namespace StyleGrpc.Server.Webhooks;
 /// <see cref="WebhookOptions.RetryHours"/> after the job ended. The schedule is stored, not held in memory: a restart or another
 /// replica goes on with it. Delivery is at least once (a replica that dies after the POST and before the write sends again).
 /// </summary>
-public sealed class WebhookDispatcher(IJobStore store, JobOperations operations, WebhookSender sender, IOptions<StyleGrpcServerOptions> options, TimeProvider time,
-    ILogger<WebhookDispatcher> logger) : BackgroundService
+public sealed class WebhookDispatcher(IJobStore store, JobOperations operations, WebhookSender sender, ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options,
+    TimeProvider time, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private const int Batch = 16;
     private readonly WebhookOptions settings = options.Value.Webhooks;
@@ -89,6 +89,7 @@ public sealed class WebhookDispatcher(IJobStore store, JobOperations operations,
         {
             next = notification with { State = NotificationState.Delivered, Attempts = attempt, DeliveredTime = now, NextAttemptTime = null };
             ServerLog.WebhookDelivered(logger, id, notification.Url, attempt);
+            metrics.WebhookAttempted("delivered");
         }
         else
         {
@@ -97,12 +98,14 @@ public sealed class WebhookDispatcher(IJobStore store, JobOperations operations,
             {
                 next = notification with { State = NotificationState.Failed, Attempts = attempt, LastError = error, NextAttemptTime = null };
                 ServerLog.WebhookFailed(logger, id, notification.Url, attempt, error);
+                metrics.WebhookAttempted("failed");
             }
             else
             {
                 next = notification with { Attempts = attempt, LastError = error, NextAttemptTime = at };
                 due = at;
                 ServerLog.WebhookRetrying(logger, id, attempt, notification.Url, error, at);
+                metrics.WebhookAttempted("retry");
             }
         }
         await store.SaveNotificationAsync(id, next, due, cancellationToken).ConfigureAwait(false);
