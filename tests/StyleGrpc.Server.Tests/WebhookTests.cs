@@ -80,7 +80,9 @@ public sealed class WebhookTests
 
         var submitted = await host.Client.SubmitStylizeAsync(Request(receiver.Url));
         var status = await NotificationAsync(host, submitted.Name, s => s.State == NotificationStatus.Types.State.Delivered);
+        var info = await host.Client.GetServerInfoAsync(new GetServerInfoRequest());
 
+        Assert.Equal((true, 24.0), (info.WebhooksEnabled, info.WebhookRetryHours));
         Assert.Equal(NotificationStatus.Types.State.Pending, submitted.Metadata.Unpack<StylizeMetadata>().Notification.State);
         Assert.Equal((NotificationStatus.Types.State.Delivered, 1, receiver.Url), (status.State, status.Attempts, status.Url));
         Assert.NotNull(status.DeliveredTime);
@@ -296,6 +298,7 @@ public sealed class WebhookTests
         o.Webhooks.AllowedUrls = ["https://hooks.example.com/", "hooks.example.com"];
         o.Webhooks.DefaultUrls["key-0123456789ab"] = "https://elsewhere.example.com/x";
         o.Webhooks.FirstRetrySeconds = 0;
+        o.ResultRetentionHours = 12;
 
         var failures = validator.Validate(null, o).Failures!.ToList();
 
@@ -303,6 +306,9 @@ public sealed class WebhookTests
         Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:SigningSecret must be set", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:DefaultUrls:key-0123456789ab ('https://elsewhere.example.com/x') must", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:FirstRetrySeconds must be between", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:RetryHours (24) must not exceed StyleGrpc:ResultRetentionHours (12)", StringComparison.Ordinal));
+        Assert.Equal(5, failures.Count);
+        o.ResultRetentionHours = 24;
         o.Webhooks.AllowedUrls = ["https://hooks.example.com/", "https://elsewhere.example.com/"];
         o.Webhooks.SigningSecret = Secret;
         o.Webhooks.FirstRetrySeconds = 1;

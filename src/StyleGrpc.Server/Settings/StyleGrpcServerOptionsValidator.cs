@@ -104,6 +104,11 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
             failures.Add($"{S}KeysFile '{o.KeysFile}' does not exist (a JSON settings file with {S}Keys; relative paths start at the working directory)");
         }
         ValidateWebhooks(o.Webhooks, failures);
+        if (o.Webhooks.Enabled && o.Webhooks.RetryHours > o.ResultRetentionHours)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{S}Webhooks:RetryHours ({o.Webhooks.RetryHours}) must not exceed {S}ResultRetentionHours ({o.ResultRetentionHours}): an operation deleted by retention is no longer delivered"));
+        }
         failures.AddRange(ValidateAccess(o));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
