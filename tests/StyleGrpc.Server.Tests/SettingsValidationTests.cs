@@ -17,6 +17,7 @@ public sealed class SettingsValidationTests
     [InlineData("StyleGrpc:Keys:0:Sha256", "ba30f59c2ec033f40fcd0f8dc89c9765a4d4ed51ee5140e915a8b3ccd2b43986", "published example key 'change-me-admin'")]
     [InlineData("StyleGrpc:KeysFile", "/nonexistent/stylegrpc-keys.json", "does not exist")]
     [InlineData("StyleGrpc:BlobDirectory", "/tmp/stylegrpc-blobs-of-a-file-store", "is for StyleGrpc:Store redis")]
+    [InlineData("StyleGrpc:Webhooks:AllowedUrls:0", "hooks.example.com", "must be an absolute http(s) URL prefix")]
     public async Task Start_BadSetting_ExitsAtOnceNamingTheSettingAndWhatItAllows(string setting, string value, string allowed)
     {
         await using var server = ServerProcess.Start(new Dictionary<string, string?> { [setting] = value });

@@ -283,6 +283,59 @@ public sealed class WebhookTests
         Assert.False(info.WebhooksEnabled);
     }
 
+    [Fact]
+    public async Task Sender_ConnectingToAnAddressNoPrefixNames_RefusesAtConnectTime()
+    {
+        // What DNS rebinding would do: a name that passed at submission resolves inward when the POST connects. The sender
+        // resolves on connect itself, so the check holds there too: "localhost" is allowed by name, its address is not.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var options = new StyleGrpcServerOptions();
+        options.Webhooks.AllowedUrls = [$"http://localhost:{receiver.Port}/", receiver.Prefix];
+        options.Webhooks.SigningSecret = Secret;
+        using var sender = new server::StyleGrpc.Server.Webhooks.WebhookSender(Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System);
+
+        var refused = await sender.SendAsync($"http://localhost:{receiver.Port}/hooks/stylegrpc", "0123456789ab", 1, "{}"u8.ToArray(), CancellationToken.None);
+        var sent = await sender.SendAsync(receiver.Url, "0123456789ab", 1, "{}"u8.ToArray(), CancellationToken.None);
+
+        Assert.Contains("private, loopback or link-local", refused, StringComparison.Ordinal);
+        Assert.Null(sent);
+        Assert.True(SignatureHolds(Assert.Single(receiver.Received)));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("172.16.0.1", true)]
+    [InlineData("172.32.0.1", false)]
+    [InlineData("192.168.1.1", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("100.64.0.1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("::1", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("fd00::1", true)]
+    [InlineData("::ffff:10.0.0.1", true)]
+    [InlineData("93.184.216.34", false)]
+    [InlineData("2606:2800:220:1:248:1893:25c8:1946", false)]
+    public void MayConnect_InternalAddresses_OnlyWhenThePrefixNamesThem(string address, bool internalAddress)
+    {
+        var ip = System.Net.IPAddress.Parse(address);
+
+        Assert.Equal(!internalAddress, server::StyleGrpc.Server.Webhooks.WebhookUrls.MayConnect(ip, new Uri("https://hooks.example.com/")));
+        var named = ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !ip.IsIPv4MappedToIPv6 ? $"[{ip}]" : ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4().ToString() : ip.ToString();
+        Assert.True(server::StyleGrpc.Server.Webhooks.WebhookUrls.MayConnect(ip, new Uri($"http://{named}:8080/")));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8080/hooks/a", "http://127.0.0.1:8080/hooks/", true)]
+    [InlineData("http://127.0.0.1:80801/hooks/a", "http://127.0.0.1:8080", false)]
+    [InlineData("http://127.0.0.1:8080@evil.example/hooks/a", "http://127.0.0.1:8080/", false)]
+    [InlineData("HTTP://Hooks.Example.com/x", "http://hooks.example.com/", true)]
+    [InlineData("http://hooks.example.com.evil.example/x", "http://hooks.example.com", false)]
+    [InlineData("file:///etc/passwd", "file:///", false)]
+    public void AllowedPrefix_ComparesNormalisedUrls(string url, string prefix, bool allowed) =>
+        Assert.Equal(allowed, server::StyleGrpc.Server.Webhooks.WebhookUrls.AllowedPrefix(url, [prefix]) is not null);
+
     private static void AssertRefused(RpcException ex, string message)
     {
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
