@@ -3,6 +3,7 @@ extern alias server;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Google.LongRunning;
 using Google.Rpc;
@@ -103,6 +104,46 @@ public sealed class WebhookTests
         // A tampered body fails the check.
         Assert.False(SignatureHolds(delivery with { Body = [.. delivery.Body, (byte)' '] }));
     }
+
+    [Fact]
+    public async Task SubmitOverHttp_WithoutNotification_UsesTheCallersDefault_AndTheBodyIsWhatGetOperationAnswers()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var settings = Settings(receiver.Prefix);
+        // The open server's caller is "anonymous".
+        settings["StyleGrpc:Webhooks:DefaultUrls:anonymous"] = receiver.Url;
+        var (host, http) = await HttpApiTests.StartAsync(settings);
+        await using var _ = host;
+        using var __ = http;
+        await Frames.RegisterStarryAsync(host);
+
+        var submitted = await http.PostAsJsonAsync("/v1/stylize:submit", new
+        {
+            styleName = "starry",
+            contentImage = Convert.ToBase64String(Frames.Image("tubingen.jpg").ToByteArray()),
+            options = new { maxSide = 64, iterations = 2, relativeTolerance = 0 },
+        });
+        var name = (await submitted.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["name"]!.GetValue<string>();
+        var status = await NotificationAsync(host, name, s => s.State == NotificationStatus.Types.State.Delivered);
+        var got = (await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/v1/{name}"))!;
+
+        Assert.Equal((NotificationStatus.Types.State.Delivered, receiver.Url), (status.State, status.Url));
+        var body = System.Text.Json.Nodes.JsonNode.Parse(Assert.Single(receiver.Received).Body)!.AsObject();
+        // The same operation as GetOperation answers over HTTP, less the image's bytes (and with the delivery as it was then).
+        got["response"]!["image"]!.AsObject().Remove("data");
+        got["metadata"]!.AsObject().Remove("notification");
+        body["metadata"]!.AsObject().Remove("notification");
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(Int64sAsNumbers(got), Int64sAsNumbers(body)), $"webhook: {body}\nGET: {got}");
+    }
+
+    // The protobuf JSON mapping writes 64-bit integers as strings (the webhook does); the HTTP face writes them as numbers.
+    private static System.Text.Json.Nodes.JsonNode? Int64sAsNumbers(System.Text.Json.Nodes.JsonNode? node) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject o => new System.Text.Json.Nodes.JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Int64sAsNumbers(p.Value)))),
+        System.Text.Json.Nodes.JsonArray a => new System.Text.Json.Nodes.JsonArray([.. a.Select(Int64sAsNumbers)]),
+        System.Text.Json.Nodes.JsonValue v when v.TryGetValue<string>(out var text) && long.TryParse(text, CultureInfo.InvariantCulture, out var number) => number,
+        _ => node?.DeepClone(),
+    };
 
     [Fact]
     public async Task CancelledOperation_PostsItsError()
