@@ -37,16 +37,27 @@ public sealed class WebhookDispatcher(IJobStore store, JobOperations operations,
             try
             {
                 due = await store.ClaimDueNotificationsAsync(time.GetUtcNow(), Lease, Batch, stoppingToken).ConfigureAwait(false);
-                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken },
-                    async (id, token) => await DeliverAsync(id, token).ConfigureAwait(false)).ConfigureAwait(false);
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = stoppingToken }, async (id, token) =>
+                {
+                    try
+                    {
+                        await DeliverAsync(id, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!token.IsCancellationRequested)
+                    {
+                        // One job's trouble (an unreadable record, the store failing mid-write) stops neither the others nor the
+                        // host: its claim lapses with the lease and it is tried again.
+                        ServerLog.WebhookDispatchFailed(logger, $"job {id}: {ex.Message}", ex);
+                    }
+                }).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex) when (ex is Storage.StoreUnavailableException or IOException or StackExchange.Redis.RedisException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                // The claims lapse with their lease and are taken again.
+                // The store did not answer (Redis away, an I/O error): the claims lapse with their lease and are taken again.
                 ServerLog.WebhookDispatchFailed(logger, ex.Message, ex);
             }
             if (due.Count < Batch)
