@@ -228,6 +228,30 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task Delivery_ReceiverAlwaysFails_IsFailedOnceTheRetryTimeHasPassed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(running: true, Enumerable.Repeat(503, 100).ToArray());
+        var settings = Settings(receiver.Prefix);
+        // About two seconds of retries.
+        settings["StyleGrpc:Webhooks:RetryHours"] = "0.0006";
+        await using var host = await ServerHost.StartAsync(settings);
+        await Frames.RegisterStarryAsync(host);
+
+        var submitted = await host.Client.SubmitStylizeAsync(Request(receiver.Url));
+        var status = await NotificationAsync(host, submitted.Name, s => s.State == NotificationStatus.Types.State.Failed);
+        var attempts = receiver.Received.Count;
+        await Task.Delay(1500);
+
+        Assert.Equal(NotificationStatus.Types.State.Failed, status.State);
+        Assert.Contains("503", status.LastError, StringComparison.Ordinal);
+        Assert.True(status.Attempts >= 2, $"{status.Attempts} attempts");
+        Assert.Equal(status.Attempts, attempts);
+        Assert.Null(status.NextAttemptTime);
+        // Given up: nothing more is sent.
+        Assert.Equal(attempts, receiver.Received.Count);
+    }
+
+    [Fact]
     public async Task Delivery_ReceiverDownAcrossARestart_IsDeliveredOnceItIsUp()
     {
         await using var receiver = await WebhookReceiver.StartAsync(running: false);
