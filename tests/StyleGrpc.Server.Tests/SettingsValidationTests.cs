@@ -18,6 +18,7 @@ public sealed class SettingsValidationTests
     [InlineData("StyleGrpc:KeysFile", "/nonexistent/stylegrpc-keys.json", "does not exist")]
     [InlineData("StyleGrpc:BlobDirectory", "/tmp/stylegrpc-blobs-of-a-file-store", "is for StyleGrpc:Store redis")]
     [InlineData("StyleGrpc:Http:CorsOrigins:0", "https://app.example.com/", "no trailing slash")]
+    [InlineData("StyleGrpc:Webhooks:AllowedUrls:0", "hooks.example.com", "must be an absolute http(s) URL prefix")]
     public async Task Start_BadSetting_ExitsAtOnceNamingTheSettingAndWhatItAllows(string setting, string value, string allowed)
     {
         await using var server = ServerProcess.Start(new Dictionary<string, string?> { [setting] = value });

@@ -94,6 +94,10 @@ public static class StyleTransferServiceExtensions
         // The one worker, in either mode: it takes queued jobs while this process has a free slot, and resumes stored ones.
         services.AddHostedService<JobWorker>();
         services.AddHostedService<OperationRetention>();
+        // Completion webhooks: checked at submission, delivered by every replica from the store's schedule.
+        services.AddSingleton<Webhooks.WebhookPolicy>();
+        services.AddSingleton<Webhooks.WebhookSender>();
+        services.AddHostedService<Webhooks.WebhookDispatcher>();
         services.AddHostedService<GracefulShutdown>();
         // The drain runs before the web server stops; the web server then needs only a moment for the last statuses.
         services.AddOptions<HostOptions>().Configure<IOptions<StyleGrpcServerOptions>>((o, s) =>
@@ -136,7 +140,7 @@ public static class StyleTransferServiceExtensions
         }).AddJsonTranscoding(o =>
             // The status details the service sends (field violations, retry hints) rendered in HTTP error bodies.
             o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor,
-                // Operations carry their metadata and response as Any.
+                // Operations carry their metadata and response as Any (the webhooks' body names the same types).
                 Protos.V1.StylizeMetadata.Descriptor, Protos.V1.Result.Descriptor, Protos.V1.TrainStyleNetworkMetadata.Descriptor, Protos.V1.Style.Descriptor));
         services.AddGrpcReflection();
         // The policy itself is built from StyleGrpc:Http:CorsOrigins where the HTTP face is mapped (MapStyleTransfer).

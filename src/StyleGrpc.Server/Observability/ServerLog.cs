@@ -109,4 +109,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(62, LogLevel.Error, "The JwtBearer options could not be rebuilt from the reloaded JWT settings; token callers fail until the next reload")]
     public static partial void JwtOptionsFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(70, LogLevel.Information, "Job {JobId}: webhook delivered to {Url} (attempt {Attempt})")]
+    public static partial void WebhookDelivered(ILogger logger, string jobId, string url, int attempt);
+
+    [LoggerMessage(71, LogLevel.Warning, "Job {JobId}: webhook attempt {Attempt} to {Url} failed: {Error}; next at {Next}")]
+    public static partial void WebhookRetrying(ILogger logger, string jobId, int attempt, string url, string error, DateTimeOffset next);
+
+    [LoggerMessage(72, LogLevel.Error, "Job {JobId}: webhook to {Url} given up after {Attempts} attempts: {Error}")]
+    public static partial void WebhookFailed(ILogger logger, string jobId, string url, int attempts, string error);
+
+    [LoggerMessage(73, LogLevel.Warning, "Webhook dispatcher: {Reason}; trying again")]
+    public static partial void WebhookDispatchFailed(ILogger logger, string reason, Exception? exception);
 }

@@ -28,6 +28,7 @@ public sealed class ServerMetrics
     private readonly Counter<long> checkpointBytes;
     private readonly Histogram<double> checkpointSeconds;
     private readonly Counter<long> resumed;
+    private readonly Counter<long> webhookAttempts;
 
     public ServerMetrics(IMeterFactory meters)
     {
@@ -44,7 +45,11 @@ public sealed class ServerMetrics
         checkpointBytes = Meter.CreateCounter<long>("stylegrpc.checkpoint.bytes", "By", "Bytes of checkpoints written");
         checkpointSeconds = Meter.CreateHistogram<double>("stylegrpc.checkpoint.write_time", "s", "Time to serialise and store one checkpoint");
         resumed = Meter.CreateCounter<long>("stylegrpc.jobs.resumed", description: "Jobs admitted again as a later attempt (after a restart, a drain, or a lost replica), by whether they had a checkpoint");
+        webhookAttempts = Meter.CreateCounter<long>("stylegrpc.webhook.attempts", description: "Completion webhook delivery attempts by outcome: delivered, retry, failed (given up)");
     }
+
+    /// <summary>A webhook delivery attempt ended: <c>delivered</c>, <c>retry</c> (failed, another is scheduled) or <c>failed</c> (given up).</summary>
+    public void WebhookAttempted(string outcome) => webhookAttempts.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>The meter, for gauges registered elsewhere.</summary>
     public Meter Meter { get; }

@@ -20,6 +20,7 @@ public sealed class FileJobStore : IJobStore
     private readonly string root;
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly JobIndex index = new();
+    private readonly NotificationIndex notifications = new();
 
     public FileJobStore(IOptions<StyleGrpcServerOptions> options)
     {
@@ -34,7 +35,9 @@ public sealed class FileJobStore : IJobStore
             var path = Path.Combine(folder, "record.json");
             if (File.Exists(path))
             {
-                index.Set(JobSpecJson.DeserializeRecord(File.ReadAllBytes(path)));
+                var record = JobSpecJson.DeserializeRecord(File.ReadAllBytes(path));
+                index.Set(record);
+                notifications.Set(record.Id, JobNotification.DueOf(record));
             }
         }
     }
@@ -117,10 +120,14 @@ public sealed class FileJobStore : IJobStore
 
     public async Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        var saved = await FencedAsync(record.Id, record.Attempt, "record.json", JobSpecJson.Serialize(record), cancellationToken, ending: record.Done).ConfigureAwait(false);
+        // The stored notification stands: only SaveNotificationAsync changes it.
+        var saved = await FencedAsync(record.Id, record.Attempt, "record.json",
+            stored => JobSpecJson.Serialize(record = record with { Notification = stored.Notification ?? record.Notification }), cancellationToken,
+            ending: record.Done).ConfigureAwait(false);
         if (saved)
         {
             index.Set(record);
+            notifications.Set(record.Id, JobNotification.DueOf(record));
             if (record.Done)
             {
                 // What only a run needs (the request's images, the checkpoint) goes with the job's end.
@@ -203,6 +210,29 @@ public sealed class FileJobStore : IJobStore
         return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
     }
 
+    public Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
+        Task.FromResult(notifications.Claim(now, lease, max));
+
+    public async Task<bool> SaveNotificationAsync(string id, JobNotification notification, DateTimeOffset? due, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (await GetAsync(id, cancellationToken).ConfigureAwait(false) is not { } stored)
+            {
+                notifications.Set(id, null);
+                return false;
+            }
+            await WriteAsync(Path.Combine(Folder(id), "record.json"), JobSpecJson.Serialize(stored with { Notification = notification }), cancellationToken).ConfigureAwait(false);
+            notifications.Set(id, due);
+            return true;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -215,6 +245,7 @@ public sealed class FileJobStore : IJobStore
             }
             Directory.Delete(folder, recursive: true);
             index.Remove(id);
+            notifications.Set(id, null);
             return true;
         }
         finally
@@ -223,10 +254,14 @@ public sealed class FileJobStore : IJobStore
         }
     }
 
-    // Writes a file of the job unless the stored record belongs to a later attempt; a record (ending = whether it says the job
-    // ended) never replaces one that says the job has ended by one that says it has not: an end is final.
-    private async Task<bool> FencedAsync(string id, int attempt, string file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool durable = true,
-        bool? ending = null)
+    // Writes a file of the job unless the stored record belongs to a later attempt.
+    private Task<bool> FencedAsync(string id, int attempt, string file, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool durable = true) =>
+        FencedAsync(id, attempt, file, _ => bytes, cancellationToken, durable);
+
+    // The same, with the bytes made from the stored record; a record (ending = whether it says the job ended) never replaces
+    // one that says the job has ended by one that says it has not: an end is final.
+    private async Task<bool> FencedAsync(string id, int attempt, string file, Func<JobRecord, ReadOnlyMemory<byte>> bytesOf, CancellationToken cancellationToken,
+        bool durable = true, bool? ending = null)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -236,7 +271,7 @@ public sealed class FileJobStore : IJobStore
             {
                 return false;
             }
-            await WriteAsync(Path.Combine(Folder(id), file), bytes, cancellationToken, durable).ConfigureAwait(false);
+            await WriteAsync(Path.Combine(Folder(id), file), bytesOf(stored), cancellationToken, durable).ConfigureAwait(false);
             return true;
         }
         finally

@@ -60,6 +60,20 @@ public interface IJobStore
 
     Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Up to <paramref name="max"/> jobs whose completion webhook is due at <paramref name="now"/> (<see cref="JobNotification.DueOf"/>),
+    /// found without reading other jobs, and claimed: each is due again only after <paramref name="lease"/>, so replicas
+    /// asking at once do not deliver it twice (unless the claimant dies; delivery is at least once). A job's end, written by
+    /// <see cref="SaveAsync"/>, makes its pending webhook due in the same step.
+    /// </summary>
+    Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the job's notification (the only write that changes it once the job is stored; a later <see cref="SaveAsync"/> keeps
+    /// it) and makes it due at <paramref name="due"/>, or never (null). False, and nothing due any more, when the job is gone.
+    /// </summary>
+    Task<bool> SaveNotificationAsync(string id, JobNotification notification, DateTimeOffset? due, CancellationToken cancellationToken);
+
     /// <summary>Deletes the job and everything stored with it; false when there was none.</summary>
     Task<bool> DeleteAsync(string id, CancellationToken cancellationToken);
 }

@@ -35,10 +35,12 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
     /// <param name="spec">The checked request.</param>
     /// <param name="caller">Who asks: the API key's ID, or <c>anonymous</c>.</param>
     /// <param name="request">The caller's request ID and the request's fingerprint (AIP-155); null without one.</param>
+    /// <param name="notificationUrl">Where to POST the operation when it ends (checked by the caller); null = nowhere.</param>
     /// <param name="cancellationToken">Cancels the submission, not the job.</param>
     /// <param name="identity">The new job's identity when the caller needs its name first (a training); null = a fresh one.</param>
     /// <returns>The job's ID: the earlier job's when the request ID was used for this request before.</returns>
-    public async Task<string> SubmitAsync(JobSpec spec, string caller, JobRequest? request, CancellationToken cancellationToken, JobIdentity? identity = null)
+    public async Task<string> SubmitAsync(JobSpec spec, string caller, JobRequest? request, string? notificationUrl, CancellationToken cancellationToken,
+        JobIdentity? identity = null)
     {
         if (await EarlierAsync(caller, request, cancellationToken).ConfigureAwait(false) is { } earlier)
         {
@@ -87,6 +89,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
             LastSequence = spec is StylizeJobSpec ? 1 : 0,
             RequestId = request?.Id,
             RequestFingerprint = request?.Fingerprint,
+            Notification = notificationUrl is null ? null : new JobNotification { Url = notificationUrl },
         };
         switch (await store.CreateAsync(record, spec, options.Value.MaxJobsPerKey, RequestRetention, cancellationToken).ConfigureAwait(false))
         {
@@ -138,7 +141,12 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
 
     public async Task<OperationView> GetAsync(string name, OperationCaller caller, CancellationToken cancellationToken)
     {
-        var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The operation of a stored record: with its result (a Stylize job's) or the trained style once it has succeeded.</summary>
+    public async Task<OperationView> ViewAsync(JobRecord record, CancellationToken cancellationToken)
+    {
         if (record.State != JobState.Succeeded)
         {
             return new OperationView(record, null);

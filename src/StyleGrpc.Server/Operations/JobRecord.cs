@@ -76,6 +76,9 @@ public sealed record JobRecord
     /// <summary>The SHA-256 of the request it was created with (its request ID left out): a retry must match it.</summary>
     public string? RequestFingerprint { get; init; }
 
+    /// <summary>The completion webhook and its delivery; null when the job has none.</summary>
+    public JobNotification? Notification { get; init; }
+
     /// <summary>True once the job has ended (succeeded, failed or cancelled).</summary>
     public bool Done => State is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
 }

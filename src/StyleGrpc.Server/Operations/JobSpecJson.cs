@@ -74,6 +74,11 @@ public static class JobSpecJson
 
     public static byte[] Serialize(JobRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Options);
 
+    public static byte[] Serialize(JobNotification notification) => JsonSerializer.SerializeToUtf8Bytes(notification, Options);
+
+    public static JobNotification DeserializeNotification(ReadOnlySpan<byte> json) =>
+        JsonSerializer.Deserialize<JobNotification>(json, Options) ?? throw new InvalidDataException("empty job notification");
+
     public static JobRecord DeserializeRecord(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize<JobRecord>(json, Options) ?? throw new InvalidDataException("empty job record");
 }

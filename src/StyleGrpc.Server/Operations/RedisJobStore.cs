@@ -59,9 +59,10 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         return 1
         """;
 
-    // KEYS[1] = the job's hash, KEYS[2] = the caller's active counter, KEYS[3..4] = its spec and checkpoint; ARGV = attempt,
-    // record, done ("1"/"0"). The end of a job, in the same step as its write, lowers its caller's counter once and drops
-    // what only a run needs (the request's images, the checkpoint): the record and the kept frames answer from then on.
+    // KEYS[1] = the job's hash, KEYS[2] = the caller's active counter, KEYS[3..4] = its spec and checkpoint, KEYS[5] = the
+    // schedule of due webhooks; ARGV = attempt, record, done ("1"/"0"), when its webhook is due (ms; empty = none), its ID. The
+    // end of a job, in the same step as its write, lowers its caller's counter once, drops what only a run needs (the
+    // request's images, the checkpoint) and makes its webhook due (unless a delivery has already been recorded).
     private const string FencedRecord = """
         local stored = redis.call('HGET', KEYS[1], 'attempt')
         if not stored then return -1 end
@@ -73,7 +74,29 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
           if redis.call('DECR', KEYS[2]) < 0 then redis.call('SET', KEYS[2], 0) end
           redis.call('DEL', KEYS[3], KEYS[4])
           redis.call('HDEL', KEYS[1], 'spec', 'checkpoint')
+          if ARGV[4] ~= '' and redis.call('HEXISTS', KEYS[1], 'notification') == 0 then redis.call('ZADD', KEYS[5], ARGV[4], ARGV[5]) end
         end
+        return 1
+        """;
+
+    // KEYS[1] = the schedule of due webhooks; ARGV = now (ms), lease (ms), most. Takes the due ones and pushes each forward by
+    // the lease in the same step, so two replicas never take the same one at once.
+    private const string ClaimDue = """
+        local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+        local later = tonumber(ARGV[1]) + tonumber(ARGV[2])
+        for _, id in ipairs(due) do redis.call('ZADD', KEYS[1], later, id) end
+        return due
+        """;
+
+    // KEYS[1] = the job's hash, KEYS[2] = the schedule of due webhooks; ARGV = the notification (JSON), the job's ID, when it
+    // is due (ms; empty = never). The notification is a field of its own: the record's writes never touch it.
+    private const string SaveNotification = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then
+          redis.call('ZREM', KEYS[2], ARGV[2])
+          return 0
+        end
+        redis.call('HSET', KEYS[1], 'notification', ARGV[1])
+        if ARGV[3] == '' then redis.call('ZREM', KEYS[2], ARGV[2]) else redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2]) end
         return 1
         """;
 
@@ -109,6 +132,8 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
     private RedisKey FramesKey(string id) => redis.Prefix + "job:" + id + ":frames";
 
     private RedisKey IndexKey => redis.Prefix + "jobs";
+
+    private RedisKey PendingWebhooksKey => redis.Prefix + "webhooks:pending";
 
     private RedisKey CallerIndexKey(string caller) => redis.Prefix + "jobs:caller:" + caller;
 
@@ -156,8 +181,21 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
 
     public async Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
-        var json = await Call(() => redis.Db.HashGetAsync(JobKey(id), "record")).ConfigureAwait(false);
-        return json.IsNull ? null : JobSpecJson.DeserializeRecord((byte[])json!);
+        var fields = await Call(() => redis.Db.HashGetAsync(JobKey(id), RecordFields)).ConfigureAwait(false);
+        return Record(fields);
+    }
+
+    // The record and, kept beside it, its webhook's delivery.
+    private static readonly RedisValue[] RecordFields = ["record", "notification"];
+
+    private static JobRecord? Record(RedisValue[] fields)
+    {
+        if (fields[0].IsNull)
+        {
+            return null;
+        }
+        var record = JobSpecJson.DeserializeRecord((byte[])fields[0]!);
+        return fields[1].IsNull ? record : record with { Notification = JobSpecJson.DeserializeNotification((byte[])fields[1]!) };
     }
 
     public async Task<IReadOnlyList<JobRecord>> ListAsync(CancellationToken cancellationToken)
@@ -186,8 +224,10 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
 
     public async Task<bool> SaveAsync(JobRecord record, CancellationToken cancellationToken)
     {
+        var due = JobNotification.DueOf(record) is { } at ? (RedisValue)at.ToUnixTimeMilliseconds() : RedisValue.EmptyString;
         var saved = await Fenced(() => redis.Db.ScriptEvaluateAsync(FencedRecord,
-            [JobKey(record.Id), ActiveKey(record.Caller), SpecKey(record.Id), CheckpointKey(record.Id)], [record.Attempt, JobSpecJson.Serialize(record), record.Done ? "1" : "0"]))
+            [JobKey(record.Id), ActiveKey(record.Caller), SpecKey(record.Id), CheckpointKey(record.Id), PendingWebhooksKey],
+            [record.Attempt, JobSpecJson.Serialize(record), record.Done ? "1" : "0", due, record.Id]))
             .ConfigureAwait(false);
         if (saved && record.Done)
         {
@@ -290,8 +330,20 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
             ?? await LegacyFieldAsync(id, "checkpoint").ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
+    {
+        var due = (RedisResult[])(await Call(() => redis.Db.ScriptEvaluateAsync(ClaimDue, [PendingWebhooksKey],
+            [now.ToUnixTimeMilliseconds(), (long)lease.TotalMilliseconds, max])).ConfigureAwait(false))!;
+        return [.. due.Select(d => d.ToString())];
+    }
+
+    public async Task<bool> SaveNotificationAsync(string id, JobNotification notification, DateTimeOffset? due, CancellationToken cancellationToken) =>
+        await Fenced(() => redis.Db.ScriptEvaluateAsync(SaveNotification, [JobKey(id), PendingWebhooksKey],
+            [JobSpecJson.Serialize(notification), id, due is { } at ? (RedisValue)at.ToUnixTimeMilliseconds() : RedisValue.EmptyString])).ConfigureAwait(false);
+
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
     {
+        await Call(() => redis.Db.SortedSetRemoveAsync(PendingWebhooksKey, id)).ConfigureAwait(false);
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         var deleted = await Call(() => redis.Db.KeyDeleteAsync([JobKey(id), SpecKey(id), CheckpointKey(id), FramesKey(id)])).ConfigureAwait(false);
         blobs?.DeleteJob(id);
@@ -349,19 +401,19 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
     private async Task<IReadOnlyList<JobRecord>> RecordsAsync(RedisKey index, RedisValue[] ids)
     {
         var batch = redis.Db.CreateBatch();
-        var reads = ids.Select(id => batch.HashGetAsync(JobKey(id.ToString()), "record")).ToList();
+        var reads = ids.Select(id => batch.HashGetAsync(JobKey(id.ToString()), RecordFields)).ToList();
         batch.Execute();
         var values = await Call(() => Task.WhenAll(reads)).ConfigureAwait(false);
         var records = new List<JobRecord>(ids.Length);
         for (var i = 0; i < ids.Length; i++)
         {
-            if (values[i].IsNull)
+            if (Record(values[i]) is { } record)
             {
-                await Call(() => redis.Db.SortedSetRemoveAsync(index, ids[i])).ConfigureAwait(false);
+                records.Add(record);
             }
             else
             {
-                records.Add(JobSpecJson.DeserializeRecord((byte[])values[i]!));
+                await Call(() => redis.Db.SortedSetRemoveAsync(index, ids[i])).ConfigureAwait(false);
             }
         }
         return records;

@@ -58,9 +58,25 @@ public static class OperationMapper
             Losses = ToLosses(record),
             StartTime = ToTimestamp(record.StartTime),
             EndTime = ToTimestamp(record.EndTime),
+            Notification = ToNotification(record.Notification),
         };
         return metadata;
     }
+
+    private static NotificationStatus? ToNotification(JobNotification? notification) => notification is null ? null : new NotificationStatus
+    {
+        Url = notification.Url,
+        State = notification.State switch
+        {
+            NotificationState.Pending => NotificationStatus.Types.State.Pending,
+            NotificationState.Delivered => NotificationStatus.Types.State.Delivered,
+            _ => NotificationStatus.Types.State.Failed,
+        },
+        Attempts = notification.Attempts,
+        LastError = notification.LastError ?? "",
+        DeliveredTime = ToTimestamp(notification.DeliveredTime),
+        NextAttemptTime = notification.State == NotificationState.Pending ? ToTimestamp(notification.NextAttemptTime) : null,
+    };
 
     private static Losses? ToLosses(JobRecord record) =>
         record.Losses is [var content, var style, var tv, var total] ? new Losses { Content = content, Style = style, TotalVariation = tv, Total = total } : null;
@@ -95,6 +111,7 @@ public static class OperationMapper
             Losses = ToLosses(record),
             StartTime = ToTimestamp(record.StartTime),
             EndTime = ToTimestamp(record.EndTime),
+            Notification = ToNotification(record.Notification),
         };
         return metadata;
     }

@@ -172,6 +172,8 @@ public static class ResponseMapper
             QuarantinedStyles = quarantined,
             Draining = draining,
             CallerRole = callerRole,
+            WebhooksEnabled = limits.Webhooks.Enabled,
+            WebhookRetryHours = limits.Webhooks.RetryHours,
         };
         if (network is not null)
         {

@@ -32,6 +32,7 @@ public sealed class StyleTransferGrpcService(
     MemoryBudget memory,
     CallerQuotas quotas,
     RunLimits runLimits,
+    Webhooks.WebhookPolicy webhooks,
     IOptions<StyleGrpcServerOptions> options,
     ILogger<StyleTransferGrpcService> logger) : StyleTransferService.StyleTransferServiceBase
 {
@@ -86,7 +87,9 @@ public sealed class StyleTransferGrpcService(
     {
         var spec = await CheckAsync(request, context);
         var caller = OperationsGrpcService.Caller(context);
-        var name = OperationNames.Of(await operations.SubmitAsync(spec, caller.Id, RequestMapper.ToJobRequest(request, request.RequestId), context.CancellationToken));
+        var notify = await webhooks.ResolveAsync(request.Notification?.Url, caller.Id, context.CancellationToken);
+        var name = OperationNames.Of(await operations.SubmitAsync(spec, caller.Id, RequestMapper.ToJobRequest(request, request.RequestId), notify,
+            context.CancellationToken));
         var stall = TimeSpan.FromSeconds(limits.StallTimeoutSeconds);
         JobStopReason? stop = null;
         try
@@ -125,7 +128,8 @@ public sealed class StyleTransferGrpcService(
     public override async Task<Google.LongRunning.Operation> SubmitStylize(StylizeRequest request, ServerCallContext context)
     {
         var spec = await CheckAsync(request, context);
-        var id = await operations.SubmitAsync(spec, Caller(context), RequestMapper.ToJobRequest(request, request.RequestId), context.CancellationToken);
+        var notify = await webhooks.ResolveAsync(request.Notification?.Url, Caller(context), context.CancellationToken);
+        var id = await operations.SubmitAsync(spec, Caller(context), RequestMapper.ToJobRequest(request, request.RequestId), notify, context.CancellationToken);
         return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
     }
 
@@ -134,7 +138,8 @@ public sealed class StyleTransferGrpcService(
     {
         var style = await registry.GetAsync(StyleId.FromName(request.Name, "name"), context.CancellationToken);
         var spec = RequestMapper.ToTraining(request, style, model.Engine, limits.Training);
-        var id = await trainings.SubmitAsync(spec, style, Caller(context), RequestMapper.ToJobRequest(request, request.RequestId), context.CancellationToken);
+        var notify = await webhooks.ResolveAsync(request.Notification?.Url, Caller(context), context.CancellationToken);
+        var id = await trainings.SubmitAsync(spec, style, Caller(context), RequestMapper.ToJobRequest(request, request.RequestId), notify, context.CancellationToken);
         return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
     }
 

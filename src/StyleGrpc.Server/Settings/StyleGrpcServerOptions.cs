@@ -45,6 +45,9 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Training styles' feed-forward networks.</summary>
     public TrainingOptions Training { get; set; } = new();
 
+    /// <summary>Completion webhooks; off unless <c>Webhooks:AllowedUrls</c> is set.</summary>
+    public WebhookOptions Webhooks { get; set; } = new();
+
     /// <summary>Traces.</summary>
     public TracingOptions Tracing { get; set; } = new();
 

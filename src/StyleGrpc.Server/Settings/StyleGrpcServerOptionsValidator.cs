@@ -104,6 +104,12 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         {
             failures.Add($"{S}KeysFile '{o.KeysFile}' does not exist (a JSON settings file with {S}Keys; relative paths start at the working directory)");
         }
+        ValidateWebhooks(o.Webhooks, failures);
+        if (o.Webhooks.Enabled && o.Webhooks.RetryHours > o.ResultRetentionHours)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{S}Webhooks:RetryHours ({o.Webhooks.RetryHours}) must not exceed {S}ResultRetentionHours ({o.ResultRetentionHours}): an operation deleted by retention is no longer delivered"));
+        }
         failures.AddRange(ValidateAccess(o));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
@@ -196,6 +202,41 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
                 }
             }
         }
+    }
+
+    private static void ValidateWebhooks(WebhookOptions w, List<string> failures)
+    {
+        const string W = S + "Webhooks:";
+        for (var i = 0; i < w.AllowedUrls.Count; i++)
+        {
+            if (!Uri.TryCreate(w.AllowedUrls[i], UriKind.Absolute, out var prefix) || (prefix.Scheme != Uri.UriSchemeHttps && prefix.Scheme != Uri.UriSchemeHttp)
+                || prefix.UserInfo.Length > 0 || prefix.Query.Length > 0 || prefix.Fragment.Length > 0)
+            {
+                failures.Add($"{W}AllowedUrls:{i} must be an absolute http(s) URL prefix without user, query or fragment (e.g. https://hooks.example.com/), not '{w.AllowedUrls[i]}'");
+            }
+        }
+        if (w.Enabled && w.SigningSecret.Trim().Length < 16)
+        {
+            failures.Add($"{W}SigningSecret must be set, at least 16 characters, when {W}AllowedUrls is set: receivers check every delivery's signature with it");
+        }
+        foreach (var (caller, url) in w.DefaultUrls)
+        {
+            if (Webhooks.WebhookUrls.AllowedPrefix(url, w.AllowedUrls) is null)
+            {
+                failures.Add($"{W}DefaultUrls:{caller} ('{url}') must be an absolute http(s) URL starting with one of {W}AllowedUrls");
+            }
+        }
+        void Range(string setting, double value, double min, double max)
+        {
+            if (!(value >= min && value <= max))
+            {
+                failures.Add(string.Create(CultureInfo.InvariantCulture, $"{W}{setting} must be between {min} and {max}, not {value}"));
+            }
+        }
+        Range(nameof(w.RetryHours), w.RetryHours, 0, 24 * 30);
+        Range(nameof(w.FirstRetrySeconds), w.FirstRetrySeconds, 0.01, 86_400);
+        Range(nameof(w.MaxRetrySeconds), w.MaxRetrySeconds, Math.Max(0.01, w.FirstRetrySeconds), 86_400);
+        Range(nameof(w.TimeoutSeconds), w.TimeoutSeconds, 0.1, 300);
     }
 
     /// <summary>The largest <see cref="StyleGrpcServerOptions.MaxRequestBytes"/>: the transport limit (1 MiB above it) must fit gRPC's int.</summary>

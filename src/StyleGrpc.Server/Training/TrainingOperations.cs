@@ -20,7 +20,7 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
     private readonly SemaphoreSlim admission = new(1, 1);
 
     /// <summary>Queues the training of <paramref name="style"/>'s network; returns the job's ID (the earlier one's, for a retry).</summary>
-    public async Task<string> SubmitAsync(TrainingJobSpec spec, StyleRecord style, string caller, JobRequest? request, CancellationToken cancellationToken)
+    public async Task<string> SubmitAsync(TrainingJobSpec spec, StyleRecord style, string caller, JobRequest? request, string? notificationUrl, CancellationToken cancellationToken)
     {
         if (await operations.EarlierAsync(caller, request, cancellationToken).ConfigureAwait(false) is { } earlier)
         {
@@ -36,7 +36,7 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
             await using var held = await styles.TryLockAsync($"{style.Id}/train", AdmissionLockLifetime, cancellationToken).ConfigureAwait(false)
                 ?? throw new PreconditionFailedException("name", $"another TrainStyleNetwork request for style '{style.Id}' is being admitted; retry");
             var current = await styles.GetAsync(style.Id, cancellationToken).ConfigureAwait(false) ?? throw new StyleNotFoundException(style.Id);
-            return await AdmitAsync(spec, current, caller, request, cancellationToken).ConfigureAwait(false);
+            return await AdmitAsync(spec, current, caller, request, notificationUrl, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -44,7 +44,7 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
         }
     }
 
-    private async Task<string> AdmitAsync(TrainingJobSpec spec, StyleRecord style, string caller, JobRequest? request, CancellationToken cancellationToken)
+    private async Task<string> AdmitAsync(TrainingJobSpec spec, StyleRecord style, string caller, JobRequest? request, string? notificationUrl, CancellationToken cancellationToken)
     {
         if (style.FeedForward is { State: FeedForwardState.Training, OperationName: var running }
             && OperationNames.JobId(running) is { } runningId
@@ -58,7 +58,7 @@ public sealed class TrainingOperations(JobOperations operations, IJobStore jobs,
             ?? throw new StyleNotFoundException(style.Id);
         try
         {
-            return await operations.SubmitAsync(spec, caller, request, cancellationToken, identity).ConfigureAwait(false);
+            return await operations.SubmitAsync(spec, caller, request, notificationUrl, cancellationToken, identity).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
