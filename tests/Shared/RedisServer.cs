@@ -14,6 +14,7 @@ public sealed class RedisServer : IDisposable
     private readonly string directory = TestData.NewTempDirectory();
     private readonly string? shared;
     private Process? process;
+    private bool appendOnly;
 
     private RedisServer(int port, string? shared = null)
     {
@@ -30,10 +31,10 @@ public sealed class RedisServer : IDisposable
     public static RedisServer Shared() =>
         Environment.GetEnvironmentVariable("STYLEGRPC_TEST_REDIS") is { Length: > 0 } address ? new RedisServer(0, address) : StartPrivate();
 
-    /// <summary>A Redis of the test's own, on a free port.</summary>
-    public static RedisServer StartPrivate()
+    /// <summary>A Redis of the test's own, on a free port; <paramref name="appendOnly"/> keeps an AOF in its folder, as production does.</summary>
+    public static RedisServer StartPrivate(bool appendOnly = false)
     {
-        var server = new RedisServer(ServerProcess.FreePort());
+        var server = new RedisServer(ServerProcess.FreePort()) { appendOnly = appendOnly };
         server.StartAgain();
         return server;
     }
@@ -48,7 +49,7 @@ public sealed class RedisServer : IDisposable
         try
         {
             process = Process.Start(new ProcessStartInfo("redis-server",
-                ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory])
+                ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", directory])
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,

@@ -12,6 +12,8 @@ namespace StyleGrpc.Server.Tests;
 public sealed class FleetJobTests(ITestOutputHelper output)
 {
     private const int SigKill = 9;
+    private const int SigCont = 18;
+    private const int SigStop = 19;
     private const string KeyA = "sgk_fleet-caller-a";
     private const string KeyB = "sgk_fleet-caller-b";
     private const string AdminKey = "sgk_fleet-admin";
@@ -73,6 +75,84 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         // The watcher that re-attached on the survivor gets no frame twice and ends with the result.
         Assert.True(frames.Concat(rest).Zip(frames.Concat(rest).Skip(1)).All(p => p.First.Sequence < p.Second.Sequence));
         Assert.NotNull(rest[^1].Result);
+    }
+
+    [Fact]
+    public async Task Sigstop_TheRunningReplicaPastItsLease_TheOtherFinishesIt_ByteIdenticalToAnUninterruptedRun_AndTheWokenOneChangesNothing()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        var (clientA, operationsA) = Clients(a, AdminKey);
+        await RegisterStarryAsync(clientA);
+        var request = LongRequest(400);
+        var name = (await clientA.SubmitStylizeAsync(request)).Name;
+        var before = await ServerSteps.MetadataWhenAsync(operationsA, name, m => m.CheckpointIteration > 0 && m.Iteration > m.CheckpointIteration);
+        var (runner, survivor) = before.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? (a, b) : (b, a);
+        var (survivorClient, operations) = Clients(survivor, AdminKey);
+
+        // Paused, not dead: it holds the job and renews nothing; past the lease (3 s) the other replica claims it.
+        runner.Signal(SigStop);
+        Operation done;
+        try
+        {
+            done = await operations.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+        }
+        finally
+        {
+            runner.Signal(SigCont);
+        }
+        // Woken, the paused replica goes on with its attempt for a while; every write of it is refused by the attempt fence.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var after = await operations.GetOperationAsync(new GetOperationRequest { Name = name });
+        var uninterrupted = await operations.WaitOperationAsync(new WaitOperationRequest
+        {
+            Name = (await survivorClient.SubmitStylizeAsync(request)).Name,
+            Timeout = Duration.FromTimeSpan(Frames.Timeout),
+        });
+        var final = done.Metadata.Unpack<StylizeMetadata>();
+        output.WriteLine($"paused {before.Replica} at iteration ≥ {before.Iteration} (checkpoint {before.CheckpointIteration}); finished on {final.Replica}, attempt {final.Attempt}, resumed from {final.ResumedFromIteration}");
+
+        Assert.Equal(StylizeMetadata.Types.State.Succeeded, final.State);
+        Assert.Equal(2, final.Attempt);
+        Assert.Equal(done.Response.Unpack<Result>().Image.Data, after.Response.Unpack<Result>().Image.Data);
+        Assert.Equal(final.Attempt, after.Metadata.Unpack<StylizeMetadata>().Attempt);
+        // Resumed from a checkpoint on another replica, Adam ends on exactly the image an uninterrupted run makes.
+        Assert.Equal(uninterrupted.Response.Unpack<Result>().Image.Data, done.Response.Unpack<Result>().Image.Data);
+    }
+
+    [Fact]
+    public async Task RedisKilledAndRestartedFromItsAof_WhileAJobRunsAndTwoWait_LosesNoJob()
+    {
+        using var redis = RedisServer.StartPrivate(appendOnly: true);
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
+        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        var (clientA, operationsA) = Clients(a, AdminKey);
+        await RegisterStarryAsync(clientA);
+        // One slot per replica: two run, one waits in the fleet's queue.
+        var names = new List<string>();
+        foreach (var iterations in new[] { 300, 300, 30 })
+        {
+            names.Add((await clientA.SubmitStylizeAsync(LongRequest(iterations))).Name);
+        }
+        await ServerSteps.MetadataWhenAsync(operationsA, names[0], m => m.Iteration > 0);
+
+        redis.Stop();   // SIGKILL: an outage
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        redis.StartAgain();
+
+        var (_, operationsB) = Clients(b, AdminKey);
+        foreach (var name in names)
+        {
+            var done = await operationsB.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+            var metadata = done.Metadata.Unpack<StylizeMetadata>();
+            output.WriteLine($"{name}: {metadata.State} on {metadata.Replica}, attempt {metadata.Attempt}, {done.Response?.Unpack<Result>().IterationsRun} iterations {done.Error}");
+            Assert.Equal(StylizeMetadata.Types.State.Succeeded, metadata.State);
+        }
+        var listed = await operationsB.ListOperationsAsync(new ListOperationsRequest { Name = "operations" });
+        Assert.Equal(names.Order(), listed.Operations.Select(o => o.Name).Order());
     }
 
     [Fact]

@@ -225,7 +225,12 @@ public sealed class JobRunner
         }
         catch (Exception ex)
         {
-            (outcome, label) = ex is ServerStoppingException ? ("refused: server stopping", "refused_stopping") : ("failed", "failed");
+            (outcome, label) = ex switch
+            {
+                ServerStoppingException => ("refused: server stopping", "refused_stopping"),
+                Storage.StoreUnavailableException => ("handed back: the store is unreachable", "store_unavailable"),
+                _ => ("failed", "failed"),
+            };
             error = ex;
         }
         finally

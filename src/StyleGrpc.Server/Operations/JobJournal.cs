@@ -82,6 +82,12 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, JobRunner r
         {
             // This process stops; the job does not: it stays queued or running in the store for the next start to resume.
         }
+        catch (Storage.StoreUnavailableException)
+        {
+            // The store did not answer (an outage of Redis): the job has not failed, this attempt has. It stays queued or
+            // running, and is taken again once its queue entry comes back or its lease runs out (a later attempt, from its
+            // checkpoint). Its watchers get UNAVAILABLE and re-attach.
+        }
         catch (Exception ex)
         {
             var status = ErrorStatuses.Of(ex, environment.IsDevelopment());
