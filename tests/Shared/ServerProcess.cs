@@ -136,11 +136,38 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
+    private static readonly Lock PortGate = new();
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A free loopback port for a server a test starts. Taken below the kernel's ephemeral range (32768 and up), so no
+    /// outgoing connection or port-0 listener can take it between this check and the server's own bind (a port-0 pick could
+    /// be, and a run failed on "address already in use"), and never the same port twice in one test process.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (PortGate)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = Random.Shared.Next(20000, 32000);
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // In use: another one.
+                }
+            }
+        }
+        throw new InvalidOperationException("no free loopback port between 20000 and 31999");
     }
 
     private static string BuildConfiguration =>
