@@ -176,6 +176,15 @@ public sealed class Job
         }
     }
 
+    /// <summary>A reader made before the job started (<see cref="JobRunner.Expect"/>): it gets every event from the first.</summary>
+    internal void Adopt(JobEventBuffer reader)
+    {
+        lock (gate)
+        {
+            readers.Add(reader);
+        }
+    }
+
     /// <summary>
     /// A new reader: its buffer starts with the kept events after <paramref name="afterSequence"/>, then follows live.
     /// <see cref="Unsubscribe"/> it when the call ends.

@@ -32,6 +32,7 @@ public sealed class JobRunner
     private readonly ILogger<JobRunner> logger;
     private readonly Lock gate = new();
     private readonly Dictionary<string, Job> active = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, JobEventBuffer> expected = new(StringComparer.Ordinal);
 
     public JobRunner(ModelHost model, StyleRegistry registry, FeedForwardNetworks networks, NetworkTraining training, JobScheduler scheduler,
         ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
@@ -102,11 +103,15 @@ public sealed class JobRunner
         var estimate = spec.EstimatedBytes;
         var id = identity.Id;
         var ticket = scheduler.TryEnqueue(id, estimate) ?? throw new QueueFullException(options.QueueCapacity);
-        var job = new Job(identity, caller, spec, () => new JobEventBuffer(options.BufferedPreviews, time, MinProgressInterval), resumeFrom);
+        var job = new Job(identity, caller, spec, NewReader, resumeFrom);
         TaskCompletionSource wake;
         lock (gate)
         {
             active[id] = job;
+            if (expected.Remove(id, out var early))
+            {
+                job.Adopt(early);
+            }
             (wake, taken) = (taken, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         }
         wake.SetResult();
@@ -123,6 +128,33 @@ public sealed class JobRunner
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return job;
     }
+
+    /// <summary>
+    /// A reader for a job that is stored but not yet taken (a Stylize call watches the job it just submitted): when this
+    /// process takes the job, the reader gets every event of that attempt from its first, however fast it runs. Pass it to
+    /// <see cref="Forget"/> when the watch ends.
+    /// </summary>
+    public JobEventBuffer Expect(string id)
+    {
+        var reader = NewReader();
+        lock (gate)
+        {
+            expected[id] = reader;
+        }
+        return reader;
+    }
+
+    /// <summary>Drops what <see cref="Expect"/> made; false when a job this process took has it already (it reads that job).</summary>
+    public bool Forget(string id, JobEventBuffer reader)
+    {
+        lock (gate)
+        {
+            return expected.TryGetValue(id, out var kept) && kept == reader && expected.Remove(id);
+        }
+    }
+
+    // Each reader's own bounded buffer.
+    private JobEventBuffer NewReader() => new(options.BufferedPreviews, time, MinProgressInterval);
 
     /// <summary>The error a call ends with when its job was stopped for <paramref name="reason"/>.</summary>
     public JobStoppedException Stopped(JobStopReason reason) => new(reason, JobStopReasons.Message(reason, options));

@@ -107,6 +107,34 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
         return identity.Id;
     }
 
+    /// <summary>
+    /// Stylize's submission: <see cref="SubmitAsync"/>, and a reader that gets every event of the job from its first when this
+    /// process takes it (null when the request ID named an earlier job). Hand both to <see cref="WatchAsync"/>.
+    /// </summary>
+    public async Task<(string Id, JobEventBuffer? Reader)> SubmitToWatchAsync(JobSpec spec, string caller, JobRequest? request, string? notificationUrl,
+        CancellationToken cancellationToken)
+    {
+        var identity = JobIdentity.New(time.GetUtcNow());
+        var reader = runner.Expect(identity.Id);
+        string id;
+        try
+        {
+            id = await SubmitAsync(spec, caller, request, notificationUrl, cancellationToken, identity).ConfigureAwait(false);
+        }
+        catch
+        {
+            runner.Forget(identity.Id, reader);
+            throw;
+        }
+        if (id == identity.Id)
+        {
+            return (id, reader);
+        }
+        // A retry of an earlier submission: that job's frames are read like any watch's.
+        runner.Forget(identity.Id, reader);
+        return (id, null);
+    }
+
     /// <summary>How long a request ID is remembered (AIP-155): as long as an ended operation is kept.</summary>
     private TimeSpan RequestRetention => TimeSpan.FromHours(options.Value.ResultRetentionHours);
 
@@ -270,6 +298,26 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
     /// at the end of a failed or cancelled job. Ending the enumeration never cancels the job.
     /// </summary>
     public async IAsyncEnumerable<StylizeResponse> WatchAsync(string name, long afterSequence, OperationCaller caller,
+        [EnumeratorCancellation] CancellationToken cancellationToken, JobEventBuffer? expected = null)
+    {
+        try
+        {
+            await foreach (var frame in FramesAsync(name, afterSequence, caller, expected, cancellationToken).ConfigureAwait(false))
+            {
+                yield return frame;
+            }
+        }
+        finally
+        {
+            // Not taken yet: nobody will fill it; taken: the job stops filling it.
+            if (expected is not null && OperationNames.JobId(name) is { } id && !runner.Forget(id, expected))
+            {
+                runner.Find(id)?.Unsubscribe(expected);
+            }
+        }
+    }
+
+    private async IAsyncEnumerable<StylizeResponse> FramesAsync(string name, long afterSequence, OperationCaller caller, JobEventBuffer? expected,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
@@ -299,11 +347,17 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
                         }
                     }
                 }
-                var events = job.Subscribe(sent);
+                // The reader made at submission when this job took it (it has every event from the first), else a new one.
+                var events = expected is not null && !runner.Forget(record.Id, expected) ? expected : job.Subscribe(sent);
+                expected = null;
                 try
                 {
                     await foreach (var item in LiveAsync(record.Id, events, cancellationToken).ConfigureAwait(false))
                     {
+                        if (item.Sequence <= sent)
+                        {
+                            continue;
+                        }
                         sent = item.Sequence;
                         var spec = (StylizeJobSpec)job.Spec;
                         yield return contract.ToFrame(item, spec.OutputFormat, spec.Quality);

@@ -88,13 +88,14 @@ public sealed class StyleTransferGrpcService(
         var spec = await CheckAsync(request, context);
         var caller = OperationsGrpcService.Caller(context);
         var notify = await webhooks.ResolveAsync(request.Notification?.Url, caller.Id, context.CancellationToken);
-        var name = OperationNames.Of(await operations.SubmitAsync(spec, caller.Id, RequestMapper.ToJobRequest(request, request.RequestId), notify,
-            context.CancellationToken));
+        var (id, reader) = await operations.SubmitToWatchAsync(spec, caller.Id, RequestMapper.ToJobRequest(request, request.RequestId), notify,
+            context.CancellationToken);
+        var name = OperationNames.Of(id);
         var stall = TimeSpan.FromSeconds(limits.StallTimeoutSeconds);
         JobStopReason? stop = null;
         try
         {
-            await foreach (var frame in operations.WatchAsync(name, 0, caller, context.CancellationToken))
+            await foreach (var frame in operations.WatchAsync(name, 0, caller, context.CancellationToken, reader))
             {
                 // The stall timer is its own source: when it fires, the aborted write may cancel the call's token too.
                 using var stalled = new CancellationTokenSource(stall);
