@@ -3,7 +3,6 @@ extern alias server;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using StyleGrpc.Engine.FeedForward;
 using server::StyleGrpc.Server.Jobs;
 using server::StyleGrpc.Server.Operations;
 using server::StyleGrpc.Server.Settings;
@@ -16,25 +15,19 @@ namespace StyleGrpc.Server.Tests;
 /// </summary>
 public sealed class OperationRetentionTests : IDisposable
 {
-    private static readonly DateTimeOffset Start = new(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = StoredJobs.Start;
     private readonly string dataDirectory = TestData.NewTempDirectory();
 
     public void Dispose() => Directory.Delete(dataDirectory, recursive: true);
 
-    private static JobRecord Record(string id, DateTimeOffset created) => new()
-    {
-        Id = id,
-        Kind = JobKind.Training,
-        Caller = "alice",
-        CreateTime = created,
-    };
+    private static JobRecord Record(string id, DateTimeOffset created) => StoredJobs.Record(0, "alice") with { Id = id, CreateTime = created };
 
     [Fact]
     public async Task EndedOperations_GoRetentionHoursAfterTheyEnded_AndUnfinishedOnesStay()
     {
         var options = Options.Create(new StyleGrpcServerOptions { DataDirectory = dataDirectory, ResultRetentionHours = 24 });
         var store = new FileJobStore(options);
-        var spec = new TrainingJobSpec("starry", 1, new FeedForwardTrainingOptions(), "network", 1);
+        var spec = StoredJobs.Spec();
         foreach (var (id, ended) in new[] { ("ea0000000001", Start), ("ea0000000002", Start.AddHours(2)), ("ea0000000003", (DateTimeOffset?)null) })
         {
             await store.CreateAsync(Record(id, Start.AddHours(-1)), spec, 0, TimeSpan.Zero, CancellationToken.None);
@@ -46,22 +39,27 @@ public sealed class OperationRetentionTests : IDisposable
         var clock = new FakeTimeProvider(Start.AddHours(3));
         using var retention = new OperationRetention(store, options, clock, NullLogger<OperationRetention>.Instance);
         async Task<string[]> Left() => [.. (await store.ListAsync(CancellationToken.None)).Select(r => r.Id)];
+        // Moves the clock and waits for the sweep it wakes (the sweeper is idle between these steps, so that sweep reads the new time).
+        async Task AdvanceAndSweep(TimeSpan by)
+        {
+            var before = retention.Sweeps;
+            clock.Advance(by);
+            Assert.True(await ServerTestSetup.EventuallyAsync(() => retention.Sweeps >= before + 1, TimeSpan.FromSeconds(10)));
+        }
 
         await retention.StartAsync(CancellationToken.None);
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => retention.Sweeps >= 1, TimeSpan.FromSeconds(10)));
         Assert.Equal(["ea0000000001", "ea0000000002", "ea0000000003"], await Left());
 
-        clock.Advance(TimeSpan.FromHours(21));   // 24 h after the first ended
-        Assert.True(await ServerTestSetup.EventuallyAsync(() => Left().Result.Length == 2, TimeSpan.FromSeconds(10)));
+        await AdvanceAndSweep(TimeSpan.FromHours(21));   // 24 h after the first ended
         Assert.Equal(["ea0000000002", "ea0000000003"], await Left());
 
-        clock.Advance(TimeSpan.FromHours(1));    // 23 h after the second ended: not yet
-        await Task.Delay(200);
+        await AdvanceAndSweep(TimeSpan.FromHours(1));    // 23 h after the second ended: not yet
         Assert.Equal(["ea0000000002", "ea0000000003"], await Left());
 
-        clock.Advance(TimeSpan.FromHours(1));
-        Assert.True(await ServerTestSetup.EventuallyAsync(() => Left().Result.Length == 1, TimeSpan.FromSeconds(10)));
-        clock.Advance(TimeSpan.FromDays(30));
-        await Task.Delay(200);
+        await AdvanceAndSweep(TimeSpan.FromHours(1));
+        Assert.Equal(["ea0000000003"], await Left());
+        await AdvanceAndSweep(TimeSpan.FromDays(30));    // unfinished: however old
         Assert.Equal(["ea0000000003"], await Left());
         await retention.StopAsync(CancellationToken.None);
     }

@@ -8,6 +8,11 @@ namespace StyleGrpc.Server.Operations;
 public sealed class OperationRetention(IJobStore store, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<OperationRetention> logger)
     : BackgroundService
 {
+    private long sweeps;
+
+    /// <summary>Sweeps finished so far (the first runs at start): whoever moves the clock can tell a sweep has looked.</summary>
+    public long Sweeps => Interlocked.Read(ref sweeps);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var retention = TimeSpan.FromHours(options.Value.ResultRetentionHours);
@@ -26,6 +31,7 @@ public sealed class OperationRetention(IJobStore store, IOptions<StyleGrpcServer
             {
                 ServerLog.OperationsExpired(logger, expired.Count, options.Value.ResultRetentionHours);
             }
+            Interlocked.Increment(ref sweeps);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
