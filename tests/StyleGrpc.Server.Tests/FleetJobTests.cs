@@ -38,8 +38,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var fleet = await TwoReplicas.StartAsync(settings);
+        var (a, b) = (fleet.A, fleet.B);
         var (clientA, operationsA) = Clients(a, AdminKey);
         await RegisterStarryAsync(clientA);
         var name = (await clientA.SubmitStylizeAsync(LongRequest(600))).Name;
@@ -56,7 +56,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         });
         // The metadata names the running replica by its gRPC listen address.
         Assert.Contains(before.Replica, new[] { a, b }.Select(r => $"{System.Net.Dns.GetHostName()}:{new Uri(r.Address).Port}"));
-        var (runner, survivor) = before.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? (a, b) : (b, a);
+        var (runner, survivor) = fleet.Split(before.Replica);
         var frames = await WatchAsync(survivor, name, 0, take: 3);
         runner.Signal(SigKill);
         await runner.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -82,14 +82,14 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var fleet = await TwoReplicas.StartAsync(settings);
+        var (a, b) = (fleet.A, fleet.B);
         var (clientA, operationsA) = Clients(a, AdminKey);
         await RegisterStarryAsync(clientA);
         var request = LongRequest(400);
         var name = (await clientA.SubmitStylizeAsync(request)).Name;
         var before = await ServerSteps.MetadataWhenAsync(operationsA, name, m => m.CheckpointIteration > 0 && m.Iteration > m.CheckpointIteration);
-        var (runner, survivor) = before.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? (a, b) : (b, a);
+        var (runner, survivor) = fleet.Split(before.Replica);
         var (survivorClient, operations) = Clients(survivor, AdminKey);
 
         // Paused, not dead: it holds the job and renews nothing; past the lease (3 s) the other replica claims it.
@@ -103,8 +103,10 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         {
             runner.Signal(SigCont);
         }
-        // Woken, the paused replica goes on with its attempt for a while; every write of it is refused by the attempt fence.
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Woken, the paused replica goes on with its attempt until it learns it lost the job; every write of it is refused by
+        // the attempt fence. The record is read once that attempt's run has ended there.
+        Assert.True(await ServerTestSetup.EventuallyAsync(() => runner.LineOf($"Job {name[(name.IndexOf('/') + 1)..]} finished") >= 0, Frames.Timeout),
+            "the woken replica's attempt never ended");
         var after = await operations.GetOperationAsync(new GetOperationRequest { Name = name });
         var uninterrupted = await operations.WaitOperationAsync(new WaitOperationRequest
         {
@@ -127,8 +129,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.StartPrivate(appendOnly: true);
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var fleet = await TwoReplicas.StartAsync(settings);
+        var (a, b) = (fleet.A, fleet.B);
         var (clientA, operationsA) = Clients(a, AdminKey);
         await RegisterStarryAsync(clientA);
         // One slot per replica: two run, one waits in the fleet's queue.
@@ -160,13 +162,13 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var fleet = await TwoReplicas.StartAsync(settings);
+        var (a, b) = (fleet.A, fleet.B);
         var (clientA, operationsA) = Clients(a, AdminKey);
         await RegisterStarryAsync(clientA);
         var name = (await clientA.SubmitStylizeAsync(LongRequest(5000))).Name;
         var running = await ServerSteps.MetadataWhenAsync(operationsA, name, m => m.Iteration > 0);
-        var other = running.Replica.EndsWith($":{new Uri(a.Address).Port}", StringComparison.Ordinal) ? b : a;
+        var (_, other) = fleet.Split(running.Replica);
         var (_, operations) = Clients(other, AdminKey);
 
         await operations.CancelOperationAsync(new CancelOperationRequest { Name = name });
@@ -269,8 +271,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:");
-        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var fleet = await TwoReplicas.StartAsync(settings);
+        var (a, b) = (fleet.A, fleet.B);
         var (client, _) = Clients(a, AdminKey);
         await RegisterStarryAsync(client);
         var request = LongRequest(200);
@@ -307,8 +309,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     {
         using var redis = RedisServer.Shared();
         var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:ConcurrentJobs", "1"), ("StyleGrpc:MaxJobsPerKey", "3"));
-        await using var a = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
-        await using var b = await ServerSteps.ReadyAsync(ServerProcess.Start(settings));
+        await using var fleet = await TwoReplicas.StartAsync(settings);
+        var (a, b) = (fleet.A, fleet.B);
         var (admin, adminOperations) = Clients(a, AdminKey);
         await RegisterStarryAsync(admin);
         // Both replicas busy with one long job each: whatever comes next waits in the fleet's queue.
