@@ -19,24 +19,8 @@ public sealed class CrossOriginTests
     private static readonly string SmallPng = Convert.ToBase64String(ImageCodec.Encode(
         ImageCodec.Resize(ImageCodec.Decode(File.ReadAllBytes(TestData.Image("tubingen.jpg"))), 64, 48)));
 
-    private static async Task<(ServerHost Host, string Url, OtherOriginSite Site)> StartAsync(bool anyOrigin = false)
-    {
-        var site = await OtherOriginSite.StartAsync();
-        var settings = TestKeys.Settings((AdminKey, "admin"), (UserKey, "user"));
-        settings["StyleGrpc:Http:CorsOrigins:0"] = anyOrigin ? "*" : site.Origins[0];
-        var (host, url) = await PageTests.StartAsync(settings);
-        return (host, url, site);
-    }
-
-    private static async Task<(IPage Page, List<string> Console)> OpenAsync(IBrowser browser, string origin)
-    {
-        var page = await browser.NewPageAsync();
-        page.SetDefaultTimeout(PageTests.Timeout);
-        var console = new List<string>();
-        page.Console += (_, message) => console.Add(message.Text);
-        await page.GotoAsync(origin + "/");
-        return (page, console);
-    }
+    private static Task<CrossOriginSetup> StartAsync(bool anyOrigin = false) =>
+        CrossOriginSetup.StartAsync(TestKeys.Settings((AdminKey, "admin"), (UserKey, "user")), anyOrigin);
 
     private static Task<JsonElement> CallAsync(IPage page, string function, params object?[] args) =>
         page.EvaluateAsync<JsonElement>($"args => {function}(...args)", args);
@@ -44,13 +28,10 @@ public sealed class CrossOriginTests
     [Fact]
     public async Task JsonApi_FromAListedOrigin_Works_FromAnotherTheBrowserBlocksIt()
     {
-        var (host, url, site) = await StartAsync();
-        await using var _ = host;
-        await using var __ = site;
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await PageTests.LaunchAsync(playwright);
+        await using var setup = await StartAsync();
+        var (host, url, site) = (setup.Host, setup.Url, setup.Site);
 
-        var (listed, _) = await OpenAsync(browser, site.Origins[0]);
+        var (listed, _) = await setup.OpenAsync(site.Origins[0]);
         var registered = await CallAsync(listed, "registerStyle", url, AdminKey, "from-listed", SmallPng);
         Assert.Equal(200, registered.GetProperty("status").GetInt32());
         Assert.Equal("styles/from-listed", registered.GetProperty("body").GetProperty("name").GetString());
@@ -61,7 +42,7 @@ public sealed class CrossOriginTests
         Assert.Equal(16, refused.GetProperty("body").GetProperty("code").GetInt32());
         Assert.StartsWith("Bearer", refused.GetProperty("challenge").GetString());
 
-        var (other, console) = await OpenAsync(browser, site.Origins[1]);
+        var (other, console) = await setup.OpenAsync(site.Origins[1]);
         var blocked = await CallAsync(other, "registerStyle", url, AdminKey, "from-other", SmallPng);
         Assert.Equal("TypeError", blocked.GetProperty("error").GetString());
         Assert.Contains(console, m => m.Contains($"from origin '{site.Origins[1]}' has been blocked by CORS policy", StringComparison.Ordinal));
@@ -72,12 +53,9 @@ public sealed class CrossOriginTests
     [Fact]
     public async Task GrpcWeb_FromAListedOrigin_UnaryAndTextStream_FromAnotherTheBrowserBlocksIt()
     {
-        var (host, url, site) = await StartAsync();
-        await using var _ = host;
-        await using var __ = site;
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await PageTests.LaunchAsync(playwright);
-        var (listed, _) = await OpenAsync(browser, site.Origins[0]);
+        await using var setup = await StartAsync();
+        var (host, url, site) = (setup.Host, setup.Url, setup.Site);
+        var (listed, _) = await setup.OpenAsync(site.Origins[0]);
 
         // Unary, binary gRPC-Web: the message, then grpc-status 0 in the trailers frame.
         var info = await CallAsync(listed, "getServerInfo", url, UserKey);
@@ -106,7 +84,7 @@ public sealed class CrossOriginTests
         Assert.Equal(48, Math.Max(image.Width, image.Height));
         Assert.Equal((image.Width, image.Height), (stream.GetProperty("width").GetInt32(), stream.GetProperty("height").GetInt32()));
 
-        var (other, console) = await OpenAsync(browser, site.Origins[1]);
+        var (other, console) = await setup.OpenAsync(site.Origins[1]);
         var blocked = await CallAsync(other, "getServerInfo", url, UserKey);
         Assert.Equal("TypeError", blocked.GetProperty("error").GetString());
         Assert.Contains(console, m => m.Contains("has been blocked by CORS policy", StringComparison.Ordinal));
@@ -116,13 +94,10 @@ public sealed class CrossOriginTests
     public async Task JsonApi_AnyOrigin_TheKeyInItsHeaderStillWorks()
     {
         // "*" allows no credentials (cookies); the key is a header the script sets, which the preflight allows by name.
-        var (host, url, site) = await StartAsync(anyOrigin: true);
-        await using var _ = host;
-        await using var __ = site;
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await PageTests.LaunchAsync(playwright);
+        await using var setup = await StartAsync(anyOrigin: true);
+        var (host, url, site) = (setup.Host, setup.Url, setup.Site);
 
-        var (page, _) = await OpenAsync(browser, site.Origins[1]);
+        var (page, _) = await setup.OpenAsync(site.Origins[1]);
         var registered = await CallAsync(page, "registerStyle", url, AdminKey, "from-anywhere", SmallPng);
         Assert.Equal(200, registered.GetProperty("status").GetInt32());
         Assert.Equal("from-anywhere", (await host.Registry.GetAsync("from-anywhere", CancellationToken.None)).Id);
