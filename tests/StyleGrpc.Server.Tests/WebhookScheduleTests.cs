@@ -2,7 +2,6 @@ extern alias server;
 
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
-using StyleGrpc.Engine.FeedForward;
 using server::StyleGrpc.Server.Jobs;
 using server::StyleGrpc.Server.Operations;
 using server::StyleGrpc.Server.Settings;
@@ -17,7 +16,7 @@ namespace StyleGrpc.Server.Tests;
 /// </summary>
 public sealed class WebhookScheduleTests : IDisposable
 {
-    private static readonly DateTimeOffset Start = new(2026, 12, 7, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Start = StoredJobs.Start;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
     private readonly RedisServer redis = RedisServer.StartPrivate();
     private readonly RedisConnection connection;
@@ -37,19 +36,15 @@ public sealed class WebhookScheduleTests : IDisposable
         redis.Dispose();
     }
 
-    private static JobRecord Record(int i, bool notify = true) => new()
+    private static JobRecord Record(int i, bool notify = true) => StoredJobs.Record(i, "alice") with
     {
-        Id = $"{i:D4}bbbbbbbb",
-        Kind = JobKind.Training,
-        Caller = "alice",
-        CreateTime = Start.AddSeconds(i),
         Notification = notify ? new JobNotification { Url = "https://hooks.example.com/x" } : null,
     };
 
     private static async Task<JobRecord> EndAsync(IJobStore store, int i, bool notify = true)
     {
         var record = Record(i, notify);
-        await store.CreateAsync(record, new TrainingJobSpec("starry", 1, new FeedForwardTrainingOptions(), "network", 1), 0, TimeSpan.Zero, CancellationToken.None);
+        await store.CreateAsync(record, StoredJobs.Spec(), 0, TimeSpan.Zero, CancellationToken.None);
         var ended = record with { State = JobState.Succeeded, EndTime = Start.AddSeconds(i + 1) };
         Assert.True(await store.SaveAsync(ended, CancellationToken.None));
         return ended;
@@ -66,7 +61,7 @@ public sealed class WebhookScheduleTests : IDisposable
         var store = Store(kind);
         var now = Start.AddMinutes(1);
         var running = Record(1);
-        await store.CreateAsync(running, new TrainingJobSpec("starry", 1, new FeedForwardTrainingOptions(), "network", 1), 0, TimeSpan.Zero, CancellationToken.None);
+        await store.CreateAsync(running, StoredJobs.Spec(), 0, TimeSpan.Zero, CancellationToken.None);
         Assert.Empty(await store.ClaimDueNotificationsAsync(now, Lease, 10, CancellationToken.None));
 
         var ended = await EndAsync(store, 2);
