@@ -219,16 +219,30 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
             // Another replica runs it: it stops the job within one iteration and writes the end. When nobody does (its
             // replica is gone and no other has claimed it yet), the end is written here.
             await queue.PublishCancelAsync(record.Id, reason).ConfigureAwait(false);
-            var deadline = time.GetUtcNow() + RemoteCancelWait;
-            while (time.GetUtcNow() < deadline)
+            // Its end is read from this replica's one feed of the job (shared with its watchers), not polled here.
+            var feed = feeds.Join(record, record.LastSequence);
+            try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
-                if (await store.GetAsync(record.Id, cancellationToken).ConfigureAwait(false) is not { Done: false } current)
+                var deadline = Task.Delay(RemoteCancelWait, time, cancellationToken);
+                while (true)
                 {
-                    return;
+                    var (_, latest, _, changed) = feed.Snapshot(long.MaxValue);
+                    if (latest.Done)
+                    {
+                        return;
+                    }
+                    record = latest;
+                    if (await Task.WhenAny(changed, deadline).ConfigureAwait(false) == deadline)
+                    {
+                        break;
+                    }
                 }
-                record = current;
             }
+            finally
+            {
+                feeds.Leave(feed);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
         }
         // Stored but not running (queued, or waiting to be resumed): it ends now, and a training's style stops saying TRAINING.
         var message = JobStopReasons.Message(reason, options.Value);
