@@ -66,7 +66,7 @@ internal static class JobsCommands
     {
         var name = Name();
         var json = Json("Print the operation as one JSON object");
-        var command = new Command("get", "Show one job: state, progress, attempts, result or error") { name, json };
+        var command = new Command("get", "Show one job: state, progress, attempts, its webhook's delivery, result or error") { name, json };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
             var operation = await client.GetOperationAsync(parse.GetValue(name)!, token);
@@ -95,6 +95,10 @@ internal static class JobsCommands
             if (m.EndTime is { } end)
             {
                 Row("ended", end.ToString("u", CultureInfo.InvariantCulture));
+            }
+            if (OperationJson.Describe(m.Notification) is { } notification)
+            {
+                Row("webhook", notification);
             }
             if (operation.Result is { } r)
             {

@@ -30,6 +30,7 @@ internal static class OperationJson
             createTime = m.CreateTime,
             startTime = m.StartTime,
             endTime = m.EndTime,
+            notification = Notification(m.Notification),
             error = operation.Error is { } e ? new { code = e.StatusCode.ToString(), message = e.Detail } : null,
             result = operation.Result is { } r ? new
             {
@@ -41,6 +42,42 @@ internal static class OperationJson
                 totalMs = r.TotalTime.TotalMilliseconds,
             } : null,
         }, Options);
+    }
+
+    /// <summary>
+    /// The completion webhook's delivery as a JSON object (state pending, delivered or failed; times ISO 8601); null when the
+    /// operation has none.
+    /// </summary>
+    public static object? Notification(NotificationStatus? notification) => notification is not { } n ? null : new
+    {
+        url = n.Url,
+        state = n.State.ToString().ToLowerInvariant(),
+        attempts = n.Attempts,
+        lastError = n.LastError.Length > 0 ? n.LastError : null,
+        deliveredTime = n.DeliveredTime,
+        nextAttemptTime = n.NextAttemptTime,
+    };
+
+    /// <summary>
+    /// The delivery as people read it: "delivered to URL, 1 attempt, at …", "pending: URL, 2 attempts so far, next at … (last error: …)",
+    /// "failed: URL, gave up after 9 attempts (last error: …)"; null when the operation has none.
+    /// </summary>
+    public static string? Describe(NotificationStatus? notification)
+    {
+        if (notification is not { } n)
+        {
+            return null;
+        }
+        var last = n.LastError.Length > 0 ? $" (last error: {n.LastError})" : "";
+        var attempts = n.Attempts == 1 ? "1 attempt" : $"{n.Attempts} attempts";
+        return n.State switch
+        {
+            NotificationState.Delivered => $"delivered to {n.Url}, {attempts}"
+                + (n.DeliveredTime is { } at ? $", at {at.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}" : "") + last,
+            NotificationState.Failed => $"failed: {n.Url}, gave up after {attempts}{last}",
+            _ when n.NextAttemptTime is { } next => $"pending: {n.Url}, {attempts} so far, next at {next.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}{last}",
+            _ => $"pending: {n.Url} (not posted yet: once the job ends)",
+        };
     }
 
     /// <summary>The state as scripts and people read it: queued, running, succeeded, failed, cancelled.</summary>

@@ -67,13 +67,17 @@ internal static class StylizeCommand
                 result.AddError("--parallel: give 1 or more");
             }
         });
+        var notify = new Option<string?>("--notify")
+        {
+            Description = "POST the operation to this URL once the job ends (a signed webhook; it must start with one of the server's allowed prefixes; several photos: one POST each); default: your default URL on the server, if any",
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Several photos: write results again that are already in the -o folder (else they are kept)" };
 
         var command = new Command("stylize", "Stylize an image, showing progress; or many (several files, directories, globs) into an -o folder, where running the same command again picks up where it stopped")
         {
             content, style, styleImage, blend, output, size, iterations, optimizer, learningRate, styleWeight, contentWeight, tvWeight,
             seed, preset, init, previewEvery, previewDir, format, quality, keepColors, styleScale, json, timeout, scales, coarseIterations, tolerance, contentLayers, styleLayers,
-            tileSize, regions, color, detach, fast, recursive, parallel, overwrite,
+            tileSize, regions, color, detach, fast, recursive, parallel, overwrite, notify,
         };
         command.Validators.Add(result =>
         {
@@ -160,6 +164,7 @@ internal static class StylizeCommand
                     _ => null,
                 },
                 Regions = parse.GetValue(regions) is { Length: > 0 } given ? await ParseRegionsAsync(given, token) : null,
+                NotifyUrl = parse.GetValue(notify),
             };
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))

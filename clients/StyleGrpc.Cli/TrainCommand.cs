@@ -6,7 +6,7 @@ using StyleGrpc.Client;
 namespace StyleGrpc.Cli;
 
 /// <summary>
-/// <c>stylegrpc styles train ID [--iterations N] [--image-size N] [--batch-size N] [--detach] [--json]</c>: trains the style's
+/// <c>stylegrpc styles train ID [--iterations N] [--image-size N] [--batch-size N] [--notify URL] [--detach] [--json]</c>: trains the style's
 /// feed-forward network (admin key) and follows the operation with a progress bar, plain lines or NDJSON, until the style is instant.
 /// </summary>
 internal static class TrainCommand
@@ -19,11 +19,15 @@ internal static class TrainCommand
         var iterations = new Option<int?>("--iterations", "-n") { Description = "Training iterations (batches); default: the server's" };
         var imageSize = new Option<int?>("--image-size") { Description = "Side of the square training crops, in pixels; default: the server's" };
         var batchSize = new Option<int?>("--batch-size") { Description = "Photos per batch; default: the server's" };
+        var notify = new Option<string?>("--notify")
+        {
+            Description = "POST the operation to this URL once the training ends (a signed webhook; it must start with one of the server's allowed prefixes); default: your default URL on the server, if any",
+        };
         var detach = new Option<bool>("--detach") { Description = "Start the training, print its operation name (with --json: the operation) and exit" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per change of the training's state (NDJSON) instead of a progress bar" };
         var command = new Command("train", "Train the style's feed-forward network so 'stylize --fast' answers at once (admin key)")
         {
-            id, iterations, imageSize, batchSize, detach, json,
+            id, iterations, imageSize, batchSize, notify, detach, json,
         };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
@@ -32,6 +36,7 @@ internal static class TrainCommand
                 Iterations = parse.GetValue(iterations),
                 ImageSize = parse.GetValue(imageSize),
                 BatchSize = parse.GetValue(batchSize),
+                NotifyUrl = parse.GetValue(notify),
             }, token);
             if (parse.GetValue(detach))
             {
@@ -143,6 +148,7 @@ internal static class TrainCommand
             attempt = m.Attempt,
             resumedFromIteration = m.ResumedFromIteration,
             checkpointIteration = m.CheckpointIteration,
+            notification = OperationJson.Notification(m.Notification),
             error = operation.Error is { } e ? new { code = e.StatusCode.ToString(), message = e.Detail } : null,
             network = operation.Style?.FeedForward is { } n ? new
             {

@@ -6,6 +6,7 @@ namespace StyleGrpc.Client;
 /// the job is resumed from a checkpoint (<see cref="ResumedFromIteration"/>, 0 if never); <see cref="CheckpointIteration"/> is the
 /// iteration of the last checkpoint safely written (0 = none); <see cref="Replica"/> is the running replica's <c>host:port</c>
 /// (empty while queued or ended).
+/// <see cref="Notification"/> is the delivery of its completion webhook; null when it has none.
 /// </summary>
 public sealed record JobStatus(
     string JobId,
@@ -22,4 +23,5 @@ public sealed record JobStatus(
     string Replica,
     DateTimeOffset CreateTime,
     DateTimeOffset? StartTime,
-    DateTimeOffset? EndTime);
+    DateTimeOffset? EndTime,
+    NotificationStatus? Notification = null);

@@ -168,6 +168,14 @@ public sealed record StylizeOptions
     /// request its own, e.g. <see cref="StylizeRequestId.For"/> to make one from the request itself.
     /// </summary>
     public string? RequestId { get; init; }
+
+    /// <summary>
+    /// Where the server POSTs the operation once it ends (a completion webhook, signed; docs/http.md, "Webhooks"): an absolute
+    /// http(s) URL starting with one of the server's allowed prefixes, else the submission is INVALID_ARGUMENT naming
+    /// <c>notification.url</c>. Null = the caller's default the server holds, if any. Part of the request:
+    /// <see cref="StylizeRequestId.For"/> gives another ID for another URL. <see cref="JobStatus.Notification"/> reports the delivery.
+    /// </summary>
+    public string? NotifyUrl { get; init; }
 }
 
 /// <summary>Losses of one iteration; content and style unweighted.</summary>

@@ -37,6 +37,7 @@ internal static class ProtoConversions
         {
             request.StyleWeight = style;
         }
+        request.Notification = ToNotification(options.NotifyUrl);
         return request;
     }
 
@@ -54,7 +55,7 @@ internal static class ProtoConversions
             m.StyleName.StartsWith("styles/", StringComparison.Ordinal) ? m.StyleName["styles/".Length..] : m.StyleName, ToState(m.State), m.QueuePosition,
             m.Iteration, m.TotalIterations, m.Losses is null ? null : ToLosses(m.Losses), m.Elapsed?.ToTimeSpan() ?? TimeSpan.Zero,
             m.Eta?.ToTimeSpan() ?? TimeSpan.Zero, m.Attempt, m.ResumedFromIteration, m.CheckpointIteration, m.Replica,
-            m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(), m.EndTime?.ToDateTimeOffset());
+            m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(), m.EndTime?.ToDateTimeOffset(), ToNotification(m.Notification));
         return new TrainingOperation(operation.Name, operation.Done, status, style, error);
     }
 
@@ -65,6 +66,7 @@ internal static class ProtoConversions
             ContentImage = ByteString.CopyFrom(content.Span),
             Options = ToProto(options ?? new StylizeOptions()),
             RequestId = options?.RequestId ?? "",
+            Notification = ToNotification(options?.NotifyUrl),
         };
         switch (ToStyle(style))
         {
@@ -251,7 +253,19 @@ internal static class ProtoConversions
 
     private static JobStatus ToStatus(P.StylizeMetadata m) => new(m.JobId, ToState(m.State), m.QueuePosition, m.Iteration, m.TotalIterations, m.Level, m.Levels, m.Losses is null ? null : ToLosses(m.Losses), m.Attempt,
         m.ResumedFromIteration, m.CheckpointIteration, m.Replica, m.CreateTime?.ToDateTimeOffset() ?? default, m.StartTime?.ToDateTimeOffset(),
-        m.EndTime?.ToDateTimeOffset());
+        m.EndTime?.ToDateTimeOffset(), ToNotification(m.Notification));
+
+    // Unset (null or empty) = no notification field: the server applies the caller's default, if any.
+    private static P.Notification? ToNotification(string? url) => string.IsNullOrEmpty(url) ? null : new P.Notification { Url = url };
+
+    // The delivery of a completion webhook; null when the operation has none.
+    private static NotificationStatus? ToNotification(P.NotificationStatus? n) => n is null ? null : new NotificationStatus(n.Url, n.State switch
+    {
+        P.NotificationStatus.Types.State.Pending => NotificationState.Pending,
+        P.NotificationStatus.Types.State.Delivered => NotificationState.Delivered,
+        P.NotificationStatus.Types.State.Failed => NotificationState.Failed,
+        _ => NotificationState.Unspecified,
+    }, n.Attempts, n.LastError, n.DeliveredTime?.ToDateTimeOffset(), n.NextAttemptTime?.ToDateTimeOffset());
 
     public static ServerDetails ToDetails(P.ServerInfo i) => new(i.Version, i.Device, i.Network?.Precision ?? "", i.Network?.Name ?? "", i.Network?.Description ?? "",
         i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,

@@ -17,4 +17,10 @@ public sealed record TrainStyleNetworkOptions
 
     /// <summary>Weight of the style loss; null = balanced automatically from the first batch.</summary>
     public double? StyleWeight { get; init; }
+
+    /// <summary>
+    /// Where the server POSTs the training operation once it ends (a completion webhook, as <see cref="StylizeOptions.NotifyUrl"/>);
+    /// null = the caller's default the server holds, if any. <see cref="TrainingStatus.Notification"/> reports the delivery.
+    /// </summary>
+    public string? NotifyUrl { get; init; }
 }

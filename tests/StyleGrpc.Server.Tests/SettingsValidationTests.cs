@@ -32,6 +32,25 @@ public sealed class SettingsValidationTests
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_DefaultWebhookUrlOutsideTheAllowedPrefixes_ExitsAtOnceNamingTheSetting()
+    {
+        await using var server = ServerProcess.Start(new Dictionary<string, string?>
+        {
+            ["StyleGrpc:Webhooks:AllowedUrls:0"] = "https://hooks.example.com/",
+            ["StyleGrpc:Webhooks:SigningSecret"] = "test-signing-secret-0123456789",
+            ["StyleGrpc:Webhooks:Defaults:0:Caller"] = "jwt:https://login.example.com/|alice",
+            ["StyleGrpc:Webhooks:Defaults:0:Url"] = "https://elsewhere.example.com/alice",
+        });
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var output = string.Join('\n', server.Output);
+        Assert.NotEqual(0, server.ExitCode);
+        var line = server.Output.FirstOrDefault(l => l.Contains("StyleGrpc:Webhooks:Defaults:0:Url", StringComparison.Ordinal));
+        Assert.True(line is not null, output);
+        Assert.Contains("('https://elsewhere.example.com/alice') must be an absolute http(s) URL starting with one of StyleGrpc:Webhooks:AllowedUrls", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Device", "gpu", nameof(DeviceSetting.Cuda))]
     [InlineData("Device", "CPU", nameof(DeviceSetting.Cpu))]

@@ -415,6 +415,9 @@ public sealed class WebhookTests
         var o = new StyleGrpcServerOptions();
         o.Webhooks.AllowedUrls = ["https://hooks.example.com/", "hooks.example.com"];
         o.Webhooks.DefaultUrls["key-0123456789ab"] = "https://elsewhere.example.com/x";
+        o.Webhooks.Defaults.Add(new WebhookDefault { Caller = "jwt:https://login.example.com/|alice", Url = "https://elsewhere.example.com/y" });
+        o.Webhooks.Defaults.Add(new WebhookDefault { Caller = "", Url = "https://hooks.example.com/z" });
+        o.Webhooks.Defaults.Add(new WebhookDefault { Caller = "key-0123456789ab", Url = "https://hooks.example.com/z" });
         o.Webhooks.FirstRetrySeconds = 0;
         o.ResultRetentionHours = 12;
 
@@ -425,11 +428,30 @@ public sealed class WebhookTests
         Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:DefaultUrls:key-0123456789ab ('https://elsewhere.example.com/x') must", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:FirstRetrySeconds must be between", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:RetryHours (24) must not exceed StyleGrpc:ResultRetentionHours (12)", StringComparison.Ordinal));
-        Assert.Equal(5, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:Defaults:0:Url ('https://elsewhere.example.com/y') must", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:Defaults:1:Caller must be set", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("StyleGrpc:Webhooks:Defaults:2:Caller 'key-0123456789ab' has a default URL already", StringComparison.Ordinal));
+        Assert.Equal(8, failures.Count);
+        o.Webhooks.Defaults.RemoveRange(1, 2);
         o.ResultRetentionHours = 24;
         o.Webhooks.AllowedUrls = ["https://hooks.example.com/", "https://elsewhere.example.com/"];
         o.Webhooks.SigningSecret = Secret;
         o.Webhooks.FirstRetrySeconds = 1;
         Assert.True(validator.Validate(null, o).Succeeded);
+        Assert.Equal("https://elsewhere.example.com/y", o.Webhooks.DefaultUrlOf("jwt:https://login.example.com/|alice"));
+        Assert.Equal("https://elsewhere.example.com/x", o.Webhooks.DefaultUrlOf("key-0123456789ab"));
+        Assert.Null(o.Webhooks.DefaultUrlOf("anonymous"));
+    }
+
+    [Fact]
+    public void Bind_DefaultsList_HoldsCallerIdsWithColons()
+    {
+        var bound = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["StyleGrpc:Webhooks:Defaults:0:Caller"] = "jwt:https://login.example.com/|alice",
+            ["StyleGrpc:Webhooks:Defaults:0:Url"] = "https://hooks.example.com/alice",
+        }).Build().GetSection(StyleGrpcServerOptions.Section).Get<StyleGrpcServerOptions>()!;
+
+        Assert.Equal("https://hooks.example.com/alice", bound.Webhooks.DefaultUrlOf("jwt:https://login.example.com/|alice"));
     }
 }

@@ -226,6 +226,23 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
                 failures.Add($"{W}DefaultUrls:{caller} ('{url}') must be an absolute http(s) URL starting with one of {W}AllowedUrls");
             }
         }
+        var callers = new HashSet<string>(w.DefaultUrls.Keys, StringComparer.Ordinal);
+        for (var i = 0; i < w.Defaults.Count; i++)
+        {
+            var entry = w.Defaults[i];
+            if (string.IsNullOrWhiteSpace(entry.Caller))
+            {
+                failures.Add($"{W}Defaults:{i}:Caller must be set: the caller ID the URL is for (key-0123456789ab, jwt:<issuer>|<subject> or anonymous)");
+            }
+            else if (!callers.Add(entry.Caller))
+            {
+                failures.Add($"{W}Defaults:{i}:Caller '{entry.Caller}' has a default URL already (an earlier {W}Defaults entry or {W}DefaultUrls): give each caller one");
+            }
+            if (Webhooks.WebhookUrls.AllowedPrefix(entry.Url, w.AllowedUrls) is null)
+            {
+                failures.Add($"{W}Defaults:{i}:Url ('{entry.Url}') must be an absolute http(s) URL starting with one of {W}AllowedUrls");
+            }
+        }
         void Range(string setting, double value, double min, double max)
         {
             if (!(value >= min && value <= max))

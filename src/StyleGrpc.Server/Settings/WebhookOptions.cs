@@ -18,8 +18,16 @@ public sealed class WebhookOptions
     public string SigningSecret { get; set; } = "";
 
     /// <summary>
-    /// A caller's notification URL when its request names none, by caller ID: <c>StyleGrpc:Webhooks:DefaultUrls:key-0123456789ab</c>
-    /// (an API key's ID, <c>key-</c> and the first 12 hex digits of its hash) or <c>…:anonymous</c>. Each must start with an allowed prefix.
+    /// Callers' notification URLs when their requests name none, as a list of caller and URL (<c>StyleGrpc:Webhooks:Defaults:0:Caller</c>,
+    /// <c>…:0:Url</c>): works for every caller ID, JWT callers' (which contain <c>:</c>) included. Each URL must start with an allowed
+    /// prefix; a caller may appear once, here or in <see cref="DefaultUrls"/>. Empty by default.
+    /// </summary>
+    public List<WebhookDefault> Defaults { get; set; } = [];
+
+    /// <summary>
+    /// The short form of <see cref="Defaults"/>, keyed by caller ID: <c>StyleGrpc:Webhooks:DefaultUrls:key-0123456789ab</c> (an API
+    /// key's ID, <c>key-</c> and the first 12 hex digits of its hash) or <c>…:anonymous</c>. A configuration key cannot hold <c>:</c>,
+    /// so a JWT caller's default goes in <see cref="Defaults"/>. Each must start with an allowed prefix.
     /// </summary>
     public Dictionary<string, string> DefaultUrls { get; set; } = new(StringComparer.Ordinal);
 
@@ -34,6 +42,10 @@ public sealed class WebhookOptions
 
     /// <summary>One attempt's time limit (connect, send, answer), in seconds. Default 10.</summary>
     public double TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>The caller's default notification URL (<see cref="Defaults"/>, else <see cref="DefaultUrls"/>); null when it has none.</summary>
+    public string? DefaultUrlOf(string caller) =>
+        Defaults.Find(d => string.Equals(d.Caller, caller, StringComparison.Ordinal))?.Url ?? DefaultUrls.GetValueOrDefault(caller);
 
     /// <summary>True when requests may ask for webhooks.</summary>
     public bool Enabled => AllowedUrls.Count > 0;

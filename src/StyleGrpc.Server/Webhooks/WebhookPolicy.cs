@@ -18,7 +18,7 @@ public sealed class WebhookPolicy(IOptions<StyleGrpcServerOptions> options)
     public async Task<string?> ResolveAsync(string? requested, string caller, CancellationToken cancellationToken)
     {
         var settings = options.Value.Webhooks;
-        var url = string.IsNullOrEmpty(requested) ? settings.DefaultUrls.GetValueOrDefault(caller) : requested;
+        var url = string.IsNullOrEmpty(requested) ? settings.DefaultUrlOf(caller) : requested;
         if (string.IsNullOrEmpty(url))
         {
             return null;

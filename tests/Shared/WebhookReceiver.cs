@@ -1,16 +1,16 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace StyleGrpc.Server.Tests;
+namespace StyleGrpc.Tests.Shared;
 
 /// <summary>
 /// A webhook receiver on 127.0.0.1 (Kestrel, HTTP/1.1): records every POST (body and signature header) and answers the
-/// statuses it is given, in order, then 200. It can stop and start again on the same port (a receiver that is down).
+/// statuses it is given, in order, then 200. It can stop and start again on the same port (a receiver that is down). Shared
+/// by the server, client and CLI tests.
 /// </summary>
-internal sealed class WebhookReceiver : IAsyncDisposable
+public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly ConcurrentQueue<int> answers = new();
     private WebApplication? app;
@@ -29,11 +29,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>A receiver on a free port, running unless <paramref name="running"/> is false.</summary>
     public static async Task<WebhookReceiver> StartAsync(bool running = true, params int[] answers)
     {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        var receiver = new WebhookReceiver(port);
+        var receiver = new WebhookReceiver(ServerProcess.FreePort());
         foreach (var answer in answers)
         {
             receiver.answers.Enqueue(answer);
@@ -47,7 +43,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // A content root of its own: the test's output folder holds the server's appsettings.json, whose Kestrel endpoints
+        // (port 50051) a receiver started there would bind as well.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = TestData.NewTempDirectory() });
         builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, Port, l => l.Protocols = HttpProtocols.Http1));
         builder.Logging.ClearProviders();
         app = builder.Build();
