@@ -62,7 +62,7 @@ public sealed class VideoAssembler
         }
         var output = Path.GetFullPath(outputPath);
         var list = output + ".parts.txt";
-        await File.WriteAllTextAsync(list, ConcatList(parts), Encoding.UTF8, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(list, ConcatList(parts), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), cancellationToken).ConfigureAwait(false);
         try
         {
             await tool.RunFfmpegAsync(Arguments(list, audioSource, format, framesPerSecond, range, output), cancellationToken)
