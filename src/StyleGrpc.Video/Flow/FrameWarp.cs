@@ -1,0 +1,64 @@
+using OpenCvSharp;
+using StyleGrpc.Engine.Imaging;
+
+namespace StyleGrpc.Video.Flow;
+
+/// <summary>
+/// Warps a frame by a flow (<c>Cv2.Remap</c>, bilinear, border pixels replicated): <c>out(x) = image(x + flow(x))</c>.
+/// Given the previous stylised frame and the <em>backward</em> flow (from frame t to frame t−1, on frame t's pixels,
+/// <see cref="FlowPair.Backward"/>), the result is the previous frame moved into frame t's position, which the temporal
+/// loss compares with frame t where <see cref="OcclusionMask"/> says the pixel is reliable.
+/// </summary>
+/// <remarks>Stateless and thread-safe.</remarks>
+public static class FrameWarp
+{
+    /// <summary>The previous frame moved into the current frame's position, as 8-bit RGB (values rounded).</summary>
+    /// <param name="previous">Frame t−1 (stylised or not).</param>
+    /// <param name="backward">The flow from frame t to frame t−1, on frame t's pixels; its size must be the frame's.</param>
+    /// <exception cref="ArgumentException">The flow's size differs from the frame's.</exception>
+    public static RgbImage Warp(RgbImage previous, FlowField backward)
+    {
+        CheckSizes(previous, backward);
+        using var source = MatFrames.Wrap(previous);
+        using var warped = Remap(source, backward);
+        using var plane = warped.Reshape(1);
+        return new RgbImage(previous.Width, previous.Height, MatFrames.ToArray<byte>(plane));
+    }
+
+    /// <summary>As <see cref="Warp"/>, in floats in [0, 1] (interleaved RGB), without rounding to bytes.</summary>
+    public static float[] WarpToUnitFloats(RgbImage previous, FlowField backward)
+    {
+        CheckSizes(previous, backward);
+        using var bytes = MatFrames.Wrap(previous);
+        using var source = new Mat();
+        bytes.ConvertTo(source, MatType.CV_32FC3, 1.0 / 255);
+        using var warped = Remap(source, backward);
+        using var plane = warped.Reshape(1);
+        return MatFrames.ToArray<float>(plane);
+    }
+
+    /// <summary>Samples <paramref name="source"/> at x + flow(x); the caller disposes the result.</summary>
+    internal static Mat Remap(Mat source, FlowField flow)
+    {
+        var (mapX, mapY) = MatFrames.Maps(flow);
+        using (mapX)
+        using (mapY)
+        {
+            var result = new Mat();
+            Cv2.Remap(source, result, mapX, mapY, InterpolationFlags.Linear, BorderTypes.Replicate);
+            return result;
+        }
+    }
+
+    private static void CheckSizes(RgbImage previous, FlowField backward)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        ArgumentNullException.ThrowIfNull(backward);
+        if (previous.Width != backward.Width || previous.Height != backward.Height)
+        {
+            throw new ArgumentException(
+                $"backward is {backward.Width}×{backward.Height}, previous is {previous.Width}×{previous.Height}; they must be one size",
+                nameof(backward));
+        }
+    }
+}
