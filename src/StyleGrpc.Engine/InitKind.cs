@@ -14,7 +14,8 @@ public enum InitKind
 
     /// <summary>
     /// A given start image (a style's feed-forward network's output), passed to the run as its <c>start</c> and scaled to
-    /// each level's size: optimisation refines a finished-looking picture.
+    /// each level's size: optimisation refines a finished-looking picture. A video frame with a temporal guide and no start
+    /// starts from the previous frame's output warped to it (<see cref="TemporalGuide.Warped"/>).
     /// </summary>
     FeedForward,
 }

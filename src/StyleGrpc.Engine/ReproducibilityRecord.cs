@@ -77,6 +77,12 @@ public sealed record ReproducibilityRecord
     /// <summary>The regions the run had, in the request's order (none without spatial control).</summary>
     public IReadOnlyList<RegionRecord> Regions { get; init; } = [];
 
+    /// <summary>
+    /// Video: the coefficient of the temporal loss in the total (<see cref="TemporalGuide.Coefficient"/>: the guide's weight ×
+    /// 200 × the content weight); 0 when the run had no temporal guide.
+    /// </summary>
+    public double TemporalWeight { get; init; }
+
     /// <summary>The plan the run followed: levels and their sizes, tiling, layers, optimiser settings, memory estimate.</summary>
     public required RunPlan Plan { get; init; }
 }

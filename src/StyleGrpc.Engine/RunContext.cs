@@ -25,6 +25,9 @@ internal sealed record RunContext(
     /// <summary>The regions painted with other styles (none by default).</summary>
     public IReadOnlyList<Control.StyleRegion> Regions { get; init; } = [];
 
+    /// <summary>A video frame's temporal guide, its warped image in the run's colour space (grey for luminance-only); else null.</summary>
+    public TemporalGuide? Temporal { get; init; }
+
     /// <summary>The photo as given, whose chroma the result takes under colour control (<see cref="Content"/> may be its luminance).</summary>
     public RgbImage? Photo { get; init; }
 }

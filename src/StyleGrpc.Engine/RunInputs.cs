@@ -6,7 +6,7 @@ namespace StyleGrpc.Engine;
 /// <summary>
 /// The optional inputs of one run of a plan (see
 /// <see cref="StyleTransferEngine.Run(RgbImage, IReadOnlyList{StyleTargets}, RunPlan, RunInputs?, CancellationToken)"/>):
-/// regions painted with other styles, where progress goes, checkpointing and a feed-forward start image. Every property
+/// regions painted with other styles, where progress goes, checkpointing, a feed-forward start image and a video frame's temporal guide. Every property
 /// defaults to "none", so <c>new RunInputs()</c> (or passing null) runs the plan plainly.
 /// </summary>
 public sealed record RunInputs
@@ -37,4 +37,12 @@ public sealed record RunInputs
     /// inits ignore it. Default: null.
     /// </summary>
     public RgbImage? Start { get; init; }
+
+    /// <summary>
+    /// Video: the temporal guide of a frame after the first (the previous frame's output warped to this one and where that
+    /// warp is reliable). Its size must be the content image's. With it the loss gains Ruder et al.'s short-term temporal
+    /// term at every level, and an <see cref="InitKind.FeedForward"/> plan without <see cref="Start"/> starts from
+    /// <see cref="TemporalGuide.Warped"/>. Default: null (no temporal term).
+    /// </summary>
+    public TemporalGuide? Temporal { get; init; }
 }

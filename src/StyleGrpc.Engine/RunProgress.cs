@@ -81,12 +81,12 @@ internal sealed class RunProgress(IReadOnlyList<PlannedLevel> levels, Stopwatch 
         var remaining = Math.Max(0, totalWork - skippedWork - doneWork);
         var eta = doneWork <= 0 ? TimeSpan.Zero : elapsed * (remaining / doneWork);
         return With(new StyleTransferProgress(Iteration, TotalIterations, losses.Content, losses.Style, losses.TotalVariation, losses.Total,
-            elapsed, eta, preview));
+            elapsed, eta, preview) { TemporalLoss = losses.Temporal });
     }
 
     public StyleTransferProgress Final(StepLosses losses, TimeSpan elapsed) =>
         With(new StyleTransferProgress(Iteration, Iteration, losses.Content, losses.Style, losses.TotalVariation, losses.Total,
-            elapsed, TimeSpan.Zero, null));
+            elapsed, TimeSpan.Zero, null) { TemporalLoss = losses.Temporal });
 
     private StyleTransferProgress With(StyleTransferProgress progress) => progress with
     {

@@ -208,7 +208,8 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     /// </summary>
     /// <exception cref="InvalidStyleOptionException">
     /// The targets or regions do not fit the plan (count, network, layers), the checkpoint does not (field <c>Checkpoint</c>),
-    /// or the plan's init is <see cref="InitKind.FeedForward"/> and <see cref="RunInputs.Start"/> is null (field <c>Init</c>).
+    /// the plan's init is <see cref="InitKind.FeedForward"/> and neither <see cref="RunInputs.Start"/> nor a temporal guide is
+    /// given (field <c>Init</c>), or the temporal guide does not fit the content (<see cref="TemporalGuide.EnsureFits"/>).
     /// </exception>
     /// <exception cref="OperationCanceledException">The token was cancelled; the run stopped within one iteration.</exception>
     public StyleTransferResult Run(RgbImage content, IReadOnlyList<StyleTargets> levelTargets, RunPlan plan, RunInputs? inputs = null,
@@ -216,11 +217,12 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
     {
         inputs ??= new RunInputs();
         var regions = inputs.Regions;
-        var start = inputs.Start;
+        var start = inputs.Start ?? inputs.Temporal?.Warped;
         if (plan.Options.Init == InitKind.FeedForward && start is null)
         {
             throw new InvalidStyleOptionException("Init", "a feed-forward start needs the start image (the style's feed-forward result for the content)");
         }
+        inputs.Temporal?.EnsureFits(content.Width, content.Height);
         if (plan.NetworkFingerprint != Network.Info.Fingerprint)
         {
             throw new InvalidStyleOptionException("Plan", $"was made for {plan.NetworkFingerprint}, this engine runs {Network.Info.Fingerprint}");
@@ -264,6 +266,10 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
                 Regions = regions,
                 Photo = content,
                 Start = plan.Options.Init == InitKind.FeedForward && start is not null ? ColourTransfer.ContentForRun(start, colour) : null,
+                // The guide is compared with the image the run optimises: grey too when the run optimises luminance only.
+                Temporal = inputs.Temporal is { Weight: > 0 } temporal
+                    ? temporal with { Warped = ColourTransfer.ContentForRun(temporal.Warped, colour) }
+                    : null,
             };
             return RunScales(run);
         }
@@ -383,6 +389,10 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         var resume = run.Resume is { } r && r.Level == level ? r : null;
         var contentTensor = ImageTensor.ToTensor(ImageCodec.Resize(run.Content, planned.Width, planned.Height), Network.Device);
         var objective = Objective(run, level, contentTensor, options);
+        if (run.Temporal is { } temporal)
+        {
+            objective = TemporalObjective.Create(objective, Network, temporal, planned.Width, planned.Height);
+        }
         // The colours the result takes its chroma from: the photo's, also when the run optimises its luminance only.
         var colours = run.Photo is { } photo && !ReferenceEquals(photo, run.Content)
             ? ImageTensor.ToTensor(ImageCodec.Resize(photo, planned.Width, planned.Height), Network.Device)
@@ -700,6 +710,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
             Resumes = Resumes(run),
             ColourControl = ColourTransfer.Effective(options),
             Regions = [.. run.Regions.Select(r => new RegionRecord(r.MaskSha256, r.Style, r.Weight, r.Mask.Area))],
+            TemporalWeight = (objective as TemporalObjective)?.TemporalWeight ?? 0,
         };
     }
 

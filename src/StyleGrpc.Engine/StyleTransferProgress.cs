@@ -23,6 +23,9 @@ public sealed record StyleTransferProgress(
     TimeSpan EstimatedRemaining,
     RgbImage? Preview)
 {
+    /// <summary>Unweighted temporal loss of a video frame (<see cref="Optimization.StepLosses.Temporal"/>); 0 without a temporal guide.</summary>
+    public double TemporalLoss { get; init; }
+
     /// <summary>1-based coarse-to-fine level this iteration ran at (1 for a single-scale run).</summary>
     public int Scale { get; init; } = 1;
 

@@ -64,6 +64,10 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
     public int SizeMultiple => 16;
 
     /// <inheritdoc />
+    /// <remarks>255: the network reads 0–255 pixels minus the mean, no std.</remarks>
+    public double InputScale => 255;
+
+    /// <inheritdoc />
     public Device Device { get; private set; }
 
     /// <summary>Loads the network from the ONNX file (the packaged one by default).</summary>

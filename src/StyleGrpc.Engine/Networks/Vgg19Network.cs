@@ -103,6 +103,10 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
     public int SizeMultiple => 1;
 
     /// <inheritdoc />
+    /// <remarks>The root mean square of 1/σ over the three channels (≈ 4.43): the normalisation divides each channel by its σ.</remarks>
+    public double InputScale { get; } = Math.Sqrt(Std.Average(s => 1.0 / ((double)s * s)));
+
+    /// <inheritdoc />
     public Device Device { get; private set; }
 
     /// <summary>

@@ -1,4 +1,11 @@
 namespace StyleGrpc.Engine.Optimization;
 
 /// <summary>The weighted loss terms of one evaluation. <see cref="Content"/> and <see cref="Style"/> are unweighted sums over layers.</summary>
-public readonly record struct StepLosses(double Content, double Style, double TotalVariation, double Total);
+public readonly record struct StepLosses(double Content, double Style, double TotalVariation, double Total)
+{
+    /// <summary>
+    /// Unweighted temporal loss of a video frame (<see cref="TemporalGuide"/>): <c>(1/D) Σ c(x)·(s·(x − ω))²</c>, pixel
+    /// differences in the network's input units; 0 without a guide.
+    /// </summary>
+    public double Temporal { get; init; }
+}
