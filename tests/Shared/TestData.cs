@@ -15,6 +15,9 @@ public static class TestData
 
     public static string Image(string name) => Existing(Path.Combine(Root, "images", name));
 
+    /// <summary>A test clip of tests/data/video (made by its make-clips.sh).</summary>
+    public static string Video(string name) => Existing(Path.Combine(Root, "video", name));
+
     public static string NewTempDirectory()
     {
         var dir = Path.Combine(Path.GetTempPath(), "stylegrpc-tests", Guid.NewGuid().ToString("N"));

@@ -38,6 +38,7 @@ public static class ErrorStatuses
         {
             RequestFieldException e => (StatusCode.InvalidArgument, ErrorReasons.InvalidField, e.Message),
             InvalidStyleOptionException e => (StatusCode.InvalidArgument, ErrorReasons.InvalidField, $"{OptionFields.ProtoField(e.Field)}: {e.Reason}"),
+            Video.Media.VideoRejectedException e => (StatusCode.InvalidArgument, ErrorReasons.InvalidField, e.Message),
             StyleNotFoundException e => (StatusCode.NotFound, ErrorReasons.StyleNotFound, e.Message),
             StyleAlreadyExistsException e => (StatusCode.AlreadyExists, ErrorReasons.StyleExists, e.Message),
             OperationNotFoundException e => (StatusCode.NotFound, ErrorReasons.OperationNotFound, e.Message),
@@ -65,6 +66,9 @@ public static class ErrorStatuses
                 break;
             case InvalidStyleOptionException e:
                 field = OptionFields.ProtoField(e.Field);
+                break;
+            case Video.Media.VideoRejectedException e:
+                field = e.Field;
                 break;
             case PreconditionFailedException { Field: { } f }:
                 metadata["field"] = f;

@@ -84,6 +84,8 @@ public static class StyleTransferServiceExtensions
         });
         services.AddSingleton<JobScheduler>();
         services.AddSingleton<CallerQuotas>();
+        services.AddSingleton<Videos.VideoAdmission>();
+        services.AddSingleton<Videos.VideoRun>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<ReplicaAddress>();
         services.AddSingleton<IJobFrames, JobFrames>();
@@ -139,9 +141,9 @@ public static class StyleTransferServiceExtensions
             o.Interceptors.Add<ErrorMappingInterceptor>();
         }).AddJsonTranscoding(o =>
             // The status details the service sends (field violations, retry hints) rendered in HTTP error bodies.
-            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages(Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor,
+            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromMessages([Google.Rpc.BadRequest.Descriptor, Google.Rpc.RetryInfo.Descriptor,
                 // Operations carry their metadata and response as Any (the webhooks' body names the same types).
-                Protos.V1.StylizeMetadata.Descriptor, Protos.V1.Result.Descriptor, Protos.V1.TrainStyleNetworkMetadata.Descriptor, Protos.V1.Style.Descriptor));
+                .. Services.OperationMapper.AnyTypes]));
         services.AddGrpcReflection();
         // The policy itself is built from StyleGrpc:Http:CorsOrigins where the HTTP face is mapped (MapStyleTransfer).
         services.AddCors();

@@ -3,7 +3,7 @@ using StyleGrpc.Engine.FeedForward;
 
 namespace StyleGrpc.Server.Jobs;
 
-/// <summary>A checkpoint of either kind of job: a Stylize run's or a training's, written and read by the engine's own formats.</summary>
+/// <summary>A checkpoint of any kind of job: a Stylize run's or a training's (the engine's own formats), or a video job's.</summary>
 public sealed record JobCheckpoint
 {
     /// <summary>A Stylize run's checkpoint; null for a training.</summary>
@@ -12,8 +12,11 @@ public sealed record JobCheckpoint
     /// <summary>A training's checkpoint; null for a Stylize run.</summary>
     public FeedForwardCheckpoint? Training { get; init; }
 
-    /// <summary>The last iteration done.</summary>
-    public int Iteration => Run?.Iteration ?? Training?.Iteration ?? 0;
+    /// <summary>A video job's checkpoint (its iterations are frames); null for the other kinds.</summary>
+    public Videos.VideoCheckpoint? Video { get; init; }
+
+    /// <summary>The last iteration done (for a video, the frames done).</summary>
+    public int Iteration => Run?.Iteration ?? Training?.Iteration ?? Video?.FramesDone ?? 0;
 
     public void WriteTo(Stream stream)
     {
@@ -21,14 +24,21 @@ public sealed record JobCheckpoint
         {
             Run.WriteTo(stream);
         }
+        else if (Training is not null)
+        {
+            Training.WriteTo(stream);
+        }
         else
         {
-            Training?.WriteTo(stream);
+            Video?.WriteTo(stream);
         }
     }
 
     /// <summary>Reads a <paramref name="kind"/> job's checkpoint; <see cref="InvalidDataException"/> when it is damaged or of another format.</summary>
-    public static JobCheckpoint ReadFrom(Stream stream, JobKind kind) => kind == JobKind.Training
-        ? new JobCheckpoint { Training = FeedForwardCheckpoint.ReadFrom(stream) }
-        : new JobCheckpoint { Run = RunCheckpoint.ReadFrom(stream) };
+    public static JobCheckpoint ReadFrom(Stream stream, JobKind kind) => kind switch
+    {
+        JobKind.Training => new JobCheckpoint { Training = FeedForwardCheckpoint.ReadFrom(stream) },
+        JobKind.Video => new JobCheckpoint { Video = Videos.VideoCheckpoint.ReadFrom(stream) },
+        _ => new JobCheckpoint { Run = RunCheckpoint.ReadFrom(stream) },
+    };
 }

@@ -25,6 +25,7 @@ public sealed class JobRunner
     private readonly StyleRegistry registry;
     private readonly FeedForwardNetworks networks;
     private readonly NetworkTraining training;
+    private readonly Videos.VideoRun videos;
     private readonly JobScheduler scheduler;
     private readonly ServerMetrics metrics;
     private readonly StyleGrpcServerOptions options;
@@ -34,9 +35,10 @@ public sealed class JobRunner
     private readonly Dictionary<string, Job> active = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JobEventBuffer> expected = new(StringComparer.Ordinal);
 
-    public JobRunner(ModelHost model, StyleRegistry registry, FeedForwardNetworks networks, NetworkTraining training, JobScheduler scheduler,
-        ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
+    public JobRunner(ModelHost model, StyleRegistry registry, FeedForwardNetworks networks, NetworkTraining training, Videos.VideoRun videos,
+        JobScheduler scheduler, ServerMetrics metrics, IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<JobRunner> logger)
     {
+        this.videos = videos;
         this.networks = networks;
         this.training = training;
         this.metrics = metrics;
@@ -242,6 +244,7 @@ public sealed class JobRunner
                 (iterations, runTime) = spec switch
                 {
                     TrainingJobSpec train => await training.RunAsync(job, train, engine, queueTime).ConfigureAwait(false),
+                    VideoJobSpec video => await videos.RunAsync(job, video, engine, queueTime).ConfigureAwait(false),
                     StylizeJobSpec { Method: StylizeMethod.FeedForward } stylize => await RunFeedForwardAsync(job, stylize, engine, queueTime, clock).ConfigureAwait(false),
                     StylizeJobSpec stylize => await RunOptimizationAsync(job, stylize, engine, queueTime, clock).ConfigureAwait(false),
                     _ => throw new InvalidOperationException($"no run for {spec.Kind} jobs"),
@@ -366,6 +369,7 @@ public sealed class JobRunner
     {
         StylizeJobSpec stylize => (stylize.Plan.Width, stylize.Plan.Height),
         TrainingJobSpec train => (train.Options.ImageSize, train.Options.ImageSize),
+        VideoJobSpec video => (video.Decode.Size.Width, video.Decode.Size.Height),
         _ => (0, 0),
     };
 

@@ -25,6 +25,13 @@ public abstract record JobSpec
     [JsonIgnore]
     public abstract int TotalIterations { get; }
 
+    /// <summary>
+    /// How the images in the job's frames (previews, a result image) are encoded; null for a job without frames (a
+    /// training: its operation's metadata and the style say all).
+    /// </summary>
+    [JsonIgnore]
+    public virtual (Engine.Imaging.ImageFormat Format, int Quality)? FrameImages => null;
+
     /// <summary>Short description for logs.</summary>
     public abstract string Describe();
 }

@@ -44,5 +44,8 @@ public sealed record StylizeJobSpec(
     [JsonIgnore]
     public bool UsesFeedForward => Method == StylizeMethod.FeedForward || Plan.Options.Init == InitKind.FeedForward;
 
+    [JsonIgnore]
+    public override (ImageFormat Format, int Quality)? FrameImages => (OutputFormat, Quality);
+
     public override string Describe() => Style.Describe();
 }

@@ -121,4 +121,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(73, LogLevel.Warning, "Webhook dispatcher: {Reason}; trying again")]
     public static partial void WebhookDispatchFailed(ILogger logger, string reason, Exception? exception);
+
+    [LoggerMessage(63, LogLevel.Warning, "Job {JobId}: its scratch folder {Folder} could not be deleted")]
+    public static partial void VideoScratchNotDeleted(ILogger logger, string jobId, string folder, Exception exception);
 }

@@ -210,6 +210,17 @@ public sealed class FileJobStore : IJobStore
         return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
     }
 
+    public Task<bool> SaveVideoPartAsync(string id, int attempt, int index, ReadOnlyMemory<byte> part, CancellationToken cancellationToken) =>
+        FencedAsync(id, attempt, VideoPartFile(index), part, cancellationToken);
+
+    public async Task<byte[]?> ReadVideoPartAsync(string id, int index, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder(id), VideoPartFile(index));
+        return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    private static string VideoPartFile(int index) => $"video-part-{index:D6}.bin";
+
     public Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
         Task.FromResult(notifications.Claim(now, lease, max));
 

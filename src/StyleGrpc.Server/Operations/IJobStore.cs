@@ -61,6 +61,15 @@ public interface IJobStore
     Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Keeps part <paramref name="index"/> of a video job's output (its finished frames, encoded), unless a later attempt owns
+    /// the job (then false). Parts are written before the checkpoint that counts them; a part written again replaces it.
+    /// </summary>
+    Task<bool> SaveVideoPartAsync(string id, int attempt, int index, ReadOnlyMemory<byte> part, CancellationToken cancellationToken);
+
+    /// <summary>Part <paramref name="index"/> of a video job's output; null when it was not kept.</summary>
+    Task<byte[]?> ReadVideoPartAsync(string id, int index, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Up to <paramref name="max"/> jobs whose completion webhook is due at <paramref name="now"/> (<see cref="JobNotification.DueOf"/>),
     /// found without reading other jobs, and claimed: each is due again only after <paramref name="lease"/>, so replicas
     /// asking at once do not deliver it twice (unless the claimant dies; delivery is at least once). A job's end, written by

@@ -63,11 +63,11 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, JobRunner r
             await foreach (var item in events.ReadAllAsync().ConfigureAwait(false))
             {
                 entry.Record = Apply(entry, item);
-                if (job.Spec is StylizeJobSpec stylize)
+                if (job.Spec.FrameImages is { } images)
                 {
                     // Every frame is stored as it comes (watchers elsewhere get what local ones get); a training has no
                     // frames to replay: its operation's metadata and the style say all.
-                    var frame = contract.ToFrame(item, stylize.OutputFormat, stylize.Quality);
+                    var frame = contract.ToFrame(item, images.Format, images.Quality);
                     await AppendAsync(entry.Record, frame, Keep(kept, frame)).ConfigureAwait(false);
                 }
                 if (item is not JobProgressed || lastWrite == long.MinValue || time.GetElapsedTime(lastWrite) >= ProgressWriteInterval)
@@ -180,6 +180,7 @@ public sealed class JobJournal(IJobStore store, IJobFrames contract, JobRunner r
                 Eta = p.Progress.EstimatedRemaining,
             },
             JobFinished f => record with { Iteration = f.Result.IterationsRun },
+            VideoFinished v => record with { Iteration = v.Frames, TotalIterations = v.Frames, Eta = TimeSpan.Zero },
             JobTrained t => record with { Iteration = t.Iterations, Eta = TimeSpan.Zero },
             _ => record,
         };

@@ -83,10 +83,12 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
             CreateTime = identity.CreateTime,
             TotalIterations = spec.TotalIterations,
             Levels = (spec as StylizeJobSpec)?.Plan.Levels.Count ?? 1,
+            Width = (spec as VideoJobSpec)?.Decode.Size.Width ?? 0,
+            Height = (spec as VideoJobSpec)?.Decode.Size.Height ?? 0,
             QueuePosition = position,
             AcceptedPosition = position,
             // Sequence 1 is its Accepted frame, made from the record when a watch starts (nothing is stored for it).
-            LastSequence = spec is StylizeJobSpec ? 1 : 0,
+            LastSequence = spec.FrameImages is null ? 0 : 1,
             RequestId = request?.Id,
             RequestFingerprint = request?.Fingerprint,
             Notification = notificationUrl is null ? null : new JobNotification { Url = notificationUrl },
@@ -179,9 +181,12 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
         {
             return new OperationView(record, null);
         }
-        return record.Kind == JobKind.Training
-            ? new OperationView(record, null, await styles.GetAsync(record.StyleId ?? "", cancellationToken).ConfigureAwait(false))
-            : new OperationView(record, await ResultAsync(record.Id, cancellationToken).ConfigureAwait(false));
+        if (record.Kind == JobKind.Training)
+        {
+            return new OperationView(record, null, await styles.GetAsync(record.StyleId ?? "", cancellationToken).ConfigureAwait(false));
+        }
+        var last = await store.ReadLastFrameAsync(record.Id, cancellationToken).ConfigureAwait(false);
+        return new OperationView(record, last?.Result) { Video = last?.VideoResult };
     }
 
     /// <summary>
@@ -335,7 +340,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
-        if (record.Kind != JobKind.Stylize)
+        if (record.Kind == JobKind.Training)
         {
             throw new PreconditionFailedException("name", $"{name} trains a style's network and has no frames; follow it with GetOperation or WaitOperation");
         }
@@ -373,8 +378,8 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
                             continue;
                         }
                         sent = item.Sequence;
-                        var spec = (StylizeJobSpec)job.Spec;
-                        yield return contract.ToFrame(item, spec.OutputFormat, spec.Quality);
+                        var images = job.Spec.FrameImages!.Value;
+                        yield return contract.ToFrame(item, images.Format, images.Quality);
                     }
                 }
                 finally
@@ -405,7 +410,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
                     var (frames, latest, queued, changed) = feed.Snapshot(sent);
                     foreach (var frame in frames)
                     {
-                        if (frame.Result is not null && !latest.Done)
+                        if ((frame.Result is not null || frame.VideoResult is not null) && !latest.Done)
                         {
                             // Whoever has the result finds the operation done: the result waits for the record that ends it.
                             break;
@@ -479,7 +484,7 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
             {
                 failure = ExceptionDispatchInfo.Capture(ex);
             }
-            if ((!more || live.Current is JobFinished) && journal.Ending(id) is { } ending)
+            if ((!more || live.Current is JobFinished or VideoFinished) && journal.Ending(id) is { } ending)
             {
                 await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -509,6 +514,4 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
         return record;
     }
 
-    private async Task<Result?> ResultAsync(string id, CancellationToken cancellationToken) =>
-        (await store.ReadLastFrameAsync(id, cancellationToken).ConfigureAwait(false))?.Result;
 }

@@ -34,6 +34,11 @@ public sealed record JobRecord
     /// <summary>The iteration of the last checkpoint safely written; 0 = none.</summary>
     public int CheckpointIteration { get; init; }
 
+    /// <summary>A video job's output frame size, in pixels (0 for other kinds).</summary>
+    public int Width { get; init; }
+
+    public int Height { get; init; }
+
     /// <summary>The replica running it, <c>host:port</c>; empty while queued.</summary>
     public string Replica { get; init; } = "";
 

@@ -67,9 +67,12 @@ public static class JobSpecJson
                 at += length;
             }
         }
-        return JobSpecBlobs.With(blobs, () => (kind == JobKind.Training
-            ? JsonSerializer.Deserialize<TrainingJobSpec>(json.Span, Options)
-            : (JobSpec?)JsonSerializer.Deserialize<StylizeJobSpec>(json.Span, Options)) ?? throw new InvalidDataException("empty job spec"));
+        return JobSpecBlobs.With(blobs, () => kind switch
+        {
+            JobKind.Training => JsonSerializer.Deserialize<TrainingJobSpec>(json.Span, Options),
+            JobKind.Video => JsonSerializer.Deserialize<VideoJobSpec>(json.Span, Options),
+            _ => (JobSpec?)JsonSerializer.Deserialize<StylizeJobSpec>(json.Span, Options),
+        } ?? throw new InvalidDataException("empty job spec"));
     }
 
     public static byte[] Serialize(JobRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Options);

@@ -41,6 +41,15 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
         return {1}
         """;
 
+    // KEYS[1] = the job's hash, KEYS[2] = its video parts' hash; ARGV = attempt, the part's index, its bytes.
+    private const string SaveVideoPart = """
+        local stored = redis.call('HGET', KEYS[1], 'attempt')
+        if not stored then return -1 end
+        if tonumber(stored) > tonumber(ARGV[1]) then return 0 end
+        redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+        return 1
+        """;
+
     // KEYS[1] = the job's hash, KEYS[2] = its frames stream; ARGV = attempt, n, then n pairs (sequence, frame), then the
     // superseded sequences. A frame's entry ID is its sequence, so a watcher reads exactly the frames after the last it has.
     private const string AppendFrames = """
@@ -130,6 +139,8 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
     private RedisKey CheckpointKey(string id) => redis.Prefix + "job:" + id + ":checkpoint";
 
     private RedisKey FramesKey(string id) => redis.Prefix + "job:" + id + ":frames";
+
+    private RedisKey VideoPartsKey(string id) => redis.Prefix + "job:" + id + ":video-parts";
 
     private RedisKey IndexKey => redis.Prefix + "jobs";
 
@@ -330,6 +341,12 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
             ?? await LegacyFieldAsync(id, "checkpoint").ConfigureAwait(false);
     }
 
+    public async Task<bool> SaveVideoPartAsync(string id, int attempt, int index, ReadOnlyMemory<byte> part, CancellationToken cancellationToken) =>
+        await Fenced(() => redis.Db.ScriptEvaluateAsync(SaveVideoPart, [JobKey(id), VideoPartsKey(id)], [attempt, index, part])).ConfigureAwait(false);
+
+    public async Task<byte[]?> ReadVideoPartAsync(string id, int index, CancellationToken cancellationToken) =>
+        (byte[]?)await Call(() => redis.Db.HashGetAsync(VideoPartsKey(id), index)).ConfigureAwait(false);
+
     public async Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
         var due = (RedisResult[])(await Call(() => redis.Db.ScriptEvaluateAsync(ClaimDue, [PendingWebhooksKey],
@@ -345,7 +362,7 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
     {
         await Call(() => redis.Db.SortedSetRemoveAsync(PendingWebhooksKey, id)).ConfigureAwait(false);
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        var deleted = await Call(() => redis.Db.KeyDeleteAsync([JobKey(id), SpecKey(id), CheckpointKey(id), FramesKey(id)])).ConfigureAwait(false);
+        var deleted = await Call(() => redis.Db.KeyDeleteAsync([JobKey(id), SpecKey(id), CheckpointKey(id), FramesKey(id), VideoPartsKey(id)])).ConfigureAwait(false);
         blobs?.DeleteJob(id);
         await Call(() => redis.Db.SortedSetRemoveAsync(IndexKey, id)).ConfigureAwait(false);
         if (record is not null)

@@ -8,11 +8,18 @@ using StyleGrpc.Server.Styles;
 namespace StyleGrpc.Server.Services;
 
 /// <summary>
-/// Job records to AIP-151 operations: a Stylize job's StylizeMetadata and Result, a training's TrainStyleNetworkMetadata and
-/// the trained Style; the stored status as error.
+/// Job records to AIP-151 operations: a Stylize job's StylizeMetadata and Result, a video job's StylizeVideoMetadata and
+/// VideoResult, a training's TrainStyleNetworkMetadata and the trained Style; the stored status as error.
 /// </summary>
 public static class OperationMapper
 {
+    /// <summary>The message types an operation carries as Any (metadata and response), for whoever renders it as JSON.</summary>
+    public static readonly Google.Protobuf.Reflection.MessageDescriptor[] AnyTypes =
+    [
+        StylizeMetadata.Descriptor, Result.Descriptor, TrainStyleNetworkMetadata.Descriptor, Style.Descriptor,
+        StylizeVideoMetadata.Descriptor, VideoResult.Descriptor,
+    ];
+
     public static Operation ToOperation(OperationView view)
     {
         var record = view.Record;
@@ -20,12 +27,21 @@ public static class OperationMapper
         var operation = new Operation
         {
             Name = OperationNames.Of(record.Id),
-            Metadata = training ? Any.Pack(ToTrainingMetadata(record)) : Any.Pack(ToMetadata(record)),
+            Metadata = record.Kind switch
+            {
+                JobKind.Training => Any.Pack(ToTrainingMetadata(record)),
+                JobKind.Video => Any.Pack(ToVideoMetadata(record)),
+                _ => Any.Pack(ToMetadata(record)),
+            },
             Done = record.Done,
         };
         if (record.State == JobState.Succeeded && view.Result is not null)
         {
             operation.Response = Any.Pack(view.Result);
+        }
+        else if (record.State == JobState.Succeeded && view.Video is not null)
+        {
+            operation.Response = Any.Pack(view.Video);
         }
         else if (record.State == JobState.Succeeded && training && view.Style is not null)
         {
@@ -61,6 +77,32 @@ public static class OperationMapper
             Notification = ToNotification(record.Notification),
         };
         return metadata;
+    }
+
+    public static StylizeVideoMetadata ToVideoMetadata(JobRecord record)
+    {
+        var done = record.Iteration - record.ResumedFromIteration;
+        return new StylizeVideoMetadata
+        {
+            JobId = record.Id,
+            State = ToProto(record.State),
+            QueuePosition = record.State == JobState.Queued ? record.QueuePosition : 0,
+            FramesDone = record.Iteration,
+            TotalFrames = record.TotalIterations,
+            FramesPerSecond = done > 0 && record.Elapsed > TimeSpan.Zero ? done / record.Elapsed.TotalSeconds : 0,
+            Elapsed = Duration.FromTimeSpan(record.Elapsed),
+            Eta = Duration.FromTimeSpan(record.Eta),
+            Attempt = record.Attempt,
+            ResumedFromFrame = record.ResumedFromIteration,
+            CheckpointFrame = record.CheckpointIteration,
+            Replica = record.State == JobState.Running ? record.Replica : "",
+            CreateTime = Timestamp.FromDateTimeOffset(record.CreateTime),
+            StartTime = ToTimestamp(record.StartTime),
+            EndTime = ToTimestamp(record.EndTime),
+            Notification = ToNotification(record.Notification),
+            Width = record.Width,
+            Height = record.Height,
+        };
     }
 
     private static NotificationStatus? ToNotification(JobNotification? notification) => notification is null ? null : new NotificationStatus

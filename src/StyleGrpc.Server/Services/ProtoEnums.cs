@@ -11,6 +11,7 @@ using ProtoMethod = StyleGrpc.Protos.V1.Method;
 using ProtoFeedForwardState = StyleGrpc.Protos.V1.FeedForwardNetwork.Types.State;
 using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Storage;
+using StyleGrpc.Video.Media;
 
 namespace StyleGrpc.Server.Services;
 
@@ -72,6 +73,12 @@ public static class ProtoEnums
         EngineFormat.Webp => ProtoFormat.Webp,
         _ => ProtoFormat.Png,
     };
+
+    public static VideoContainer ToEngine(Protos.V1.VideoFormat value) =>
+        value == Protos.V1.VideoFormat.Webm ? VideoContainer.WebmVp9 : VideoContainer.Mp4H264;
+
+    public static Protos.V1.VideoFormat ToProto(VideoContainer value) =>
+        value == VideoContainer.WebmVp9 ? Protos.V1.VideoFormat.Webm : Protos.V1.VideoFormat.Mp4;
 
     /// <summary>The contract's name of a precision: <c>float32</c> or <c>bfloat16</c>.</summary>
     /// <summary>UNSPECIFIED is <see cref="ColourControl.None"/>: <c>keep_original_colors</c> then decides (the engine's alias).</summary>

@@ -9,6 +9,7 @@ using StyleGrpc.Server.Jobs;
 using StyleGrpc.Server.Operations;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Server.Styles;
+using StyleGrpc.Video.Media;
 
 namespace StyleGrpc.Server.Services;
 
@@ -302,6 +303,67 @@ public static class RequestMapper
     }
 
 
+
+    /// <summary>
+    /// The decode a SubmitStylizeVideo request asks for, its own fields checked; <see cref="VideoDecodePlan.Create"/> checks
+    /// it against the file. The frames' longer side defaults to 512 (never above the video's own).
+    /// </summary>
+    public static VideoDecodeOptions ToVideoDecode(StylizeVideoRequest request, StyleGrpcServerOptions limits)
+    {
+        Require(!request.Video.IsEmpty, "video", "is required: the video file's bytes");
+        RequireSize(request.Video.Length + (request.StyleCase == StylizeVideoRequest.StyleOneofCase.StyleImage ? request.StyleImage.Length : 0),
+            "video", limits);
+        var range = request.FrameRange ?? new VideoFrameRange();
+        Require(range.First >= 0 && range.Count >= 0, "frame_range", "first and count must be 0 or more");
+        Require(double.IsFinite(request.FrameRate) && request.FrameRate >= 0, "frame_rate", "must be a number of frames per second (0 = the video's own)");
+        var o = request.Options ?? new StylizeOptions();
+        return new VideoDecodeOptions
+        {
+            MaxSide = o.MaxSide == 0 ? DefaultMaxSide : o.MaxSide,
+            Range = new FrameRange(range.First, range.Count == 0 ? null : range.Count),
+            FramesPerSecond = request.FrameRate == 0 ? null : request.FrameRate,
+        };
+    }
+
+    /// <summary>
+    /// One frame of a video as a Stylize request, for <see cref="ToJob"/> to check and plan: the video request's style and
+    /// options, its first frame as the content at the frames' size, the given method, one level, no previews.
+    /// </summary>
+    public static StylizeRequest ToVideoFrame(StylizeVideoRequest request, RgbImage firstFrame, StylizeMethod method)
+    {
+        var options = (request.Options ?? new StylizeOptions()).Clone();
+        options.MaxSide = Math.Max(firstFrame.Width, firstFrame.Height);
+        options.Method = ProtoEnums.ToProto(method);
+        options.ScaleLevels = 1;
+        options.PreviewEvery = 0;
+        options.TileSize = 0;
+        var frame = new StylizeRequest { ContentImage = ByteString.CopyFrom(ImageCodec.Encode(firstFrame, Engine.Imaging.ImageFormat.Png)), Options = options };
+        switch (request.StyleCase)
+        {
+            case StylizeVideoRequest.StyleOneofCase.StyleName:
+                frame.StyleName = request.StyleName;
+                break;
+            case StylizeVideoRequest.StyleOneofCase.StyleImage:
+                frame.StyleImage = request.StyleImage;
+                break;
+            case StylizeVideoRequest.StyleOneofCase.Blend:
+                frame.Blend = request.Blend;
+                break;
+        }
+        return frame;
+    }
+
+    /// <summary>A checked video job: its decode, how each frame is stylised, the temporal weight (unset = 1) and the output format.</summary>
+    public static VideoJobSpec ToVideoJob(StylizeVideoRequest request, VideoDecodePlan decode, StylizeJobSpec frame)
+    {
+        Require(!request.HasTemporalWeight || request.TemporalWeight is >= 0 and <= MaxTemporalWeight, "temporal_weight",
+            $"must be 0 (every frame on its own) to {MaxTemporalWeight}; unset = 1");
+        Require(Enum.IsDefined(request.OutputFormat), "output_format", "is not a known video format");
+        return new VideoJobSpec(request.Video.Memory, decode, frame, request.HasTemporalWeight ? request.TemporalWeight : 1,
+            ProtoEnums.ToEngine(request.OutputFormat));
+    }
+
+    private const double MaxTemporalWeight = 100;
 
     // Explicit layers as given (the engine checks them against the network); null when none are given.
     private static IReadOnlyList<Engine.Networks.LayerWeight>? ToLayers(IList<Protos.V1.LayerWeight> layers) =>

@@ -116,6 +116,7 @@ public static class ResponseMapper
         },
         JobProgressed p => new StylizeResponse { Progress = ToProto(p, format, quality) },
         JobFinished f => new StylizeResponse { Result = ToProto(f, format, quality) },
+        VideoFinished v => new StylizeResponse { VideoResult = ToProto(v) },
         _ => throw new ArgumentOutOfRangeException(nameof(item), item.GetType().Name, "unknown job event"),
     };
 
@@ -129,8 +130,10 @@ public static class ResponseMapper
     /// <param name="draining">True while the server drains.</param>
     /// <param name="trainingPhotos">Photos a training would find now.</param>
     /// <param name="callerRole">The role of the caller's key.</param>
+    /// <param name="video">The limits videos are checked against.</param>
+    /// <param name="videoAvailable">True when ffmpeg runs here.</param>
     public static ServerInfo ToServerInfo(StyleGrpcServerOptions limits, long memoryBudget, IFeatureNetwork? network, int queued, int running,
-        int styles, int quarantined, bool draining, int trainingPhotos, string callerRole)
+        int styles, int quarantined, bool draining, int trainingPhotos, string callerRole, Video.Media.VideoLimits video, bool videoAvailable)
     {
         var info = new ServerInfo
         {
@@ -162,6 +165,17 @@ public static class ResponseMapper
                 MaxTrainingIterations = limits.Training.MaxIterations,
                 MaxTrainingImageSize = limits.Training.MaxImageSize,
                 MaxTrainingBatchSize = limits.Training.MaxBatchSize,
+                Video = new Protos.V1.VideoLimits
+                {
+                    Available = videoAvailable,
+                    MaxBytes = video.MaxBytes,
+                    MaxDurationSeconds = video.MaxDurationSeconds,
+                    MaxFrames = video.MaxFrames,
+                    MaxPixelsPerFrame = video.MaxPixelsPerFrame,
+                    ToolTimeoutSeconds = video.ToolTimeoutSeconds,
+                    MaxFrameRate = video.MaxFramesPerSecond,
+                    MaxSide = video.MaxSide,
+                },
             },
             // As the contract defines it: the network is loaded (it serves READY styles) and there are photos to train on.
             FeedForwardAvailable = network is not null && trainingPhotos > 0,
@@ -209,6 +223,30 @@ public static class ResponseMapper
         result.Reproducibility.Method = ProtoEnums.ToProto(item.Method);
         result.Reproducibility.FeedForwardVersion = item.FeedForwardVersion;
         return result;
+    }
+
+    private static VideoResult ToProto(VideoFinished item)
+    {
+        var reproducibility = ToProto(item.LastFrame.Record);
+        reproducibility.Attempts = item.Attempt;
+        reproducibility.Method = ProtoEnums.ToProto(item.Method);
+        return new VideoResult
+        {
+            JobId = item.JobId,
+            Video = Google.Protobuf.ByteString.CopyFrom(item.Video),
+            Format = ProtoEnums.ToProto(item.Format),
+            Frames = item.Frames,
+            Width = item.Size.Width,
+            Height = item.Size.Height,
+            FrameRate = item.FramesPerSecond,
+            Audio = item.Audio,
+            Method = ProtoEnums.ToProto(item.Method),
+            TemporalWeight = item.TemporalWeight,
+            FinalLosses = item.Method == Jobs.StylizeMethod.FeedForward ? null : Losses(item.LastFrame.Final),
+            QueueTime = Duration.FromTimeSpan(item.QueueTime),
+            RunTime = Duration.FromTimeSpan(item.RunTime),
+            Reproducibility = reproducibility,
+        };
     }
 
     public static Progress ToProto(StyleTransferProgress p, ImageFormat format, int quality) => new()

@@ -33,6 +33,7 @@ public sealed class StyleTransferGrpcService(
     CallerQuotas quotas,
     RunLimits runLimits,
     Webhooks.WebhookPolicy webhooks,
+    Videos.VideoAdmission videos,
     IOptions<StyleGrpcServerOptions> options,
     ILogger<StyleTransferGrpcService> logger) : StyleTransferService.StyleTransferServiceBase
 {
@@ -78,7 +79,7 @@ public sealed class StyleTransferGrpcService(
     public override async Task<ServerInfo> GetServerInfo(GetServerInfoRequest request, ServerCallContext context) =>
         ResponseMapper.ToServerInfo(limits, memory.BudgetBytes, model.IsReady ? model.Engine.Network : null,
             (int)await queue.WaitingAsync() + scheduler.Waiting, scheduler.Running, await registry.CountAsync(context.CancellationToken), registry.QuarantinedCount, scheduler.IsStopping,
-            photos.Count, context.GetHttpContext().User.IsInRole(AccessRoles.Admin) ? AccessRoles.Admin : AccessRoles.User);
+            photos.Count, context.GetHttpContext().User.IsInRole(AccessRoles.Admin) ? AccessRoles.Admin : AccessRoles.User, videos.Limits, videos.Available);
 
     // Submit + Watch: the job is stored and queued like any other, and this call watches it. When the call ends before the
     // job does, the job is cancelled with the call's own reason: the caller left, its deadline passed, or it read nothing
@@ -142,6 +143,32 @@ public sealed class StyleTransferGrpcService(
         var notify = await webhooks.ResolveAsync(request.Notification?.Url, Caller(context), context.CancellationToken);
         var id = await trainings.SubmitAsync(spec, style, Caller(context), RequestMapper.ToJobRequest(request, request.RequestId), notify, context.CancellationToken);
         return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
+    }
+
+    public override async Task<Google.LongRunning.Operation> SubmitStylizeVideo(StylizeVideoRequest request, ServerCallContext context)
+    {
+        var decode = RequestMapper.ToVideoDecode(request, limits);
+        var (plan, firstFrame) = await videos.InspectAsync(request.Video.Memory, decode, context.CancellationToken);
+        var method = await VideoMethodAsync(request, context.CancellationToken);
+        var frame = await CheckAsync(RequestMapper.ToVideoFrame(request, firstFrame, method), context);
+        var spec = RequestMapper.ToVideoJob(request, plan, frame);
+        var notify = await webhooks.ResolveAsync(request.Notification?.Url, Caller(context), context.CancellationToken);
+        var id = await operations.SubmitAsync(spec, Caller(context), RequestMapper.ToJobRequest(request, request.RequestId), notify, context.CancellationToken);
+        return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
+    }
+
+    // A video's frames: as asked, else feed-forward when its registered style has a network serving here (a frame in a
+    // fraction of a second), else optimisation.
+    private async Task<StylizeMethod> VideoMethodAsync(StylizeVideoRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Options?.Method is not (null or Protos.V1.Method.Unspecified) || request.StyleCase != StylizeVideoRequest.StyleOneofCase.StyleName)
+        {
+            return ProtoEnums.ToEngine(request.Options?.Method ?? Protos.V1.Method.Unspecified);
+        }
+        var style = await registry.GetAsync(StyleId.FromName(request.StyleName, "style_name"), cancellationToken);
+        return style.FeedForward is { State: Storage.FeedForwardState.Ready } info && info.Network == model.Engine.Network.Info.Fingerprint
+            ? StylizeMethod.FeedForward
+            : StylizeMethod.Optimization;
     }
 
     // A Stylize request checked and planned, its styles registered and, when it needs one, its style's network serving.

@@ -45,6 +45,9 @@ public sealed class StyleGrpcServerOptions
     /// <summary>Training styles' feed-forward networks.</summary>
     public TrainingOptions Training { get; set; } = new();
 
+    /// <summary>SubmitStylizeVideo: ffmpeg and the limits of a video.</summary>
+    public VideoOptions Video { get; set; } = new();
+
     /// <summary>Completion webhooks; off unless <c>Webhooks:AllowedUrls</c> is set.</summary>
     public WebhookOptions Webhooks { get; set; } = new();
 

@@ -83,6 +83,16 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         Range("Training:Iterations", o.Training.Iterations, 1, Math.Max(1, o.Training.MaxIterations));
         Range("Training:ImageSize", o.Training.ImageSize, 64, Math.Max(64, o.Training.MaxImageSize));
         Range("Training:BatchSize", o.Training.BatchSize, 1, Math.Max(1, o.Training.MaxBatchSize));
+        Range("Video:MaxBytes", o.Video.MaxBytes, 1024, 1L << 40);
+        Range("Video:MaxDurationSeconds", o.Video.MaxDurationSeconds, 0.1, 86_400);
+        Range("Video:MaxFrames", o.Video.MaxFrames, 1, 10_000_000);
+        Range("Video:MaxPixelsPerFrame", o.Video.MaxPixelsPerFrame, 64 * 64, 1L << 30);
+        Range("Video:ToolTimeoutSeconds", o.Video.ToolTimeoutSeconds, 1, 86_400);
+        Range("Video:PartFrames", o.Video.PartFrames, 1, 10_000);
+        if (string.IsNullOrWhiteSpace(o.Video.FfmpegPath) || string.IsNullOrWhiteSpace(o.Video.FfprobePath))
+        {
+            failures.Add($"{S}Video:FfmpegPath and {S}Video:FfprobePath must name the programs (default ffmpeg and ffprobe)");
+        }
         if (!string.IsNullOrWhiteSpace(o.Training.ContentDirectory) && !Directory.Exists(o.Training.ContentDirectory))
         {
             failures.Add($"{S}Training:ContentDirectory must be an existing folder of photos or empty (no training), not '{o.Training.ContentDirectory}'");

@@ -15,14 +15,22 @@ namespace StyleGrpc.Server.Webhooks;
 public static class WebhookPayload
 {
     /// <summary>The message types operations carry as Any, for JSON (the HTTP face's transcoding uses the same).</summary>
-    public static readonly TypeRegistry AnyTypes = TypeRegistry.FromMessages(StylizeMetadata.Descriptor, Result.Descriptor,
-        TrainStyleNetworkMetadata.Descriptor, Style.Descriptor);
+    public static readonly TypeRegistry AnyTypes = TypeRegistry.FromMessages(OperationMapper.AnyTypes);
 
     // Default values written, as the HTTP face writes them, so a receiver reads `queuePosition: 0` rather than nothing.
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithTypeRegistry(AnyTypes).WithFormatDefaultValues(true));
 
     public static byte[] Of(OperationView view)
     {
+        if (view.Video is { } video)
+        {
+            // The video is left out the same way: the receiver calls GetOperation for it.
+            var withoutVideo = video.Clone();
+            withoutVideo.Video = ByteString.Empty;
+            var body = System.Text.Json.Nodes.JsonNode.Parse(Formatter.Format(OperationMapper.ToOperation(view with { Video = withoutVideo })))!;
+            body["response"]!.AsObject().Remove("video");
+            return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body);
+        }
         if (view.Result is not { Image: not null } result)
         {
             return System.Text.Encoding.UTF8.GetBytes(Formatter.Format(OperationMapper.ToOperation(view)));

@@ -1,0 +1,32 @@
+namespace StyleGrpc.Server.Settings;
+
+/// <summary>
+/// SubmitStylizeVideo, <c>StyleGrpc:Video</c>: where ffmpeg is, and the most a video may be. Every limit is checked from the
+/// file's own description (ffprobe) before a frame is decoded, and again while decoding.
+/// </summary>
+public sealed class VideoOptions
+{
+    /// <summary>The ffmpeg program (a name on PATH or a path). Default "ffmpeg".</summary>
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
+    /// <summary>The ffprobe program. Default "ffprobe".</summary>
+    public string FfprobePath { get; set; } = "ffprobe";
+
+    /// <summary>Largest video file, in bytes (also bounded by <see cref="StyleGrpcServerOptions.MaxRequestBytes"/>). Default 32 MiB.</summary>
+    public long MaxBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Longest video (or range of it), in seconds. Default 120.</summary>
+    public double MaxDurationSeconds { get; set; } = 120;
+
+    /// <summary>Most frames a job stylises. Default 3600 (two minutes at 30 frames per second).</summary>
+    public int MaxFrames { get; set; } = 3600;
+
+    /// <summary>Largest decoded input frame, width × height, as its header says. Default 1920 × 1080.</summary>
+    public long MaxPixelsPerFrame { get; set; } = 1920L * 1080;
+
+    /// <summary>Longest any one ffmpeg or ffprobe run may take, in seconds; it is killed after. Default 600.</summary>
+    public int ToolTimeoutSeconds { get; set; } = 600;
+
+    /// <summary>Finished frames encoded and stored together (one stored part); a resumed job redoes none of them. Default 12.</summary>
+    public int PartFrames { get; set; } = 12;
+}

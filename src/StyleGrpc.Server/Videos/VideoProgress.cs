@@ -1,0 +1,54 @@
+using StyleGrpc.Engine.Imaging;
+
+namespace StyleGrpc.Server.Videos;
+
+/// <summary>
+/// Where a video job's attempt is: frames done, parts stored, the finished frames not yet in a part, and the last stylised
+/// frame; starts from a checkpoint when the attempt resumes one. Not thread-safe: one run owns it.
+/// </summary>
+public sealed class VideoProgress
+{
+    private readonly List<byte[]> pending;
+    private byte[]? lastOutputPng;
+
+    /// <param name="resume">The checkpoint this attempt continues from; null = from the first frame.</param>
+    public VideoProgress(VideoCheckpoint? resume)
+    {
+        Done = ResumedFrom = resume?.FramesDone ?? 0;
+        Parts = resume?.Parts ?? 0;
+        pending = [.. resume?.Pending ?? []];
+        lastOutputPng = resume?.LastOutput;
+        LastOutput = lastOutputPng is null ? null : ImageCodec.Decode(lastOutputPng);
+    }
+
+    public int Done { get; private set; }
+
+    /// <summary>Frames done before this attempt.</summary>
+    public int ResumedFrom { get; }
+
+    public int Parts { get; private set; }
+
+    /// <summary>Finished frames after the stored parts (PNG).</summary>
+    public IReadOnlyList<byte[]> Pending => pending;
+
+    /// <summary>The last stylised frame; null before the first.</summary>
+    public RgbImage? LastOutput { get; private set; }
+
+    /// <summary>A frame is finished.</summary>
+    public void Finish(RgbImage output)
+    {
+        lastOutputPng = VideoCheckpoint.Encode(output);
+        pending.Add(lastOutputPng);
+        LastOutput = output;
+        Done++;
+    }
+
+    /// <summary>The pending frames were stored as the next part.</summary>
+    public void PartStored()
+    {
+        Parts++;
+        pending.Clear();
+    }
+
+    public VideoCheckpoint Checkpoint() => new(Done, Parts, [.. pending]) { LastOutput = lastOutputPng };
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using StyleGrpc.Engine;
+using StyleGrpc.Engine.FeedForward;
+using StyleGrpc.Engine.Imaging;
+using StyleGrpc.Server.Jobs;
+using StyleGrpc.Server.Jobs.Events;
+using StyleGrpc.Server.Observability;
+using StyleGrpc.Server.Operations;
+using StyleGrpc.Server.Settings;
+using StyleGrpc.Server.Styles;
+using StyleGrpc.Video.Flow;
+using StyleGrpc.Video.Media;
+
+namespace StyleGrpc.Server.Videos;
+
+/// <summary>
+/// Runs a video job: decodes its frames as they are needed (memory does not grow with the video's length), stylises each
+/// from the previous stylised frame warped by the optical flow (Ruder et al. 2016: the optimisation starts there and keeps
+/// it where the flow is reliable; the feed-forward output is blended with it there), and encodes the finished frames in
+/// stored parts. A checkpoint follows every finished frame, so a resumed attempt (after a crash, on another replica) goes
+/// on from the next frame. At the end the parts are joined, with the source's audio.
+/// </summary>
+public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwardNetworks networks, VideoAdmission admission,
+    IOptions<StyleGrpcServerOptions> options, TimeProvider time, ILogger<VideoRun> logger)
+{
+    /// <summary>Runs the job to its end; gives the frames made in this attempt and how long it ran.</summary>
+    public async Task<(int Frames, TimeSpan RunTime)> RunAsync(Job job, VideoJobSpec spec, StyleTransferEngine engine, TimeSpan queueTime)
+    {
+        var token = job.StopToken;
+        var frame = spec.Frame;
+        var decode = spec.Decode;
+        var tool = admission.Tool;
+        var resume = job.ResumeFrom?.Video;
+        var folder = Directory.CreateTempSubdirectory("stylegrpc-video-");
+        try
+        {
+            var source = Path.Combine(folder.FullName, "source");
+            await File.WriteAllBytesAsync(source, spec.Video, token).ConfigureAwait(false);
+            using var network = frame.Method == StylizeMethod.FeedForward ? await AcquireNetworkAsync(frame, engine, token).ConfigureAwait(false) : null;
+            var targets = network is null
+                ? await frame.Style.ResolveAsync(registry, engine, frame.Plan, ImageCodec.Decode(frame.Content.Span), token).ConfigureAwait(false)
+                : null;
+            job.MarkRunning();
+            job.Publish(new JobStarted(decode.Size.Width, decode.Size.Height, spec.TotalIterations, queueTime, engine.Network.Info.Name, spec.EstimatedBytes));
+
+            var state = new VideoProgress(resume);
+            var started = time.GetTimestamp();
+            StyleTransferResult? last = null;
+            // From the frame before the first to do: the flow needs it.
+            var from = Math.Max(0, state.Done - 1);
+            var range = new FrameRange(decode.Range.First + from, decode.Range.Count is { } count ? count - from : null);
+            var index = from;
+            RgbImage? previousInput = null;
+            await foreach (var input in new VideoDecoder(tool).ReadFramesAsync(source, decode with { Range = range }, token).ConfigureAwait(false))
+            {
+                if (index++ < state.Done)
+                {
+                    previousInput = input;
+                    continue;
+                }
+                var guide = previousInput is not null && state.LastOutput is { } previousOutput && spec.TemporalWeight > 0
+                    ? await Task.Run(() => Guide(previousInput, input, previousOutput, spec.TemporalWeight), token).ConfigureAwait(false)
+                    : null;
+                RgbImage output;
+                if (network is not null)
+                {
+                    var pass = time.GetTimestamp();
+                    output = await network.Model.StylizeOnWorkerAsync(input, 0, token).ConfigureAwait(false);
+                    output = guide is null ? output : TemporalBlend.Blend(output, guide);
+                    last = FeedForwardResults.Of(output, frame.Plan, engine, time.GetElapsedTime(pass));
+                }
+                else
+                {
+                    last = await engine.RunOnWorkerAsync(input, targets!, frame.Plan, new RunInputs { Start = guide?.Warped, Temporal = guide }, token)
+                        .ConfigureAwait(false);
+                    output = last.Image;
+                }
+                state.Finish(output);
+                if (state.Pending.Count >= options.Value.Video.PartFrames)
+                {
+                    await StorePartAsync(job, state, decode, tool, folder.FullName, token).ConfigureAwait(false);
+                }
+                job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint() });
+                var elapsed = time.GetElapsedTime(started);
+                var made = state.Done - state.ResumedFrom;
+                var eta = TimeSpan.FromTicks(elapsed.Ticks / made * Math.Max(0, spec.TotalIterations - state.Done));
+                var losses = last.Final;
+                job.Publish(new JobProgressed(new StyleTransferProgress(state.Done, Math.Max(spec.TotalIterations, state.Done), losses.ContentLoss,
+                    losses.StyleLoss, losses.TotalVariationLoss, losses.TotalLoss, elapsed, eta, output)));
+                previousInput = input;
+            }
+            if (state.Pending.Count > 0)
+            {
+                await StorePartAsync(job, state, decode, tool, folder.FullName, token).ConfigureAwait(false);
+            }
+            if (state.Done == 0 || last is null && state.LastOutput is null)
+            {
+                throw new VideoRejectedException("video", $"no frame could be decoded from frame {decode.Range.First}");
+            }
+            var video = await AssembleAsync(job, spec, state, tool, folder.FullName, source, token).ConfigureAwait(false);
+            var runTime = time.GetElapsedTime(started);
+            last ??= FeedForwardResults.Of(state.LastOutput!, frame.Plan, engine, TimeSpan.Zero);
+            job.Publish(new VideoFinished(job.Id, video, spec.Format, state.Done, decode.Size, decode.FramesPerSecond, decode.Source.HasAudio, frame.Method,
+                spec.TemporalWeight, last, queueTime, runTime) { Attempt = job.Identity.Attempt });
+            return (state.Done - state.ResumedFrom, runTime);
+        }
+        finally
+        {
+            try
+            {
+                folder.Delete(recursive: true);
+            }
+            catch (IOException ex)
+            {
+                ServerLog.VideoScratchNotDeleted(logger, job.Id, folder.FullName, ex);
+            }
+        }
+    }
+
+    // The previous stylised frame warped to this frame by the flow between their inputs, and where that flow holds (Ruder et
+    // al.'s forward–backward consistency and motion boundaries).
+    private static TemporalGuide Guide(RgbImage previousInput, RgbImage input, RgbImage previousOutput, double weight)
+    {
+        var flows = OpticalFlow.ComputeBoth(previousInput, input);
+        return new TemporalGuide
+        {
+            Warped = FrameWarp.Warp(previousOutput, flows.Backward),
+            Weights = OcclusionMask.Compute(flows.Backward, flows.Forward),
+            Weight = weight,
+        };
+    }
+
+    // Encodes the finished frames not yet in a part as the next part and stores it (before any checkpoint counts it).
+    private async Task StorePartAsync(Job job, VideoProgress state, VideoDecodePlan decode, FfmpegTool tool, string folder, CancellationToken token)
+    {
+        var path = Path.Combine(folder, $"part-{state.Parts}.mp4");
+        await using (var encoder = VideoEncoder.Start(tool, path, VideoAssembler.PartContainer, decode.Size, decode.FramesPerSecond, token))
+        {
+            foreach (var png in state.Pending)
+            {
+                await encoder.WriteAsync(ImageCodec.Decode(png), token).ConfigureAwait(false);
+            }
+            await encoder.CompleteAsync(token).ConfigureAwait(false);
+        }
+        var bytes = await File.ReadAllBytesAsync(path, token).ConfigureAwait(false);
+        File.Delete(path);
+        if (!await store.SaveVideoPartAsync(job.Id, job.Identity.Attempt, state.Parts, bytes, CancellationToken.None).ConfigureAwait(false))
+        {
+            // A later attempt owns the job: this one stops.
+            job.Stop(JobStopReason.Cancelled);
+            token.ThrowIfCancellationRequested();
+        }
+        state.PartStored();
+    }
+
+    // Joins the stored parts, with the source's audio cut to the range, into the asked format.
+    private async Task<byte[]> AssembleAsync(Job job, VideoJobSpec spec, VideoProgress state, FfmpegTool tool, string folder, string source, CancellationToken token)
+    {
+        var parts = new List<string>();
+        for (var i = 0; i < state.Parts; i++)
+        {
+            var bytes = await store.ReadVideoPartAsync(job.Id, i, token).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"part {i} of the video is not in the job store");
+            var path = Path.Combine(folder, $"stored-{i}.mp4");
+            await File.WriteAllBytesAsync(path, bytes, token).ConfigureAwait(false);
+            parts.Add(path);
+        }
+        var output = Path.Combine(folder, spec.Format == VideoContainer.WebmVp9 ? "result.webm" : "result.mp4");
+        await new VideoAssembler(tool).AssembleAsync(parts, source, spec.Format, spec.Decode.FramesPerSecond,
+            new FrameRange(spec.Decode.Range.First, state.Done), output, token).ConfigureAwait(false);
+        return await File.ReadAllBytesAsync(output, token).ConfigureAwait(false);
+    }
+
+    // The network of the job's one registered style (the request was checked for one).
+    private async Task<FeedForwardLease> AcquireNetworkAsync(StylizeJobSpec frame, StyleTransferEngine engine, CancellationToken cancellationToken)
+    {
+        var style = await registry.GetAsync(frame.Style.RegisteredIds[0], cancellationToken).ConfigureAwait(false);
+        return await networks.AcquireAsync(style, engine.Network.Info.Fingerprint, "options.method", cancellationToken).ConfigureAwait(false);
+    }
+}
