@@ -78,6 +78,46 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Sigkill_TheReplicaRunningAVideo_TheOtherFinishesItFromItsStoredPartsAndCheckpoint()
+    {
+        using var redis = RedisServer.Shared();
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:Video:PartFrames", "3"));
+        await using var fleet = await TwoReplicas.StartAsync(settings);
+        var (clientA, operationsA) = Clients(fleet.A, AdminKey);
+        await RegisterStarryAsync(clientA);
+        var name = (await clientA.SubmitStylizeVideoAsync(new StylizeVideoRequest
+        {
+            Video = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(TestData.Video("pan.mp4"))),
+            StyleName = "starry",
+            Options = new StylizeOptions { MaxSide = 64, Iterations = 30, Optimizer = Optimizer.Adam },
+            FrameRange = new VideoFrameRange { Count = 24 },
+        })).Name;
+        StylizeVideoMetadata? before = null;
+        Assert.True(await ServerTestSetup.EventuallyAsync(() =>
+        {
+            before = operationsA.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeVideoMetadata>();
+            return before.CheckpointFrame >= 4;
+        }, Frames.Timeout), $"no checkpoint: {before}");
+        var (runner, survivor) = fleet.Split(before!.Replica);
+        runner.Signal(SigKill);
+        await runner.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        var (_, operations) = Clients(survivor, AdminKey);
+        var done = await operations.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+        var final = done.Metadata.Unpack<StylizeVideoMetadata>();
+        var result = done.Response.Unpack<VideoResult>();
+        output.WriteLine($"killed {before.Replica} with {before.CheckpointFrame} frames checkpointed; finished on {final.Replica}, attempt {final.Attempt}, resumed from frame {final.ResumedFromFrame}");
+
+        Assert.Equal(StylizeMetadata.Types.State.Succeeded, final.State);
+        Assert.Equal(2, final.Attempt);
+        Assert.True(final.ResumedFromFrame >= before.CheckpointFrame, $"resumed from {final.ResumedFromFrame}, the checkpoint had {before.CheckpointFrame}");
+        Assert.Equal(24, result.Frames);
+        var path = Path.Combine(TestData.NewTempDirectory(), "fleet.mp4");
+        await File.WriteAllBytesAsync(path, result.Video.ToByteArray());
+        Assert.Equal(24L, (await new Video.Media.VideoProbe(new Video.Media.FfmpegTool()).ProbeAsync(path, CancellationToken.None)).FrameCount);
+    }
+
+    [Fact]
     public async Task Sigstop_TheRunningReplicaPastItsLease_TheOtherFinishesIt_ByteIdenticalToAnUninterruptedRun_AndTheWokenOneChangesNothing()
     {
         using var redis = RedisServer.Shared();
