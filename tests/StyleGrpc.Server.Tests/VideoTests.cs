@@ -69,6 +69,35 @@ public sealed class VideoTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task FeedForward_IsTheDefaultOnceTheStyleHasANetwork_AndTheWarpedPreviousFrameStillStabilisesIt()
+    {
+        await using var host = await ServerHost.StartAsync(Training.Settings());
+        await Frames.RegisterStarryAsync(host);
+        var operations = new Operations.OperationsClient(host.Channel);
+        await Training.DoneAsync(operations, (await host.Client.TrainStyleNetworkAsync(Training.Request(iterations: 10))).Name);
+
+        async Task<VideoResult> StylizeAsync(double temporalWeight)
+        {
+            var request = Request("pan.mp4", iterations: 0, first: 0, count: 12);
+            request.TemporalWeight = temporalWeight;
+            var done = await operations.WaitOperationAsync(new WaitOperationRequest
+            {
+                Name = (await host.Client.SubmitStylizeVideoAsync(request)).Name,
+                Timeout = Duration.FromTimeSpan(Frames.Timeout),
+            });
+            Assert.Equal(Operation.ResultOneofCase.Response, done.ResultCase);
+            return done.Response.Unpack<VideoResult>();
+        }
+        var blended = await StylizeAsync(1);
+        var alone = await StylizeAsync(0);
+
+        Assert.Equal((Method.FeedForward, 12, 64), (blended.Method, blended.Frames, blended.Width));
+        Assert.Equal((Method.FeedForward, 0d), (alone.Method, alone.TemporalWeight));
+        // The blend changes the frames where the flow holds: the two videos differ.
+        Assert.NotEqual(blended.Video, alone.Video);
+    }
+
+    [Fact]
     public async Task HostileOrWrongInput_IsInvalidArgumentNamingTheField()
     {
         await using var host = await ServerHost.StartAsync();
