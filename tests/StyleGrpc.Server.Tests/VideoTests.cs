@@ -164,6 +164,34 @@ public sealed class VideoTests(ITestOutputHelper output)
         Assert.Equal(24L, (await new VideoProbe(new FfmpegTool()).ProbeAsync(path, CancellationToken.None)).FrameCount);
     }
 
+    [Fact]
+    public async Task Sigkill_InsideAnOptimisedFrame_TheNextStartResumesThatFramesOptimiser()
+    {
+        var data = TestData.NewTempDirectory();
+        var settings = new Dictionary<string, string?> { ["StyleGrpc:CheckpointSeconds"] = "1" };
+        string name;
+        await using (var server = await ServerSteps.ReadyAsync(ServerProcess.Start(settings, data)))
+        {
+            var (client, operations) = Clients(server);
+            await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
+            // One frame of many iterations: the kill lands inside it, after an optimiser checkpoint of it.
+            name = (await client.SubmitStylizeVideoAsync(Request("pan.mp4", iterations: 3000, first: 0, count: 1))).Name;
+            Assert.True(await ServerTestSetup.EventuallyAsync(() => server.MetricAsync("stylegrpc_checkpoints_total").Result >= 1, Frames.Timeout));
+            Assert.Equal(0, (await operations.GetOperationAsync(new GetOperationRequest { Name = name })).Metadata.Unpack<StylizeVideoMetadata>().FramesDone);
+            server.Signal(9);
+            await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await using var again = await ServerSteps.ReadyAsync(ServerProcess.Start(settings, data));
+        var (_, ops) = Clients(again);
+        var done = await ops.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+
+        var result = done.Response.Unpack<VideoResult>();
+        output.WriteLine($"the frame resumed at iteration {result.Reproducibility.ResumedFromIteration} of 3000, attempt {result.Reproducibility.Attempts}");
+        Assert.Equal((1, 2), (result.Frames, result.Reproducibility.Attempts));
+        Assert.InRange(result.Reproducibility.ResumedFromIteration, 1, 2999);
+    }
+
     private static (int, int) Size(EncodedImage image)
     {
         var decoded = ImageCodec.Decode(image.Data.ToByteArray());

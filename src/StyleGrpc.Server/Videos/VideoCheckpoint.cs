@@ -4,9 +4,10 @@ using StyleGrpc.Engine.Imaging;
 namespace StyleGrpc.Server.Videos;
 
 /// <summary>
-/// Where a video job is after a finished frame: how many frames are done, how many of them are kept in stored parts, the
-/// finished frames not yet in a part (at most a part's worth, as PNG), and the last stylised frame (the next frame starts
-/// from it). Written as <c>SGV1</c>, the counts, then each image's length and bytes.
+/// Where a video job is: how many frames are done, how many of them are kept in stored parts, the finished frames not yet
+/// in a part (at most a part's worth, as PNG), the last stylised frame (the next frame starts from it), and, for the
+/// optimisation method, the optimiser's state inside the next frame. Written as <c>SGV1</c>, the counts, then each
+/// image's length and bytes, then the frame's run checkpoint (the engine's format; length 0 when none).
 /// </summary>
 /// <param name="FramesDone">Frames stylised, in order from the range's first.</param>
 /// <param name="Parts">Stored parts (<see cref="Operations.IJobStore.SaveVideoPartAsync"/>) holding the first frames done.</param>
@@ -17,6 +18,9 @@ public sealed record VideoCheckpoint(int FramesDone, int Parts, IReadOnlyList<by
 
     /// <summary>The last stylised frame (PNG); null before the first.</summary>
     public byte[]? LastOutput { get; init; }
+
+    /// <summary>The optimisation of frame <see cref="FramesDone"/> (the next one) part way; null between frames.</summary>
+    public Engine.RunCheckpoint? Frame { get; init; }
 
     public void WriteTo(Stream stream)
     {
@@ -40,6 +44,9 @@ public sealed record VideoCheckpoint(int FramesDone, int Parts, IReadOnlyList<by
             PutBytes(frame);
         }
         PutBytes(LastOutput ?? []);
+        using var run = new MemoryStream();
+        Frame?.WriteTo(run);
+        PutBytes(run.ToArray());
     }
 
     /// <summary>Reads what <see cref="WriteTo"/> wrote; <see cref="InvalidDataException"/> when it is damaged or of another format.</summary>
@@ -71,7 +78,12 @@ public sealed record VideoCheckpoint(int FramesDone, int Parts, IReadOnlyList<by
                 pending.Add(Bytes());
             }
             var last = Bytes();
-            return new VideoCheckpoint(framesDone, parts, pending) { LastOutput = last.Length == 0 ? null : last };
+            var frame = Bytes();
+            return new VideoCheckpoint(framesDone, parts, pending)
+            {
+                LastOutput = last.Length == 0 ? null : last,
+                Frame = frame.Length == 0 ? null : Engine.RunCheckpoint.ReadFrom(new MemoryStream(frame)),
+            };
         }
         catch (EndOfStreamException)
         {

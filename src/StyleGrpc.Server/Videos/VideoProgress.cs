@@ -10,6 +10,7 @@ public sealed class VideoProgress
 {
     private readonly List<byte[]> pending;
     private byte[]? lastOutputPng;
+    private Engine.RunCheckpoint? resumeFrame;
 
     /// <param name="resume">The checkpoint this attempt continues from; null = from the first frame.</param>
     public VideoProgress(VideoCheckpoint? resume)
@@ -19,6 +20,7 @@ public sealed class VideoProgress
         pending = [.. resume?.Pending ?? []];
         lastOutputPng = resume?.LastOutput;
         LastOutput = lastOutputPng is null ? null : ImageCodec.Decode(lastOutputPng);
+        resumeFrame = resume?.Frame;
     }
 
     public int Done { get; private set; }
@@ -50,5 +52,14 @@ public sealed class VideoProgress
         pending.Clear();
     }
 
-    public VideoCheckpoint Checkpoint() => new(Done, Parts, [.. pending]) { LastOutput = lastOutputPng };
+    /// <summary>The checkpoint after a finished frame, or inside the next one (<paramref name="frame"/>, the optimiser's state).</summary>
+    public VideoCheckpoint Checkpoint(Engine.RunCheckpoint? frame = null) => new(Done, Parts, [.. pending]) { LastOutput = lastOutputPng, Frame = frame };
+
+    /// <summary>The optimiser's state the next frame resumes from, once: the frame the attempt resumed inside.</summary>
+    public Engine.RunCheckpoint? TakeResumedFrame()
+    {
+        var frame = resumeFrame;
+        resumeFrame = null;
+        return frame;
+    }
 }

@@ -45,6 +45,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             job.Publish(new JobStarted(decode.Size.Width, decode.Size.Height, spec.TotalIterations, queueTime, engine.Network.Info.Name, spec.EstimatedBytes));
 
             var state = new VideoProgress(resume);
+            var schedule = new CheckpointSchedule(job, TimeSpan.FromSeconds(options.Value.CheckpointSeconds), time);
             var started = time.GetTimestamp();
             StyleTransferResult? last = null;
             // From the frame before the first to do: the flow needs it.
@@ -72,8 +73,19 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                 }
                 else
                 {
-                    last = await engine.RunOnWorkerAsync(input, targets!, frame.Plan, new RunInputs { Start = guide?.Warped, Temporal = guide }, token)
-                        .ConfigureAwait(false);
+                    // Inside a frame the optimiser's state is checkpointed on the jobs' rhythm (CheckpointSeconds), as a picture's is.
+                    var checkpointing = new RunCheckpointing
+                    {
+                        ResumeFrom = state.TakeResumedFrame(),
+                        IsDue = _ => schedule.IsDue,
+                        OnCheckpoint = run =>
+                        {
+                            schedule.Taken();
+                            job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint(run) });
+                        },
+                    };
+                    last = await engine.RunOnWorkerAsync(input, targets!, frame.Plan,
+                        new RunInputs { Start = guide?.Warped, Temporal = guide, Checkpointing = checkpointing }, token).ConfigureAwait(false);
                     output = last.Image;
                 }
                 state.Finish(output);
@@ -82,6 +94,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                     await StorePartAsync(job, state, decode, tool, folder.FullName, token).ConfigureAwait(false);
                 }
                 job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint() });
+                schedule.Taken();
                 var elapsed = time.GetElapsedTime(started);
                 var made = state.Done - state.ResumedFrom;
                 var eta = TimeSpan.FromTicks(elapsed.Ticks / made * Math.Max(0, spec.TotalIterations - state.Done));
