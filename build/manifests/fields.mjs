@@ -55,7 +55,7 @@ export function unknownFieldChecker(nodeModules, packages, objects) {
   };
 
   const walk = (value, type, path, found) => {
-    if (value === null || typeof value !== "object") {
+    if (!type || value === null || typeof value !== "object") {
       return;
     }
     if (type.isUnion()) {
