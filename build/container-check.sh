@@ -239,6 +239,7 @@ threads=$(tail -n 1 "$work/single.ndjson" | grep -o '"threads":"\?[0-9]*' | grep
 has 'Each job runs 1 threads' pm logs "$single" || fail "the start-up log does not say 1 thread per job"
 has '<title>StyleGrpc</title>' curl -fsS "http://127.0.0.1:$hport/" || fail "the page / did not answer"
 has '"offlineDefault":true' curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$hport/v1/info" || fail "/v1/info did not answer"
+has '"video":{"available":true' curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$hport/v1/info" || fail "/v1/info says the image cannot stylise videos (no ffmpeg)"
 has '^stylegrpc_ready' curl -fsS "http://127.0.0.1:$mport/metrics" || fail "/metrics did not answer"
 step_done "stylised 128 px with $threads thread; page, /v1/info, /metrics answered; no key refused"
 
