@@ -107,7 +107,9 @@ public static class StyleTransferServiceExtensions
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<StyleGrpcServerOptions>>((o, s) =>
         {
             // Whole images travel in single messages: Kestrel's body limit and gRPC's message limits follow MaxRequestBytes.
-            o.Limits.MaxRequestBodySize = TransportLimit(s.Value);
+            // Over HTTP+JSON the bytes come as base64, a third larger, so the body may be that much larger (the decoded
+            // message is held to the gRPC limit all the same).
+            o.Limits.MaxRequestBodySize = TransportLimit(s.Value) + s.Value.MaxRequestBytes / 3 + 4;
             if (ListenUrl.Parse(s.Value.Http.Url) is { } http)
             {
                 // Browsers speak HTTP/1.1 on plain http://; the gRPC endpoint stays HTTP/2-only.
