@@ -1220,7 +1220,7 @@ function showVideoResult(id, r) {
   $("video-result").hidden = false;
   $("video-progress").max = Math.max(r.frames || 1, 1);
   $("video-progress").value = $("video-progress").max;
-  $("video-status").textContent = `done: ${r.frames || 0} frames, ${r.width}×${r.height} at ${Number(r.frameRate || 0).toFixed(r.frameRate % 1 ? 2 : 0)} frames/s, in ${seconds(r.runTime).toFixed(1)} s` +
+  $("video-status").textContent = `done: ${r.frames || 0} frames, ${r.width}×${r.height} at ${Number(r.frameRate || 0).toFixed(r.frameRate % 1 ? 2 : 0)} fps, stylised in ${seconds(r.runTime).toFixed(1)} s` +
     (r.audio ? ", with the clip's sound" : "");
   $("video-download").href = state.video.url;
   $("video-download").download = `stylized-${id}.${webm ? "webm" : "mp4"}`;
