@@ -14,6 +14,8 @@ const state = {
   trainAllowed: true,
   // Masks of the regions sent with a job, by operation ID, for "How this was made" (this tab only).
   sentMasks: {},
+  // The clip chosen for a video (base64) and the Blob URL its result plays from; the video job this page follows.
+  video: { data: null, name: "", url: "" }, videoRun: null,
 };
 
 // ---- API ---------------------------------------------------------------------------------------------------------
@@ -83,6 +85,7 @@ async function loadInfo() {
     const n = info.network || {};
     $("server-info").textContent = `${n.description || n.name || "network loading"} on ${info.device || "?"} · ${info.styles || 0} styles · queue ${info.queuedJobs || 0}/${info.limits.queueCapacity}`;
     applyLimits(info.limits);
+    showVideoPanel(info.limits);
     showRegionTools();
     showInstant();
   } catch (e) {
@@ -177,6 +180,7 @@ function selectStyle(id) {
   });
   showInstant();
   updateMethod();
+  updateVideoStyle();
 }
 
 // ---- Drops -------------------------------------------------------------------------------------------------------
@@ -739,9 +743,9 @@ function urlOperation() {
   return new URL(location.href).searchParams.get("operation");
 }
 
-function setUrlOperation(id) {
+function setUrlOperation(id, parameter = "operation") {
   const url = new URL(location.href);
-  if (id) url.searchParams.set("operation", id); else url.searchParams.delete("operation");
+  if (id) url.searchParams.set(parameter, id); else url.searchParams.delete(parameter);
   history.replaceState(null, "", url);
 }
 
@@ -858,8 +862,8 @@ async function watchOnce(run) {
     if (frame.code !== undefined && frame.sequence === undefined) throw statusError(frame);
     run.sequence = Math.max(run.sequence, Number(frame.sequence) || 0);
     run.received = true;
-    onFrame(run.id, frame);
-    return frame.result !== undefined;
+    if (run.onFrame) run.onFrame(frame); else onFrame(run.id, frame);
+    return frame.result !== undefined || frame.videoResult !== undefined;
   };
   for (;;) {
     let chunk;
@@ -914,20 +918,8 @@ async function follow(id, fresh) {
   $("stylize").disabled = true;
   $("cancel").disabled = false;
   $("status").textContent = fresh ? "submitted" : "re-attaching";
-  let failures = 0;
   try {
-    for (;;) {
-      run.received = false;
-      try {
-        if (await watchOnce(run)) break;
-      } catch (e) {
-        if (!(e instanceof Retry)) throw e;
-      }
-      failures = run.received ? 1 : failures + 1;
-      const delay = Math.min(500 * 2 ** (failures - 1), 8000);
-      $("status").textContent = `reconnecting (try ${failures}, in ${(delay / 1000).toFixed(1)} s)…`;
-      await sleep(delay, run.abort.signal);
-    }
+    await watchToEnd(run, $("status"));
   } catch (e) {
     if (e.name === "AbortError") return;
     if (e instanceof Cancelled) {
@@ -944,6 +936,24 @@ async function follow(id, fresh) {
       loadInfo();
       loadJobs();
     }
+  }
+}
+
+// Watches until the result, watching again after a drop from the last sequence seen (0.5 s, 1 s … 8 s between tries,
+// reset once frames arrive) and saying so in the status element. Throws the job's end (Cancelled, an error) or AbortError.
+async function watchToEnd(run, status) {
+  let failures = 0;
+  for (;;) {
+    run.received = false;
+    try {
+      if (await watchOnce(run)) return;
+    } catch (e) {
+      if (!(e instanceof Retry)) throw e;
+    }
+    failures = run.received ? 1 : failures + 1;
+    const delay = Math.min(500 * 2 ** (failures - 1), 8000);
+    status.textContent = `reconnecting (try ${failures}, in ${(delay / 1000).toFixed(1)} s)…`;
+    await sleep(delay, run.abort.signal);
   }
 }
 
@@ -1036,6 +1046,311 @@ async function cancel() {
   }
 }
 
+// ---- Videos: a clip stylised frame by frame (POST /v1/videos:stylize, an operation watched like a picture's) -------
+
+// The newest finished frames kept in the strip under the big one.
+const StripFrames = 6;
+
+function formatBytes(n) {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(n >= 10 * 1024 * 1024 ? 0 : 1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(n >= 10 * 1024 ? 0 : 1)} KiB`;
+  return `${n} bytes`;
+}
+
+// The largest clip this page can send: the server's video limit, and the request limit once the clip is base64 in the
+// JSON body (a third larger). 64-bit integers come as strings in JSON.
+function videoByteLimit() {
+  const limits = state.info?.limits || {};
+  const video = Number(limits.video?.maxBytes) || Infinity;
+  const body = Number(limits.maxRequestBytes) || Infinity;
+  return Math.min(video, Math.floor(body * 3 / 4));
+}
+
+// Shown only where the server can take videos (it has ffmpeg); the limits are the server's.
+function showVideoPanel(limits) {
+  const video = limits?.video || {};
+  $("video-panel").hidden = !video.available;
+  if (!video.available) return;
+  const parts = [`up to ${formatBytes(videoByteLimit())}`];
+  if (video.maxDurationSeconds) parts.push(`${video.maxDurationSeconds} s`);
+  if (video.maxFrames) parts.push(`${video.maxFrames} frames`);
+  if (video.maxFrameRate) parts.push(`${video.maxFrameRate} frames/s`);
+  $("video-limits").textContent = `Clips ${parts.join(", ")}` + (video.maxSide ? `; stylised frames at most ${video.maxSide} px on the longer side.` : ".");
+  const side = $("video-max-side");
+  if (video.maxSide) side.max = String(video.maxSide);
+  // A first choice that a CPU finishes in reasonable time; empty asks for the server's default.
+  if (!side.dataset.set) {
+    side.value = String(Math.min(256, video.maxSide || 256));
+    side.dataset.set = "1";
+  }
+  updateVideoStyle();
+}
+
+function updateVideoStyle() {
+  const style = styleById(state.style);
+  $("video-style").textContent = style ? style.displayName || style.styleId : "pick one in 1";
+  updateVideoMethod();
+}
+
+// As for pictures: "Fast" only with a READY network, and then no iterations.
+function updateVideoMethod() {
+  const ready = isReady(styleById(state.style));
+  const fastOption = $("video-method").querySelector("option[value=METHOD_FEED_FORWARD]");
+  fastOption.disabled = !ready;
+  fastOption.textContent = ready ? "Fast (instant)" : "Fast (train the style first)";
+  if (!ready && $("video-method").value === "METHOD_FEED_FORWARD") $("video-method").value = "METHOD_OPTIMIZATION";
+  $("video-iterations").disabled = $("video-method").value === "METHOD_FEED_FORWARD";
+}
+
+// A clip over the limit is refused here, before it is read or sent.
+async function takeVideo(file) {
+  if (!file) return;
+  showError("");
+  state.video.data = null;
+  $("video-chosen").textContent = "";
+  const limit = videoByteLimit();
+  if (file.size > limit) {
+    $("video-file").value = "";
+    showError(`video: ${file.name} is ${formatBytes(file.size)}, over the ${formatBytes(limit)} this server takes`);
+    return;
+  }
+  state.video.data = base64Of(await readFile(file));
+  state.video.name = file.name;
+  $("video-chosen").textContent = `${file.name} · ${formatBytes(file.size)}`;
+  describeClip(file);
+}
+
+// Its duration and size as the browser reads them (if it can decode the clip), and a word when it is over the server's
+// duration: a range may still fit.
+function describeClip(file) {
+  const probe = document.createElement("video");
+  probe.preload = "metadata";
+  probe.muted = true;
+  const url = URL.createObjectURL(file);
+  const done = () => URL.revokeObjectURL(url);
+  probe.addEventListener("loadedmetadata", () => {
+    done();
+    if (state.video.name !== file.name || !Number.isFinite(probe.duration)) return;
+    const max = state.info?.limits?.video?.maxDurationSeconds;
+    let text = `${file.name} · ${formatBytes(file.size)} · ${probe.duration.toFixed(1)} s · ${probe.videoWidth}×${probe.videoHeight}`;
+    if (max && probe.duration > max) text += ` · longer than the server's ${max} s: choose a range`;
+    $("video-chosen").textContent = text;
+  }, { once: true });
+  probe.addEventListener("error", done, { once: true });
+  probe.src = url;
+}
+
+$("video-file").addEventListener("change", () => takeVideo($("video-file").files[0]));
+$("video-drop").addEventListener("dragover", (e) => { e.preventDefault(); $("video-drop").classList.add("over"); });
+$("video-drop").addEventListener("dragleave", () => $("video-drop").classList.remove("over"));
+$("video-drop").addEventListener("drop", (e) => { e.preventDefault(); $("video-drop").classList.remove("over"); takeVideo(e.dataTransfer.files[0]); });
+
+function resetVideoRun() {
+  $("video-progress").value = 0;
+  $("video-timing").textContent = "";
+  $("video-frame").hidden = true;
+  $("video-frame").removeAttribute("data-frame");
+  $("video-strip").replaceChildren();
+  $("video-result").hidden = true;
+  $("video-result").removeAttribute("src");
+  $("video-download").hidden = true;
+  if (state.video.url) URL.revokeObjectURL(state.video.url);
+  state.video.url = "";
+}
+
+function stopFollowingVideo() {
+  state.videoRun?.abort.abort();
+  state.videoRun = null;
+}
+
+// A finished frame: the big picture, and the strip of the last few (newest last).
+function showVideoFrame(number, preview) {
+  const url = `data:${mediaType(preview.format)};base64,${preview.data}`;
+  $("video-frame").src = url;
+  $("video-frame").hidden = false;
+  $("video-frame").dataset.frame = number;
+  const strip = $("video-strip");
+  if (strip.lastElementChild?.dataset.frame === String(number)) return;
+  const figure = document.createElement("figure");
+  figure.dataset.frame = number;
+  const img = document.createElement("img");
+  img.src = url;
+  img.alt = `frame ${number}`;
+  const caption = document.createElement("figcaption");
+  caption.textContent = String(number);
+  figure.append(img, caption);
+  strip.append(figure);
+  while (strip.children.length > StripFrames) strip.firstElementChild.remove();
+}
+
+// A video's progress counts frames (iteration = frames done); its ETA is the time per frame of this attempt times the
+// frames left, so frames left / ETA is this attempt's rate.
+function showVideoProgress(run, p) {
+  const done = p.iteration || 0;
+  const total = p.totalIterations || 0;
+  $("video-progress").max = Math.max(total, 1);
+  $("video-progress").value = done;
+  $("video-status").textContent = `frame ${done} of ${total || "?"}`;
+  const eta = seconds(p.eta);
+  const elapsed = seconds(p.elapsed);
+  if (total > done && eta > 0) run.fps = (total - done) / eta;
+  else if (!run.fps && elapsed > 0) run.fps = done / elapsed;
+  const parts = [`${done}/${total || "?"} frames`];
+  if (run.fps) parts.push(`${run.fps < 10 ? run.fps.toFixed(2) : run.fps.toFixed(1)} frames/s`);
+  if (total > done) parts.push(`about ${eta.toFixed(0)} s left`);
+  $("video-timing").textContent = parts.join(" · ");
+  if (p.preview) showVideoFrame(done, p.preview);
+}
+
+function blobOf(base64, type) {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Blob([bytes], { type });
+}
+
+// The result plays from a Blob URL (and downloads from it): no second request for it.
+function showVideoResult(id, r) {
+  const webm = r.format === "VIDEO_FORMAT_WEBM";
+  if (state.video.url) URL.revokeObjectURL(state.video.url);
+  state.video.url = URL.createObjectURL(blobOf(r.video || "", webm ? "video/webm" : "video/mp4"));
+  $("video-result").src = state.video.url;
+  // The video takes the newest frame's place; the strip keeps the last frames.
+  $("video-frame").hidden = true;
+  $("video-result").hidden = false;
+  $("video-progress").max = Math.max(r.frames || 1, 1);
+  $("video-progress").value = $("video-progress").max;
+  $("video-status").textContent = `done: ${r.frames || 0} frames, ${r.width}×${r.height} at ${Number(r.frameRate || 0).toFixed(r.frameRate % 1 ? 2 : 0)} fps, stylised in ${seconds(r.runTime).toFixed(1)} s` +
+    (r.audio ? ", with the clip's sound" : "");
+  $("video-download").href = state.video.url;
+  $("video-download").download = `stylized-${id}.${webm ? "webm" : "mp4"}`;
+  $("video-download").hidden = false;
+}
+
+function onVideoFrame(run, frame) {
+  if (frame.accepted) {
+    $("video-status").textContent = frame.accepted.queuePosition > 0 ? `queued, position ${frame.accepted.queuePosition}` : "starting";
+  } else if (frame.queued) {
+    $("video-status").textContent = `queued, position ${frame.queued.queuePosition}`;
+  } else if (frame.started) {
+    $("video-status").textContent = `stylising ${frame.started.totalIterations} frames of ${frame.started.width}×${frame.started.height} on ${frame.started.network}`;
+    $("video-progress").max = Math.max(frame.started.totalIterations || 1, 1);
+  } else if (frame.progress) {
+    showVideoProgress(run, frame.progress);
+  } else if (frame.videoResult) {
+    showVideoResult(run.id, frame.videoResult);
+  }
+}
+
+// Follows a video job as follow() does a picture's: its ID in the address (?video=), re-attached after a reload.
+async function followVideo(id, fresh) {
+  stopFollowingVideo();
+  const run = { id, sequence: 0, received: false, fps: 0, abort: new AbortController() };
+  run.onFrame = (frame) => onVideoFrame(run, frame);
+  state.videoRun = run;
+  setUrlOperation(id, "video");
+  resetVideoRun();
+  $("video-stylize").disabled = true;
+  $("video-cancel").disabled = false;
+  $("video-status").textContent = fresh ? "submitted" : "re-attaching";
+  try {
+    await watchToEnd(run, $("video-status"));
+  } catch (e) {
+    if (e.name === "AbortError") return;
+    if (e instanceof Cancelled) {
+      $("video-status").textContent = "cancelled";
+    } else {
+      $("video-status").textContent = "failed";
+      showError(e.message);
+    }
+  } finally {
+    if (state.videoRun === run) {
+      state.videoRun = null;
+      $("video-stylize").disabled = false;
+      $("video-cancel").disabled = true;
+      loadJobs();
+    }
+  }
+}
+
+async function stylizeVideo() {
+  showError("");
+  if (!state.style) { showError("style: pick or register a style first"); return; }
+  if (!state.video.data) { showError("video: drop or choose a clip first"); return; }
+  const method = $("video-method").value;
+  const options = { method };
+  if ($("video-max-side").value !== "") options.maxSide = Number($("video-max-side").value);
+  if (method !== "METHOD_FEED_FORWARD") options.iterations = Number($("video-iterations").value);
+  const body = { video: state.video.data, styleName: state.style, options, outputFormat: $("video-format").value };
+  if ($("video-temporal").value !== "") body.temporalWeight = Number($("video-temporal").value);
+  if ($("video-first").value !== "" || $("video-count").value !== "") {
+    body.frameRange = { first: Number($("video-first").value || 0), count: Number($("video-count").value || 0) };
+  }
+  stopFollowingVideo();
+  $("video-stylize").disabled = true;
+  $("video-cancel").disabled = true;
+  $("video-status").textContent = "sending";
+  let operation;
+  try {
+    operation = await api("POST", "/v1/videos:stylize", body);
+  } catch (e) {
+    $("video-status").textContent = "failed";
+    $("video-stylize").disabled = false;
+    showError(e.message);
+    return;
+  }
+  loadJobs();
+  await followVideo(operationId(operation.name), true);
+}
+
+async function cancelVideo() {
+  const run = state.videoRun;
+  if (!run) return;
+  $("video-cancel").disabled = true;
+  try {
+    // The watch then ends with CANCELLED.
+    await api("POST", `${operationPath(run.id)}:cancel`, {});
+  } catch (e) {
+    showError(e.message);
+    $("video-cancel").disabled = state.videoRun !== run;
+  }
+}
+
+// A video job from the list: followed while it runs, else its result (or error) from GET /v1/operations/{id}.
+async function openVideoOperation(id) {
+  showError("");
+  let operation;
+  try {
+    operation = await api("GET", operationPath(id));
+  } catch (e) {
+    showError(e.message);
+    return null;
+  }
+  if (!operation.done) {
+    followVideo(id, false);
+    return null;
+  }
+  stopFollowingVideo();
+  setUrlOperation(id, "video");
+  resetVideoRun();
+  $("video-stylize").disabled = false;
+  $("video-cancel").disabled = true;
+  if (operation.response) {
+    showVideoResult(id, operation.response);
+  } else {
+    const error = statusError(operation.error || {});
+    $("video-status").textContent = error instanceof Cancelled ? "cancelled" : "failed";
+    if (!(error instanceof Cancelled)) showError(error.message);
+  }
+  $("video-panel").scrollIntoView({ block: "nearest" });
+  return operation;
+}
+
+async function downloadVideoOperation(id) {
+  const operation = await openVideoOperation(id);
+  if (operation?.response) $("video-download").click();
+}
+
 // ---- Recent jobs -------------------------------------------------------------------------------------------------
 
 const StateLabels = { QUEUED: "queued", RUNNING: "running", SUCCEEDED: "done", FAILED: "failed", CANCELLED: "cancelled" };
@@ -1079,13 +1394,14 @@ function jobRow(operation) {
   const id = operationId(operation.name);
   const row = document.createElement("tr");
   row.dataset.operation = id;
-  if (state.run?.id === id || (!state.run && urlOperation() === id)) row.className = "current";
+  if (state.run?.id === id || state.videoRun?.id === id || (!state.run && urlOperation() === id)) row.className = "current";
+  const video = (m["@type"] || "").endsWith(".StylizeVideoMetadata");
   // Trainings (TrainStyleNetworkMetadata) are listed with the caller's stylize jobs.
   const trainedStyle = (m["@type"] || "").endsWith(".TrainStyleNetworkMetadata") ? (m.styleName || "").replace(/^styles\//, "") : null;
   const created = document.createElement("td");
   created.textContent = m.createTime ? new Date(m.createTime).toLocaleString() : "";
   const kind = document.createElement("td");
-  kind.textContent = trainedStyle !== null ? `train ${trainedStyle}` : "stylize";
+  kind.textContent = trainedStyle !== null ? `train ${trainedStyle}` : video ? "video" : "stylize";
   const status = document.createElement("td");
   status.className = `state ${(m.state || "").toLowerCase()}`;
   status.textContent = StateLabels[m.state] || m.state || "?";
@@ -1093,9 +1409,10 @@ function jobRow(operation) {
   if (m.attempt > 1) status.title = `attempt ${m.attempt}, resumed from iteration ${m.resumedFromIteration}`;
   const progress = document.createElement("td");
   const bar = document.createElement("progress");
-  bar.max = Math.max(m.totalIterations || 1, 1);
-  bar.value = m.iteration || 0;
-  progress.append(bar, ` ${m.iteration || 0}/${m.totalIterations || "?"}`);
+  const [done, total] = video ? [m.framesDone, m.totalFrames] : [m.iteration, m.totalIterations];
+  bar.max = Math.max(total || 1, 1);
+  bar.value = done || 0;
+  progress.append(bar, ` ${done || 0}/${total || "?"}${video ? " frames" : ""}`);
   const actions = document.createElement("td");
   const button = (label, onClick) => {
     const b = document.createElement("button");
@@ -1112,6 +1429,10 @@ function jobRow(operation) {
       if (!operation.done) followTraining(trainedStyle, id, operation);
       $("instant").scrollIntoView({ block: "nearest" });
     });
+  } else if (video) {
+    if (!operation.done) button("Watch", () => followVideo(id, false));
+    else button("View", () => openVideoOperation(id));
+    if (m.state === "SUCCEEDED") button("Download", () => downloadVideoOperation(id));
   } else if (!operation.done) {
     button("Watch", () => follow(id, false));
   } else {
@@ -1144,6 +1465,9 @@ async function loadJobs() {
 }
 
 $("stylize").addEventListener("click", stylize);
+$("video-stylize").addEventListener("click", stylizeVideo);
+$("video-cancel").addEventListener("click", cancelVideo);
+$("video-method").addEventListener("change", updateVideoMethod);
 $("cancel").addEventListener("click", cancel);
 $("jobs-refresh").addEventListener("click", loadJobs);
 $("api-key").value = localStorage.getItem("stylegrpc-api-key") || "";
@@ -1161,3 +1485,5 @@ loadGallery();
 loadJobs();
 // A reload (or a link) names a job: show it, following it if it still runs.
 if (urlOperation()) follow(urlOperation(), false);
+const urlVideo = new URL(location.href).searchParams.get("video");
+if (urlVideo) followVideo(urlVideo, false);
