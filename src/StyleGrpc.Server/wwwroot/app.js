@@ -1057,13 +1057,13 @@ function formatBytes(n) {
   return `${n} bytes`;
 }
 
-// The largest clip this page can send: the server's video limit, and the request limit once the clip is base64 in the
-// JSON body (a third larger). 64-bit integers come as strings in JSON.
+// The largest clip this page can send: the server's video limit and its request limit (the server's JSON body limit makes
+// room for base64). 64-bit integers come as strings in JSON.
 function videoByteLimit() {
   const limits = state.info?.limits || {};
   const video = Number(limits.video?.maxBytes) || Infinity;
-  const body = Number(limits.maxRequestBytes) || Infinity;
-  return Math.min(video, Math.floor(body * 3 / 4));
+  const request = Number(limits.maxRequestBytes) || Infinity;
+  return Math.min(video, request);
 }
 
 // Shown only where the server can take videos (it has ffmpeg); the limits are the server's.
