@@ -42,7 +42,7 @@ public sealed class VideoProbeTests : IDisposable
     }
 
     [Fact]
-    public async Task Inspect_PngRenamedMp4_IsRejectedAsNoVideo()
+    public async Task Inspect_PngRenamedMp4_IsRejectedAsAStillImage()
     {
         var path = Path.Combine(folder, "still.mp4");
         await Clips.Tool.RunFfmpegAsync(["-i", TestData.Image("tubingen.jpg"), "-vf", "scale=64:48", "-f", "image2", "-c:v", "png", "-y", path], Clips.Deadline());
