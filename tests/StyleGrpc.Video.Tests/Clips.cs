@@ -13,7 +13,7 @@ internal static class Clips
     /// <summary>160×120, 24 fps, 48 frames, a zoom, with 2 s of AAC audio.</summary>
     public static string Zoom => Path("zoom.mp4");
 
-    /// <summary>256×160, 24 fps, 36 frames, a picture moving over a background, no audio.</summary>
+    /// <summary>256×160, 24 fps, 36 frames, a 40×50 picture at (23 + 3n, 41 + n) in frame n over a still background, no audio.</summary>
     public static string Object => Path("object.mp4");
 
     /// <summary>A runner whose runs stop after a minute, so a hang fails the test instead of the run.</summary>

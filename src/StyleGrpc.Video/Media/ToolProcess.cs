@@ -37,7 +37,6 @@ internal sealed class ToolProcess : IAsyncDisposable
         Tool = tool;
         this.timeLimit = timeLimit;
         this.cancellationToken = cancellationToken;
-        ProcessId = process.Id;
         clock.Start();
         stderrPump = Task.Run(PumpStandardErrorAsync, CancellationToken.None);
         watchdog = Task.Run(WatchAsync, CancellationToken.None);
@@ -52,12 +51,6 @@ internal sealed class ToolProcess : IAsyncDisposable
 
     /// <summary>The tool's standard output.</summary>
     public Stream Output => process.StandardOutput.BaseStream;
-
-    /// <summary>True once the watchdog has killed the tool for its time limit.</summary>
-    public bool TimedOut => timedOut;
-
-    /// <summary>The process id (tests check the process is gone).</summary>
-    public int ProcessId { get; }
 
     /// <summary>Starts <paramref name="path"/> with <paramref name="arguments"/> (no shell, nothing quoted).</summary>
     public static ToolProcess Start(string tool, string path, IEnumerable<string> arguments, bool pipeInput, TimeSpan timeLimit,

@@ -85,7 +85,7 @@ public sealed class VideoAssembler
         var text = new StringBuilder("ffconcat version 1.0\n");
         foreach (var part in parts)
         {
-            text.Append("file '").Append(Path.GetFullPath(part).Replace("'", @"'\''", StringComparison.Ordinal)).Append("'\n");
+            text.Append("file 'file:").Append(Path.GetFullPath(part).Replace("'", @"'\''", StringComparison.Ordinal)).Append("'\n");
         }
         return text.ToString();
     }
@@ -116,16 +116,17 @@ public sealed class VideoAssembler
         switch (format)
         {
             case VideoContainer.Mp4H264:
-                arguments.AddRange(["-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4"]);
+                // The parts are already this codec with these settings: copied, not encoded again.
+                arguments.AddRange(["-c:v", "copy", "-movflags", "+faststart", "-c:a", "aac", "-b:a", "128k"]);
                 break;
             case VideoContainer.WebmVp9:
-                arguments.AddRange(VideoEncoder.VideoCodecArguments(VideoContainer.WebmVp9).SkipLast(2));
-                arguments.AddRange(["-c:a", "libopus", "-b:a", "96k", "-f", "webm"]);
+                arguments.AddRange(VideoEncoder.VideoCodecArguments(VideoContainer.WebmVp9));
+                arguments.AddRange(["-c:a", "libopus", "-b:a", "96k"]);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(format), format, "unknown video container");
         }
-        arguments.AddRange(["-shortest", "-y", "file:" + output]);
+        arguments.AddRange(["-shortest", "-f", VideoEncoder.Muxer(format), "-y", "file:" + output]);
         return arguments;
     }
 

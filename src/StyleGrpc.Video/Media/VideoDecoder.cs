@@ -59,7 +59,7 @@ public sealed class VideoDecoder
                 process.ThrowIfStopped();
                 if (exitCode != 0 || read != 0)
                 {
-                    throw new VideoRejectedException("video", "could not be decoded" + FirstLine(process.StandardErrorTail, path));
+                    throw new VideoRejectedException("video", "could not be decoded" + ToolMessages.FirstLine(process.StandardErrorTail, path));
                 }
                 yield break;
             }
@@ -111,10 +111,4 @@ public sealed class VideoDecoder
     }
 
     internal static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string FirstLine(string standardError, string path)
-    {
-        var line = standardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        return string.IsNullOrEmpty(line) ? "" : $" ({line.Replace(Path.GetFullPath(path), "the file", StringComparison.Ordinal)})";
-    }
 }

@@ -68,6 +68,7 @@ public sealed class VideoEncoder : IAsyncDisposable
             "-i", "pipe:0",
             "-map", "0:v:0",
             .. VideoCodecArguments(container),
+            "-f", Muxer(container),
             "-y", "file:" + fullPath,
         ];
         var process = tool.StartFfmpeg(arguments, pipeInput: true, cancellationToken);
@@ -148,19 +149,27 @@ public sealed class VideoEncoder : IAsyncDisposable
         }
     }
 
-    /// <summary>The output options of <paramref name="container"/>: video codec, its settings, the muxer.</summary>
+    /// <summary>The video codec options of <paramref name="container"/>: codec, pixel format, quality, speed, muxer flags.</summary>
     internal static IReadOnlyList<string> VideoCodecArguments(VideoContainer container) => container switch
     {
         VideoContainer.Mp4H264 =>
         [
             "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "18", "-preset", "veryfast",
-            "-movflags", "+faststart", "-f", "mp4",
+            "-movflags", "+faststart",
         ],
         VideoContainer.WebmVp9 =>
         [
             "-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-crf", "32", "-b:v", "0",
-            "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-f", "webm",
+            "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
         ],
+        _ => throw new ArgumentOutOfRangeException(nameof(container), container, "unknown video container"),
+    };
+
+    /// <summary>ffmpeg's muxer for <paramref name="container"/> (<c>-f</c>): the format does not depend on the file's extension.</summary>
+    internal static string Muxer(VideoContainer container) => container switch
+    {
+        VideoContainer.Mp4H264 => "mp4",
+        VideoContainer.WebmVp9 => "webm",
         _ => throw new ArgumentOutOfRangeException(nameof(container), container, "unknown video container"),
     };
 

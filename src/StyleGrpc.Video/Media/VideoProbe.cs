@@ -73,12 +73,12 @@ public sealed class VideoProbe
         }
         catch (VideoToolException e) when (e is not VideoToolTimeoutException && e.InnerException is null)
         {
-            throw new VideoRejectedException("video", "is not a readable video" + Detail(e.StandardError, fullPath));
+            throw new VideoRejectedException("video", "is not a readable video" + ToolMessages.FirstLine(e.StandardError, fullPath));
         }
         if (!string.IsNullOrWhiteSpace(errors))
         {
             // ffprobe exits 0 on a truncated MP4 but reports it ("partial file", "Invalid NAL unit size") at level error.
-            throw new VideoRejectedException("video", "is damaged or truncated" + Detail(errors, fullPath));
+            throw new VideoRejectedException("video", "is damaged or truncated" + ToolMessages.FirstLine(errors, fullPath));
         }
         return Parse(json);
     }
@@ -242,11 +242,5 @@ public sealed class VideoProbe
             && denominator != 0
                 ? (double)numerator / denominator
                 : double.NaN;
-    }
-
-    private static string Detail(string standardError, string fullPath)
-    {
-        var line = standardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        return string.IsNullOrEmpty(line) ? "" : $" ({line.Replace("file:" + fullPath, "the file", StringComparison.Ordinal).Replace(fullPath, "the file", StringComparison.Ordinal)})";
     }
 }

@@ -1,9 +1,10 @@
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Video.Flow;
+using Xunit.Abstractions;
 
 namespace StyleGrpc.Video.Tests.Flow;
 
-public sealed class OpticalFlowTests(PanFrames pan) : IClassFixture<PanFrames>
+public sealed class OpticalFlowTests(PanFrames pan, ITestOutputHelper output) : IClassFixture<PanFrames>
 {
     // The pan's window moves right 2 px a frame: content moves 2 px left. Frame t's pixel x was at x + 2 in frame t−1.
     [Theory]
@@ -15,6 +16,7 @@ public sealed class OpticalFlowTests(PanFrames pan) : IClassFixture<PanFrames>
 
         var (backwardX, backwardY) = InteriorMean(flows.Backward);
         var (forwardX, forwardY) = InteriorMean(flows.Forward);
+        output.WriteLine($"backward ({backwardX:0.000}, {backwardY:0.000}), forward ({forwardX:0.000}, {forwardY:0.000})");
         Assert.InRange(backwardX, 1.5, 2.5);
         Assert.InRange(forwardX, -2.5, -1.5);
         Assert.InRange(backwardY, -0.5, 0.5);
@@ -31,6 +33,7 @@ public sealed class OpticalFlowTests(PanFrames pan) : IClassFixture<PanFrames>
 
         var before = InteriorDifference(previous, current);
         var after = InteriorDifference(warped, current);
+        output.WriteLine($"mean difference to the current frame: {before:0.00} levels, warped {after:0.00}");
         Assert.True(after * 4 < before, $"warping took the difference from {before:0.00} to {after:0.00} levels only");
     }
 
@@ -55,6 +58,7 @@ public sealed class OpticalFlowTests(PanFrames pan) : IClassFixture<PanFrames>
         // The last 2 columns of frame t show what frame t−1 did not.
         var strip = Enumerable.Range(0, height).SelectMany(y => new[] { mask[y * width + width - 2], mask[y * width + width - 1] }).Average();
         var interior = Enumerable.Range(8, height - 16).SelectMany(y => Enumerable.Range(8, width - 16).Select(x => mask[y * width + x])).Average();
+        output.WriteLine($"reliable: revealed strip {strip:P1}, interior {interior:P1}");
         Assert.Equal(0, strip);
         Assert.True(interior > 0.7, $"only {interior:P0} of the interior is reliable");
         Assert.All(mask, m => Assert.True(m is 0 or 1));
@@ -75,6 +79,7 @@ public sealed class OpticalFlowTests(PanFrames pan) : IClassFixture<PanFrames>
             noisy.Add(flows.Backward, mask, noised[t - 1], noised[t]);
         }
 
+        output.WriteLine($"warping error: clip {clean.Mean:0.000000}, with noise {noisy.Mean:0.000000}");
         Assert.Equal(12, clean.Count);
         Assert.True(clean.Mean < 0.003, $"the clip's own warping error is {clean.Mean:0.00000}");
         Assert.True(noisy.Mean > 5 * clean.Mean, $"noise took the warping error from {clean.Mean:0.00000} to {noisy.Mean:0.00000} only");

@@ -72,12 +72,26 @@ public sealed class VideoAssemblerTests : IDisposable
         Assert.InRange(audioSeconds, 0.9, 1.1);
     }
 
-    private async Task<List<string>> WritePartsAsync(List<RgbImage> frames, int framesPerPart)
+    [Fact]
+    public async Task Assemble_PartsInAFolderWithQuotesAndSpaces_AreFound()
+    {
+        var frames = (await Clips.DecodeAsync(Clips.Object, new VideoDecodeOptions { Range = new FrameRange(0, 6) })).ToList();
+        var odd = Path.Combine(folder, "it's a 'job' $(x)");
+        Directory.CreateDirectory(odd);
+        var parts = await WritePartsAsync(frames, framesPerPart: 3, odd);
+        var output = Path.Combine(odd, "final.webm");
+
+        await new VideoAssembler(Clips.Tool).AssembleAsync(parts, null, VideoContainer.WebmVp9, 24, FrameRange.All, output, Clips.Deadline());
+
+        Assert.Equal(6, (await Clips.DecodeAsync(output)).Count);
+    }
+
+    private async Task<List<string>> WritePartsAsync(List<RgbImage> frames, int framesPerPart, string? into = null)
     {
         var parts = new List<string>();
         foreach (var chunk in frames.Chunk(framesPerPart))
         {
-            var path = Path.Combine(folder, $"part-{parts.Count:D4}.mp4");
+            var path = Path.Combine(into ?? folder, $"part-{parts.Count:D4}.mp4");
             await using var encoder = VideoEncoder.Start(Clips.Tool, path, VideoAssembler.PartContainer,
                 new FrameSize(chunk[0].Width, chunk[0].Height), 24, Clips.Deadline());
             foreach (var frame in chunk)

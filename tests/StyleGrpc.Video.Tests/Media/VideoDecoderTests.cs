@@ -67,13 +67,14 @@ public sealed class VideoDecoderTests
     [Fact]
     public async Task ReadFrames_SlowConsumer_IsNotKilledByTheTimeLimit()
     {
-        // The limit counts ffmpeg's time, not ours: 48 frames × 60 ms is well past a 1.5 s limit.
-        var tool = new FfmpegTool(timeLimit: TimeSpan.FromSeconds(1.5));
+        // The limit counts ffmpeg's time, not ours: 48 frames × 120 ms is well past a 4 s limit (which leaves ffmpeg room on
+        // a loaded machine).
+        var tool = new FfmpegTool(timeLimit: TimeSpan.FromSeconds(4));
         var plan = await Clips.PlanAsync(Clips.Pan);
         var count = 0;
         await foreach (var frame in new VideoDecoder(tool).ReadFramesAsync(Clips.Pan, plan, Clips.Deadline()))
         {
-            await Task.Delay(60, Clips.Deadline());
+            await Task.Delay(120, Clips.Deadline());
             count++;
         }
 

@@ -20,10 +20,11 @@ x264=(-c:v libx264 -pix_fmt yuv420p -crf 18 -preset slow -movflags +faststart -m
   -vf "scale=640:480,zoompan=z='1+0.01*on':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=160x120:fps=24,format=yuv420p" \
   -t 2 -r 24 "${x264[@]}" -c:a aac -b:a 48k -ac 1 "$here/zoom.mp4"
 
-# object.mp4: the_scream.jpg shrunk to 40×50 moving over garden.jpg (shrunk to 256×160) by (+3, +1) px a frame from
-# (20, 40). 24 fps, 36 frames (1.5 s), no audio.
+# object.mp4: the_scream.jpg shrunk to 40×50 moving over garden.jpg (shrunk to 256×160) by (+3, +1) px a frame: frame n
+# (0-based) has it at (23 + 3n, 41 + n), as measured (the overlay's n counts from 1 here). 24 fps, 36 frames (1.5 s), no audio. The overlay works in RGB: in yuv420p it would place the picture on even
+# pixels only (2 and 4 px steps instead of 3).
 "${ff[@]}" -loop 1 -framerate 24 -i "$images/garden.jpg" -loop 1 -framerate 24 -i "$images/the_scream.jpg" \
-  -filter_complex "[0:v]scale=256:160[bg];[1:v]scale=40:50[fg];[bg][fg]overlay=x='20+3*n':y='40+n':eval=frame,format=yuv420p" \
+  -filter_complex "[0:v]scale=256:160[bg];[1:v]scale=40:50[fg];[bg][fg]overlay=x='20+3*n':y='40+n':eval=frame:format=rgb,format=yuv420p" \
   -frames:v 36 -r 24 "${x264[@]}" "$here/object.mp4"
 
 ls -l "$here"/*.mp4
