@@ -46,6 +46,32 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    public void EveryProjectTheServerAndCliReference_IsCopiedBeforeTheRestore()
+    {
+        // The projects the two published ones reach through ProjectReference, as paths from the repository's root.
+        var reached = new HashSet<string>(StringComparer.Ordinal);
+        void Walk(string project)
+        {
+            if (!reached.Add(project))
+            {
+                return;
+            }
+            var folder = Path.GetDirectoryName(project)!;
+            foreach (Match reference in Regex.Matches(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, project)), @"<ProjectReference Include=""([^""]+)"""))
+            {
+                var full = Path.GetFullPath(Path.Combine(TestData.RepositoryRoot, folder, reference.Groups[1].Value.Replace('\\', '/')));
+                Walk(Path.GetRelativePath(TestData.RepositoryRoot, full).Replace('\\', '/'));
+            }
+        }
+        Walk("src/StyleGrpc.Server/StyleGrpc.Server.csproj");
+        Walk("clients/StyleGrpc.Cli/StyleGrpc.Cli.csproj");
+        var restore = Array.FindIndex(Lines, l => l.StartsWith("RUN dotnet restore", StringComparison.Ordinal));
+
+        Assert.True(reached.Count >= 5, string.Join(", ", reached));
+        Assert.All(reached, project => Assert.Contains($"COPY {project} {Path.GetDirectoryName(project)}/", Lines[..restore]));
+    }
+
+    [Fact]
     public void HealthCheck_AsksTheShippedCliForReadiness_OnTheGrpcPortTheServerListensOn()
     {
         var healthCheck = Assert.Single(Lines, l => l.StartsWith("HEALTHCHECK ", StringComparison.Ordinal));
