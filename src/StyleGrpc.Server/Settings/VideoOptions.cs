@@ -21,8 +21,11 @@ public sealed class VideoOptions
     /// <summary>Most frames a job stylises. Default 3600 (two minutes at 30 frames per second).</summary>
     public int MaxFrames { get; set; } = 3600;
 
-    /// <summary>Largest decoded input frame, width × height, as its header says. Default 1920 × 1080.</summary>
-    public long MaxPixelsPerFrame { get; set; } = 1920L * 1080;
+    /// <summary>
+    /// Largest input frame, width × height, as its header says (and as ffmpeg's decoder is held to). Default 3840 × 2160:
+    /// phones film in 4K; frames are shrunk to at most <see cref="StyleGrpcServerOptions.TileAbove"/> as they are decoded.
+    /// </summary>
+    public long MaxPixelsPerFrame { get; set; } = 3840L * 2160;
 
     /// <summary>Longest any one ffmpeg or ffprobe run may take, in seconds; it is killed after. Default 600.</summary>
     public int ToolTimeoutSeconds { get; set; } = 600;
