@@ -13,9 +13,15 @@ namespace StyleGrpc.Web.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class ControlPageTests(ITestOutputHelper output)
 {
-    private static readonly string[] TrainingPhotos = ["tubingen.jpg", "storm.jpg", "dune.jpg"];
+    // A test trains for the sake of the page (12 iterations of 64 px on three photos: noise); refreshing the screenshots
+    // (PageTests.UpdatingScreenshots) trains a network worth showing in docs/http.md: 800 iterations of 256 px on every test photo.
+    private static readonly string[] TrainingPhotos = PageTests.UpdatingScreenshots
+        ? ["tubingen.jpg", "storm.jpg", "dune.jpg", "garden.jpg", "shipwreck.jpg"]
+        : ["tubingen.jpg", "storm.jpg", "dune.jpg"];
 
-    private const int TrainingIterations = 12;
+    private static readonly int TrainingIterations = PageTests.UpdatingScreenshots ? 800 : 12;
+
+    private static readonly string TrainingSize = PageTests.UpdatingScreenshots ? "256" : "64";
 
     // Records every text #train-status takes, as it happens (the training may pass between two polls from here).
     private const string TrainStatusScript = """
@@ -86,12 +92,13 @@ public sealed class ControlPageTests(ITestOutputHelper output)
 
         await page.EvaluateAsync(TrainStatusScript);
         await page.Locator("#train-iterations").FillAsync(TrainingIterations.ToString(CultureInfo.InvariantCulture));
-        await page.Locator("#train-size").FillAsync("64");
+        await page.Locator("#train-size").FillAsync(TrainingSize);
         await page.Locator("#train").ClickAsync();
         await Assertions.Expect(page.Locator("#train")).ToBeDisabledAsync();
 
         // Done: the card says "instant", the state names the network, the training's end is noted with its loss.
-        await Assertions.Expect(page.Locator(".card.selected .badge")).ToHaveTextAsync("instant", new() { Timeout = 3 * PageTests.Timeout });
+        await Assertions.Expect(page.Locator(".card.selected .badge")).ToHaveTextAsync("instant",
+            new() { Timeout = (PageTests.UpdatingScreenshots ? 30 : 3) * PageTests.Timeout });
         await Assertions.Expect(page.Locator("#instant-state")).ToContainTextAsync($"Instant: network v1, trained {TrainingIterations} iterations");
         await Assertions.Expect(page.Locator("#train-status")).ToContainTextAsync($"trained: {TrainingIterations} iterations, final loss");
         await Assertions.Expect(page.Locator("#train")).ToHaveTextAsync("Train again");
