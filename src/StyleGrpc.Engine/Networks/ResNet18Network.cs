@@ -32,7 +32,7 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
         // batch normalisation, so its content MSE of a stylised image is about 1 where Caffe VGG19's relu4_2 MSE is about
         // 10⁴: Ruder's 200 × 255² held reliable pixels frozen (0.00 grey levels from the warped previous output, 128 px,
         // tubingen × starry_night shifted 3 px, 60 L-BFGS steps from the warped frame). At 200 the weighted temporal loss
-        // ends of the order of the content and style terms, as in Ruder's balance, and reliable pixels end 5–7 grey levels
+        // ends of the order of the content and style terms, as in Ruder's balance, and reliable pixels end 5.8 grey levels
         // from the warped output (18.5 without the term; a fresh run differs by 29.6). docs/engine.md, "Video".
         TemporalWeight = TemporalGuide.RuderRatio,
     };
