@@ -30,7 +30,8 @@ public sealed record TemporalGuide
 
     /// <summary>
     /// Per-pixel reliability c(x), row by row, <c>Warped.Width × Warped.Height</c> values in [0, 1]: 1 where the flow is
-    /// reliable, 0 at disocclusions and motion boundaries (Ruder's c). Scaled to each level's size bilinearly.
+    /// reliable, 0 at disocclusions and motion boundaries (Ruder's c). Scaled to each level's size (area averaging when
+    /// shrinking, bilinear when growing).
     /// </summary>
     public required float[] Weights { get; init; }
 
