@@ -79,7 +79,7 @@ public sealed record ReproducibilityRecord
 
     /// <summary>
     /// Video: the coefficient of the temporal loss in the total (<see cref="TemporalGuide.Coefficient"/>: the guide's weight ×
-    /// 200 × the content weight); 0 when the run had no temporal guide.
+    /// the preset's γ × the content weight); 0 when the run had no temporal guide.
     /// </summary>
     public double TemporalWeight { get; init; }
 

@@ -391,7 +391,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         var objective = Objective(run, level, contentTensor, options);
         if (run.Temporal is { } temporal)
         {
-            objective = TemporalObjective.Create(objective, Network, temporal, planned.Width, planned.Height);
+            objective = TemporalObjective.Create(objective, Network, temporal, run.Layers.Preset.TemporalWeight, planned.Width, planned.Height);
         }
         // The colours the result takes its chroma from: the photo's, also when the run optimises its luminance only.
         var colours = run.Photo is { } photo && !ReferenceEquals(photo, run.Content)

@@ -4,31 +4,21 @@ namespace StyleGrpc.Engine;
 
 /// <summary>
 /// Video: the short-term temporal guide of one frame t ≥ 1 (Ruder, Dosovitskiy and Brox 2016, "Artistic style transfer for
-/// videos", eq. 3). The run adds
-/// <c>Weight × <see cref="RuderRatio"/> × ContentWeight × (1/D) Σ c(x)·(s·(x − ω))²</c> to its loss: ω is
-/// <see cref="Warped"/>, c is <see cref="Weights"/>, D = pixels × 3 channels, x and ω in [0, 1] and s the network's
-/// <see cref="Networks.IFeatureNetwork.InputScale"/>, so the difference is measured in the units the network (and hence the
-/// content loss) sees its pixels in. Made by the caller's optical flow; the engine knows nothing of how.
+/// videos", eq. 3). The run adds <c>Weight × γ × ContentWeight × (1/D) Σ c(x)·(x − ω)²</c> to its loss at every level: ω is
+/// <see cref="Warped"/>, c is <see cref="Weights"/>, D = pixels × 3 channels, x and ω in [0, 1] (the engine's pixel scale,
+/// the one the content loss is computed from), γ the preset's <see cref="Networks.LayerPreset.TemporalWeight"/>. Made by the
+/// caller's optical flow; the engine knows nothing of how.
 /// </summary>
 /// <remarks>
-/// <para>
-/// Why <see cref="Weight"/> 1 is "Ruder's default": Ruder et al. weigh content α = 1 (code: 5) against temporal γ = 200
-/// (code: 1000), both losses means, the temporal one over pixels on Caffe's 0–255 scale and the content one over relu4_2
-/// features of the Caffe VGG19 fed that scale. A ReLU network without normalisation layers is (up to its biases)
-/// positively homogeneous: scaling its input by k scales its features by k, the content loss by k² and a pixel loss by k²
-/// alike. Measuring the pixel difference in the network's own input units therefore keeps γ/α = 200 meaningful whatever
-/// the input normalisation: ×255 on the ResNet18 default (Caffe's scale), ÷σ (≈ ×4.4) on torchvision's VGG19.
-/// </para>
-/// <para>
-/// The equivalence is exact in pixel scale for the VGG19 "gatys" preset (content relu4_2, as Ruder's) up to the difference
-/// between torchvision's and Caffe's trained weights. On the ResNet18 default the content layer (layer2) follows batch
-/// normalisation, whose features are smaller than Caffe relu4_2's, so the same γ holds the frame relatively harder to the
-/// warped previous output than Ruder's did; lower <see cref="Weight"/> if consecutive frames look frozen.
-/// </para>
+/// <see cref="Weight"/> 1 is "as strong as Ruder's default relative to the content loss": Ruder et al. weigh content α = 1
+/// (code: 5) against temporal γ = 200 (code: 1000), both means, the temporal one over Caffe's 0–255 pixels, the content one
+/// over relu4_2 of Caffe's VGG19, which reads such pixels. Each preset converts γ/α = 200 to its network: ≈ 3.9·10³ on VGG19
+/// (it reads pixels ÷ σ, and a ReLU network's losses scale alike with its input), 200 on the ResNet18 default (measured; its
+/// content layer is batch-normalised). docs/engine.md, "Video".
 /// </remarks>
 public sealed record TemporalGuide
 {
-    /// <summary>Ruder et al.'s temporal-to-content weight ratio γ/α (200 = 1000 / 5 in their code).</summary>
+    /// <summary>Ruder et al.'s temporal-to-content weight ratio γ/α (200 = 1000 / 5 in their code), on 0–255 pixels.</summary>
     public const double RuderRatio = 200;
 
     /// <summary>
@@ -40,13 +30,14 @@ public sealed record TemporalGuide
 
     /// <summary>
     /// Per-pixel reliability c(x), row by row, <c>Warped.Width × Warped.Height</c> values in [0, 1]: 1 where the flow is
-    /// reliable, 0 at disocclusions and motion boundaries (Ruder's c). Scaled to each level's size bilinearly.
+    /// reliable, 0 at disocclusions and motion boundaries (Ruder's c). Scaled to each level's size (area averaging when
+    /// shrinking, bilinear when growing).
     /// </summary>
     public required float[] Weights { get; init; }
 
     /// <summary>
-    /// Strength of the temporal term, relative to Ruder's default (see remarks): 1 = γ/α = 200, 0 = no temporal term.
-    /// Finite, ≥ 0. Default 1.
+    /// Strength of the temporal term relative to Ruder's default (see remarks): 1 = the preset's γ, 0 = no temporal term.
+    /// Finite, ≥ 0. Default 1. The feed-forward blend reads it as <see cref="FeedForward.TemporalBlend.Alpha"/>.
     /// </summary>
     public double Weight { get; init; } = 1;
 
@@ -71,6 +62,9 @@ public sealed record TemporalGuide
         Require(double.IsFinite(Weight) && Weight >= 0, "TemporalWeight", "must be a finite number ≥ 0");
     }
 
-    /// <summary>The coefficient of the mean temporal loss in the run's total, for a content weight of <paramref name="contentWeight"/>.</summary>
-    public double Coefficient(double contentWeight) => Weight * RuderRatio * contentWeight;
+    /// <summary>
+    /// The coefficient of the mean temporal loss in a run's total: <see cref="Weight"/> × <paramref name="presetWeight"/>
+    /// (γ, <see cref="Networks.LayerPreset.TemporalWeight"/>) × <paramref name="contentWeight"/>.
+    /// </summary>
+    public double Coefficient(double presetWeight, double contentWeight) => Weight * presetWeight * contentWeight;
 }

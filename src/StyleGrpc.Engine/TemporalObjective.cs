@@ -18,15 +18,12 @@ internal sealed class TemporalObjective : IStyleObjective
     private readonly IStyleObjective inner;
     private readonly Tensor warped;
     private readonly Tensor weights;
-    // InputScale²: the term is computed on [0, 1] pixels and measured in the network's input units.
-    private readonly double scale;
 
-    private TemporalObjective(IStyleObjective inner, Tensor warped, Tensor weights, double scale, double coefficient)
+    private TemporalObjective(IStyleObjective inner, Tensor warped, Tensor weights, double coefficient)
     {
         this.inner = inner;
         this.warped = warped;
         this.weights = weights;
-        this.scale = scale;
         TemporalWeight = coefficient;
     }
 
@@ -42,11 +39,12 @@ internal sealed class TemporalObjective : IStyleObjective
     public double TemporalWeight { get; }
 
     /// <param name="inner">The level's objective.</param>
-    /// <param name="network">The feature network (its device and input scale).</param>
+    /// <param name="network">The feature network (its device).</param>
     /// <param name="guide">The frame's guide, at the content image's size (already in the run's colour space).</param>
+    /// <param name="presetWeight">The preset's γ (<see cref="LayerPreset.TemporalWeight"/>).</param>
     /// <param name="width">This level's width, in pixels.</param>
     /// <param name="height">This level's height, in pixels.</param>
-    public static TemporalObjective Create(IStyleObjective inner, IFeatureNetwork network, TemporalGuide guide, int width, int height)
+    public static TemporalObjective Create(IStyleObjective inner, IFeatureNetwork network, TemporalGuide guide, double presetWeight, int width, int height)
     {
         var device = network.Device;
         var warped = ImageTensor.ToTensor(ImageCodec.Resize(guide.Warped, width, height), device);
@@ -60,15 +58,14 @@ internal sealed class TemporalObjective : IStyleObjective
                 ? nn.functional.interpolate(full, [height, width], mode: InterpolationMode.Area)
                 : nn.functional.interpolate(full, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
         }
-        return new TemporalObjective(inner, warped, weights, network.InputScale * network.InputScale, guide.Coefficient(inner.ContentWeight));
+        return new TemporalObjective(inner, warped, weights, guide.Coefficient(presetWeight, inner.ContentWeight));
     }
 
     /// <summary>The inner objective's losses with the temporal term added; with <paramref name="backward"/>, its gradient too.</summary>
     public StepLosses Evaluate(Tensor image, bool backward)
     {
         var losses = inner.Evaluate(image, backward);
-        using var scaleScalar = scale.ToScalar();
-        var temporal = StyleLosses.Temporal(image, warped, weights).mul(scaleScalar);
+        var temporal = StyleLosses.Temporal(image, warped, weights);
         if (backward)
         {
             using var coefficient = TemporalWeight.ToScalar();

@@ -57,6 +57,11 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
             "TotalVariationWeight", "must be a finite number ≥ 0");
         Require(double.IsFinite(options.LearningRate) && options.LearningRate > 0, "LearningRate", "must be a finite number > 0");
         Require(double.IsFinite(options.AutoStyleWeightFactor) && options.AutoStyleWeightFactor > 0, "AutoStyleWeightFactor", "must be a finite number > 0");
+        Require(double.IsFinite(options.StabilityWeight) && options.StabilityWeight >= 0, "StabilityWeight", "must be a finite number ≥ 0");
+        Require(options.StabilityShift is >= 0 and <= 16, "StabilityShift", "must be between 0 and 16 pixels");
+        Require(double.IsFinite(options.StabilityNoise) && options.StabilityNoise is >= 0 and <= 1, "StabilityNoise", "must be between 0 and 1");
+        Require(options.StabilityWeight == 0 || StabilityLoss.Passes(options.StabilityShift, options.StabilityNoise) > 0, "StabilityWeight",
+            "needs a StabilityShift or a StabilityNoise above 0");
         Require(options.Architecture is null || options.Architecture.IsValid(), "Architecture", "widths must be 1–256 channels and 0–16 residual blocks");
         Engine.Preset(options.Preset);
     }
@@ -67,7 +72,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
     /// <see cref="TrainingSampler.CacheBytes"/>), plus per crop pixel of the batch the transformation network's activations
     /// kept for the backward pass (1,800 bytes at 16/32/64 with 5 blocks, scaled with the widths) and the loss network's
     /// forward and backward (the engine's per-pixel figures of <see cref="MemoryModel"/>: ResNet18 1,900, VGG19 4,800), plus
-    /// the weights with Adam's moments. Calibration (<c>bench --only feedforward-steps</c>, 2026-11-29): with the default
+    /// the weights with Adam's moments; the stability loss adds the network's share once per enabled term (not measured). Calibration (<c>bench --only feedforward-steps</c>, 2026-11-29): with the default
     /// options on the offline ResNet18 a training raised the process's peak RSS by 875 MiB (576 → 1,451 MiB); this estimates
     /// 996 MiB.
     /// </remarks>
@@ -80,7 +85,9 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
         var features = FeatureBytesPerPixel.GetValueOrDefault(Engine.Network.Info.Name, UnknownFeatureBytesPerPixel);
         var parameters = 9.0 * 9 * 3 * architecture.Channels1 * 2 + 9.0 * (architecture.Channels1 * architecture.Channels2 * 2
             + architecture.Channels2 * architecture.Channels3 * 2 + architecture.Channels3 * architecture.Channels3 * 2 * architecture.ResidualBlocks);
-        return FixedBytes + (long)(pixels * (NetworkBytesPerPixel * widthScale + features) + parameters * 4 * 4);
+        // The stability loss runs the network once more per enabled term, keeping those activations for the backward pass too.
+        var passes = 1 + (options.StabilityWeight > 0 ? StabilityLoss.Passes(options.StabilityShift, options.StabilityNoise) : 0);
+        return FixedBytes + (long)(pixels * (NetworkBytesPerPixel * widthScale * passes + features) + parameters * 4 * 4);
     }
 
     /// <summary>Trains on the calling thread; cancelling stops it within one iteration (<see cref="OperationCanceledException"/>).</summary>
@@ -128,7 +135,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
         for (var iteration = start + 1; iteration <= options.Iterations; iteration++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            double content, styleLoss, tv, total;
+            double content, styleLoss, tv, total, stability = 0;
             using (NewDisposeScope())
             {
                 var batch = sampler.Next(options.BatchSize, network.Device);
@@ -140,11 +147,21 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
                 using var weightOfStyle = styleWeight.Value.ToScalar();
                 using var weightOfTv = tvWeight.ToScalar();
                 var weighted = terms.Content * contentWeight + terms.Style * weightOfStyle + terms.TotalVariation * weightOfTv;
+                Tensor? stable = null;
+                if (options.StabilityWeight > 0)
+                {
+                    // Its own noise per iteration, from the seed and the iteration: a resumed training draws the same.
+                    using var generator = new Generator(new SplitMix64((ulong)options.Seed ^ ((ulong)iteration * 0xD1B54A32D192ED03UL)).Next(), network.Device);
+                    stable = StabilityLoss.Evaluate(styleNetwork.call, batch, output, options.StabilityShift, options.StabilityNoise, generator);
+                    using var weightOfStability = options.StabilityWeight.ToScalar();
+                    weighted = weighted + stable * weightOfStability;
+                }
                 adam.zero_grad();
                 weighted.backward();
                 adam.step();
                 (content, styleLoss, tv, total) = (terms.Content.item<float>(), terms.Style.item<float>(), terms.TotalVariation.item<float>(),
                     weighted.item<float>());
+                stability = stable?.item<float>() ?? 0;
             }
             if (!double.IsFinite(total))
             {
@@ -158,7 +175,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
             var elapsed = before + clock.Elapsed;
             var perIteration = clock.Elapsed / (iteration - start);
             var progress = new FeedForwardTrainingProgress(iteration, options.Iterations, content, styleLoss, tv, total, elapsed,
-                perIteration * (options.Iterations - iteration));
+                perIteration * (options.Iterations - iteration)) { StabilityLoss = stability };
             onProgress?.Invoke(progress);
             if (isDue is not null && iteration < options.Iterations && isDue(progress))
             {

@@ -43,6 +43,26 @@ public sealed record FeedForwardTrainingOptions
     /// <summary>Factor of the automatic style weight (as <see cref="StyleTransferOptions.AutoStyleWeightFactor"/>). Default 10.</summary>
     public double AutoStyleWeightFactor { get; init; } = 10;
 
+    /// <summary>
+    /// Weight of the stability loss (<see cref="StabilityLoss"/>, Gupta et al. 2017): trains the network to give steadier
+    /// video, its output moving with a shifted input (<see cref="StabilityShift"/>) and unmoved by a little noise
+    /// (<see cref="StabilityNoise"/>); each enabled term costs one more pass of the network per iteration. Finite, ≥ 0.
+    /// Default 0: off, no extra passes, a training exactly as without this option.
+    /// </summary>
+    public double StabilityWeight { get; init; }
+
+    /// <summary>
+    /// Stability loss: the translation of the shifted copy, in pixels, 0–16 (0 = no shift term). Default 2 (not a multiple of
+    /// the network's stride of 4: the hard case, where frame-to-frame flicker appears).
+    /// </summary>
+    public int StabilityShift { get; init; } = 2;
+
+    /// <summary>
+    /// Stability loss: the standard deviation of the Gaussian noise added to the noisy copy, in [0, 1] pixel units
+    /// (0.02 ≈ 5 grey levels), 0–1 (0 = no noise term). Default 0.02.
+    /// </summary>
+    public double StabilityNoise { get; init; } = 0.02;
+
     /// <summary>Seed of the initial weights and of the crops, scales and flips: same photos and seed, same network.</summary>
     public long Seed { get; init; }
 }

@@ -9,4 +9,8 @@ public sealed record FeedForwardTrainingProgress(
     double TotalVariationLoss,
     double TotalLoss,
     TimeSpan Elapsed,
-    TimeSpan EstimatedRemaining);
+    TimeSpan EstimatedRemaining)
+{
+    /// <summary>Unweighted stability loss (<see cref="FeedForwardTrainingOptions.StabilityWeight"/>); 0 when it is off.</summary>
+    public double StabilityLoss { get; init; }
+}

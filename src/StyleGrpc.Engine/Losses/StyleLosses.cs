@@ -77,8 +77,7 @@ public static class StyleLosses
     /// <summary>
     /// Short-term temporal loss of Ruder et al. 2016 (eq. 3): <c>(1/D) Σ c·(x − ω)²</c> over every pixel and channel of
     /// <paramref name="image"/> (B×C×H×W), D = its element count. <paramref name="warped"/> (ω) has the image's shape;
-    /// <paramref name="weights"/> (c) is B×1×H×W and broadcasts over the channels. Values in whatever scale the caller
-    /// passes them (the engine takes [0, 1] pixels and multiplies the loss by <see cref="IFeatureNetwork.InputScale"/>²).
+    /// <paramref name="weights"/> (c) is B×1×H×W and broadcasts over the channels. The engine passes [0, 1] pixels.
     /// </summary>
     public static Tensor Temporal(Tensor image, Tensor warped, Tensor weights) => (image - warped).square().mul(weights).mean();
 }

@@ -20,13 +20,6 @@ public interface IFeatureNetwork : IDisposable
     /// <summary>Image sides are rounded to a multiple of this (1 = any size).</summary>
     int SizeMultiple { get; }
 
-    /// <summary>
-    /// Network input units per unit of pixel value in [0, 1] (the scale of its input normalisation, ignoring the mean it
-    /// subtracts): 255 for Caffe-style 0–255 inputs, about 1/σ for ImageNet mean/std normalisation. Pixel-space losses that
-    /// must weigh the same against the feature losses whatever the network (the video temporal term) are measured in it.
-    /// </summary>
-    double InputScale { get; }
-
     /// <summary>Device the weights live on.</summary>
     torch.Device Device { get; }
 

@@ -22,6 +22,14 @@ public sealed record LayerPreset(
     double TotalVariationWeight,
     string Description)
 {
+    /// <summary>
+    /// Video: the weight of the temporal loss relative to the content loss (γ/α, <see cref="TemporalGuide"/>), for pixel
+    /// differences in [0, 1]. The run's coefficient is the guide's <see cref="TemporalGuide.Weight"/> × this × the content
+    /// weight. Default: Ruder et al.'s γ/α = 200 on Caffe's 0–255 pixels, 200 × 255² ≈ 1.3·10⁷ (right for a network that
+    /// reads 0–255 pixels and has VGG-sized content features); each network states its own.
+    /// </summary>
+    public double TemporalWeight { get; init; } = TemporalGuide.RuderRatio * 255 * 255;
+
     /// <summary>Every layer the preset reads.</summary>
     public IReadOnlyList<string> AllLayers =>
         ContentLayers.Select(l => l.Layer).Concat(StyleLayers.Select(l => l.Layer)).Distinct().ToList();

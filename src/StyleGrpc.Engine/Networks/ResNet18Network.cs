@@ -26,7 +26,16 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
         [new LayerWeight("layer2")],
         [new("relu1"), new("layer1"), new("layer2"), new("layer3")],
         ContentWeight: 1, StyleWeight: null, TotalVariationWeight: 2,
-        "ResNet18 offline default: content layer2; style relu1, layer1, layer2, layer3; style weight balanced per job");
+        "ResNet18 offline default: content layer2; style relu1, layer1, layer2, layer3; style weight balanced per job")
+    {
+        // γ/α on [0, 1] pixels, set by measurement: this network reads Caffe's 0–255 pixels, but its content layer follows
+        // batch normalisation, so its content MSE of a stylised image is about 1 where Caffe VGG19's relu4_2 MSE is about
+        // 10⁴: Ruder's 200 × 255² held reliable pixels frozen (0.00 grey levels from the warped previous output, 128 px,
+        // tubingen × starry_night shifted 3 px, 60 L-BFGS steps from the warped frame). At 200 the weighted temporal loss
+        // ends of the order of the content and style terms, as in Ruder's balance, and reliable pixels end 5.8 grey levels
+        // from the warped output (18.5 without the term; a fresh run differs by 29.6). docs/engine.md, "Video".
+        TemporalWeight = TemporalGuide.RuderRatio,
+    };
 
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -62,10 +71,6 @@ public sealed class ResNet18Network : Module<Tensor, Tensor>, IFeatureNetwork
 
     /// <inheritdoc />
     public int SizeMultiple => 16;
-
-    /// <inheritdoc />
-    /// <remarks>255: the network reads 0–255 pixels minus the mean, no std.</remarks>
-    public double InputScale => 255;
 
     /// <inheritdoc />
     public Device Device { get; private set; }

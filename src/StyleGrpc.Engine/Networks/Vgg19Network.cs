@@ -27,12 +27,25 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
     /// <summary>Layer names at torchvision's positions: conv1_1, relu1_1, conv1_2, …, pool5.</summary>
     public static readonly IReadOnlyList<string> AllLayerNames = BuildLayerNames();
 
+    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
+    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+
+    // Ruder et al.'s γ/α = 200 holds between a 0–255 pixel MSE and the relu4_2 MSE of Caffe's VGG19, which reads 0–255
+    // pixels. A ReLU network without normalisation layers is (up to its biases) positively homogeneous: scaling its input by
+    // k scales its features by k and both MSEs by k². This VGG19 reads [0, 1] pixels divided by σ, so measured in its own
+    // input units the same ratio holds: γ/α on [0, 1] pixels = 200 × mean(1/σ²) ≈ 200 × 19.6 ≈ 3.9·10³. (Declared before
+    // the presets: static fields initialise in textual order.)
+    private static readonly double RuderTemporalWeight = TemporalGuide.RuderRatio * Std.Average(s => 1.0 / ((double)s * s));
+
     private static readonly LayerPreset Gatys = new(
         "gatys",
         [new LayerWeight("relu4_2")],
         [new("relu1_1"), new("relu2_1"), new("relu3_1"), new("relu4_1"), new("relu5_1")],
         ContentWeight: 1, StyleWeight: 1e6, TotalVariationWeight: 0,
-        "Gatys et al. 2016: content relu4_2; style relu1_1, relu2_1, relu3_1, relu4_1, relu5_1");
+        "Gatys et al. 2016: content relu4_2; style relu1_1, relu2_1, relu3_1, relu4_1, relu5_1")
+    {
+        TemporalWeight = RuderTemporalWeight,
+    };
 
     // The write-up tapped conv1_1…conv3_1 "before ReLU", but torchvision's ReLUs are in-place, so each
     // tap that a ReLU follows in the cut network was overwritten by it; only conv3_1, where the network
@@ -43,10 +56,10 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
         [new LayerWeight("relu2_2")],
         [new("relu1_1"), new("relu1_2"), new("relu2_1"), new("relu2_2"), new("conv3_1")],
         ContentWeight: 1, StyleWeight: 1e6, TotalVariationWeight: 0,
-        "The original write-up (PyTorch tutorial, RMSprop): content conv2_2, style conv1_1…conv3_1 as its in-place ReLUs left them");
-
-    private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
-    private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
+        "The original write-up (PyTorch tutorial, RMSprop): content conv2_2, style conv1_1…conv3_1 as its in-place ReLUs left them")
+    {
+        TemporalWeight = RuderTemporalWeight,
+    };
 
 #pragma warning disable IDE1006 // The field name is torchvision's state-dict prefix.
     private readonly Sequential features;
@@ -101,10 +114,6 @@ public sealed class Vgg19Network : Module<Tensor, Tensor>, IFeatureNetwork
 
     /// <inheritdoc />
     public int SizeMultiple => 1;
-
-    /// <inheritdoc />
-    /// <remarks>The root mean square of 1/σ over the three channels (≈ 4.43): the normalisation divides each channel by its σ.</remarks>
-    public double InputScale { get; } = Math.Sqrt(Std.Average(s => 1.0 / ((double)s * s)));
 
     /// <inheritdoc />
     public Device Device { get; private set; }

@@ -4,8 +4,8 @@ namespace StyleGrpc.Engine.Optimization;
 public readonly record struct StepLosses(double Content, double Style, double TotalVariation, double Total)
 {
     /// <summary>
-    /// Unweighted temporal loss of a video frame (<see cref="TemporalGuide"/>): <c>(1/D) Σ c(x)·(s·(x − ω))²</c>, pixel
-    /// differences in the network's input units; 0 without a guide.
+    /// Unweighted temporal loss of a video frame (<see cref="TemporalGuide"/>): <c>(1/D) Σ c(x)·(x − ω)²</c> over pixels in
+    /// [0, 1]; 0 without a guide.
     /// </summary>
     public double Temporal { get; init; }
 }

@@ -71,20 +71,22 @@ public sealed class TemporalTermTests(EngineFixture fixture) : IClassFixture<Eng
         Run(options, null, without.Add);
 
         // By hand, in doubles: the first evaluation is at the content image itself.
-        var scale = fixture.Network.InputScale;
         var sum = 0.0;
         for (var i = 0; i < width * height; i++)
         {
             for (var c = 0; c < 3; c++)
             {
-                var d = (fixture.Content.Pixels[3 * i + c] / 255.0 - fixture.Style.Pixels[3 * i + c] / 255.0) * scale;
+                var d = fixture.Content.Pixels[3 * i + c] / 255.0 - fixture.Style.Pixels[3 * i + c] / 255.0;
                 sum += guide.Weights[i] * d * d;
             }
         }
         var expected = sum / (3.0 * width * height);
         Assert.Equal(expected, with[0].TemporalLoss, expected * 1e-4);
         Assert.Equal(0, without[0].TemporalLoss);
-        var coefficient = 3 * TemporalGuide.RuderRatio * 1;
+        // The guide's weight × the preset's γ (VGG19: 200 × mean(1/σ²) ≈ 3.9·10³) × the content weight (1).
+        var gamma = fixture.Engine.Preset(null).TemporalWeight;
+        Assert.InRange(gamma, 3.9e3, 3.95e3);
+        var coefficient = 3 * gamma * 1;
         Assert.Equal(coefficient, result.Record.TemporalWeight);
         Assert.Equal(without[0].TotalLoss + coefficient * with[0].TemporalLoss, with[0].TotalLoss, with[0].TotalLoss * 1e-5);
     }
@@ -179,10 +181,10 @@ public sealed class TemporalTermTests(EngineFixture fixture) : IClassFixture<Eng
             Weights = Mask(64, 64, (x, y) => (x * y) % 7 / 6f),
             Weight = 2,
         };
-        var whole = TemporalObjective.Create(StyleObjective.Create(network, plan, content, fixture.Targets, options), network, guide, 64, 64);
+        var whole = TemporalObjective.Create(StyleObjective.Create(network, plan, content, fixture.Targets, options), network, guide, plan.Preset.TemporalWeight, 64, 64);
         var tiledInner = TiledStyleObjective.Create(network, plan, content, fixture.Targets, options, 32);
         Assert.True(tiledInner.TileCount >= 4, $"only {tiledInner.TileCount} tiles");
-        var tiled = TemporalObjective.Create(tiledInner, network, guide, 64, 64);
+        var tiled = TemporalObjective.Create(tiledInner, network, guide, plan.Preset.TemporalWeight, 64, 64);
         using var generator = new Generator(3, network.Device);
         var start = content.mul(0.6).add_(rand(content.shape, generator: generator, device: network.Device).mul_(0.4));
 
