@@ -1,5 +1,5 @@
-using StyleGrpc.Client;
 using Spectre.Console;
+using StyleGrpc.Client;
 
 namespace StyleGrpc.Cli;
 
