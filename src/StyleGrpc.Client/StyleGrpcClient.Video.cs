@@ -10,7 +10,7 @@ public sealed partial class StyleGrpcClient
 {
     /// <summary>
     /// Submits a video to stylise and returns its operation as soon as the server has checked and stored the job. The video
-    /// (MP4, WebM, MKV, MOV…) must be within the server's video limits (<see cref="GetServerInfoAsync"/>); a broken file or one that
+    /// (MP4, WebM, MKV, MOV…) must be within the server's video limits (<see cref="ServerDetails.Video"/>); a broken file or one that
     /// is no video is INVALID_ARGUMENT naming <c>video</c>, a range or rate out of bounds names <c>frame_range</c> or
     /// <c>frame_rate</c>; FAILED_PRECONDITION when the server has no ffmpeg. Retried as <see cref="SubmitStylizeAsync"/> is, as one
     /// request (<see cref="StylizeVideoOptions.RequestId"/>). Follow it with <see cref="WatchStylizeAsync"/> (it ends with a

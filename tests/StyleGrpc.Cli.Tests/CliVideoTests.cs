@@ -101,14 +101,17 @@ public sealed class CliVideoTests(CliServer server) : IClassFixture<CliServer>
     }
 
     [Fact]
-    public async Task StylizeVideo_AJpegAsTheVideo_ExitsInvalidArgumentNamingVideo()
+    public async Task StylizeVideo_AJpegAsTheVideo_ExitsInvalidArgumentNamingVideo_AndInfoShowsTheLimits()
     {
         var output = Path.Combine(TestData.NewTempDirectory(), "out.mp4");
 
         var run = await CliRunner.RunAsync(server.Host.Address, ["stylize-video", TestData.Image("tubingen.jpg"), .. Small, "-o", output]);
+        var info = await CliRunner.RunAsync(server.Host.Address, "info");
 
         Assert.Equal(ExitCodes.InvalidArgument, run.ExitCode);
         Assert.Contains("video", run.Error);
         Assert.False(File.Exists(output));
+        // What it may send instead: 'info' shows the server's video limits.
+        Assert.Contains("stylegrpc stylize-video", Regex.Replace(info.Console, @"\s+", " "));
     }
 }

@@ -90,7 +90,7 @@ public sealed class VideoClientTests(OpenServer open) : IClassFixture<OpenServer
     }
 
     [Fact]
-    public async Task SubmitStylizeVideoAsync_AJpegAsTheVideo_IsInvalidArgumentNamingVideo()
+    public async Task SubmitStylizeVideoAsync_AJpegAsTheVideo_IsInvalidArgumentNamingVideo_AndServerInfoTellsTheLimits()
     {
         using var client = Connect();
 
@@ -98,6 +98,11 @@ public sealed class VideoClientTests(OpenServer open) : IClassFixture<OpenServer
             StyleSpec.Registered("starry"), Small(2)).WaitAsync(Timeout));
 
         Assert.Equal((StatusCode.InvalidArgument, "video"), (ex.StatusCode, ex.Field));
+        // What it may send instead: the server's video limits.
+        var limits = (await client.GetServerInfoAsync().WaitAsync(Timeout)).Video;
+        Assert.NotNull(limits);
+        Assert.True(limits.Available);
+        Assert.True(limits.MaxBytes > 0 && limits.MaxFrames > 0 && limits.MaxSide > 0 && limits.MaxFrameRate > 0);
     }
 
     private static (int, int) Size(EncodedImage image)
