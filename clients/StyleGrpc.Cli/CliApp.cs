@@ -54,6 +54,7 @@ public static class CliApp
         root.Options.Add(Verbose);
         root.Subcommands.Add(StylesCommands.Create(context));
         root.Subcommands.Add(StylizeCommand.Create(context));
+        root.Subcommands.Add(StylizeVideoCommand.Create(context));
         root.Subcommands.Add(JobsCommands.Create(context));
         root.Subcommands.Add(InfoCommands.CreateInfo(context));
         root.Subcommands.Add(InfoCommands.CreateHealth(context));

@@ -25,6 +25,13 @@ internal static class InfoCommands
             Row("device", $"{info.Device}, {info.Precision}");
             Row("presets", string.Join(", ", info.Presets));
             Row("limits", $"max side {info.MaxSide} px, {info.MaxPixels:N0} pixels, {info.MaxIterations} iterations, {info.MaxRequestBytes:N0} bytes/request");
+            if (info.Video is { } video)
+            {
+                Row("videos", video.Available
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"{video.MaxBytes:N0} bytes, {video.MaxDurationSeconds:0.#} s, {video.MaxFrames} frames, {video.MaxFrameRate:0.#} fps, frames up to {video.MaxSide} px ('stylegrpc stylize-video')")
+                    : "not on this server (no ffmpeg)");
+            }
             Row("jobs", $"{info.RunningJobs} running of {info.ConcurrentJobs}, {info.QueuedJobs} queued of {info.QueueCapacity}");
             Row("styles", info.Styles.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Row("your role", info.CallerRole.Length > 0 ? info.CallerRole : "(not told by this server)");

@@ -70,6 +70,10 @@ internal static class JobsCommands
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
             var operation = await client.GetOperationAsync(parse.GetValue(name)!, token);
+            if (operation.Kind == JobKind.Video)
+            {
+                return await ShowVideoAsync(context, await client.GetVideoJobAsync(operation.Name, token), parse.GetValue(json));
+            }
             if (parse.GetValue(json))
             {
                 await context.Output.WriteLineAsync(OperationJson.Serialize(operation));
@@ -114,6 +118,53 @@ internal static class JobsCommands
         return command;
     }
 
+    // A video job: frames done of the total, rate, ETA, size, attempts, and its result without the bytes.
+    private static async Task<int> ShowVideoAsync(CliContext context, VideoJobOperation operation, bool json)
+    {
+        if (json)
+        {
+            await context.Output.WriteLineAsync(OperationJson.Serialize(operation));
+            return ExitCodes.Ok;
+        }
+        var m = operation.Metadata;
+        var grid = new Grid().AddColumn().AddColumn();
+        void Row(string key, string value) => grid.AddRow(new Text(key), new Text(value));
+        Row("name", operation.Name);
+        Row("kind", "video");
+        Row("state", OperationJson.State(m.State) + (m.QueuePosition > 0 ? $", queue position {m.QueuePosition}" : ""));
+        Row("progress", VideoText.Frames(m.FramesDone, m.TotalFrames, m.FramesPerSecond, operation.Done ? TimeSpan.Zero : m.Eta)
+            + (m.Width > 0 ? $", {m.Width}x{m.Height}" : ""));
+        Row("attempt", m.Attempt + (m.ResumedFromFrame > 0 ? $", resumed from frame {m.ResumedFromFrame}" : "")
+            + (m.CheckpointFrame > 0 ? $", checkpoint at frame {m.CheckpointFrame}" : ""));
+        if (m.Replica.Length > 0)
+        {
+            Row("replica", m.Replica);
+        }
+        Row("created", m.CreateTime.ToString("u", CultureInfo.InvariantCulture));
+        if (m.StartTime is { } start)
+        {
+            Row("started", start.ToString("u", CultureInfo.InvariantCulture));
+        }
+        if (m.EndTime is { } end)
+        {
+            Row("ended", end.ToString("u", CultureInfo.InvariantCulture));
+        }
+        if (OperationJson.Describe(m.Notification) is { } notification)
+        {
+            Row("webhook", notification);
+        }
+        if (operation.Result is { } r)
+        {
+            Row("result", $"{VideoText.Result(r)} ('jobs watch {operation.JobId} -o FILE' writes it)");
+        }
+        if (operation.Error is { } e)
+        {
+            Row("error", $"{e.StatusCode}: {e.Detail}");
+        }
+        context.Console.Write(grid);
+        return ExitCodes.Ok;
+    }
+
     private static Command Watch(CliContext context)
     {
         var name = Name();
@@ -132,10 +183,21 @@ internal static class JobsCommands
                 throw new UsageException("--after: must be 0 or more");
             }
             var outputFile = parse.GetValue(output);
+            var video = false;
             var updates = client.WatchStylizeAsync(parse.GetValue(name)!, parse.GetValue(after), token);
             var reporter = StylizeCommand.Reporter(context, parse.GetValue(json), outputFile?.FullName);
-            var completed = await reporter.RunAsync(StylizeCommand.WithSideEffects(updates, parse.GetValue(previewDir), outputFile, token));
-            return completed is not null || parse.GetValue(after) > 0 ? ExitCodes.Ok : ExitCodes.ServerError;
+            var completed = await reporter.RunAsync(StylizeCommand.WithSideEffects(Noting(updates), parse.GetValue(previewDir), outputFile, token));
+            return completed is not null || video || parse.GetValue(after) > 0 ? ExitCodes.Ok : ExitCodes.ServerError;
+
+            // A video job ends with its video, not a picture.
+            async IAsyncEnumerable<StylizeUpdate> Noting(IAsyncEnumerable<StylizeUpdate> source)
+            {
+                await foreach (var update in source)
+                {
+                    video |= update is VideoCompleted;
+                    yield return update;
+                }
+            }
         }, ct));
         return command;
     }

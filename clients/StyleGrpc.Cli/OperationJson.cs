@@ -15,6 +15,7 @@ internal static class OperationJson
         {
             name = operation.Name,
             jobId = operation.JobId,
+            kind = operation.Kind.ToString().ToLowerInvariant(),
             done = operation.Done,
             state = State(m.State),
             queuePosition = m.QueuePosition,
@@ -40,6 +41,49 @@ internal static class OperationJson
                 iterations = r.IterationsRun,
                 losses = r.FinalLosses,
                 totalMs = r.TotalTime.TotalMilliseconds,
+            } : null,
+        }, Options);
+    }
+
+    /// <summary>A video job's operation as one JSON object: frames, rate, ETA, and the result without its bytes.</summary>
+    public static string Serialize(VideoJobOperation operation)
+    {
+        var m = operation.Metadata;
+        return JsonSerializer.Serialize(new
+        {
+            name = operation.Name,
+            jobId = operation.JobId,
+            kind = "video",
+            done = operation.Done,
+            state = State(m.State),
+            queuePosition = m.QueuePosition,
+            framesDone = m.FramesDone,
+            totalFrames = m.TotalFrames,
+            framesPerSecond = m.FramesPerSecond,
+            elapsedMs = m.Elapsed.TotalMilliseconds,
+            etaMs = m.Eta.TotalMilliseconds,
+            width = m.Width,
+            height = m.Height,
+            attempt = m.Attempt,
+            resumedFromFrame = m.ResumedFromFrame,
+            checkpointFrame = m.CheckpointFrame,
+            replica = m.Replica,
+            createTime = m.CreateTime,
+            startTime = m.StartTime,
+            endTime = m.EndTime,
+            notification = Notification(m.Notification),
+            error = operation.Error is { } e ? new { code = e.StatusCode.ToString(), message = e.Detail } : null,
+            result = operation.Result is { } r ? new
+            {
+                format = VideoText.FormatName(r.Format),
+                bytes = r.Video.Length,
+                frames = r.Frames,
+                width = r.Width,
+                height = r.Height,
+                frameRate = r.FrameRate,
+                audio = r.HasAudio,
+                attempts = r.Attempts,
+                runMs = r.RunTime.TotalMilliseconds,
             } : null,
         }, Options);
     }

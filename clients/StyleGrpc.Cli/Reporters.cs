@@ -41,6 +41,11 @@ internal sealed class ProgressBarReporter(IAnsiConsole console, string? outputPa
                             task.Value = p.Iteration;
                             task.Description = Markup.Escape($"iter {p.Iteration}/{p.TotalIterations}{Level(p)}  loss {Format(p.Losses.Total)} (style {Format(p.Losses.Style)}, content {Format(p.Losses.Content)})");
                             break;
+                        case VideoCompleted v:
+                            task.Value = task.MaxValue;
+                            task.Description = Markup.Escape($"done: {VideoText.Result(v)}");
+                            task.StopTask();
+                            break;
                         case JobCompleted c:
                             task.Value = task.MaxValue;
                             task.Description = Markup.Escape($"done: {c.IterationsRun} iterations, loss {Format(c.FinalLosses.Total)}");
@@ -77,6 +82,7 @@ internal sealed class PlainReporter(IAnsiConsole console, string? outputPath) : 
                 JobQueued q => $"queued, position {q.QueuePosition}",
                 JobStarted s => $"started {s.Width}x{s.Height} on {s.Network}, {s.TotalIterations} iterations",
                 JobProgress p => $"iter {p.Iteration}/{p.TotalIterations}{ProgressBarReporter.Level(p)} loss {ProgressBarReporter.Format(p.Losses.Total)} elapsed {p.Elapsed.TotalSeconds:F1}s eta {p.Eta.TotalSeconds:F1}s",
+                VideoCompleted v => $"{(outputPath is null ? "done: job " + v.JobId : "wrote " + outputPath)} ({VideoText.Result(v)})",
                 JobCompleted c => $"{(outputPath is null ? "done: job " + c.JobId : "wrote " + outputPath)} ({c.Image.Width}x{c.Image.Height}, {c.Image.Data.Length} bytes) after {c.IterationsRun} iterations in {c.TotalTime.TotalSeconds:F1}s",
                 _ => null,
             };
@@ -117,6 +123,20 @@ internal sealed class JsonReporter(TextWriter output, string? outputPath) : ISty
                     level = p.Level,
                     levels = p.Levels,
                     levelSide = p.LevelSide,
+                },
+                VideoCompleted v => new
+                {
+                    type = "videoCompleted",
+                    jobId = v.JobId,
+                    output = outputPath,
+                    format = VideoText.FormatName(v.Format),
+                    bytes = v.Video.Length,
+                    frames = v.Frames,
+                    width = v.Width,
+                    height = v.Height,
+                    frameRate = v.FrameRate,
+                    audio = v.HasAudio,
+                    attempts = v.Attempts,
                 },
                 JobCompleted c => new
                 {

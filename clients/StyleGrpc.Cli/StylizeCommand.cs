@@ -208,7 +208,8 @@ internal static class StylizeCommand
         : context.Console.Profile.Capabilities.Interactive ? new ProgressBarReporter(context.Console, outputPath)
         : new PlainReporter(context.Console, outputPath);
 
-    // Previews are written as they arrive and the result (when there is an output) before the completion is reported.
+    // Previews are written as they arrive and the result (a picture, or a watched video job's video) when there is an output,
+    // before the completion is reported.
     internal static async IAsyncEnumerable<StylizeUpdate> WithSideEffects(IAsyncEnumerable<StylizeUpdate> updates, DirectoryInfo? previews,
         FileInfo? output, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -227,6 +228,14 @@ internal static class StylizeCommand
                     Directory.CreateDirectory(dir.FullName);
                 }
                 await File.WriteAllBytesAsync(output.FullName, completed.Image.Data, cancellationToken);
+            }
+            if (update is VideoCompleted video && output is not null)
+            {
+                if (output.Directory is { } dir)
+                {
+                    Directory.CreateDirectory(dir.FullName);
+                }
+                await File.WriteAllBytesAsync(output.FullName, video.Video, cancellationToken);
             }
             yield return update;
         }

@@ -50,6 +50,14 @@ public interface IStyleGrpcClient : IDisposable
 
     IAsyncEnumerable<JobOperation> ListAllOperationsAsync(CancellationToken cancellationToken = default);
 
+    Task<VideoJobOperation> SubmitStylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        CancellationToken cancellationToken = default);
+
+    Task<VideoCompleted> StylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        IProgress<VideoProgress>? progress = null, DateTime? deadline = null, CancellationToken cancellationToken = default);
+
+    Task<VideoJobOperation> GetVideoJobAsync(string name, CancellationToken cancellationToken = default);
+
     Task<TrainingOperation> TrainStyleNetworkAsync(string styleId, TrainStyleNetworkOptions? training = null, CancellationToken cancellationToken = default);
 
     Task<TrainingOperation> GetTrainingAsync(string name, CancellationToken cancellationToken = default);

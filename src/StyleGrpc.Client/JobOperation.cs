@@ -2,9 +2,12 @@ namespace StyleGrpc.Client;
 
 /// <summary>
 /// A submitted Stylize job as a long-running operation (AIP-151), named <c>operations/{job_id}</c>. Once <see cref="Done"/>, it has
-/// either a <see cref="Result"/> or an <see cref="Error"/> (the job's failure or cancellation as its gRPC status).
+/// either a <see cref="Result"/> or an <see cref="Error"/> (the job's failure or cancellation as its gRPC status). <see cref="Kind"/> says
+/// what the job does: a video job's <see cref="Metadata"/> counts frames as iterations (<see cref="JobStatus.Iteration"/> = frames done
+/// of <see cref="JobStatus.TotalIterations"/>) and its result is read with <see cref="StyleGrpcClient.GetVideoJobAsync"/>
+/// (<see cref="Result"/> stays null); a training's with <see cref="StyleGrpcClient.GetTrainingAsync"/>.
 /// </summary>
-public sealed record JobOperation(string Name, bool Done, JobStatus Metadata, JobCompleted? Result, StyleGrpcException? Error)
+public sealed record JobOperation(string Name, bool Done, JobStatus Metadata, JobCompleted? Result, StyleGrpcException? Error, JobKind Kind = JobKind.Image)
 {
     /// <summary>Prefix of every operation name.</summary>
     public const string NamePrefix = "operations/";

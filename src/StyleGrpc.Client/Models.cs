@@ -228,7 +228,7 @@ public sealed record JobCompleted(
     int FramesCoalesced = 0,
     int PreviewsDropped = 0) : StylizeUpdate;
 
-/// <summary>What the server runs and its limits.</summary>
+/// <summary>What the server runs and its limits; <see cref="Video"/> is null from a server without videos.</summary>
 public sealed record ServerDetails(
     string Version,
     string Device,
@@ -253,4 +253,5 @@ public sealed record ServerDetails(
     bool Draining = false,
     bool FeedForwardAvailable = false,
     int TrainingPhotos = 0,
-    string CallerRole = "");
+    string CallerRole = "",
+    ServerVideoLimits? Video = null);

@@ -101,7 +101,7 @@ internal static class ProtoConversions
     }
 
     // A style as the value of the request's (or a region's) style oneof: a name, image bytes or a blend.
-    private static object ToStyle(StyleSpec style)
+    internal static object ToStyle(StyleSpec style)
     {
         switch (style)
         {
@@ -127,7 +127,7 @@ internal static class ProtoConversions
         }
     }
 
-    private static P.StylizeOptions ToProto(StylizeOptions o)
+    internal static P.StylizeOptions ToProto(StylizeOptions o)
     {
         var proto = new P.StylizeOptions
         {
@@ -214,6 +214,7 @@ internal static class ProtoConversions
                 frame.Progress.Preview is null ? null : ToImage(frame.Progress.Preview), frame.Progress.FramesCoalesced, frame.Progress.PreviewsDropped,
                 Math.Max(1, frame.Progress.Level), Math.Max(1, frame.Progress.Levels), frame.Progress.LevelSide),
             P.StylizeResponse.FrameOneofCase.Result => ToCompleted(frame.Result),
+            P.StylizeResponse.FrameOneofCase.VideoResult => VideoProtoConversions.ToCompleted(frame.VideoResult),
             _ => null,
         };
         return update is null ? null : update with { Sequence = frame.Sequence };
@@ -223,9 +224,16 @@ internal static class ProtoConversions
         ToLosses(result.FinalLosses), result.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, result.RunTime?.ToTimeSpan() ?? TimeSpan.Zero,
         result.TotalTime?.ToTimeSpan() ?? TimeSpan.Zero, ToDictionary(result.Reproducibility), result.FramesCoalesced, result.PreviewsDropped);
 
-    /// <summary>An operation: its StylizeMetadata as <see cref="JobStatus"/>, its Result as <see cref="JobCompleted"/>, its error as an exception.</summary>
+    /// <summary>
+    /// An operation: its StylizeMetadata as <see cref="JobStatus"/>, its Result as <see cref="JobCompleted"/>, its error as an exception;
+    /// a video job's metadata as frames (<see cref="VideoProtoConversions.ToJobOperation"/>).
+    /// </summary>
     public static JobOperation ToOperation(Operation operation)
     {
+        if (operation.Metadata is not null && operation.Metadata.Is(P.StylizeVideoMetadata.Descriptor))
+        {
+            return VideoProtoConversions.ToJobOperation(operation);
+        }
         var metadata = operation.Metadata is not null && operation.Metadata.TryUnpack<P.StylizeMetadata>(out var unpacked) ? unpacked : new P.StylizeMetadata();
         var result = operation.ResultCase == Operation.ResultOneofCase.Response && operation.Response.TryUnpack<P.Result>(out var response)
             ? ToCompleted(response)
@@ -238,10 +246,11 @@ internal static class ProtoConversions
         {
             status = status with { JobId = operation.Name[JobOperation.NamePrefix.Length..] };
         }
-        return new JobOperation(operation.Name, operation.Done, status, result, error);
+        var kind = operation.Metadata is not null && operation.Metadata.Is(P.TrainStyleNetworkMetadata.Descriptor) ? JobKind.Training : JobKind.Image;
+        return new JobOperation(operation.Name, operation.Done, status, result, error, kind);
     }
 
-    private static JobState ToState(P.StylizeMetadata.Types.State state) => state switch
+    internal static JobState ToState(P.StylizeMetadata.Types.State state) => state switch
     {
         P.StylizeMetadata.Types.State.Queued => JobState.Queued,
         P.StylizeMetadata.Types.State.Running => JobState.Running,
@@ -256,10 +265,10 @@ internal static class ProtoConversions
         m.EndTime?.ToDateTimeOffset(), ToNotification(m.Notification));
 
     // Unset (null or empty) = no notification field: the server applies the caller's default, if any.
-    private static P.Notification? ToNotification(string? url) => string.IsNullOrEmpty(url) ? null : new P.Notification { Url = url };
+    internal static P.Notification? ToNotification(string? url) => string.IsNullOrEmpty(url) ? null : new P.Notification { Url = url };
 
     // The delivery of a completion webhook; null when the operation has none.
-    private static NotificationStatus? ToNotification(P.NotificationStatus? n) => n is null ? null : new NotificationStatus(n.Url, n.State switch
+    internal static NotificationStatus? ToNotification(P.NotificationStatus? n) => n is null ? null : new NotificationStatus(n.Url, n.State switch
     {
         P.NotificationStatus.Types.State.Pending => NotificationState.Pending,
         P.NotificationStatus.Types.State.Delivered => NotificationState.Delivered,
@@ -271,11 +280,12 @@ internal static class ProtoConversions
         i.Network?.OfflineDefault ?? false, [.. i.Network?.Presets ?? []], i.Limits?.MaxRequestBytes ?? 0, i.Limits?.MaxPixels ?? 0,
         i.Limits?.MaxSide ?? 0, i.Limits?.MaxIterations ?? 0, i.Limits?.QueueCapacity ?? 0, i.Limits?.ConcurrentJobs ?? 0,
         i.QueuedJobs, i.RunningJobs, i.Styles, i.QuarantinedStyles, i.Limits?.MemoryBudgetBytes ?? 0, i.Limits?.MaxRunSeconds ?? 0,
-        i.Limits?.StallTimeoutSeconds ?? 0, i.Draining, i.FeedForwardAvailable, i.TrainingPhotos, i.CallerRole);
+        i.Limits?.StallTimeoutSeconds ?? 0, i.Draining, i.FeedForwardAvailable, i.TrainingPhotos, i.CallerRole,
+        i.Limits?.Video is { } v ? new ServerVideoLimits(v.Available, v.MaxBytes, v.MaxDurationSeconds, v.MaxFrames, v.MaxPixelsPerFrame, v.MaxFrameRate, v.MaxSide) : null);
 
-    private static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);
+    internal static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);
 
-    private static EncodedImage ToImage(P.EncodedImage image) => new(image.Data.ToByteArray(), image.Format switch
+    internal static EncodedImage ToImage(P.EncodedImage image) => new(image.Data.ToByteArray(), image.Format switch
     {
         P.ImageFormat.Jpeg => OutputFormat.Jpeg,
         P.ImageFormat.Webp => OutputFormat.Webp,
@@ -290,7 +300,7 @@ internal static class ProtoConversions
     };
 
     // The record as field name → value, so callers can log or store it without proto types.
-    private static IReadOnlyDictionary<string, string> ToDictionary(P.Reproducibility? record)
+    internal static IReadOnlyDictionary<string, string> ToDictionary(P.Reproducibility? record)
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (record is null)

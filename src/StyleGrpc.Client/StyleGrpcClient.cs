@@ -137,9 +137,20 @@ public sealed partial class StyleGrpcClient : IStyleGrpcClient
     {
         var request = ProtoConversions.ToRequest(content, style, stylizeOptions);
         var submitted = await SubmitAsync(request, deadline, cancellationToken).ConfigureAwait(false);
+        await foreach (var update in FollowSubmittedAsync(submitted.Name, deadline, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
+    // Follows a job this call submitted to its end; cancelling the token, passing the deadline or leaving the enumeration early
+    // cancels the job on the server (best effort).
+    private async IAsyncEnumerable<StylizeUpdate> FollowSubmittedAsync(string name, DateTime? deadline,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         // True once the job has ended by itself (result or its own error): only a job that has not is cancelled on the way out.
         var ended = false;
-        var updates = FollowAsync(submitted.Name, 0, deadline, known: true, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var updates = FollowAsync(name, 0, deadline, known: true, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
             while (true)
@@ -170,7 +181,7 @@ public sealed partial class StyleGrpcClient : IStyleGrpcClient
             await updates.DisposeAsync().ConfigureAwait(false);
             if (!ended)
             {
-                await CancelQuietlyAsync(submitted.Name).ConfigureAwait(false);
+                await CancelQuietlyAsync(name).ConfigureAwait(false);
             }
         }
     }

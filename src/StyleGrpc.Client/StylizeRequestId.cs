@@ -14,6 +14,7 @@ public static class StylizeRequestId
 {
     // Keeps these IDs apart from any other use of the request's hash (the server fingerprints the same bytes).
     private static readonly byte[] Namespace = Encoding.UTF8.GetBytes("stylegrpc.v1.StylizeRequest.request_id\n");
+    private static readonly byte[] VideoNamespace = Encoding.UTF8.GetBytes("stylegrpc.v1.StylizeVideoRequest.request_id\n");
 
     /// <summary>
     /// A name-based UUID (RFC 9562 version 8, from SHA-256) of the request as it would be sent, with its own
@@ -23,9 +24,24 @@ public static class StylizeRequestId
     public static string For(ReadOnlyMemory<byte> content, StyleSpec style, StylizeOptions? options = null)
     {
         var request = ProtoConversions.ToRequest(content, style, options is null ? null : options with { RequestId = null });
+        return FromBytes(Namespace, request.ToByteArray());
+    }
+
+    /// <summary>
+    /// As <see cref="For"/>, for a video: the same video bytes, style and <see cref="StylizeVideoOptions"/> (its own
+    /// <see cref="StylizeVideoOptions.RequestId"/> left out) give the same ID.
+    /// </summary>
+    public static string ForVideo(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? options = null)
+    {
+        var request = VideoProtoConversions.ToRequest(video, style, options is null ? null : options with { RequestId = null });
+        return FromBytes(VideoNamespace, request.ToByteArray());
+    }
+
+    private static string FromBytes(byte[] space, byte[] request)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Namespace);
-        hash.AppendData(request.ToByteArray());
+        hash.AppendData(space);
+        hash.AppendData(request);
         Span<byte> digest = stackalloc byte[32];
         hash.GetHashAndReset(digest);
         var bytes = digest[..16];

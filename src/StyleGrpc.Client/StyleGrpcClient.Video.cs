@@ -1,0 +1,88 @@
+using Google.LongRunning;
+using Google.Protobuf;
+using Grpc.Core;
+using P = StyleGrpc.Protos.V1;
+
+namespace StyleGrpc.Client;
+
+/// <summary>Videos (docs/video.md): one long-running job per video, stylised frame by frame with temporal consistency.</summary>
+public sealed partial class StyleGrpcClient
+{
+    /// <summary>
+    /// Submits a video to stylise and returns its operation as soon as the server has checked and stored the job. The video
+    /// (MP4, WebM, MKV, MOV…) must be within the server's video limits (<see cref="ServerDetails.Video"/>); a broken file or one that
+    /// is no video is INVALID_ARGUMENT naming <c>video</c>, a range or rate out of bounds names <c>frame_range</c> or
+    /// <c>frame_rate</c>; FAILED_PRECONDITION when the server has no ffmpeg. Retried as <see cref="SubmitStylizeAsync"/> is, as one
+    /// request (<see cref="StylizeVideoOptions.RequestId"/>). Follow it with <see cref="WatchStylizeAsync"/> (it ends with a
+    /// <see cref="VideoCompleted"/>) or <see cref="GetVideoJobAsync"/>; nothing cancels it but <see cref="CancelOperationAsync"/>.
+    /// </summary>
+    /// <param name="video">The encoded video file.</param>
+    /// <param name="style">The style, as for a picture.</param>
+    /// <param name="videoOptions">Per-frame options, frame range, rate and format; null = the server's defaults.</param>
+    /// <param name="cancellationToken">Gives up waiting for the answer (a job the server admitted may still run: see <see cref="StylizeVideoAsync"/>).</param>
+    public async Task<VideoJobOperation> SubmitStylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        CancellationToken cancellationToken = default) =>
+        VideoProtoConversions.ToVideoOperation(await SubmitVideoAsync(VideoProtoConversions.ToRequest(video, style, videoOptions), null, cancellationToken)
+            .ConfigureAwait(false));
+
+    /// <summary>
+    /// Stylises a video and returns it: submits the job (<see cref="SubmitStylizeVideoAsync"/>), follows it (re-attaching a lost watch,
+    /// <see cref="StyleGrpcClientOptions.ReattachOnDisconnect"/>) and reports its progress to <paramref name="progress"/>: once when
+    /// accepted, when queued or started, and after every stylised frame with that frame as <see cref="VideoProgress.Preview"/>.
+    /// Cancelling the token or passing <paramref name="deadline"/> cancels the job on the server (best effort) and ends with CANCELLED
+    /// or DEADLINE_EXCEEDED as <see cref="StyleGrpcException"/>; a job that fails ends with its status.
+    /// </summary>
+    /// <param name="video">The encoded video file.</param>
+    /// <param name="style">The style, as for a picture.</param>
+    /// <param name="videoOptions">Per-frame options, frame range, rate and format; null = the server's defaults.</param>
+    /// <param name="progress">Where progress goes; null = nowhere.</param>
+    /// <param name="deadline">When to give up (UTC); null = never.</param>
+    /// <param name="cancellationToken">Cancels the job.</param>
+    public async Task<VideoCompleted> StylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        IProgress<VideoProgress>? progress = null, DateTime? deadline = null, CancellationToken cancellationToken = default)
+    {
+        var submitted = await SubmitVideoAsync(VideoProtoConversions.ToRequest(video, style, videoOptions), deadline, cancellationToken).ConfigureAwait(false);
+        var tracker = new VideoProgressTracker(submitted.Name);
+        await foreach (var update in FollowSubmittedAsync(submitted.Name, deadline, cancellationToken).ConfigureAwait(false))
+        {
+            if (update is VideoCompleted completed)
+            {
+                return completed;
+            }
+            if (tracker.Next(update) is { } report)
+            {
+                progress?.Report(report);
+            }
+        }
+        throw new StyleGrpcException(StatusCode.Internal, "the server closed the stream without a video result");
+    }
+
+    /// <summary>
+    /// The video job as it is now; NOT_FOUND when it is unknown, another key's, or deleted. An operation that is not a video job
+    /// (<see cref="JobOperation.Kind"/>) is FAILED_PRECONDITION: read it with <see cref="GetOperationAsync"/>.
+    /// </summary>
+    /// <param name="name">The operation, <c>operations/{job_id}</c>, or the bare job ID.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<VideoJobOperation> GetVideoJobAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var operation = await Unary(async (deadline, ct) => await operations.GetOperationAsync(
+            new GetOperationRequest { Name = JobOperation.NameOf(name) }, deadline: deadline, cancellationToken: ct).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        if (operation.Metadata is null || !operation.Metadata.Is(P.StylizeVideoMetadata.Descriptor))
+        {
+            throw new StyleGrpcException(StatusCode.FailedPrecondition, $"{operation.Name} is not a video job");
+        }
+        return VideoProtoConversions.ToVideoOperation(operation);
+    }
+
+    // SubmitStylizeVideo with SubmitStylize's retries; one request ID for every attempt (AIP-155).
+    private Task<Operation> SubmitVideoAsync(P.StylizeVideoRequest request, DateTime? deadline, CancellationToken cancellationToken)
+    {
+        if (request.RequestId.Length == 0)
+        {
+            request.RequestId = Guid.NewGuid().ToString();
+        }
+        return SubmitWithRetriesAsync(attemptDeadline => client.SubmitStylizeVideoAsync(request, deadline: attemptDeadline,
+            cancellationToken: CancellationToken.None).ResponseAsync, deadline, cancellationToken);
+    }
+}
