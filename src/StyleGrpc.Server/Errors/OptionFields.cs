@@ -53,6 +53,7 @@ public static partial class OptionFields
         ["BatchSize"] = "batch_size",
         ["ContentWeight"] = "content_weight",
         ["StyleWeight"] = "style_weight",
+        ["StabilityWeight"] = "stability_weight",
     };
 
     /// <summary>The TrainStyleNetworkRequest field a trainer option name stands for; <c>name</c> (the style) for one the caller cannot set.</summary>

@@ -220,6 +220,7 @@ public static class RequestMapper
             $"must be between 1 and {limits.MaxBatchSize} (0 = the server's default, {limits.BatchSize})");
         Require(!request.HasContentWeight || (double.IsFinite(request.ContentWeight) && request.ContentWeight > 0), "content_weight", "must be a finite number > 0");
         Require(!request.HasStyleWeight || (double.IsFinite(request.StyleWeight) && request.StyleWeight > 0), "style_weight", "must be a finite number > 0");
+        Require(!request.HasStabilityWeight || request.StabilityWeight is >= 0 and <= 1000, "stability_weight", "must be 0 (off) to 1000");
         var options = new FeedForwardTrainingOptions
         {
             Iterations = request.Iterations == 0 ? limits.Iterations : request.Iterations,
@@ -227,6 +228,7 @@ public static class RequestMapper
             BatchSize = request.BatchSize == 0 ? limits.BatchSize : request.BatchSize,
             ContentWeight = request.HasContentWeight ? request.ContentWeight : new FeedForwardTrainingOptions().ContentWeight,
             StyleWeight = request.HasStyleWeight ? request.StyleWeight : null,
+            StabilityWeight = request.HasStabilityWeight ? request.StabilityWeight : 0,
             // The loss network's layers are those the style was registered for.
             Preset = style.Preset,
         };
