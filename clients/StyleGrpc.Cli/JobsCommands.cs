@@ -87,23 +87,7 @@ internal static class JobsCommands
             Row("progress", Progress(m) + (m.Levels > 1 ? $", level {m.Level}/{m.Levels}" : "") + (m.Losses is { } l ? $", loss {ProgressBarReporter.Format(l.Total)}" : ""));
             Row("attempt", m.Attempt + (m.ResumedFromIteration > 0 ? $", resumed from iteration {m.ResumedFromIteration}" : "")
                 + (m.CheckpointIteration > 0 ? $", checkpoint at iteration {m.CheckpointIteration}" : ""));
-            if (m.Replica.Length > 0)
-            {
-                Row("replica", m.Replica);
-            }
-            Row("created", m.CreateTime.ToString("u", CultureInfo.InvariantCulture));
-            if (m.StartTime is { } start)
-            {
-                Row("started", start.ToString("u", CultureInfo.InvariantCulture));
-            }
-            if (m.EndTime is { } end)
-            {
-                Row("ended", end.ToString("u", CultureInfo.InvariantCulture));
-            }
-            if (OperationJson.Describe(m.Notification) is { } notification)
-            {
-                Row("webhook", notification);
-            }
+            WhereAndWhen(Row, m.Replica, m.CreateTime, m.StartTime, m.EndTime, m.Notification);
             if (operation.Result is { } r)
             {
                 Row("result", $"{r.Image.Width}x{r.Image.Height}, {r.Image.Data.Length:N0} bytes, {r.IterationsRun} iterations ('jobs watch {operation.JobId} -o FILE' writes it)");
@@ -116,6 +100,29 @@ internal static class JobsCommands
             return ExitCodes.Ok;
         }, ct));
         return command;
+    }
+
+    // The rows every kind of job shows: the replica running it, its times, its webhook's delivery.
+    private static void WhereAndWhen(Action<string, string> row, string replica, DateTimeOffset created, DateTimeOffset? start, DateTimeOffset? end,
+        NotificationStatus? notification)
+    {
+        if (replica.Length > 0)
+        {
+            row("replica", replica);
+        }
+        row("created", created.ToString("u", CultureInfo.InvariantCulture));
+        if (start is { } started)
+        {
+            row("started", started.ToString("u", CultureInfo.InvariantCulture));
+        }
+        if (end is { } ended)
+        {
+            row("ended", ended.ToString("u", CultureInfo.InvariantCulture));
+        }
+        if (OperationJson.Describe(notification) is { } webhook)
+        {
+            row("webhook", webhook);
+        }
     }
 
     // A video job: frames done of the total, rate, ETA, size, attempts, and its result without the bytes.
@@ -136,23 +143,7 @@ internal static class JobsCommands
             + (m.Width > 0 ? $", {m.Width}x{m.Height}" : ""));
         Row("attempt", m.Attempt + (m.ResumedFromFrame > 0 ? $", resumed from frame {m.ResumedFromFrame}" : "")
             + (m.CheckpointFrame > 0 ? $", checkpoint at frame {m.CheckpointFrame}" : ""));
-        if (m.Replica.Length > 0)
-        {
-            Row("replica", m.Replica);
-        }
-        Row("created", m.CreateTime.ToString("u", CultureInfo.InvariantCulture));
-        if (m.StartTime is { } start)
-        {
-            Row("started", start.ToString("u", CultureInfo.InvariantCulture));
-        }
-        if (m.EndTime is { } end)
-        {
-            Row("ended", end.ToString("u", CultureInfo.InvariantCulture));
-        }
-        if (OperationJson.Describe(m.Notification) is { } notification)
-        {
-            Row("webhook", notification);
-        }
+        WhereAndWhen(Row, m.Replica, m.CreateTime, m.StartTime, m.EndTime, m.Notification);
         if (operation.Result is { } r)
         {
             Row("result", $"{VideoText.Result(r)} ('jobs watch {operation.JobId} -o FILE' writes it)");

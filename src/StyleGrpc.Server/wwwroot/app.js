@@ -915,25 +915,33 @@ async function follow(id, fresh) {
   setUrlOperation(id);
   resetRun();
   if (!fresh) restorePoints(id);
-  $("stylize").disabled = true;
-  $("cancel").disabled = false;
-  $("status").textContent = fresh ? "submitted" : "re-attaching";
+  await watchInControls(run, fresh, { status: "status", start: "stylize", cancel: "cancel" }, () => state.run === run, () => {
+    state.run = null;
+    loadInfo();
+  });
+}
+
+// Watches a run to its end in the controls that show it (its status line, its start and cancel buttons); once it has
+// ended, if it is still the current one (ended() is true), ended() tidies up and the buttons are set back.
+async function watchInControls(run, fresh, ids, current, ended) {
+  $(ids.start).disabled = true;
+  $(ids.cancel).disabled = false;
+  $(ids.status).textContent = fresh ? "submitted" : "re-attaching";
   try {
-    await watchToEnd(run, $("status"));
+    await watchToEnd(run, $(ids.status));
   } catch (e) {
     if (e.name === "AbortError") return;
     if (e instanceof Cancelled) {
-      $("status").textContent = "cancelled";
+      $(ids.status).textContent = "cancelled";
     } else {
-      $("status").textContent = "failed";
+      $(ids.status).textContent = "failed";
       showError(e.message);
     }
   } finally {
-    if (state.run === run) {
-      state.run = null;
-      $("stylize").disabled = false;
-      $("cancel").disabled = true;
-      loadInfo();
+    if (current()) {
+      ended();
+      $(ids.start).disabled = false;
+      $(ids.cancel).disabled = true;
       loadJobs();
     }
   }
@@ -1250,27 +1258,8 @@ async function followVideo(id, fresh) {
   state.videoRun = run;
   setUrlOperation(id, "video");
   resetVideoRun();
-  $("video-stylize").disabled = true;
-  $("video-cancel").disabled = false;
-  $("video-status").textContent = fresh ? "submitted" : "re-attaching";
-  try {
-    await watchToEnd(run, $("video-status"));
-  } catch (e) {
-    if (e.name === "AbortError") return;
-    if (e instanceof Cancelled) {
-      $("video-status").textContent = "cancelled";
-    } else {
-      $("video-status").textContent = "failed";
-      showError(e.message);
-    }
-  } finally {
-    if (state.videoRun === run) {
-      state.videoRun = null;
-      $("video-stylize").disabled = false;
-      $("video-cancel").disabled = true;
-      loadJobs();
-    }
-  }
+  await watchInControls(run, fresh, { status: "video-status", start: "video-stylize", cancel: "video-cancel" },
+    () => state.videoRun === run, () => { state.videoRun = null; });
 }
 
 async function stylizeVideo() {
