@@ -234,6 +234,12 @@ cli stylize samples/tubingen.jpg --style starry -o "$work/single.png" --size 128
   || fail "stylize"
 has '"type":"completed"' tail -n 1 "$work/single.ndjson" || fail "stylize did not complete: $(tail -n 1 "$work/single.ndjson" | cut -c1-300)"
 [ -s "$work/single.png" ] || fail "no result image"
+# A video through the image's ffmpeg: six frames of the zoom clip (it has a tone), the result an MP4 with its audio.
+cli stylize-video tests/data/video/zoom.mp4 --style starry -o "$work/single.mp4" --max-side 64 --iterations 2 --count 6 --json "${server_at[@]}" \
+  > "$work/video.ndjson" || fail "stylize-video"
+has '"type":"completed"' tail -n 1 "$work/video.ndjson" || fail "stylize-video did not complete: $(tail -n 1 "$work/video.ndjson" | cut -c1-300)"
+has '"audio":true' tail -n 1 "$work/video.ndjson" || fail "the video lost its audio: $(tail -n 1 "$work/video.ndjson" | cut -c1-300)"
+[ -s "$work/single.mp4" ] || fail "no result video"
 threads=$(tail -n 1 "$work/single.ndjson" | grep -o '"threads":"\?[0-9]*' | grep -o '[0-9]*$')
 [ "$threads" = 1 ] || fail "with --cpus 1 the job ran $threads threads, not 1"
 has 'Each job runs 1 threads' pm logs "$single" || fail "the start-up log does not say 1 thread per job"
@@ -241,7 +247,7 @@ has '<title>StyleGrpc</title>' curl -fsS "http://127.0.0.1:$hport/" || fail "the
 has '"offlineDefault":true' curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$hport/v1/info" || fail "/v1/info did not answer"
 has '"video":{"available":true' curl -fsS -H "Authorization: Bearer $key" "http://127.0.0.1:$hport/v1/info" || fail "/v1/info says the image cannot stylise videos (no ffmpeg)"
 has '^stylegrpc_ready' curl -fsS "http://127.0.0.1:$mport/metrics" || fail "/metrics did not answer"
-step_done "stylised 128 px with $threads thread; page, /v1/info, /metrics answered; no key refused"
+step_done "stylised 128 px with $threads thread and a 6-frame video; page, /v1/info, /metrics answered; no key refused"
 
 step "single container: SIGTERM during a job"
 operation=$(cli stylize samples/tubingen.jpg --style starry --size 256 --iterations 5000 --tolerance 0 --detach "${server_at[@]}") \
