@@ -124,4 +124,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(63, LogLevel.Warning, "Job {JobId}: its scratch folder {Folder} could not be deleted")]
     public static partial void VideoScratchNotDeleted(ILogger logger, string jobId, string folder, Exception exception);
+
+    [LoggerMessage(64, LogLevel.Warning, "Videos are off: {Reason}")]
+    public static partial void VideosOff(ILogger logger, string reason);
 }

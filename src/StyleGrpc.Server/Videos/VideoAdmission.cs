@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Server.Errors;
+using StyleGrpc.Server.Observability;
 using StyleGrpc.Server.Settings;
 using StyleGrpc.Video.Media;
 
@@ -11,9 +12,23 @@ namespace StyleGrpc.Server.Videos;
 /// worked out, and its first frame (the plan of every frame is made from it). The limits in force are the settings' (see
 /// <see cref="VideoOptions"/>), with frames no larger than the size above which pictures are tiled.
 /// </summary>
-public sealed class VideoAdmission(IOptions<StyleGrpcServerOptions> options)
+public sealed class VideoAdmission(IOptions<StyleGrpcServerOptions> options, ILogger<VideoAdmission> logger)
 {
-    private readonly Lazy<bool> available = new(() => Probe(options.Value.Video.FfmpegPath) && Probe(options.Value.Video.FfprobePath));
+    private readonly Lazy<bool> available = new(() =>
+    {
+        var video = options.Value.Video;
+        var missing = new[]
+        {
+            Probe(video.FfmpegPath) ? null : $"{video.FfmpegPath} does not run (StyleGrpc:Video:FfmpegPath)",
+            Probe(video.FfprobePath) ? null : $"{video.FfprobePath} does not run (StyleGrpc:Video:FfprobePath)",
+            Video.Flow.OpticalFlow.IsAvailable() ? null : "OpenCV's native library does not load (it needs libgtk-3-0 and libatomic1)",
+        }.OfType<string>().ToList();
+        if (missing.Count > 0)
+        {
+            ServerLog.VideosOff(logger, string.Join("; ", missing));
+        }
+        return missing.Count == 0;
+    });
 
     /// <summary>The limits videos are checked against.</summary>
     public VideoLimits Limits
@@ -34,7 +49,7 @@ public sealed class VideoAdmission(IOptions<StyleGrpcServerOptions> options)
         }
     }
 
-    /// <summary>True when ffmpeg and ffprobe run here (looked up once).</summary>
+    /// <summary>True when ffmpeg and ffprobe run here and OpenCV's native library loads (looked up once).</summary>
     public bool Available => available.Value;
 
     /// <summary>Runs ffmpeg and ffprobe with the settings' paths and the limits' time limit.</summary>
@@ -50,7 +65,8 @@ public sealed class VideoAdmission(IOptions<StyleGrpcServerOptions> options)
     {
         if (!Available)
         {
-            throw new PreconditionFailedException("video", "this server has no ffmpeg (StyleGrpc:Video:FfmpegPath): it cannot stylise videos");
+            throw new PreconditionFailedException("video",
+                "this server cannot stylise videos: ffmpeg or ffprobe does not run, or OpenCV's native library does not load (its log says which)");
         }
         var limits = Limits;
         var tool = Tool;

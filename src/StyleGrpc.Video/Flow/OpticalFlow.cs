@@ -20,6 +20,22 @@ public static class OpticalFlow
     private const int PolyN = 5;
     private const double PolySigma = 1.1;
 
+    /// <summary>
+    /// True when OpenCV's native library loads here (it links against GTK 3 and libatomic besides glibc): a host asks once
+    /// before it offers videos.
+    /// </summary>
+    public static bool IsAvailable()
+    {
+        try
+        {
+            return !string.IsNullOrEmpty(Cv2.GetVersionString());
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or BadImageFormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The flow from <paramref name="from"/> to <paramref name="to"/>: <c>from(x) ≈ to(x + flow(x))</c>, on <paramref name="from"/>'s pixels.</summary>
     /// <exception cref="ArgumentException">The frames differ in size.</exception>
     public static FlowField Compute(RgbImage from, RgbImage to)
