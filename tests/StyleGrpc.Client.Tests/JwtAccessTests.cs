@@ -143,6 +143,30 @@ public sealed class JwtAccessTests(JwtServer server) : IClassFixture<JwtServer>
     }
 
     [Fact]
+    public async Task ProviderUnreachable_IsUnavailableWithRetryInfo_NotAnInvalidToken()
+    {
+        // The provider's address answers nothing (a port nobody listens on): the token cannot be checked either way.
+        var closed = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["StyleGrpc:Jwt:Authority"] = closed,
+            ["StyleGrpc:Jwt:Audience"] = JwtServer.Audience,
+            ["StyleGrpc:Jwt:RequireHttpsMetadata"] = "false",
+        });
+        using var client = new StyleGrpcClient(new StyleGrpcClientOptions
+        {
+            Address = new Uri(host.Address),
+            MaxAttempts = 1,
+            BearerToken = Token("alice", UserRole, issuer: closed),
+        });
+
+        var ex = await Assert.ThrowsAsync<StyleGrpcException>(() => client.GetServerInfoAsync());
+
+        Assert.True(ex.StatusCode == StatusCode.Unavailable, $"{ex.StatusCode}: {ex.Detail}");
+        Assert.Equal("IDENTITY_PROVIDER_UNAVAILABLE", AccessTests.ErrorInfoOf(ex).Reason);
+    }
+
+    [Fact]
     public async Task JwksUrl_WithoutDiscovery_ValidatesWithThoseKeys_AndARotatedKeyIsFetchedWhenATokenNamesIt()
     {
         // A provider without a discovery document: the keys' URL and the issuer, set directly. Its own provider: it rotates.

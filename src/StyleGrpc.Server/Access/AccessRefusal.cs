@@ -11,7 +11,8 @@ namespace StyleGrpc.Server.Access;
 /// Writes the answer to a refused request (<see cref="CredentialsRejectedException"/>, <see cref="PermissionDeniedException"/>)
 /// before any service code runs, as every other error is answered (AIP-193, <see cref="ErrorStatuses"/>): gRPC callers get a
 /// trailers-only response with <c>grpc-status</c>, <c>grpc-message</c> and <c>grpc-status-details-bin</c> (ErrorInfo);
-/// HTTP callers the same status as JSON (<c>code</c>, <c>message</c>, <c>details</c>) with 401 or 403.
+/// HTTP callers the same status as JSON (<c>code</c>, <c>message</c>, <c>details</c>) with 401, 403, or 503 when the identity
+/// provider could not be reached.
 /// </summary>
 public static class AccessRefusal
 {
@@ -31,7 +32,9 @@ public static class AccessRefusal
             return Task.CompletedTask;
         }
         var unauthenticated = status.Code == (int)StatusCode.Unauthenticated;
-        response.StatusCode = unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+        response.StatusCode = unauthenticated ? StatusCodes.Status401Unauthorized
+            : status.Code == (int)StatusCode.Unavailable ? StatusCodes.Status503ServiceUnavailable
+            : StatusCodes.Status403Forbidden;
         if (unauthenticated)
         {
             response.Headers.WWWAuthenticate = "Bearer";

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 using StyleGrpc.Server.Errors;
 
@@ -7,7 +9,8 @@ namespace StyleGrpc.Server.Access;
 
 /// <summary>
 /// The JwtBearer scheme's events: a validated token becomes the caller (<see cref="JwtIdentity"/>); a refused one is answered
-/// UNAUTHENTICATED with the reason (<c>TOKEN_EXPIRED</c>, <c>TOKEN_INVALID</c> and the check it failed), a caller whose roles
+/// UNAUTHENTICATED with the reason (<c>TOKEN_EXPIRED</c>, <c>TOKEN_INVALID</c> and the check it failed), or UNAVAILABLE
+/// (<c>IDENTITY_PROVIDER_UNAVAILABLE</c>) when the provider's keys cannot be fetched, a caller whose roles
 /// may not call the method PERMISSION_DENIED, both like every other error (<see cref="AccessRefusal"/>).
 /// </summary>
 public sealed class JwtEvents(AccessMonitor access) : JwtBearerEvents
@@ -29,11 +32,37 @@ public sealed class JwtEvents(AccessMonitor access) : JwtBearerEvents
         return Task.CompletedTask;
     }
 
-    public override Task Challenge(JwtBearerChallengeContext context)
+    public override async Task Challenge(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
-        return AccessRefusal.WriteAsync(context.Response, Rejection(context.AuthenticateFailure));
+        var refusal = Rejection(context.AuthenticateFailure);
+        // IdentityModel checks a token without the provider's document when it cannot fetch it, so its issuer or signature
+        // fails: ask the provider once more before blaming the token.
+        if (refusal is CredentialsRejectedException { Check: "issuer" or "signature" } && context.Options.ConfigurationManager is { } provider
+            && await UnreachableAsync(provider, context.HttpContext.RequestAborted) is { } unreachable)
+        {
+            refusal = unreachable;
+        }
+        await AccessRefusal.WriteAsync(context.Response, refusal);
     }
+
+    // Null when the provider's document (and keys) can be had, from its cache or a fetch; else why not.
+    private static async Task<IdentityProviderUnavailableException?> UnreachableAsync(IConfigurationManager<OpenIdConnectConfiguration> provider,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await provider.GetConfigurationAsync(cancellationToken);
+            return null;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is InvalidOperationException or HttpRequestException or IOException or TaskCanceledException)
+        {
+            return Unavailable(ex);
+        }
+    }
+
+    private static IdentityProviderUnavailableException Unavailable(Exception cause) =>
+        new("the identity provider's signing keys could not be fetched (StyleGrpc:Jwt:Authority or JwksUrl); retry", cause);
 
     public override Task Forbidden(ForbiddenContext context)
     {
@@ -46,19 +75,25 @@ public sealed class JwtEvents(AccessMonitor access) : JwtBearerEvents
         return AccessRefusal.WriteAsync(context.Response, new PermissionDeniedException(path, role, message));
     }
 
-    /// <summary>Why a token was refused, as the caller reads it: the reason and the check, not IdentityModel's text.</summary>
-    public static CredentialsRejectedException Rejection(Exception? failure) => failure switch
+    /// <summary>
+    /// Why a token was refused, as the caller reads it: the reason and the check, not IdentityModel's text; or, when the
+    /// provider's keys could not be fetched (IdentityModel's IDX20803, or the fetch itself failing), that the provider is
+    /// unavailable: a retry may pass.
+    /// </summary>
+    public static Exception Rejection(Exception? failure) => failure switch
     {
         CredentialsRejectedException e => e,
+        InvalidOperationException e when e.Message.Contains("IDX20803", StringComparison.Ordinal) => Unavailable(e),
+        HttpRequestException or TaskCanceledException or IOException => Unavailable(failure),
         null => new CredentialsRejectedException(ErrorReasons.CredentialsMissing, "a bearer token is required: authorization: Bearer <token>"),
-        SecurityTokenExpiredException e => new(ErrorReasons.TokenExpired, $"the token expired at {e.Expires:yyyy-MM-ddTHH:mm:ssZ}; get a new one", "lifetime"),
-        SecurityTokenNotYetValidException e => new(ErrorReasons.TokenInvalid, $"the token is not valid before {e.NotBefore:yyyy-MM-ddTHH:mm:ssZ}", "lifetime"),
-        SecurityTokenNoExpirationException => new(ErrorReasons.TokenInvalid, "the token has no expiry ('exp')", "lifetime"),
-        SecurityTokenInvalidAudienceException => new(ErrorReasons.TokenInvalid, "the token is for another audience ('aud')", "audience"),
-        SecurityTokenInvalidIssuerException => new(ErrorReasons.TokenInvalid, "the token is from another issuer ('iss')", "issuer"),
+        SecurityTokenExpiredException e => new CredentialsRejectedException(ErrorReasons.TokenExpired, $"the token expired at {e.Expires:yyyy-MM-ddTHH:mm:ssZ}; get a new one", "lifetime"),
+        SecurityTokenNotYetValidException e => new CredentialsRejectedException(ErrorReasons.TokenInvalid, $"the token is not valid before {e.NotBefore:yyyy-MM-ddTHH:mm:ssZ}", "lifetime"),
+        SecurityTokenNoExpirationException => new CredentialsRejectedException(ErrorReasons.TokenInvalid, "the token has no expiry ('exp')", "lifetime"),
+        SecurityTokenInvalidAudienceException => new CredentialsRejectedException(ErrorReasons.TokenInvalid, "the token is for another audience ('aud')", "audience"),
+        SecurityTokenInvalidIssuerException => new CredentialsRejectedException(ErrorReasons.TokenInvalid, "the token is from another issuer ('iss')", "issuer"),
         SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException =>
-            new(ErrorReasons.TokenInvalid, "the token's signature does not verify with the issuer's signing keys", "signature"),
-        SecurityTokenMalformedException or ArgumentException => new(ErrorReasons.TokenInvalid, "the bearer token is not a well-formed JWT", "format"),
-        _ => new(ErrorReasons.TokenInvalid, "the token is not valid", "token"),
+            new CredentialsRejectedException(ErrorReasons.TokenInvalid, "the token's signature does not verify with the issuer's signing keys", "signature"),
+        SecurityTokenMalformedException or ArgumentException => new CredentialsRejectedException(ErrorReasons.TokenInvalid, "the bearer token is not a well-formed JWT", "format"),
+        _ => new CredentialsRejectedException(ErrorReasons.TokenInvalid, "the token is not valid", "token"),
     };
 }

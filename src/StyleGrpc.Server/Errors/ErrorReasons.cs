@@ -63,6 +63,9 @@ public static class ErrorReasons
     /// <summary>The bearer token (JWT) failed a check (UNAUTHENTICATED; metadata <c>check</c>: signature, audience, issuer, lifetime, subject, format, disabled).</summary>
     public const string TokenInvalid = "TOKEN_INVALID";
 
+    /// <summary>The identity provider's signing keys could not be fetched to check a bearer token (UNAVAILABLE; retry).</summary>
+    public const string IdentityProviderUnavailable = "IDENTITY_PROVIDER_UNAVAILABLE";
+
     /// <summary>The caller's role may not call the method (PERMISSION_DENIED; metadata <c>method</c>, <c>caller_role</c>).</summary>
     public const string PermissionDenied = "PERMISSION_DENIED";
 

@@ -54,6 +54,7 @@ public static class ErrorStatuses
             ModelNotReadyException e => (StatusCode.Unavailable, ErrorReasons.ModelNotReady, e.Message),
             JobStoppedException e => (JobStopReasons.Status(e.Reason), ErrorReasons.JobStopped, e.Message),
             CredentialsRejectedException e => (StatusCode.Unauthenticated, e.Reason, e.Message),
+            IdentityProviderUnavailableException e => (StatusCode.Unavailable, ErrorReasons.IdentityProviderUnavailable, e.Message),
             PermissionDeniedException e => (StatusCode.PermissionDenied, ErrorReasons.PermissionDenied, e.Message),
             OperationCanceledException => (StatusCode.Unavailable, ErrorReasons.ServerStopping, "the server is stopping; the job was cancelled"),
             _ => (StatusCode.Internal, ErrorReasons.Internal, development ? ex.ToString() : "internal error; see the server log"),
@@ -92,6 +93,9 @@ public static class ErrorStatuses
                 break;
             case JobStoppedException e:
                 metadata["stop_reason"] = JobStopReasons.Label(e.Reason);
+                break;
+            case IdentityProviderUnavailableException:
+                retryAfter = TimeSpan.FromSeconds(5);
                 break;
             case CredentialsRejectedException { Check: { } check }:
                 metadata["check"] = check;
