@@ -233,7 +233,8 @@ public static class ResponseMapper
         return new VideoResult
         {
             JobId = item.JobId,
-            Video = Google.Protobuf.ByteString.CopyFrom(item.Video),
+            // The result is held once: the frame wraps the job's bytes (nothing writes to them after the job ended).
+            Video = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(item.Video),
             Format = ProtoEnums.ToProto(item.Format),
             Frames = item.Frames,
             Width = item.Size.Width,
