@@ -38,6 +38,9 @@ public sealed class StyleTransferGrpcService(
     ILogger<StyleTransferGrpcService> logger) : StyleTransferService.StyleTransferServiceBase
 {
     private const int DefaultPageSize = 50;
+
+    // How far before this server's deadline a reset still reads as the caller's deadline passing (see Stylize).
+    private static readonly TimeSpan DeadlineSkew = TimeSpan.FromSeconds(1);
     private readonly StyleGrpcServerOptions limits = options.Value;
 
     [Authorize(Policy = AccessRoles.Admin)]
@@ -115,7 +118,10 @@ public sealed class StyleTransferGrpcService(
         }
         catch (Exception) when (context.CancellationToken.IsCancellationRequested && stop is null)
         {
-            stop = context.Deadline <= DateTime.UtcNow ? JobStopReason.Deadline : JobStopReason.Caller;
+            // The caller's own deadline timer starts before the request reaches this server, so a client whose deadline
+            // passed resets the call a little before this server's copy of the deadline: within DeadlineSkew it counts as
+            // the deadline.
+            stop = context.Deadline <= DateTime.UtcNow + DeadlineSkew ? JobStopReason.Deadline : JobStopReason.Caller;
             throw;
         }
         finally
