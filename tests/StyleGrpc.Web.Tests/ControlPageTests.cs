@@ -23,6 +23,9 @@ public sealed class ControlPageTests(ITestOutputHelper output)
 
     private static readonly string TrainingSize = PageTests.UpdatingScreenshots ? "256" : "64";
 
+    // The instant result's side: large enough to see in the screenshot when refreshing it.
+    private static readonly string FastSize = PageTests.UpdatingScreenshots ? "384" : "128";
+
     // Records every text #train-status takes, as it happens (the training may pass between two polls from here).
     private const string TrainStatusScript = """
         () => {
@@ -118,7 +121,7 @@ public sealed class ControlPageTests(ITestOutputHelper output)
         // Fast: one pass of the network; no iterations, previews or optimiser in the request.
         await Assertions.Expect(page.Locator("#method option[value=METHOD_FEED_FORWARD]")).ToHaveJSPropertyAsync("disabled", false);
         await page.Locator("#content-file").SetInputFilesAsync(TestData.Image("tubingen.jpg"));
-        await page.Locator("#size").SelectOptionAsync("128");
+        await page.Locator("#size").SelectOptionAsync(FastSize);
         await page.Locator("#method").SelectOptionAsync("METHOD_FEED_FORWARD");
         await Assertions.Expect(page.Locator("#iterations")).ToBeDisabledAsync();
         var fast = await SubmitAsync(page);
@@ -128,9 +131,9 @@ public sealed class ControlPageTests(ITestOutputHelper output)
         Assert.False(options.TryGetProperty("colorControl", out _));
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("done: instant result in");
         await Assertions.Expect(page.Locator("#preview")).ToBeVisibleAsync();
-        await page.WaitForFunctionAsync("() => document.querySelector('#preview').naturalWidth === 128 || document.querySelector('#preview').naturalHeight === 128");
+        await page.WaitForFunctionAsync($"() => document.querySelector('#preview').naturalWidth === {FastSize} || document.querySelector('#preview').naturalHeight === {FastSize}");
         await Assertions.Expect(page.Locator("#record")).ToContainTextAsync("\"method\": \"METHOD_FEED_FORWARD\"");
-        await Assertions.Expect(page.Locator("#cli-command")).ToContainTextAsync("--style starry -o stylized.png --size 128 --fast");
+        await Assertions.Expect(page.Locator("#cli-command")).ToContainTextAsync($"--style starry -o stylized.png --size {FastSize} --fast");
 
         // The pass keeps the network's colours, and cannot paint regions: the page disables the one, the server refuses
         // the other naming the field.
