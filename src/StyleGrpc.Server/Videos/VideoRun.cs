@@ -53,6 +53,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             var range = new FrameRange(decode.Range.First + from, decode.Range.Count is { } count ? count - from : null);
             var index = from;
             RgbImage? previousInput = null;
+            RunPlan? warmStart = null;
             await foreach (var input in new VideoDecoder(tool).ReadFramesAsync(source, decode with { Range = range }, token).ConfigureAwait(false))
             {
                 if (index++ < state.Done)
@@ -84,7 +85,10 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                             job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint(run) });
                         },
                     };
-                    last = await engine.RunOnWorkerAsync(input, targets!, frame.Plan,
+                    // A frame after the first starts from the previous output warped to it (Ruder et al.), as an
+                    // INIT_FEED_FORWARD plan starts from its start image; the first starts as the request says.
+                    var plan = guide is null ? frame.Plan : warmStart ??= frame.Plan with { Options = frame.Plan.Options with { Init = InitKind.FeedForward } };
+                    last = await engine.RunOnWorkerAsync(input, targets!, plan,
                         new RunInputs { Start = guide?.Warped, Temporal = guide, Checkpointing = checkpointing }, token).ConfigureAwait(false);
                     output = last.Image;
                 }
