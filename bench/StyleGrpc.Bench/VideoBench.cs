@@ -26,7 +26,8 @@ namespace StyleGrpc.Bench;
 /// Options: <c>--ff-weights FILE</c> (a network trained before; else one is trained here, within <c>--ff-train-seconds</c>,
 /// default 270, and at most <c>--ff-iterations</c>, default 300, at 256 px on <c>--photos DIR</c>), <c>--ff-save FILE</c>
 /// (keep the network trained), <c>--video-opt-frames N</c> (default 16), <c>--video-opt-iterations N</c> (default 50),
-/// <c>--video-memory-seconds 10,30</c>, <c>--gallery DIR</c> (the strips and the side-by-side clip of docs/gallery.md).
+/// <c>--video-memory-seconds 10,30</c>, <c>--video-memory-fps N</c>, <c>--video-weights 0,1,3</c>, <c>--video-skip ff,opt,speed,memory</c>,
+/// <c>--gallery DIR</c> (the strips and the side-by-side clip of docs/gallery.md).
 /// </remarks>
 internal static class VideoBench
 {
