@@ -138,6 +138,11 @@ internal static class VideoBench
             var job = new StyleTransferOptions { MaxSide = 256, Iterations = optIterations, RelativeTolerance = 0, ScaleLevels = 1 };
             var style256 = engine.ComputeStyleTargets(styleImage, new StyleTargetOptions { MaxSide = 256 });
             var plan = engine.Plan(frames[0].Width, frames[0].Height, job);
+            // As VideoRun plans a frame, the engine takes RunInputs.Start only in an INIT_FEED_FORWARD plan, so a temporal frame
+            // starts from its content. --video-opt-start warped plans frames t ≥ 1 with that init instead: what starting
+            // from the warped previous output (Ruder et al.) gives.
+            var fromWarped = Value("--video-opt-start") == "warped";
+            var warpedPlan = fromWarped ? engine.Plan(frames[0].Width, frames[0].Height, job with { Init = InitKind.FeedForward }) : plan;
             var levelTargets = plan.Levels.Select(_ => style256).ToList();
             var clock = Stopwatch.StartNew();
             var flows = Flows(frames);
@@ -154,7 +159,7 @@ internal static class VideoBench
                 for (var t = 0; t < frames.Count; t++)
                 {
                     var guide = t > 0 && weight > 0 ? Guide(outputs[t - 1], flows[t - 1], weight) : null;
-                    outputs.Add(engine.Run(frames[t], levelTargets, plan, new RunInputs { Start = guide?.Warped, Temporal = guide }).Image);
+                    outputs.Add(engine.Run(frames[t], levelTargets, guide is null ? plan : warpedPlan, new RunInputs { Start = guide?.Warped, Temporal = guide }).Image);
                 }
                 // The flow was computed once for all rows; a job computes it once per frame (none for the first).
                 perFrame[weight] = (clock.Elapsed.TotalSeconds + (weight > 0 ? flowSeconds * flows.Count : 0)) / frames.Count;
@@ -162,7 +167,9 @@ internal static class VideoBench
                 rows.Add((weight, outputs));
             }
             md.AppendLine($"### Optimisation, {frames.Count} frames of the pan clip at {frames[0].Width}×{frames[0].Height}, {optIterations} L-BFGS iterations per frame (no early stop), one scale\n");
-            md.AppendLine("Per-frame starts every frame from its content; the temporal rows start from the previous output warped and add Ruder et al.'s temporal term with that weight.\n");
+            md.AppendLine(fromWarped
+                ? "Per-frame starts every frame from its content; the temporal rows start from the previous output warped (`--video-opt-start warped`: plans with INIT_FEED_FORWARD, which the server does not do) and add Ruder et al.'s temporal term with that weight.\n"
+                : "Per-frame starts every frame from its content; the temporal rows are run as the server runs them: `RunInputs.Start` = the previous output warped, which the engine uses only in an INIT_FEED_FORWARD plan, so with the default init they start from the content too, and add Ruder et al.'s temporal term with that weight.\n");
             md.AppendLine("| clip | run | warping error | × input | × per-frame | mean style loss | × per-frame |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
             var measured = Compare(engine, style256, job, "pan", frames, flows, rows, md, targets, "optimisation");
