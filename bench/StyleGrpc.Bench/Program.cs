@@ -26,6 +26,11 @@ if (args.Length > 0 && args[0] == "--child-ff-print")
 {
     return FeedForwardBench.RunChild(args);
 }
+if (args.Length > 0 && args[0] == "--child-video-server")
+{
+    TorchRuntime.EnsureLoaded();
+    return await VideoServerRun.RunChildAsync(args);
+}
 if (args.Length > 0 && args[0] == "--child-scales")
 {
     return CoarseToFineRun.RunChild(args);
@@ -274,6 +279,12 @@ try
     if (settings.Only == "control-gallery")
     {
         ControlGallery.Render(settings.ImagesDirectory, settings.GalleryDirectory ?? Path.Combine(work, "gallery"), 512);
+    }
+
+    // 11b. Video (issue 28): stability, style kept, speed through the server, memory against length; only when asked: --only video.
+    if (settings.Only == "video")
+    {
+        await VideoBench.RunAsync(settings, report, args, work);
     }
 
     // 12. A fleet's cost per call as its queue grows, on a private redis-server, only when asked: --only fleet.
