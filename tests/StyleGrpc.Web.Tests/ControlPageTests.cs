@@ -24,7 +24,7 @@ public sealed class ControlPageTests(ITestOutputHelper output)
     private static readonly string TrainingSize = PageTests.UpdatingScreenshots ? "256" : "64";
 
     // The instant result's side: large enough to see in the screenshot when refreshing it.
-    private static readonly string FastSize = PageTests.UpdatingScreenshots ? "384" : "128";
+    private static readonly string FastSize = PageTests.UpdatingScreenshots ? "256" : "128";
 
     // Records every text #train-status takes, as it happens (the training may pass between two polls from here).
     private const string TrainStatusScript = """
