@@ -1305,8 +1305,9 @@ async function cancelVideo() {
   }
 }
 
-// A video job from the list: followed while it runs, else its result (or error) from GET /v1/operations/{id}.
-async function openVideoOperation(id) {
+// GET /v1/operations/{id} once it has ended; a job still running is followed with followIt (re-attaching) and null
+// answered, as is a failed GET (its error shown).
+async function endedOperation(id, followIt) {
   showError("");
   let operation;
   try {
@@ -1316,9 +1317,16 @@ async function openVideoOperation(id) {
     return null;
   }
   if (!operation.done) {
-    followVideo(id, false);
+    followIt(id, false);
     return null;
   }
+  return operation;
+}
+
+// A video job from the list: followed while it runs, else its result (or error) from GET /v1/operations/{id}.
+async function openVideoOperation(id) {
+  const operation = await endedOperation(id, followVideo);
+  if (!operation) return null;
   stopFollowingVideo();
   setUrlOperation(id, "video");
   resetVideoRun();
@@ -1346,18 +1354,8 @@ const StateLabels = { QUEUED: "queued", RUNNING: "running", SUCCEEDED: "done", F
 
 // A finished job, from GET /v1/operations/{id}: its result (the image, base64) or its error.
 async function openOperation(id) {
-  showError("");
-  let operation;
-  try {
-    operation = await api("GET", operationPath(id));
-  } catch (e) {
-    showError(e.message);
-    return null;
-  }
-  if (!operation.done) {
-    follow(id, false);
-    return null;
-  }
+  const operation = await endedOperation(id, follow);
+  if (!operation) return null;
   stopFollowing();
   setUrlOperation(id);
   resetRun();
