@@ -138,11 +138,9 @@ internal static class VideoBench
             var job = new StyleTransferOptions { MaxSide = 256, Iterations = optIterations, RelativeTolerance = 0, ScaleLevels = 1 };
             var style256 = engine.ComputeStyleTargets(styleImage, new StyleTargetOptions { MaxSide = 256 });
             var plan = engine.Plan(frames[0].Width, frames[0].Height, job);
-            // As VideoRun plans a frame, the engine takes RunInputs.Start only in an INIT_FEED_FORWARD plan, so a temporal frame
-            // starts from its content. --video-opt-start warped plans frames t ≥ 1 with that init instead: what starting
-            // from the warped previous output (Ruder et al.) gives.
-            var fromWarped = Value("--video-opt-start") == "warped";
-            var warpedPlan = fromWarped ? engine.Plan(frames[0].Width, frames[0].Height, job with { Init = InitKind.FeedForward }) : plan;
+            // As VideoRun runs a frame after the first: its plan as INIT_FEED_FORWARD from the previous output warped to it
+            // (Ruder et al.; the engine takes a start image only in such a plan).
+            var warpedPlan = engine.Plan(frames[0].Width, frames[0].Height, job with { Init = InitKind.FeedForward });
             var levelTargets = plan.Levels.Select(_ => style256).ToList();
             var clock = Stopwatch.StartNew();
             var flows = Flows(frames);
@@ -167,9 +165,7 @@ internal static class VideoBench
                 rows.Add((weight, outputs));
             }
             md.AppendLine($"### Optimisation, {frames.Count} frames of the pan clip at {frames[0].Width}×{frames[0].Height}, {optIterations} L-BFGS iterations per frame (no early stop), one scale\n");
-            md.AppendLine(fromWarped
-                ? "Per-frame starts every frame from its content; the temporal rows start from the previous output warped (`--video-opt-start warped`: plans with INIT_FEED_FORWARD, which the server does not do) and add Ruder et al.'s temporal term with that weight.\n"
-                : "Per-frame starts every frame from its content; the temporal rows are run as the server runs them: `RunInputs.Start` = the previous output warped, which the engine uses only in an INIT_FEED_FORWARD plan, so with the default init they start from the content too, and add Ruder et al.'s temporal term with that weight.\n");
+            md.AppendLine("Per-frame starts every frame from its content; the temporal rows are run as the server runs them: a frame after the first starts from the previous output warped to it and adds Ruder et al.'s temporal term with that weight.\n");
             md.AppendLine("| clip | run | warping error | × input | × per-frame | mean style loss | × per-frame |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
             var measured = Compare(engine, style256, job, "pan", frames, flows, rows, md, targets, "optimisation");
