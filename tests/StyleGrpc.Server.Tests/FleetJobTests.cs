@@ -92,13 +92,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
             Options = new StylizeOptions { MaxSide = 64, Iterations = 30, Optimizer = Optimizer.Adam },
             FrameRange = new VideoFrameRange { Count = 24 },
         })).Name;
-        StylizeVideoMetadata? before = null;
-        Assert.True(await ServerTestSetup.EventuallyAsync(() =>
-        {
-            before = operationsA.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeVideoMetadata>();
-            return before.CheckpointFrame >= 4;
-        }, Frames.Timeout), $"no checkpoint: {before}");
-        var (runner, survivor) = fleet.Split(before!.Replica);
+        var before = await ServerSteps.MetadataWhenAsync<StylizeVideoMetadata>(operationsA, name, m => m.CheckpointFrame >= 4);
+        var (runner, survivor) = fleet.Split(before.Replica);
         runner.Signal(SigKill);
         await runner.WaitForExitAsync(TimeSpan.FromSeconds(30));
 

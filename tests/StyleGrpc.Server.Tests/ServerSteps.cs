@@ -30,12 +30,17 @@ internal static class ServerSteps
     }
 
     /// <summary>Polls the operation's metadata until <paramref name="condition"/> holds, and returns it.</summary>
-    public static async Task<StylizeMetadata> MetadataWhenAsync(Operations.OperationsClient operations, string name, Func<StylizeMetadata, bool> condition)
+    public static Task<StylizeMetadata> MetadataWhenAsync(Operations.OperationsClient operations, string name, Func<StylizeMetadata, bool> condition) =>
+        MetadataWhenAsync<StylizeMetadata>(operations, name, condition);
+
+    /// <summary>As the Stylize form, for an operation whose metadata is <typeparamref name="T"/> (a video job's, a training's).</summary>
+    public static async Task<T> MetadataWhenAsync<T>(Operations.OperationsClient operations, string name, Func<T, bool> condition)
+        where T : class, Google.Protobuf.IMessage<T>, new()
     {
-        StylizeMetadata? metadata = null;
+        T? metadata = null;
         var reached = await ServerTestSetup.EventuallyAsync(() =>
         {
-            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeMetadata>();
+            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<T>();
             return condition(metadata);
         }, Frames.Timeout);
         Assert.True(reached, $"the operation never got there: {metadata}");

@@ -149,7 +149,7 @@ public sealed class VideoTests(ITestOutputHelper output)
             var (client, operations) = Clients(server);
             await client.RegisterStyleAsync(new RegisterStyleRequest { StyleId = "starry", Image = Frames.Image("starry_night.jpg"), StyleSize = 64 });
             name = (await client.SubmitStylizeVideoAsync(Request("pan.mp4", iterations: 30, first: 0, count: 24))).Name;
-            var metadata = await VideoMetadataWhenAsync(operations, name, m => m.CheckpointFrame >= 4);
+            var metadata = await ServerSteps.MetadataWhenAsync<StylizeVideoMetadata>(operations, name, m => m.CheckpointFrame >= 4);
             server.Signal(9);
             await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
             checkpointAtKill = metadata.CheckpointFrame;
@@ -208,17 +208,4 @@ public sealed class VideoTests(ITestOutputHelper output)
 
     private static (StyleTransferService.StyleTransferServiceClient, Operations.OperationsClient) Clients(ServerProcess server) =>
         (new StyleTransferService.StyleTransferServiceClient(server.Channel), new Operations.OperationsClient(server.Channel));
-
-    private static async Task<StylizeVideoMetadata> VideoMetadataWhenAsync(Operations.OperationsClient operations, string name,
-        Func<StylizeVideoMetadata, bool> condition)
-    {
-        StylizeVideoMetadata? metadata = null;
-        var reached = await ServerTestSetup.EventuallyAsync(() =>
-        {
-            metadata = operations.GetOperation(new GetOperationRequest { Name = name }).Metadata.Unpack<StylizeVideoMetadata>();
-            return condition(metadata);
-        }, Frames.Timeout);
-        Assert.True(reached, $"the operation never got there: {metadata}");
-        return metadata!;
-    }
 }
