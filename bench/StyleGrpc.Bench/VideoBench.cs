@@ -47,6 +47,9 @@ internal static class VideoBench
         var weights = (Value("--video-weights") ?? "0,1,3").Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).Append(0).Distinct().Order().ToList();
         // --video-skip: parts not to run this time (ff, opt, speed, memory), for a follow-up run of one part.
         var skip = (Value("--video-skip") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        // --video-flow-scale S: the size the guides' flow is found at (the server's StyleGrpc:Video:FlowScale; default 1); the
+        // warping error's own flow is always found at full size.
+        var flowScale = Value("--video-flow-scale") is { } scaleText ? double.Parse(scaleText, CultureInfo.InvariantCulture) : 1;
         var tool = new FfmpegTool();
         var images = settings.ImagesDirectory;
         var styleImagePath = Path.Combine(images, "starry_night.jpg");
@@ -69,8 +72,15 @@ internal static class VideoBench
         }
         else
         {
+            // --ff-stability W, --ff-tv W: the training's stability weight (Gupta et al.; default 0, off) and total-variation weight (default: the preset's).
+            var training = new FeedForwardTrainingOptions
+            {
+                BatchSize = Int("--ff-batch", 4),
+                StabilityWeight = Value("--ff-stability") is { } stability ? double.Parse(stability, CultureInfo.InvariantCulture) : 0,
+                TotalVariationWeight = Value("--ff-tv") is { } tv ? double.Parse(tv, CultureInfo.InvariantCulture) : null,
+            };
             md.AppendLine(Train(engine, style512, Value("--photos") ?? "/usr/share/backgrounds/mate/nature", Int("--ff-iterations", 300),
-                Int("--ff-batch", 4), Int("--ff-train-seconds", 270), weightsPath));
+                training, Int("--ff-train-seconds", 270), weightsPath));
         }
         if (Value("--ff-save") is { } save)
         {
@@ -88,7 +98,7 @@ internal static class VideoBench
         var memory = skip.Contains("memory") ? Task.FromResult(("", new List<(string, string, bool)>())) : Task.Run(() =>
         {
             var memoryTargetList = new List<(string, string, bool)>();
-            return (Guarded("memory", () => Memory(tool, images, clips, memoryLengths, memoryFps, weightsPath, styleImagePath, memoryTargetList)), memoryTargetList);
+            return (Guarded("memory", () => Memory(tool, images, clips, memoryLengths, memoryFps, flowScale, weightsPath, styleImagePath, memoryTargetList)), memoryTargetList);
         });
 
         // 1–2. Feed-forward at 512×288: stability and style, two clips.
@@ -104,7 +114,7 @@ internal static class VideoBench
         if (!skip.Contains("ff"))
         {
             using var model = FeedForwardModel.Load(File.ReadAllBytes(weightsPath));
-            md.AppendLine($"### Feed-forward, {feedForwardFrames} frames at 512×288 (TemporalBlend, α = w/(1+w))\n");
+            md.AppendLine($"### Feed-forward, {feedForwardFrames} frames at 512×288 (TemporalBlend, α = w/(1+w); the guides' flow at {F(flowScale, "G3")} of the frames' size)\n");
             md.AppendLine("| clip | run | warping error | × input | × per-frame | mean style loss | × per-frame |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
             var timings = new List<string>();
@@ -112,12 +122,13 @@ internal static class VideoBench
             {
                 var frames = await DecodeAsync(tool, path, 512, feedForwardFrames);
                 var clock = Stopwatch.StartNew();
-                var flows = Flows(frames);
-                var flowSeconds = clock.Elapsed.TotalSeconds / flows.Count;
+                var guideFlows = Flows(frames, flowScale);
+                var flowSeconds = clock.Elapsed.TotalSeconds / guideFlows.Count;
+                var flows = flowScale == 1 ? guideFlows : Flows(frames);
                 clock.Restart();
                 var raw = frames.Select(f => model.Stylize(f, 0, CancellationToken.None)).ToList();
                 var networkSeconds = clock.Elapsed.TotalSeconds / frames.Count;
-                var rows = weights.Select(w => (Weight: w, Frames: Blend(raw, flows, w))).ToList();
+                var rows = weights.Select(w => (Weight: w, Frames: Blend(raw, guideFlows, w))).ToList();
                 var measured = Compare(engine, style512, new StyleTransferOptions(), name, frames, flows, rows, md, targets, "feed-forward");
                 Console.WriteLine($"  feed-forward {name}: flow {F(flowSeconds, "F3")} s/pair, network {F(networkSeconds, "F3")} s/frame (load {LoadAverage()}); {measured}");
                 timings.Add($"{name}: flow (both directions and the mask) {F(flowSeconds, "F3")} s per pair, network {F(networkSeconds, "F3")} s per frame (load average {LoadAverage()})");
@@ -182,19 +193,19 @@ internal static class VideoBench
 
         // 4 runs in the background meanwhile (see above); 3 runs alone.
         var (memoryMd, memoryTargets) = await memory;
-        md.Append(skip.Contains("speed") ? "" : Guarded("speed", () => Speed(tool, images, clips, serverFrames, weightsPath, styleImagePath, targets)));
+        md.Append(skip.Contains("speed") ? "" : Guarded("speed", () => Speed(tool, images, clips, serverFrames, flowScale, weightsPath, styleImagePath, targets)));
         md.Append(memoryMd);
         targets.AddRange(memoryTargets);
         report.Section(md.ToString(), targets);
     }
 
     // 3. Speed: feed-forward at 512×288 through the server, end to end, in a child process.
-    private static string Speed(FfmpegTool tool, string images, string clips, int serverFrames, string weightsPath, string styleImagePath,
+    private static string Speed(FfmpegTool tool, string images, string clips, int serverFrames, double flowScale, string weightsPath, string styleImagePath,
         List<(string, string, bool)> targets)
     {
         var md = new StringBuilder();
         var clip = VideoClips.PanAsync(tool, images, clips, serverFrames).GetAwaiter().GetResult();
-        var run = VideoServerRun.MeasureInChild(clip, weightsPath, styleImagePath, 512, 1, 0, warmUp: true);
+        var run = VideoServerRun.MeasureInChild(clip, weightsPath, styleImagePath, 512, 1, 0, warmUp: true, flowScale);
         var fps = run.Frames / run.WallSeconds;
         Console.WriteLine($"  server feed-forward {run.Width}x{run.Height}, {run.Frames} frames: {F(run.WallSeconds)} s wall ({F(fps, "F2")} fps), run {F(run.RunSeconds)} s, peak RSS {F(run.PeakRssMb, "F0")} MiB, load {run.Load}");
         md.AppendLine($"### Speed: feed-forward through the server\n");
@@ -212,7 +223,7 @@ internal static class VideoBench
     }
 
     // 4. Memory: 720p feed-forward jobs of growing length, each in a server process of its own.
-    private static string Memory(FfmpegTool tool, string images, string clips, IReadOnlyList<int> lengths, double memoryFps, string weightsPath,
+    private static string Memory(FfmpegTool tool, string images, string clips, IReadOnlyList<int> lengths, double memoryFps, double flowScale, string weightsPath,
         string styleImagePath, List<(string, string, bool)> targets)
     {
         var md = new StringBuilder();
@@ -227,7 +238,7 @@ internal static class VideoBench
         foreach (var seconds in lengths)
         {
             var clip = VideoClips.Pan720Async(tool, images, clips, seconds).GetAwaiter().GetResult();
-            var run = VideoServerRun.MeasureInChild(clip, weightsPath, styleImagePath, 1280, 1, memoryFps, warmUp: true);
+            var run = VideoServerRun.MeasureInChild(clip, weightsPath, styleImagePath, 1280, 1, memoryFps, warmUp: true, flowScale);
             Console.WriteLine($"  720p {seconds} s: {run.Frames} frames in {F(run.WallSeconds)} s, peak RSS {F(run.PeakRssMb, "F0")} MiB (after warm-up {F(run.BaselineRssMb, "F0")}), load {run.Load}");
             md.AppendLine($"| {seconds} s | {run.Frames} | {F(run.WallSeconds)} | {F(run.CpuSeconds / run.Frames, "F2")} | {F(run.PeakRssMb, "F0")} | {F(run.BaselineRssMb, "F0")} | {F(run.PeakRssMb - run.BaselineRssMb, "F0")} | {F(run.ResultMb, "F1")} | {run.Load} |");
             runs.Add((seconds, run));
@@ -266,11 +277,12 @@ internal static class VideoBench
     }
 
     // Trains a short network: the iterations that fit the time given, measured on a 3-iteration run first.
-    private static string Train(StyleTransferEngine engine, StyleTargets style, string photosDirectory, int maxIterations, int batch, int seconds, string weightsPath)
+    private static string Train(StyleTransferEngine engine, StyleTargets style, string photosDirectory, int maxIterations, FeedForwardTrainingOptions training,
+        int seconds, string weightsPath)
     {
         var photos = TrainingPhotos.FromDirectory(photosDirectory, ImageCodec.DefaultMaxPixels);
         var trainer = new FeedForwardTrainer(engine);
-        var options = new FeedForwardTrainingOptions { Iterations = 3, BatchSize = batch };
+        var options = training with { Iterations = 3 };
         var probe = trainer.Train(photos, style, options, null, null, CancellationToken.None);
         var iterations = Math.Clamp((int)(seconds / (probe.Elapsed.TotalSeconds / 3)), Math.Min(20, maxIterations), maxIterations);
         options = options with { Iterations = iterations };
@@ -278,15 +290,18 @@ internal static class VideoBench
         {
             if (p.Iteration % 25 == 0)
             {
-                Console.WriteLine($"  training {p.Iteration}/{p.TotalIterations}: total {p.TotalLoss:E3}, {F(p.Elapsed.TotalSeconds)} s");
+                Console.WriteLine($"  training {p.Iteration}/{p.TotalIterations}: total {p.TotalLoss:E3} (content {p.ContentLoss:E3}, style {p.StyleLoss:E3}, " +
+                    $"tv {p.TotalVariationLoss:E3}, stability {p.StabilityLoss:E3}), {F(p.Elapsed.TotalSeconds)} s");
             }
         }, null, CancellationToken.None);
         File.WriteAllBytes(weightsPath, result.Weights);
         return $"Feed-forward network trained here: {photos.Count} photos of `{photosDirectory}`, {iterations} iterations (as many as fit {seconds} s at the " +
             $"{F(probe.Elapsed.TotalSeconds / 3, "F2")} s/iteration of a 3-iteration probe; cap {maxIterations}) of {options.BatchSize} crops of {options.ImageSize} px, " +
-            $"learning rate {options.LearningRate}, widths {FeedForwardArchitecture.Default}, style weight automatic ({F(result.StyleWeight, "F0")}): " +
-            $"{F(result.Elapsed.TotalSeconds)} s, final loss {result.FinalLoss:E3}, load average after {LoadAverage()}. A short training: the style is real enough " +
-            "to flicker, not a finished network.\n";
+            $"learning rate {options.LearningRate}, widths {FeedForwardArchitecture.Default}, style weight automatic ({F(result.StyleWeight, "F0")}), " +
+            $"total-variation weight {(options.TotalVariationWeight is { } tv ? F(tv, "G3") : "the preset's")}, stability weight {F(options.StabilityWeight, "G3")}" +
+            (options.StabilityWeight > 0 ? $" (shift {options.StabilityShift} px, noise σ {F(options.StabilityNoise, "G3")})" : "") + ": " +
+            $"{F(result.Elapsed.TotalSeconds)} s, final loss {result.FinalLoss:E3}, load average after {LoadAverage()}." +
+            (iterations < new FeedForwardTrainingOptions().Iterations ? " A short training: the style is real enough to flicker, not a finished network." : "") + "\n";
     }
 
     private static async Task<List<RgbImage>> DecodeAsync(FfmpegTool tool, string path, int maxSide, int count)
@@ -301,13 +316,14 @@ internal static class VideoBench
         return frames;
     }
 
-    // The input's flow from each frame back to the one before, and where it holds: once per clip, shared by every row.
-    private static List<(FlowField Backward, float[] Mask)> Flows(IReadOnlyList<RgbImage> frames)
+    // The input's flow from each frame back to the one before (found at `scale` of the frames' size), and where it holds:
+    // once per clip, shared by every row.
+    private static List<(FlowField Backward, float[] Mask)> Flows(IReadOnlyList<RgbImage> frames, double scale = 1)
     {
         var flows = new List<(FlowField, float[])>();
         for (var t = 1; t < frames.Count; t++)
         {
-            var pair = OpticalFlow.ComputeBoth(frames[t - 1], frames[t]);
+            var pair = OpticalFlow.ComputeBoth(frames[t - 1], frames[t], scale);
             flows.Add((pair.Backward, OcclusionMask.Compute(pair.Backward, pair.Forward)));
         }
         return flows;

@@ -34,11 +34,14 @@ internal static class VideoServerRun
         double ResultMb, double CpuSeconds, string Load);
 
     /// <param name="frameRate">The request's frame_rate: 0 = the clip's own.</param>
-    public static Result MeasureInChild(string clip, string weights, string styleImage, int maxSide, double temporalWeight, double frameRate, bool warmUp) =>
+    /// <param name="flowScale">The server's <c>StyleGrpc:Video:FlowScale</c>.</param>
+    public static Result MeasureInChild(string clip, string weights, string styleImage, int maxSide, double temporalWeight, double frameRate, bool warmUp,
+        double flowScale) =>
         ChildRun.Measure<Result>(["--child-video-server", clip, weights, styleImage, maxSide.ToString(CultureInfo.InvariantCulture),
-            temporalWeight.ToString(CultureInfo.InvariantCulture), warmUp ? "warm" : "cold", frameRate.ToString(CultureInfo.InvariantCulture)]);
+            temporalWeight.ToString(CultureInfo.InvariantCulture), warmUp ? "warm" : "cold", frameRate.ToString(CultureInfo.InvariantCulture),
+            flowScale.ToString(CultureInfo.InvariantCulture)]);
 
-    /// <summary>The child's side: <c>--child-video-server clip weights styleImage maxSide temporalWeight warm|cold frameRate</c>.</summary>
+    /// <summary>The child's side: <c>--child-video-server clip weights styleImage maxSide temporalWeight warm|cold frameRate flowScale</c>.</summary>
     public static async Task<int> RunChildAsync(string[] args)
     {
         var (clip, weights, styleImage) = (args[1], args[2], args[3]);
@@ -51,6 +54,7 @@ internal static class VideoServerRun
             ["StyleGrpc:Video:MaxBytes"] = limit,
             // Video frames are never tiled, so their side is capped at TileAbove (default 1024): 720p needs 1280.
             ["StyleGrpc:TileAbove"] = "1280",
+            ["StyleGrpc:Video:FlowScale"] = args[8],
         });
         using var channel = GrpcChannel.ForAddress(server.Address, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
         var invoker = channel.CreateCallInvoker();

@@ -32,4 +32,11 @@ public sealed class VideoOptions
 
     /// <summary>Finished frames encoded and stored together (one stored part); a resumed job redoes none of them. Default 12.</summary>
     public int PartFrames { get; set; } = 12;
+
+    /// <summary>
+    /// The size the optical flow between frames is found at, as a fraction of the frames' (0.05–1): ½ costs about a
+    /// quarter of 1 (20 against 76 ms of CPU a frame pair at 512×288 here) and follows motion a little less closely
+    /// (docs/performance.md, "Video"). Default 1.
+    /// </summary>
+    public double FlowScale { get; set; } = 1;
 }

@@ -9,7 +9,7 @@ namespace StyleGrpc.Server.Videos;
 public sealed class VideoProgress
 {
     private readonly List<byte[]> pending;
-    private byte[]? lastOutputPng;
+    private byte[]? lastOutputKept;
     private Engine.RunCheckpoint? resumeFrame;
 
     /// <param name="resume">The checkpoint this attempt continues from; null = from the first frame.</param>
@@ -18,8 +18,8 @@ public sealed class VideoProgress
         Done = ResumedFrom = resume?.FramesDone ?? 0;
         Parts = resume?.Parts ?? 0;
         pending = [.. resume?.Pending ?? []];
-        lastOutputPng = resume?.LastOutput;
-        LastOutput = lastOutputPng is null ? null : ImageCodec.Decode(lastOutputPng);
+        lastOutputKept = resume?.LastOutput;
+        LastOutput = lastOutputKept is null ? null : VideoCheckpoint.Decode(lastOutputKept);
         resumeFrame = resume?.Frame;
     }
 
@@ -30,7 +30,7 @@ public sealed class VideoProgress
 
     public int Parts { get; private set; }
 
-    /// <summary>Finished frames after the stored parts (PNG).</summary>
+    /// <summary>Finished frames after the stored parts (<see cref="VideoCheckpoint.Encode"/>).</summary>
     public IReadOnlyList<byte[]> Pending => pending;
 
     /// <summary>The last stylised frame; null before the first.</summary>
@@ -39,8 +39,8 @@ public sealed class VideoProgress
     /// <summary>A frame is finished.</summary>
     public void Finish(RgbImage output)
     {
-        lastOutputPng = VideoCheckpoint.Encode(output);
-        pending.Add(lastOutputPng);
+        lastOutputKept = VideoCheckpoint.Encode(output);
+        pending.Add(lastOutputKept);
         LastOutput = output;
         Done++;
     }
@@ -53,7 +53,7 @@ public sealed class VideoProgress
     }
 
     /// <summary>The checkpoint after a finished frame, or inside the next one (<paramref name="frame"/>, the optimiser's state).</summary>
-    public VideoCheckpoint Checkpoint(Engine.RunCheckpoint? frame = null) => new(Done, Parts, [.. pending]) { LastOutput = lastOutputPng, Frame = frame };
+    public VideoCheckpoint Checkpoint(Engine.RunCheckpoint? frame = null) => new(Done, Parts, [.. pending]) { LastOutput = lastOutputKept, Frame = frame };
 
     /// <summary>The optimiser's state the next frame resumes from, once: the frame the attempt resumed inside.</summary>
     public Engine.RunCheckpoint? TakeResumedFrame()

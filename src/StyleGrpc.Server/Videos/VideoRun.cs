@@ -54,6 +54,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             var index = from;
             RgbImage? previousInput = null;
             RunPlan? warmStart = null;
+            await using var part = new VideoPartWriter(tool, folder.FullName, decode.Size, decode.FramesPerSecond);
             await foreach (var input in new VideoDecoder(tool).ReadFramesAsync(source, decode with { Range = range }, token).ConfigureAwait(false))
             {
                 if (index++ < state.Done)
@@ -61,19 +62,22 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                     previousInput = input;
                     continue;
                 }
-                var guide = previousInput is not null && state.LastOutput is { } previousOutput && spec.TemporalWeight > 0
-                    ? await Task.Run(() => Guide(previousInput, input, previousOutput, spec.TemporalWeight), token).ConfigureAwait(false)
-                    : null;
+                // The guide needs only the inputs and the previous output: found beside the network's pass.
+                var guiding = previousInput is not null && state.LastOutput is { } previousOutput && spec.TemporalWeight > 0
+                    ? GuideAsync(previousInput, input, previousOutput, spec.TemporalWeight, options.Value.Video.FlowScale, token)
+                    : Task.FromResult<TemporalGuide?>(null);
                 RgbImage output;
                 if (network is not null)
                 {
                     var pass = time.GetTimestamp();
                     output = await network.Model.StylizeOnWorkerAsync(input, 0, token).ConfigureAwait(false);
+                    var guide = await guiding.ConfigureAwait(false);
                     output = guide is null ? output : TemporalBlend.Blend(output, guide);
                     last = FeedForwardResults.Of(output, frame.Plan, engine, time.GetElapsedTime(pass));
                 }
                 else
                 {
+                    var guide = await guiding.ConfigureAwait(false);
                     // Inside a frame the optimiser's state is checkpointed on the jobs' rhythm (CheckpointSeconds), as a picture's is.
                     var checkpointing = new RunCheckpointing
                     {
@@ -93,9 +97,10 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                     output = last.Image;
                 }
                 state.Finish(output);
+                await part.WriteAsync(state.Pending, output, token).ConfigureAwait(false);
                 if (state.Pending.Count >= options.Value.Video.PartFrames)
                 {
-                    await StorePartAsync(job, state, decode, tool, folder.FullName, token).ConfigureAwait(false);
+                    await StorePartAsync(job, state, part, token).ConfigureAwait(false);
                 }
                 job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint() });
                 schedule.Taken();
@@ -109,7 +114,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             }
             if (state.Pending.Count > 0)
             {
-                await StorePartAsync(job, state, decode, tool, folder.FullName, token).ConfigureAwait(false);
+                await StorePartAsync(job, state, part, token).ConfigureAwait(false);
             }
             if (state.Done == 0 || last is null && state.LastOutput is null)
             {
@@ -136,32 +141,15 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
     }
 
     // The previous stylised frame warped to this frame by the flow between their inputs, and where that flow holds (Ruder et
-    // al.'s forward–backward consistency and motion boundaries).
-    private static TemporalGuide Guide(RgbImage previousInput, RgbImage input, RgbImage previousOutput, double weight)
-    {
-        var flows = OpticalFlow.ComputeBoth(previousInput, input);
-        return new TemporalGuide
-        {
-            Warped = FrameWarp.Warp(previousOutput, flows.Backward),
-            Weights = OcclusionMask.Compute(flows.Backward, flows.Forward),
-            Weight = weight,
-        };
-    }
+    // al.'s forward–backward consistency and motion boundaries), on a pool thread.
+    private static async Task<TemporalGuide?> GuideAsync(RgbImage previousInput, RgbImage input, RgbImage previousOutput, double weight,
+        double flowScale, CancellationToken cancellationToken) =>
+        await Task.Run(() => TemporalGuides.Between(previousInput, input, previousOutput, weight, flowScale), cancellationToken).ConfigureAwait(false);
 
-    // Encodes the finished frames not yet in a part as the next part and stores it (before any checkpoint counts it).
-    private async Task StorePartAsync(Job job, VideoProgress state, VideoDecodePlan decode, FfmpegTool tool, string folder, CancellationToken token)
+    // Finishes the part of the pending frames and stores it (before any checkpoint counts it).
+    private async Task StorePartAsync(Job job, VideoProgress state, VideoPartWriter part, CancellationToken token)
     {
-        var path = Path.Combine(folder, $"part-{state.Parts}.mp4");
-        await using (var encoder = VideoEncoder.Start(tool, path, VideoAssembler.PartContainer, decode.Size, decode.FramesPerSecond, token))
-        {
-            foreach (var png in state.Pending)
-            {
-                await encoder.WriteAsync(ImageCodec.Decode(png), token).ConfigureAwait(false);
-            }
-            await encoder.CompleteAsync(token).ConfigureAwait(false);
-        }
-        var bytes = await File.ReadAllBytesAsync(path, token).ConfigureAwait(false);
-        File.Delete(path);
+        var bytes = await part.FinishAsync(state.Pending, token).ConfigureAwait(false);
         if (!await store.SaveVideoPartAsync(job.Id, job.Identity.Attempt, state.Parts, bytes, CancellationToken.None).ConfigureAwait(false))
         {
             // A later attempt owns the job: this one stops.

@@ -23,6 +23,31 @@ public sealed class OpticalFlowTests(PanFrames pan, ITestOutputHelper output) : 
         Assert.InRange(forwardY, -0.5, 0.5);
     }
 
+    // Found on frames shrunk to half, the flow is brought back to the frames' size with its vectors doubled.
+    [Fact]
+    public void ComputeBoth_AtHalfScale_FindsTheKnownShiftAtFullSize()
+    {
+        var flows = OpticalFlow.ComputeBoth(pan.Frames[9], pan.Frames[10], 0.5);
+
+        Assert.Equal((pan.Frames[10].Width, pan.Frames[10].Height), (flows.Backward.Width, flows.Backward.Height));
+        Assert.Equal((pan.Frames[10].Width, pan.Frames[10].Height), (flows.Forward.Width, flows.Forward.Height));
+        var (backwardX, backwardY) = InteriorMean(flows.Backward);
+        var (forwardX, forwardY) = InteriorMean(flows.Forward);
+        output.WriteLine($"half scale: backward ({backwardX:0.000}, {backwardY:0.000}), forward ({forwardX:0.000}, {forwardY:0.000})");
+        Assert.InRange(backwardX, 1.5, 2.5);
+        Assert.InRange(forwardX, -2.5, -1.5);
+        Assert.InRange(backwardY, -0.5, 0.5);
+        Assert.InRange(forwardY, -0.5, 0.5);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-0.5)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void ComputeBoth_ScaleOutsideZeroToOne_IsRefused(double scale) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => OpticalFlow.ComputeBoth(pan.Frames[0], pan.Frames[1], scale));
+
     [Fact]
     public void Warp_PreviousFrameByBackwardFlow_MatchesTheCurrentFrame()
     {
