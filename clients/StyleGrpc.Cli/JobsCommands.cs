@@ -177,7 +177,7 @@ internal static class JobsCommands
             var video = false;
             var updates = client.WatchStylizeAsync(parse.GetValue(name)!, parse.GetValue(after), token);
             var reporter = StylizeCommand.Reporter(context, parse.GetValue(json), outputFile?.FullName);
-            var completed = await reporter.RunAsync(StylizeCommand.WithSideEffects(Noting(updates), parse.GetValue(previewDir), outputFile, token));
+            var completed = await reporter.RunAsync(StylizeCommand.WithSideEffects(client, Noting(updates), parse.GetValue(previewDir), outputFile, token));
             return completed is not null || video || parse.GetValue(after) > 0 ? ExitCodes.Ok : ExitCodes.ServerError;
 
             // A video job ends with its video, not a picture.

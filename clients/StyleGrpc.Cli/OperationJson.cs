@@ -76,7 +76,7 @@ internal static class OperationJson
             result = operation.Result is { } r ? new
             {
                 format = VideoText.FormatName(r.Format),
-                bytes = r.Video.Length,
+                bytes = r.VideoSize,
                 frames = r.Frames,
                 width = r.Width,
                 height = r.Height,

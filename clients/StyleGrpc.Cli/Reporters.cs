@@ -130,7 +130,7 @@ internal sealed class JsonReporter(TextWriter output, string? outputPath) : ISty
                     jobId = v.JobId,
                     output = outputPath,
                     format = VideoText.FormatName(v.Format),
-                    bytes = v.Video.Length,
+                    bytes = v.VideoSize,
                     frames = v.Frames,
                     width = v.Width,
                     height = v.Height,

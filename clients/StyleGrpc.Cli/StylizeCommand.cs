@@ -188,7 +188,7 @@ internal static class StylizeCommand
             var updates = client.StylizeAsync(contentBytes, spec, options, deadline, token);
             var previews = parse.GetValue(previewDir);
             var reporter = Reporter(context, parse.GetValue(json), outputFile?.FullName);
-            var completed = await reporter.RunAsync(WithSideEffects(updates, previews, outputFile, token));
+            var completed = await reporter.RunAsync(WithSideEffects(client, updates, previews, outputFile, token));
             if (completed is not null && previews is not null)
             {
                 // stderr, so --json output stays one JSON object per line.
@@ -210,7 +210,7 @@ internal static class StylizeCommand
 
     // Previews are written as they arrive and the result (a picture, or a watched video job's video) when there is an output,
     // before the completion is reported.
-    internal static async IAsyncEnumerable<StylizeUpdate> WithSideEffects(IAsyncEnumerable<StylizeUpdate> updates, DirectoryInfo? previews,
+    internal static async IAsyncEnumerable<StylizeUpdate> WithSideEffects(IStyleGrpcClient client, IAsyncEnumerable<StylizeUpdate> updates, DirectoryInfo? previews,
         FileInfo? output, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await foreach (var update in updates.WithCancellation(cancellationToken))
@@ -231,11 +231,7 @@ internal static class StylizeCommand
             }
             if (update is VideoCompleted video && output is not null)
             {
-                if (output.Directory is { } dir)
-                {
-                    Directory.CreateDirectory(dir.FullName);
-                }
-                await File.WriteAllBytesAsync(output.FullName, video.Video, cancellationToken);
+                await VideoResultFile.SaveAsync(client, video, output.FullName, cancellationToken);
             }
             yield return update;
         }

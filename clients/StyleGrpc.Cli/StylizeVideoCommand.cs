@@ -92,8 +92,7 @@ internal static class StylizeVideoCommand
             await Reporter(context, parse.GetValue(json)).RunAsync(async progress =>
             {
                 var completed = await client.StylizeVideoAsync(video, spec, options, progress, deadline, token);
-                Directory.CreateDirectory(Path.GetDirectoryName(outputPath)!);
-                await File.WriteAllBytesAsync(outputPath, completed.Video, token);
+                await VideoResultFile.SaveAsync(client, completed, outputPath, token);
                 return completed;
             }, outputPath);
             return ExitCodes.Ok;

@@ -31,7 +31,7 @@ internal sealed class VideoJsonReporter(TextWriter output) : IVideoReporter
             jobId = completed.JobId,
             output = outputPath,
             format = VideoText.FormatName(completed.Format),
-            bytes = completed.Video.Length,
+            bytes = completed.VideoSize,
             frames = completed.Frames,
             width = completed.Width,
             height = completed.Height,

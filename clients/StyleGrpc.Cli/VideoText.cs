@@ -19,7 +19,7 @@ internal static class VideoText
 
     /// <summary>"24 frames 64x48 at 24 fps, mp4, 51,234 bytes, with audio".</summary>
     public static string Result(VideoCompleted v) =>
-        string.Create(CultureInfo.InvariantCulture, $"{v.Frames} frames {v.Width}x{v.Height} at {v.FrameRate:0.##} fps, {FormatName(v.Format)}, {v.Video.Length:N0} bytes")
+        string.Create(CultureInfo.InvariantCulture, $"{v.Frames} frames {v.Width}x{v.Height} at {v.FrameRate:0.##} fps, {FormatName(v.Format)}, {v.VideoSize:N0} bytes")
         + (v.HasAudio ? ", with audio" : "") + (v.Attempts > 1 ? $", {v.Attempts} attempts" : "");
 
     /// <summary>"mp4" or "webm": the CLI's name of a format, and the output's extension.</summary>

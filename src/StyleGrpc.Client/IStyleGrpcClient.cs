@@ -58,6 +58,9 @@ public interface IStyleGrpcClient : IDisposable
 
     Task<VideoJobOperation> GetVideoJobAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <inheritdoc cref="StyleGrpcClient.ReadVideoResultAsync"/>
+    Task<long> ReadVideoResultAsync(string name, Stream destination, CancellationToken cancellationToken = default);
+
     Task<TrainingOperation> TrainStyleNetworkAsync(string styleId, TrainStyleNetworkOptions? training = null, CancellationToken cancellationToken = default);
 
     Task<TrainingOperation> GetTrainingAsync(string name, CancellationToken cancellationToken = default);

@@ -281,7 +281,10 @@ internal static class ProtoConversions
         i.Limits?.MaxSide ?? 0, i.Limits?.MaxIterations ?? 0, i.Limits?.QueueCapacity ?? 0, i.Limits?.ConcurrentJobs ?? 0,
         i.QueuedJobs, i.RunningJobs, i.Styles, i.QuarantinedStyles, i.Limits?.MemoryBudgetBytes ?? 0, i.Limits?.MaxRunSeconds ?? 0,
         i.Limits?.StallTimeoutSeconds ?? 0, i.Draining, i.FeedForwardAvailable, i.TrainingPhotos, i.CallerRole,
-        i.Limits?.Video is { } v ? new ServerVideoLimits(v.Available, v.MaxBytes, v.MaxDurationSeconds, v.MaxFrames, v.MaxPixelsPerFrame, v.MaxFrameRate, v.MaxSide) : null);
+        i.Limits?.Video is { } v ? new ServerVideoLimits(v.Available, v.MaxBytes, v.MaxDurationSeconds, v.MaxFrames, v.MaxPixelsPerFrame, v.MaxFrameRate, v.MaxSide)
+        {
+            InlineResultBytes = v.InlineResultBytes,
+        } : null);
 
     internal static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);
 

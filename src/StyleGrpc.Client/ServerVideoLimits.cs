@@ -10,4 +10,8 @@ namespace StyleGrpc.Client;
 /// <param name="MaxPixelsPerFrame">Largest decoded input frame, width × height.</param>
 /// <param name="MaxFrameRate">Highest frame rate, of the source or asked for, in frames per second.</param>
 /// <param name="MaxSide">Longest side of a stylised frame, in pixels.</param>
-public sealed record ServerVideoLimits(bool Available, long MaxBytes, double MaxDurationSeconds, int MaxFrames, long MaxPixelsPerFrame, double MaxFrameRate, int MaxSide);
+public sealed record ServerVideoLimits(bool Available, long MaxBytes, double MaxDurationSeconds, int MaxFrames, long MaxPixelsPerFrame, double MaxFrameRate, int MaxSide)
+{
+    /// <summary>Largest result sent inline (<see cref="VideoCompleted.Video"/>); a larger one is <see cref="VideoCompleted.Chunked"/>.</summary>
+    public long InlineResultBytes { get; init; }
+}

@@ -75,6 +75,40 @@ public sealed partial class StyleGrpcClient
         return VideoProtoConversions.ToVideoOperation(operation);
     }
 
+    /// <summary>
+    /// Writes the finished video of a video job to <paramref name="destination"/>, a chunk at a time (neither side holds it whole):
+    /// the way to fetch a result the server did not send inline (<see cref="VideoCompleted.Chunked"/>), and any other too.
+    /// NOT_FOUND when the operation is unknown or another key's; FAILED_PRECONDITION while it runs, when it failed, or when it is
+    /// not a video job. A call cut off part way is not resumed: write to a fresh stream and call again.
+    /// </summary>
+    /// <param name="name">The operation, <c>operations/{job_id}</c>, or the bare job ID.</param>
+    /// <param name="destination">Where the file's bytes go, in order.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The bytes written: the video's size.</returns>
+    public async Task<long> ReadVideoResultAsync(string name, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        try
+        {
+            using var call = client.ReadVideoResult(new P.ReadVideoResultRequest { Name = JobOperation.NameOf(name) }, cancellationToken: cancellationToken);
+            long written = 0;
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (chunk.Offset != written)
+                {
+                    throw new StyleGrpcException(StatusCode.DataLoss, $"chunk at byte {chunk.Offset} arrived where byte {written} was expected");
+                }
+                await destination.WriteAsync(chunk.Data.Memory, cancellationToken).ConfigureAwait(false);
+                written += chunk.Data.Length;
+            }
+            return written;
+        }
+        catch (RpcException ex)
+        {
+            throw StyleGrpcException.From(ex);
+        }
+    }
+
     // SubmitStylizeVideo with SubmitStylize's retries; one request ID for every attempt (AIP-155).
     private Task<Operation> SubmitVideoAsync(P.StylizeVideoRequest request, DateTime? deadline, CancellationToken cancellationToken)
     {

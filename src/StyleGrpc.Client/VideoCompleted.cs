@@ -5,7 +5,8 @@ namespace StyleGrpc.Client;
 /// <see cref="StyleGrpcClient.StylizeVideoAsync"/> returns.
 /// </summary>
 /// <param name="JobId">The job's ID.</param>
-/// <param name="Video">The encoded video, in <see cref="Format"/>.</param>
+/// <param name="Video">The encoded video, in <see cref="Format"/>; empty when <see cref="Chunked"/> (read it with
+/// <see cref="StyleGrpcClient.ReadVideoResultAsync"/>).</param>
 /// <param name="Format">Its container and codecs.</param>
 /// <param name="Frames">Frames in the video.</param>
 /// <param name="Width">Frame width, in pixels.</param>
@@ -34,4 +35,14 @@ public sealed record VideoCompleted(
     TimeSpan QueueTime,
     TimeSpan RunTime,
     int Attempts,
-    IReadOnlyDictionary<string, string> Reproducibility) : StylizeUpdate;
+    IReadOnlyDictionary<string, string> Reproducibility) : StylizeUpdate
+{
+    /// <summary>The encoded video's size in bytes, inline or not (by default, <see cref="Video"/>'s length).</summary>
+    public long VideoSize { get; init; } = Video.Length;
+
+    /// <summary>
+    /// True when the video is larger than the server sends inline (<see cref="ServerVideoLimits"/>): <see cref="Video"/> is empty and
+    /// <see cref="StyleGrpcClient.ReadVideoResultAsync"/> writes it where it should go, a chunk at a time.
+    /// </summary>
+    public bool Chunked { get; init; }
+}

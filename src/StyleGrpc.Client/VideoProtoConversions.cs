@@ -57,7 +57,11 @@ internal static class VideoProtoConversions
         r.Format == P.VideoFormat.Webm ? VideoFormat.WebM : VideoFormat.Mp4, r.Frames, r.Width, r.Height, r.FrameRate, r.Audio,
         r.Method == P.Method.FeedForward ? StylizeMethod.FeedForward : StylizeMethod.Optimization, r.TemporalWeight,
         ProtoConversions.ToLosses(r.FinalLosses), r.QueueTime?.ToTimeSpan() ?? TimeSpan.Zero, r.RunTime?.ToTimeSpan() ?? TimeSpan.Zero,
-        Math.Max(1, r.Reproducibility?.Attempts ?? 1), ProtoConversions.ToDictionary(r.Reproducibility));
+        Math.Max(1, r.Reproducibility?.Attempts ?? 1), ProtoConversions.ToDictionary(r.Reproducibility))
+    {
+        VideoSize = r.VideoSize > 0 ? r.VideoSize : r.Video.Length,
+        Chunked = r.Chunked,
+    };
 
     /// <summary>A video operation: its StylizeVideoMetadata as <see cref="VideoJobStatus"/>, its VideoResult as <see cref="VideoCompleted"/>.</summary>
     public static VideoJobOperation ToVideoOperation(Operation operation)

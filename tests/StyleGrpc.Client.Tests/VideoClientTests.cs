@@ -50,6 +50,12 @@ public sealed class VideoClientTests(OpenServer open) : IClassFixture<OpenServer
         Assert.Equal((4, 48, 32, VideoFormat.Mp4), (video.Frames, video.Width, video.Height, video.Format));
         Assert.Equal(24, video.FrameRate, 3);
         Assert.Equal((StylizeMethod.Optimization, 1.0, 1), (video.Method, video.TemporalWeight, video.Attempts));
+        Assert.False(video.Chunked);
+        Assert.Equal(video.Video.Length, video.VideoSize);
+        // ReadVideoResultAsync streams the same file (the way to read a result too large to come inline).
+        using var read = new MemoryStream();
+        Assert.Equal(video.VideoSize, await client.ReadVideoResultAsync(video.JobId, read, timeout.Token));
+        Assert.Equal(video.Video, read.ToArray());
         var probed = await ProbeAsync(video.Video, "mp4");
         Assert.Equal((48, 32, 4L, "h264"), (probed.Width, probed.Height, probed.FrameCount, probed.VideoCodec));
         // Accepted first, with the operation; then one report per stylised frame, each with that frame (JPEG, at the output size).

@@ -81,7 +81,8 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     public async Task Sigkill_TheReplicaRunningAVideo_TheOtherFinishesItFromItsStoredPartsAndCheckpoint()
     {
         using var redis = RedisServer.Shared();
-        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:Video:PartFrames", "3"));
+        // A result over 4 KiB is kept in Redis in chunks and read with ReadVideoResult.
+        var settings = Settings(redis, $"t{Guid.NewGuid():N}:", ("StyleGrpc:Video:PartFrames", "3"), ("StyleGrpc:Video:InlineResultBytes", "4096"));
         await using var fleet = await TwoReplicas.StartAsync(settings);
         var (clientA, operationsA) = Clients(fleet.A, AdminKey);
         await RegisterStarryAsync(clientA);
@@ -107,8 +108,18 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         Assert.Equal(2, final.Attempt);
         Assert.True(final.ResumedFromFrame >= before.CheckpointFrame, $"resumed from {final.ResumedFromFrame}, the checkpoint had {before.CheckpointFrame}");
         Assert.Equal(24, result.Frames);
+        Assert.True(result.Chunked);
         var path = Path.Combine(TestData.NewTempDirectory(), "fleet.mp4");
-        await File.WriteAllBytesAsync(path, result.Video.ToByteArray());
+        var (survivorClient, _) = Clients(survivor, AdminKey);
+        using (var read = survivorClient.ReadVideoResult(new ReadVideoResultRequest { Name = name }))
+        {
+            await using var file = File.Create(path);
+            await foreach (var chunk in read.ResponseStream.ReadAllAsync())
+            {
+                await file.WriteAsync(chunk.Data.Memory);
+            }
+        }
+        Assert.Equal(result.VideoSize, new FileInfo(path).Length);
         Assert.Equal(24L, (await new Video.Media.VideoProbe(new Video.Media.FfmpegTool()).ProbeAsync(path, CancellationToken.None)).FrameCount);
     }
 

@@ -137,6 +137,62 @@ public sealed class VideoTests(ITestOutputHelper output)
         }
     }
 
+    // A result over StyleGrpc:Video:InlineResultBytes is not in the operation: ReadVideoResult gives it in order, in chunks.
+    [Fact]
+    public async Task LargeResult_IsLeftOutOfTheOperation_AndReadVideoResultGivesTheWholeFile()
+    {
+        await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:Video:InlineResultBytes"] = "2048" });
+        await Frames.RegisterStarryAsync(host);
+        var operations = new Operations.OperationsClient(host.Channel);
+        var name = (await host.Client.SubmitStylizeVideoAsync(Request("zoom.mp4", iterations: 2, first: 0, count: 6))).Name;
+
+        var done = await operations.WaitOperationAsync(new WaitOperationRequest { Name = name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+        var result = done.Response.Unpack<VideoResult>();
+        var info = await host.Client.GetServerInfoAsync(new GetServerInfoRequest());
+        var chunks = new List<VideoChunk>();
+        using (var read = host.Client.ReadVideoResult(new ReadVideoResultRequest { Name = name }))
+        {
+            await foreach (var chunk in read.ResponseStream.ReadAllAsync())
+            {
+                chunks.Add(chunk);
+            }
+        }
+
+        output.WriteLine($"{result.VideoSize} bytes in {chunks.Count} chunk(s), inline {result.Video.Length}");
+        Assert.Equal(2048, info.Limits.Video.InlineResultBytes);
+        Assert.True(result.Chunked);
+        Assert.True(result.Video.IsEmpty);
+        Assert.True(result.VideoSize > 2048, $"the result is only {result.VideoSize} bytes");
+        Assert.Equal(chunks.Sum(c => (long)c.Data.Length), result.VideoSize);
+        Assert.Equal(chunks.Select((c, i) => chunks.Take(i).Sum(p => (long)p.Data.Length)), chunks.Select(c => c.Offset));
+        Assert.All(chunks, c => Assert.Equal(result.VideoSize, c.TotalSize));
+        var path = Path.Combine(TestData.NewTempDirectory(), "chunked.mp4");
+        await File.WriteAllBytesAsync(path, [.. chunks.SelectMany(c => c.Data)]);
+        var probed = await new VideoProbe(new FfmpegTool()).ProbeAsync(path, CancellationToken.None);
+        Assert.Equal((64, 48, 6L), (probed.Width, probed.Height, probed.FrameCount));
+        // Unknown operations are NOT_FOUND; a picture job has no video.
+        var unknown = await Assert.ThrowsAsync<RpcException>(() => ReadAllAsync(host, "operations/nosuchjob"));
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+        var picture = await host.Client.SubmitStylizeAsync(new StylizeRequest
+        {
+            ContentImage = Frames.Image("tubingen.jpg"),
+            StyleName = "starry",
+            Options = new StylizeOptions { MaxSide = 64, Iterations = 2 },
+        });
+        await operations.WaitOperationAsync(new WaitOperationRequest { Name = picture.Name, Timeout = Duration.FromTimeSpan(Frames.Timeout) });
+        var notVideo = await Assert.ThrowsAsync<RpcException>(() => ReadAllAsync(host, picture.Name));
+        Assert.Equal(StatusCode.FailedPrecondition, notVideo.StatusCode);
+        Assert.Contains("not a video job", notVideo.Status.Detail, StringComparison.Ordinal);
+    }
+
+    private static async Task ReadAllAsync(ServerHost host, string name)
+    {
+        using var read = host.Client.ReadVideoResult(new ReadVideoResultRequest { Name = name });
+        await foreach (var _ in read.ResponseStream.ReadAllAsync())
+        {
+        }
+    }
+
     [Fact]
     public async Task Sigkill_MidVideo_TheNextStartGoesOnFromItsLastCheckpoint_RedoingNoFinishedFrame()
     {

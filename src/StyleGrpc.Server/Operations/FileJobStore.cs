@@ -221,6 +221,17 @@ public sealed class FileJobStore : IJobStore
 
     private static string VideoPartFile(int index) => $"video-part-{index:D6}.bin";
 
+    public Task<bool> SaveVideoResultChunkAsync(string id, int attempt, int index, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken) =>
+        FencedAsync(id, attempt, VideoResultFile(index), chunk, cancellationToken);
+
+    public async Task<byte[]?> ReadVideoResultChunkAsync(string id, int index, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder(id), VideoResultFile(index));
+        return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
+    }
+
+    private static string VideoResultFile(int index) => $"video-result-{index:D6}.bin";
+
     public Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
         Task.FromResult(notifications.Claim(now, lease, max));
 

@@ -70,6 +70,15 @@ public interface IJobStore
     Task<byte[]?> ReadVideoPartAsync(string id, int index, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Keeps chunk <paramref name="index"/> of a video job's finished file, one too large to go inline in its result,
+    /// unless a later attempt owns the job (then false). Chunks are written before the result that counts them.
+    /// </summary>
+    Task<bool> SaveVideoResultChunkAsync(string id, int attempt, int index, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken);
+
+    /// <summary>Chunk <paramref name="index"/> of a video job's finished file; null when it was not kept.</summary>
+    Task<byte[]?> ReadVideoResultChunkAsync(string id, int index, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Up to <paramref name="max"/> jobs whose completion webhook is due at <paramref name="now"/> (<see cref="JobNotification.DueOf"/>),
     /// found without reading other jobs, and claimed: each is due again only after <paramref name="lease"/>, so replicas
     /// asking at once do not deliver it twice (unless the claimant dies; delivery is at least once). A job's end, written by

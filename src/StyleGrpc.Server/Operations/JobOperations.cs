@@ -190,6 +190,30 @@ public sealed class JobOperations(JobRunner runner, JobJournal journal, IJobFram
     }
 
     /// <summary>
+    /// The finished video of a video job the caller can see, in chunks (<see cref="Videos.VideoResultChunks"/>).
+    /// <see cref="PreconditionFailedException"/> when it is not a video job or has not succeeded.
+    /// </summary>
+    public async IAsyncEnumerable<VideoChunk> ReadVideoResultAsync(string name, OperationCaller caller,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var record = await RecordAsync(name, caller, cancellationToken).ConfigureAwait(false);
+        if (record.Kind != JobKind.Video)
+        {
+            throw new PreconditionFailedException("name", $"operation '{name}' is not a video job (SubmitStylizeVideo)");
+        }
+        if (record.State != JobState.Succeeded)
+        {
+            throw new PreconditionFailedException("name", $"operation '{name}' has no video: it is {record.State.ToString().ToUpperInvariant()}");
+        }
+        var result = (await store.ReadLastFrameAsync(record.Id, cancellationToken).ConfigureAwait(false))?.VideoResult
+            ?? throw new InvalidDataException($"the result of operation '{name}' is not in the job store");
+        await foreach (var chunk in Videos.VideoResultChunks.ReadAsync(store, record.Id, result, cancellationToken).ConfigureAwait(false))
+        {
+            yield return chunk;
+        }
+    }
+
+    /// <summary>
     /// A page of the caller's operations (all, for a caller that sees all), newest first, after the operation
     /// <paramref name="afterId"/>; results are not included. Null when <paramref name="afterId"/> is not one of them.
     /// </summary>

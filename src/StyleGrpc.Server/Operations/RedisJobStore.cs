@@ -142,6 +142,8 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
 
     private RedisKey VideoPartsKey(string id) => redis.Prefix + "job:" + id + ":video-parts";
 
+    private RedisKey VideoResultKey(string id) => redis.Prefix + "job:" + id + ":video-result";
+
     private RedisKey IndexKey => redis.Prefix + "jobs";
 
     private RedisKey PendingWebhooksKey => redis.Prefix + "webhooks:pending";
@@ -347,6 +349,13 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
     public async Task<byte[]?> ReadVideoPartAsync(string id, int index, CancellationToken cancellationToken) =>
         (byte[]?)await Call(() => redis.Db.HashGetAsync(VideoPartsKey(id), index)).ConfigureAwait(false);
 
+    // The same fenced write as a part's, into the result's own hash.
+    public async Task<bool> SaveVideoResultChunkAsync(string id, int attempt, int index, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken) =>
+        await Fenced(() => redis.Db.ScriptEvaluateAsync(SaveVideoPart, [JobKey(id), VideoResultKey(id)], [attempt, index, chunk])).ConfigureAwait(false);
+
+    public async Task<byte[]?> ReadVideoResultChunkAsync(string id, int index, CancellationToken cancellationToken) =>
+        (byte[]?)await Call(() => redis.Db.HashGetAsync(VideoResultKey(id), index)).ConfigureAwait(false);
+
     public async Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
         var due = (RedisResult[])(await Call(() => redis.Db.ScriptEvaluateAsync(ClaimDue, [PendingWebhooksKey],
@@ -362,7 +371,7 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
     {
         await Call(() => redis.Db.SortedSetRemoveAsync(PendingWebhooksKey, id)).ConfigureAwait(false);
         var record = await GetAsync(id, cancellationToken).ConfigureAwait(false);
-        var deleted = await Call(() => redis.Db.KeyDeleteAsync([JobKey(id), SpecKey(id), CheckpointKey(id), FramesKey(id), VideoPartsKey(id)])).ConfigureAwait(false);
+        var deleted = await Call(() => redis.Db.KeyDeleteAsync([JobKey(id), SpecKey(id), CheckpointKey(id), FramesKey(id), VideoPartsKey(id), VideoResultKey(id)])).ConfigureAwait(false);
         blobs?.DeleteJob(id);
         await Call(() => redis.Db.SortedSetRemoveAsync(IndexKey, id)).ConfigureAwait(false);
         if (record is not null)

@@ -175,6 +175,7 @@ public static class ResponseMapper
                     ToolTimeoutSeconds = video.ToolTimeoutSeconds,
                     MaxFrameRate = video.MaxFramesPerSecond,
                     MaxSide = video.MaxSide,
+                    InlineResultBytes = limits.Video.InlineResultBytes,
                 },
             },
             // As the contract defines it: the network is loaded (it serves READY styles) and there are photos to train on.
@@ -233,8 +234,11 @@ public static class ResponseMapper
         return new VideoResult
         {
             JobId = item.JobId,
-            // The result is held once: the frame wraps the job's bytes (nothing writes to them after the job ended).
+            // The result is held once: the frame wraps the job's bytes (nothing writes to them after the job ended); a chunked
+            // one is not here at all (ReadVideoResult).
             Video = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(item.Video),
+            VideoSize = item.VideoSize,
+            Chunked = item.Chunked,
             Format = ProtoEnums.ToProto(item.Format),
             Frames = item.Frames,
             Width = item.Size.Width,

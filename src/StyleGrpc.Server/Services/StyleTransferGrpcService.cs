@@ -199,6 +199,14 @@ public sealed class StyleTransferGrpcService(
         }
     }
 
+    public override async Task ReadVideoResult(ReadVideoResultRequest request, IServerStreamWriter<VideoChunk> responseStream, ServerCallContext context)
+    {
+        await foreach (var chunk in operations.ReadVideoResultAsync(request.Name, OperationsGrpcService.Caller(context), context.CancellationToken))
+        {
+            await responseStream.WriteAsync(chunk, context.CancellationToken);
+        }
+    }
+
     private static string Caller(ServerCallContext context) =>
         context.GetHttpContext().User.FindFirstValue(ClaimTypes.NameIdentifier) ?? AccessRoles.Anonymous;
 }

@@ -90,6 +90,7 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         Range("Video:ToolTimeoutSeconds", o.Video.ToolTimeoutSeconds, 1, 86_400);
         Range("Video:PartFrames", o.Video.PartFrames, 1, 10_000);
         Range("Video:FlowScale", o.Video.FlowScale, 0.05, 1);
+        Range("Video:InlineResultBytes", o.Video.InlineResultBytes, 0, 1L << 30);
         if (string.IsNullOrWhiteSpace(o.Video.FfmpegPath) || string.IsNullOrWhiteSpace(o.Video.FfprobePath))
         {
             failures.Add($"{S}Video:FfmpegPath and {S}Video:FfprobePath must name the programs (default ffmpeg and ffprobe)");

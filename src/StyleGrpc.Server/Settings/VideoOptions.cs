@@ -34,6 +34,13 @@ public sealed class VideoOptions
     public int PartFrames { get; set; } = 12;
 
     /// <summary>
+    /// Largest result sent inside the operation's <c>VideoResult.video</c>, in bytes; a larger one is stored in chunks and
+    /// read with ReadVideoResult, so neither the server nor a client holds it whole in one message. Default 3 MiB (under
+    /// the 4 MiB a gRPC client receives by default, with room for the rest of the operation).
+    /// </summary>
+    public long InlineResultBytes { get; set; } = 3 * 1024 * 1024;
+
+    /// <summary>
     /// The size the optical flow between frames is found at, as a fraction of the frames' (0.05–1): ½ costs about a
     /// quarter of 1 (20 against 76 ms of CPU a frame pair at 512×288 here) and follows motion a little less closely
     /// (docs/performance.md, "Video"). Default 1.

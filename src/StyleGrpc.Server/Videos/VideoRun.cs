@@ -120,11 +120,12 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             {
                 throw new VideoRejectedException("video", $"no frame could be decoded from frame {decode.Range.First}");
             }
-            var video = await AssembleAsync(job, spec, state, tool, folder.FullName, source, token).ConfigureAwait(false);
+            var assembled = await AssembleAsync(job, spec, state, tool, folder.FullName, source, token).ConfigureAwait(false);
+            var (video, size, chunked) = await KeepResultAsync(job, assembled, token).ConfigureAwait(false);
             var runTime = time.GetElapsedTime(started);
             last ??= FeedForwardResults.Of(state.LastOutput!, frame.Plan, engine, TimeSpan.Zero);
             job.Publish(new VideoFinished(job.Id, video, spec.Format, state.Done, decode.Size, decode.FramesPerSecond, decode.Source.HasAudio, frame.Method,
-                spec.TemporalWeight, last, queueTime, runTime) { Attempt = job.Identity.Attempt });
+                spec.TemporalWeight, last, queueTime, runTime) { Attempt = job.Identity.Attempt, VideoSize = size, Chunked = chunked });
             return (state.Done - state.ResumedFrom, runTime);
         }
         finally
@@ -159,8 +160,8 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
         state.PartStored();
     }
 
-    // Joins the stored parts, with the source's audio cut to the range, into the asked format.
-    private async Task<byte[]> AssembleAsync(Job job, VideoJobSpec spec, VideoProgress state, FfmpegTool tool, string folder, string source, CancellationToken token)
+    // Joins the stored parts, with the source's audio cut to the range, into the asked format; gives the file's path.
+    private async Task<string> AssembleAsync(Job job, VideoJobSpec spec, VideoProgress state, FfmpegTool tool, string folder, string source, CancellationToken token)
     {
         var parts = new List<string>();
         for (var i = 0; i < state.Parts; i++)
@@ -174,7 +175,35 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
         var output = Path.Combine(folder, spec.Format == VideoContainer.WebmVp9 ? "result.webm" : "result.mp4");
         await new VideoAssembler(tool).AssembleAsync(parts, source, spec.Format, spec.Decode.FramesPerSecond,
             new FrameRange(spec.Decode.Range.First, state.Done), output, token).ConfigureAwait(false);
-        return await File.ReadAllBytesAsync(output, token).ConfigureAwait(false);
+        return output;
+    }
+
+    // The finished file as the result keeps it: inline up to StyleGrpc:Video:InlineResultBytes, else stored in chunks of
+    // VideoResultChunks.ChunkBytes read one at a time from the file (never held whole), before the result that counts them.
+    private async Task<(byte[] Inline, long Size, bool Chunked)> KeepResultAsync(Job job, string path, CancellationToken token)
+    {
+        var size = new FileInfo(path).Length;
+        if (size <= options.Value.Video.InlineResultBytes)
+        {
+            return (await File.ReadAllBytesAsync(path, token).ConfigureAwait(false), size, false);
+        }
+        await using var file = File.OpenRead(path);
+        var buffer = new byte[VideoResultChunks.ChunkBytes];
+        for (var index = 0; ; index++)
+        {
+            var read = await file.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+            if (!await store.SaveVideoResultChunkAsync(job.Id, job.Identity.Attempt, index, buffer.AsMemory(0, read), CancellationToken.None).ConfigureAwait(false))
+            {
+                // A later attempt owns the job: this one stops.
+                job.Stop(JobStopReason.Cancelled);
+                token.ThrowIfCancellationRequested();
+            }
+        }
+        return ([], size, true);
     }
 
     // The network of the job's one registered style (the request was checked for one).

@@ -1217,11 +1217,38 @@ function blobOf(base64, type) {
   return new Blob([bytes], { type });
 }
 
-// The result plays from a Blob URL (and downloads from it): no second request for it.
-function showVideoResult(id, r) {
+// A result too large to come inline (chunked): ReadVideoResult's chunks, one JSON object per line, joined into a Blob.
+async function readVideoResult(id, type) {
+  const response = await fetch(`${operationPath(id)}:readVideoResult`, { headers: headers(false) });
+  const text = await response.text();
+  if (!response.ok) {
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch { /* a proxy's page */ }
+    throw new Error(describeError(body, response.status));
+  }
+  const parts = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const chunk = JSON.parse(line);
+    if (chunk.code !== undefined && chunk.data === undefined) throw statusError(chunk);
+    parts.push(blobOf(chunk.data || "", type));
+  }
+  return new Blob(parts, { type });
+}
+
+// The result plays from a Blob URL (and downloads from it): inline, no second request for it; chunked, read once.
+async function showVideoResult(id, r) {
   const webm = r.format === "VIDEO_FORMAT_WEBM";
+  const type = webm ? "video/webm" : "video/mp4";
+  let blob;
+  try {
+    blob = r.chunked ? await readVideoResult(id, type) : blobOf(r.video || "", type);
+  } catch (e) {
+    showError(`the video could not be read: ${e.message}`);
+    return;
+  }
   if (state.video.url) URL.revokeObjectURL(state.video.url);
-  state.video.url = URL.createObjectURL(blobOf(r.video || "", webm ? "video/webm" : "video/mp4"));
+  state.video.url = URL.createObjectURL(blob);
   $("video-result").src = state.video.url;
   // The video takes the newest frame's place; the strip keeps the last frames.
   $("video-frame").hidden = true;

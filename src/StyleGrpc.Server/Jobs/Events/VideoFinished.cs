@@ -5,7 +5,7 @@ namespace StyleGrpc.Server.Jobs.Events;
 
 /// <summary>A video job completed; always the last event of a successful one.</summary>
 /// <param name="JobId">The job's ID.</param>
-/// <param name="Video">The encoded video.</param>
+/// <param name="Video">The encoded video when it goes inline; empty when <see cref="Chunked"/>.</param>
 /// <param name="Format">Its container and codec.</param>
 /// <param name="Frames">Frames it holds.</param>
 /// <param name="Size">Its frame size.</param>
@@ -21,4 +21,10 @@ public sealed record VideoFinished(string JobId, byte[] Video, VideoContainer Fo
 {
     /// <summary>The attempt that finished the job: 1 = never resumed.</summary>
     public int Attempt { get; init; } = 1;
+
+    /// <summary>The encoded video's size in bytes, inline or not.</summary>
+    public long VideoSize { get; init; }
+
+    /// <summary>True when the video was too large to go inline: it is in the job store in chunks (<see cref="Operations.IJobStore.ReadVideoResultChunkAsync"/>).</summary>
+    public bool Chunked { get; init; }
 }
