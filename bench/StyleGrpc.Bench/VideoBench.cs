@@ -210,9 +210,10 @@ internal static class VideoBench
         Console.WriteLine($"  server feed-forward {run.Width}x{run.Height}, {run.Frames} frames: {F(run.WallSeconds)} s wall ({F(fps, "F2")} fps), run {F(run.RunSeconds)} s, peak RSS {F(run.PeakRssMb, "F0")} MiB, load {run.Load}");
         md.AppendLine($"### Speed: feed-forward through the server\n");
         md.AppendLine($"SubmitStylizeVideo of the pan clip ({run.Frames} frames, {run.Width}×{run.Height}, temporal weight 1) to an in-process server (Kestrel, loopback HTTP/2) " +
-            $"in a child process, after a 6-frame warm-up job; timed from the submit to the finished operation (WaitOperation), so decoding, the flow, the network, " +
-            $"the blend, encoding and storing the parts of 12 frames and assembling the result all count: **{F(run.WallSeconds)} s, {F(fps, "F2")} frames/s** " +
-            $"(the server's own run time {F(run.RunSeconds)} s). Load average at the end: {run.Load}.\n");
+            $"in a child process, after a 6-frame warm-up job, the server's guides' flow at {F(flowScale, "G3")} of the frames' size (`StyleGrpc:Video:FlowScale`); " +
+            $"timed from the submit to the finished operation (WaitOperation) and, for a result over 3 MiB, to the last chunk read with ReadVideoResult, so decoding, " +
+            $"the flow, the network, the blend, encoding and storing the parts of 12 frames, assembling and reading the result all count: " +
+            $"**{F(run.WallSeconds)} s, {F(fps, "F2")} frames/s** (the server's own run time {F(run.RunSeconds)} s). Load average at the end: {run.Load}.\n");
         // What the job itself used, whatever else ran: on the 2 cores to itself it could at best run in half its CPU time.
         md.AppendLine($"CPU time of the job (the server process and its ffmpeg children, /proc/self/stat): {F(run.CpuSeconds)} s, {F(run.CpuSeconds / run.Frames, "F3")} s per frame, " +
             $"against {F(run.WallSeconds)} s of wall time: the job had {F(run.CpuSeconds / run.WallSeconds, "F2")} of the 2 cores on average. With both cores to itself and " +
@@ -232,15 +233,18 @@ internal static class VideoBench
             "the style's network, the job). ffmpeg's decoder and encoder are processes of their own and not counted. The server runs with " +
             "`StyleGrpc:TileAbove` = 1280: video frames are never tiled, so their side is capped at TileAbove, 1024 by default (a default server makes 1024×576 of a 720p clip)" +
             (memoryFps > 0 ? $"; the clips (24 fps) are resampled by the server to {F(memoryFps, "F0")} frames/s (the request's `frame_rate`) so that the longer one fits this run's time" : "") + ".\n");
-        md.AppendLine("| clip | frames | wall s | CPU s per frame | peak RSS MiB | after warm-up MiB | rise during the job MiB | result MiB | load average |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        md.AppendLine("Full GCs: generation-2 collections during the job; managed after: the managed heap after the job and a forced compacting full " +
+            "collection (what the process still holds), RSS after: VmRSS then.\n");
+        md.AppendLine("| clip | frames | wall s | CPU s per frame | peak RSS MiB | after warm-up MiB | rise during the job MiB | full GCs | managed after MiB | RSS after MiB | result MiB | load average |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         var runs = new List<(int Seconds, VideoServerRun.Result Run)>();
         foreach (var seconds in lengths)
         {
             var clip = VideoClips.Pan720Async(tool, images, clips, seconds).GetAwaiter().GetResult();
             var run = VideoServerRun.MeasureInChild(clip, weightsPath, styleImagePath, 1280, 1, memoryFps, warmUp: true, flowScale);
             Console.WriteLine($"  720p {seconds} s: {run.Frames} frames in {F(run.WallSeconds)} s, peak RSS {F(run.PeakRssMb, "F0")} MiB (after warm-up {F(run.BaselineRssMb, "F0")}), load {run.Load}");
-            md.AppendLine($"| {seconds} s | {run.Frames} | {F(run.WallSeconds)} | {F(run.CpuSeconds / run.Frames, "F2")} | {F(run.PeakRssMb, "F0")} | {F(run.BaselineRssMb, "F0")} | {F(run.PeakRssMb - run.BaselineRssMb, "F0")} | {F(run.ResultMb, "F1")} | {run.Load} |");
+            md.AppendLine($"| {seconds} s | {run.Frames} | {F(run.WallSeconds)} | {F(run.CpuSeconds / run.Frames, "F2")} | {F(run.PeakRssMb, "F0")} | {F(run.BaselineRssMb, "F0")} | " +
+                $"{F(run.PeakRssMb - run.BaselineRssMb, "F0")} | {run.FullGcs} | {F(run.ManagedAfterGcMb, "F0")} | {F(run.RssAfterGcMb, "F0")} | {F(run.ResultMb, "F1")} | {run.Load} |");
             runs.Add((seconds, run));
         }
         md.AppendLine();
@@ -249,8 +253,9 @@ internal static class VideoBench
             var (shortest, longest) = (runs[0], runs[^1]);
             var perFrame = longest.Run.WallSeconds / longest.Run.Frames;
             var cpuPerFrame = longest.Run.CpuSeconds / longest.Run.Frames;
-            md.AppendLine($"A 2-minute 720p clip (2,880 frames at 24 fps) would take about {F(2880 * perFrame / 60, "F0")} min at this run's {F(perFrame, "F2")} s per frame " +
-                $"(at least {F(2880 * cpuPerFrame / 2 / 60, "F0")} min with both cores to itself, from its CPU time): not run.\n");
+            md.AppendLine($"All 2,880 frames of a 2-minute 720p clip at 24 fps would take about {F(2880 * perFrame / 60, "F0")} min at this run's {F(perFrame, "F2")} s per frame " +
+                $"(at least {F(2880 * cpuPerFrame / 2 / 60, "F0")} min with both cores to itself, from its CPU time)" +
+                (longest.Seconds >= 120 && memoryFps > 0 ? $"; the 2-minute clip above ran resampled to {F(memoryFps, "G3")} frames/s ({longest.Run.Frames} frames).\n" : ": not run.\n"));
             // Each process's own baseline moves by a hundred MiB or so (allocator arenas), so the check is on the rise over the
             // 6-frame warm-up job (which already held one 720p frame's working set): the longer job may not add more.
             var (shortRise, longRise) = (shortest.Run.PeakRssMb - shortest.Run.BaselineRssMb, longest.Run.PeakRssMb - longest.Run.BaselineRssMb);

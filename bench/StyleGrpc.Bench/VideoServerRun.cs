@@ -30,8 +30,11 @@ internal static class VideoServerRun
     /// <param name="CpuSeconds">CPU time of the job: this process's user + system time and that of its finished children (ffmpeg), from
     /// /proc/self/stat, over the timed job.</param>
     /// <param name="Load">/proc/loadavg at the end (1, 5, 15 minutes).</param>
+    /// <param name="FullGcs">Full (generation 2) garbage collections during the timed job.</param>
+    /// <param name="ManagedAfterGcMb">The managed heap after the job and a forced, compacting full collection: what the process still holds.</param>
+    /// <param name="RssAfterGcMb">VmRSS after that collection.</param>
     internal sealed record Result(int Frames, int Width, int Height, double WallSeconds, double RunSeconds, double BaselineRssMb, double PeakRssMb,
-        double ResultMb, double CpuSeconds, string Load);
+        double ResultMb, double CpuSeconds, string Load, int FullGcs = 0, double ManagedAfterGcMb = double.NaN, double RssAfterGcMb = double.NaN);
 
     /// <param name="frameRate">The request's frame_rate: 0 = the clip's own.</param>
     /// <param name="flowScale">The server's <c>StyleGrpc:Video:FlowScale</c>.</param>
@@ -83,12 +86,18 @@ internal static class VideoServerRun
             baseline = BenchPaths.PeakRssMb();
         }
         var cpu = CpuSeconds();
+        var fullGcs = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
         var result = await RunAsync(invoker, Request());
         var wall = clock.Elapsed.TotalSeconds;
         cpu = CpuSeconds() - cpu;
+        fullGcs = GC.CollectionCount(2) - fullGcs;
+        var peak = BenchPaths.PeakRssMb();
+        // What is still held once the garbage is gone: a leak shows here, a collector that let garbage pile up does not.
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var managed = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
         Console.WriteLine(JsonSerializer.Serialize(new Result(result.Frames, result.Width, result.Height, wall, result.RunTime.ToTimeSpan().TotalSeconds,
-            baseline ?? double.NaN, BenchPaths.PeakRssMb(), result.Video.Length / 1048576.0, cpu, VideoBench.LoadAverage())));
+            baseline ?? double.NaN, peak, result.VideoSize / 1048576.0, cpu, VideoBench.LoadAverage(), fullGcs, managed, BenchPaths.RssMb())));
         return 0;
     }
 
@@ -111,9 +120,26 @@ internal static class VideoServerRun
             operation = await invoker.AsyncUnaryCall(wait, null, default,
                 new WaitOperationRequest { Name = operation.Name, Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) });
         }
-        return operation.ResultCase == Operation.ResultOneofCase.Response
+        var result = operation.ResultCase == Operation.ResultOneofCase.Response
             ? operation.Response.Unpack<VideoResult>()
             : throw new InvalidOperationException($"the video job failed: {operation.Error}");
+        if (result.Chunked)
+        {
+            // Read as a client would, a chunk at a time (counted in the wall time; nothing kept).
+            var read = new Method<ReadVideoResultRequest, VideoChunk>(MethodType.ServerStreaming, "stylegrpc.v1.StyleTransferService", "ReadVideoResult",
+                Marshaller<ReadVideoResultRequest>(), Marshaller<VideoChunk>());
+            using var call = invoker.AsyncServerStreamingCall(read, null, default, new ReadVideoResultRequest { Name = operation.Name });
+            long bytes = 0;
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+            {
+                bytes += chunk.Data.Length;
+            }
+            if (bytes != result.VideoSize)
+            {
+                throw new InvalidOperationException($"ReadVideoResult gave {bytes} bytes of {result.VideoSize}");
+            }
+        }
+        return result;
     }
 
     // The server's generated messages with hand-made method descriptors: the bench references the server (whose proto types

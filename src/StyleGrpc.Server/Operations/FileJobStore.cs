@@ -204,33 +204,30 @@ public sealed class FileJobStore : IJobStore
     public Task<bool> SaveCheckpointAsync(string id, int attempt, ReadOnlyMemory<byte> checkpoint, CancellationToken cancellationToken) =>
         FencedAsync(id, attempt, "checkpoint.bin", checkpoint, cancellationToken);
 
-    public async Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(Folder(id), "checkpoint.bin");
-        return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
-    }
+    public Task<byte[]?> ReadCheckpointAsync(string id, CancellationToken cancellationToken) => ReadIfKeptAsync(id, "checkpoint.bin", cancellationToken);
 
     public Task<bool> SaveVideoPartAsync(string id, int attempt, int index, ReadOnlyMemory<byte> part, CancellationToken cancellationToken) =>
         FencedAsync(id, attempt, VideoPartFile(index), part, cancellationToken);
 
-    public async Task<byte[]?> ReadVideoPartAsync(string id, int index, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(Folder(id), VideoPartFile(index));
-        return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
-    }
+    public Task<byte[]?> ReadVideoPartAsync(string id, int index, CancellationToken cancellationToken) =>
+        ReadIfKeptAsync(id, VideoPartFile(index), cancellationToken);
 
     private static string VideoPartFile(int index) => $"video-part-{index:D6}.bin";
 
     public Task<bool> SaveVideoResultChunkAsync(string id, int attempt, int index, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken) =>
         FencedAsync(id, attempt, VideoResultFile(index), chunk, cancellationToken);
 
-    public async Task<byte[]?> ReadVideoResultChunkAsync(string id, int index, CancellationToken cancellationToken)
-    {
-        var path = Path.Combine(Folder(id), VideoResultFile(index));
-        return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
-    }
+    public Task<byte[]?> ReadVideoResultChunkAsync(string id, int index, CancellationToken cancellationToken) =>
+        ReadIfKeptAsync(id, VideoResultFile(index), cancellationToken);
 
     private static string VideoResultFile(int index) => $"video-result-{index:D6}.bin";
+
+    // One of the job's files; null when it was never written (or the job is gone).
+    private async Task<byte[]?> ReadIfKeptAsync(string id, string file, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(Folder(id), file);
+        return File.Exists(path) ? await ReadAsync(path, cancellationToken).ConfigureAwait(false) : null;
+    }
 
     public Task<IReadOnlyList<string>> ClaimDueNotificationsAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken) =>
         Task.FromResult(notifications.Claim(now, lease, max));

@@ -147,7 +147,10 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
         double flowScale, CancellationToken cancellationToken) =>
         await Task.Run(() => TemporalGuides.Between(previousInput, input, previousOutput, weight, flowScale), cancellationToken).ConfigureAwait(false);
 
-    // Finishes the part of the pending frames and stores it (before any checkpoint counts it).
+    // Finishes the part of the pending frames and stores it (before any checkpoint counts it). Then hands the memory the
+    // allocator kept from the part's frames back to the system: the engine keeps freed memory mapped for its optimisation
+    // loops, and a video's frames (tensors, OpenCV and Skia buffers of many sizes) would otherwise fragment it, the process
+    // growing with the video's length (docs/performance.md, "Video").
     private async Task StorePartAsync(Job job, VideoProgress state, VideoPartWriter part, CancellationToken token)
     {
         var bytes = await part.FinishAsync(state.Pending, token).ConfigureAwait(false);
@@ -158,6 +161,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             token.ThrowIfCancellationRequested();
         }
         state.PartStored();
+        TorchRuntime.ReturnFreedMemory();
     }
 
     // Joins the stored parts, with the source's audio cut to the range, into the asked format; gives the file's path.
