@@ -334,12 +334,8 @@ internal static class VideoBench
         return flows;
     }
 
-    private static TemporalGuide Guide(RgbImage previousOutput, (FlowField Backward, float[] Mask) flow, double weight) => new()
-    {
-        Warped = FrameWarp.Warp(previousOutput, flow.Backward),
-        Weights = flow.Mask,
-        Weight = weight,
-    };
+    private static TemporalGuide Guide(RgbImage previousOutput, (FlowField Backward, float[] Mask) flow, double weight) =>
+        TemporalGuides.Of(flow.Backward, flow.Mask, previousOutput, weight);
 
     // As VideoRun: frame t's network output blended with output t−1 warped, where the flow holds.
     private static List<RgbImage> Blend(IReadOnlyList<RgbImage> raw, IReadOnlyList<(FlowField Backward, float[] Mask)> flows, double weight)

@@ -143,9 +143,9 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
 
     // The previous stylised frame warped to this frame by the flow between their inputs, and where that flow holds (Ruder et
     // al.'s forward–backward consistency and motion boundaries), on a pool thread.
-    private static async Task<TemporalGuide?> GuideAsync(RgbImage previousInput, RgbImage input, RgbImage previousOutput, double weight,
+    private static Task<TemporalGuide?> GuideAsync(RgbImage previousInput, RgbImage input, RgbImage previousOutput, double weight,
         double flowScale, CancellationToken cancellationToken) =>
-        await Task.Run(() => TemporalGuides.Between(previousInput, input, previousOutput, weight, flowScale), cancellationToken).ConfigureAwait(false);
+        Task.Run<TemporalGuide?>(() => TemporalGuides.Between(previousInput, input, previousOutput, weight, flowScale), cancellationToken);
 
     // Finishes the part of the pending frames and stores it (before any checkpoint counts it). Then hands the memory the
     // allocator kept from the part's frames back to the system: the engine keeps freed memory mapped for its optimisation

@@ -24,11 +24,18 @@ public static class TemporalGuides
     public static TemporalGuide Of(FlowPair flows, RgbImage previousOutput, double weight)
     {
         ArgumentNullException.ThrowIfNull(flows);
-        return new TemporalGuide
-        {
-            Warped = FrameWarp.Warp(previousOutput, flows.Backward),
-            Weights = OcclusionMask.Compute(flows.Backward, flows.Forward),
-            Weight = weight,
-        };
+        return Of(flows.Backward, OcclusionMask.Compute(flows.Backward, flows.Forward), previousOutput, weight);
     }
+
+    /// <summary>
+    /// The guide from the input's backward flow and its mask (<see cref="OcclusionMask.Compute"/>), both found before (a
+    /// caller that reuses them for several outputs), and output t−1.
+    /// </summary>
+    /// <exception cref="ArgumentException">The flow and the frame are not one size.</exception>
+    public static TemporalGuide Of(FlowField backward, float[] mask, RgbImage previousOutput, double weight) => new()
+    {
+        Warped = FrameWarp.Warp(previousOutput, backward),
+        Weights = mask,
+        Weight = weight,
+    };
 }
