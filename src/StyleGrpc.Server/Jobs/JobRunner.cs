@@ -267,6 +267,11 @@ public sealed class JobRunner
                 _ => ("failed", "failed"),
             };
             error = ex;
+            if (ErrorStatuses.Of(ex, development: false).Code == (int)Grpc.Core.StatusCode.Internal)
+            {
+                // The operation tells the caller only "internal error; see the server log": this is that log.
+                ServerLog.JobFailedUnexpectedly(logger, job.Id, ex);
+            }
         }
         finally
         {

@@ -32,6 +32,9 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Information, "Job {JobId} accepted from {Caller}: style {Style}, {Width}x{Height}, {Iterations} iterations, queue position {Position}, estimated {EstimateMiB} MiB")]
     public static partial void JobAccepted(ILogger logger, string jobId, string caller, string style, int width, int height, int iterations, int position, long estimateMiB);
 
+    [LoggerMessage(74, LogLevel.Error, "Job {JobId} failed unexpectedly (its operation says INTERNAL)")]
+    public static partial void JobFailedUnexpectedly(ILogger logger, string jobId, Exception exception);
+
     [LoggerMessage(8, LogLevel.Information, "Job {JobId} finished: {Outcome} after {Iterations} iterations, queued {QueueMs} ms, ran {RunMs} ms")]
     public static partial void JobFinished(ILogger logger, string jobId, string outcome, int iterations, long queueMs, long runMs);
 
