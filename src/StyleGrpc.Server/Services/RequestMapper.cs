@@ -310,7 +310,10 @@ public static class RequestMapper
     /// The decode a SubmitStylizeVideo request asks for, its own fields checked; <see cref="VideoDecodePlan.Create"/> checks
     /// it against the file. The frames' longer side defaults to 512 (never above the video's own).
     /// </summary>
-    public static VideoDecodeOptions ToVideoDecode(StylizeVideoRequest request, StyleGrpcServerOptions limits)
+    /// <param name="request">The request.</param>
+    /// <param name="limits">The server's limits.</param>
+    /// <param name="sizeMultiple">The serving network's size multiple: the frames are decoded at a size it keeps.</param>
+    public static VideoDecodeOptions ToVideoDecode(StylizeVideoRequest request, StyleGrpcServerOptions limits, int sizeMultiple)
     {
         Require(!request.Video.IsEmpty, "video", "is required: the video file's bytes");
         RequireSize(request.Video.Length + (request.StyleCase == StylizeVideoRequest.StyleOneofCase.StyleImage ? request.StyleImage.Length : 0),
@@ -322,6 +325,7 @@ public static class RequestMapper
         return new VideoDecodeOptions
         {
             MaxSide = o.MaxSide == 0 ? DefaultMaxSide : o.MaxSide,
+            SizeMultiple = sizeMultiple,
             Range = new FrameRange(range.First, range.Count == 0 ? null : range.Count),
             FramesPerSecond = request.FrameRate == 0 ? null : request.FrameRate,
         };

@@ -153,7 +153,7 @@ public sealed class StyleTransferGrpcService(
 
     public override async Task<Google.LongRunning.Operation> SubmitStylizeVideo(StylizeVideoRequest request, ServerCallContext context)
     {
-        var decode = RequestMapper.ToVideoDecode(request, limits);
+        var decode = RequestMapper.ToVideoDecode(request, limits, model.Engine.Network.SizeMultiple);
         var (plan, firstFrame) = await videos.InspectAsync(request.Video.Memory, decode, context.CancellationToken);
         var method = await VideoMethodAsync(request, context.CancellationToken);
         var frame = await CheckAsync(RequestMapper.ToVideoFrame(request, firstFrame, method), context);

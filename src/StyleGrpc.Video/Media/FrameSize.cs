@@ -11,15 +11,19 @@ public readonly record struct FrameSize(int Width, int Height)
     /// <summary>
     /// The size a <paramref name="width"/>×<paramref name="height"/> source is decoded to: shrunk (never enlarged) so its
     /// longer side is at most <paramref name="maxSide"/>, aspect kept to within a pixel or two, then each side rounded
-    /// down to an even number (H.264 and VP9 in yuv420p need even sides), at least 2. An odd source side that needs no
-    /// shrinking loses its last pixel to this rounding (the scaler squeezes, it does not crop).
+    /// down to an even number (H.264 and VP9 in yuv420p need even sides) that is also a multiple of
+    /// <paramref name="multiple"/> (the sides the stylising network keeps: 16 for the offline ResNet18), at least one such
+    /// step. An odd source side that needs no shrinking loses its last pixel to this rounding (the scaler squeezes, it does
+    /// not crop).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">A side is below 1, or <paramref name="maxSide"/> below 2.</exception>
-    public static FrameSize Fit(int width, int height, int maxSide)
+    /// <exception cref="ArgumentOutOfRangeException">A side is below 1, <paramref name="maxSide"/> below 2, or
+    /// <paramref name="multiple"/> below 1.</exception>
+    public static FrameSize Fit(int width, int height, int maxSide, int multiple = 2)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(multiple, 1);
         int w = width, h = height;
         if (Math.Max(width, height) > maxSide)
         {
@@ -34,7 +38,8 @@ public readonly record struct FrameSize(int Width, int Height)
                 w = (int)Math.Round((double)width * maxSide / height);
             }
         }
-        return new FrameSize(Math.Max(2, w & ~1), Math.Max(2, h & ~1));
+        var step = multiple % 2 == 0 ? multiple : 2 * multiple;
+        return new FrameSize(Math.Max(step, w / step * step), Math.Max(step, h / step * step));
     }
 
     /// <inheritdoc/>

@@ -10,6 +10,12 @@ public sealed record VideoDecodeOptions
     public int? MaxSide { get; init; }
 
     /// <summary>
+    /// The decoded frames' sides are multiples of this (and even): the stylising network's <c>SizeMultiple</c>, so a stylised
+    /// frame comes out at the decoded size. Default 2.
+    /// </summary>
+    public int SizeMultiple { get; init; } = 2;
+
+    /// <summary>
     /// Which frames, counted after any frame-rate change (field <c>frame_range</c>); default the whole video. A server
     /// resuming after a crash asks for the frames it has not finished.
     /// </summary>

@@ -70,7 +70,7 @@ public sealed record VideoDecodePlan(
             throw new VideoRejectedException("frame_range", $"the first frame {range.First} is past the video's last frame ({total - 1})");
         }
         var expected = Math.Min(total - range.First, range.Count ?? long.MaxValue);
-        return new VideoDecodePlan(source, FrameSize.Fit(source.Width, source.Height, maxSide), fps, resample, range,
+        return new VideoDecodePlan(source, FrameSize.Fit(source.Width, source.Height, maxSide, options.SizeMultiple), fps, resample, range,
             expected, limits.MaxFrames, limits.MaxPixelsPerFrame);
     }
 }

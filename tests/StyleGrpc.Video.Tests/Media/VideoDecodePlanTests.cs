@@ -20,6 +20,23 @@ public sealed class VideoDecodePlanTests
         Assert.True(Math.Max(size.Width, size.Height) <= maxSide);
     }
 
+    // The offline ResNet18 keeps only sides that are multiples of 16: frames are decoded at such a size, so a stylised frame
+    // comes out at the size the part's encoder was started with (pan.mp4 at 64 px was 64×42 and came out 64×48).
+    [Theory]
+    [InlineData(192, 128, 64, 16, 64, 32)]
+    [InlineData(1920, 1080, 512, 16, 512, 288)]
+    [InlineData(1920, 1080, 1000, 16, 992, 560)]
+    [InlineData(1920, 1080, 1000, 3, 996, 558)]
+    public void Fit_WithTheNetworksMultiple_GivesSidesItKeeps(int width, int height, int maxSide, int multiple, int expectedWidth, int expectedHeight)
+    {
+        var size = FrameSize.Fit(width, height, maxSide, multiple);
+
+        Assert.Equal(new FrameSize(expectedWidth, expectedHeight), size);
+        Assert.Equal(new FrameSize(expectedWidth, expectedHeight),
+            VideoDecodePlan.Create(Source with { Width = width, Height = height }, new VideoDecodeOptions { MaxSide = maxSide, SizeMultiple = multiple },
+                new VideoLimits()).Size);
+    }
+
     [Fact]
     public void Create_Defaults_TakesEveryFrameAtTheLimitsMaxSide()
     {
