@@ -33,10 +33,12 @@ internal static class StylizeVideoCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per progress report (NDJSON) and the result, instead of a progress bar" };
         var notify = new Option<string?>("--notify") { Description = "POST the operation to this URL once the job ends (a signed webhook; it must start with one of the server's allowed prefixes)" };
         var timeout = new Option<double?>("--timeout") { Description = "Give up (and cancel the job) after this many seconds" };
+        var upload = new Option<bool>("--upload") { Description = $"Send the file in pieces first (UploadVideo), as is done for any file over {InlineMaxBytes / (1024 * 1024)} MiB, instead of inside the request" };
 
         var command = new Command("stylize-video", "Stylise a video frame by frame with temporal consistency, showing frames done, frames per second and the ETA (docs/video.md)")
         {
             input, style, styleImage, blend, output, overwrite, maxSide, iterations, method, temporalWeight, first, count, fps, format, seed, detach, json, notify, timeout,
+            upload,
         };
         command.Validators.Add(result =>
         {
@@ -80,10 +82,19 @@ internal static class StylizeVideoCommand
             var spec = parse.GetValue(style) is { } id ? StyleSpec.Registered(id)
                 : parse.GetValue(styleImage) is { } file ? StyleSpec.Inline(await File.ReadAllBytesAsync(file.FullName, token))
                 : StylizeCommand.ParseBlendSpec(parse.GetValue(blend)!);
-            var video = await File.ReadAllBytesAsync(source.FullName, token);
+            // A large file goes in pieces, read as it is sent; a small one inside the request.
+            VideoUpload? uploaded = null;
+            if (parse.GetValue(upload) || source.Length > InlineMaxBytes)
+            {
+                await using var reader = source.OpenRead();
+                uploaded = await client.UploadVideoAsync(reader, token);
+            }
+            var video = uploaded is null ? await File.ReadAllBytesAsync(source.FullName, token) : null;
             if (detached)
             {
-                var operation = await client.SubmitStylizeVideoAsync(video, spec, options, token);
+                var operation = uploaded is not null
+                    ? await client.SubmitStylizeVideoAsync(uploaded, spec, options, token)
+                    : await client.SubmitStylizeVideoAsync(video!, spec, options, token);
                 await context.Output.WriteLineAsync(parse.GetValue(json) ? OperationJson.Serialize(operation) : operation.Name);
                 return ExitCodes.Ok;
             }
@@ -91,7 +102,9 @@ internal static class StylizeVideoCommand
             // Ctrl+C cancels the token, which cancels the job on the server.
             await Reporter(context, parse.GetValue(json)).RunAsync(async progress =>
             {
-                var completed = await client.StylizeVideoAsync(video, spec, options, progress, deadline, token);
+                var completed = uploaded is not null
+                    ? await client.StylizeVideoAsync(uploaded, spec, options, progress, deadline, token)
+                    : await client.StylizeVideoAsync(video!, spec, options, progress, deadline, token);
                 await VideoResultFile.SaveAsync(client, completed, outputPath, token);
                 return completed;
             }, outputPath);
@@ -99,6 +112,9 @@ internal static class StylizeVideoCommand
         }, ct));
         return command;
     }
+
+    /// <summary>Largest file sent inside the request; a larger one is uploaded first (well inside a server's 32 MiB default message limit).</summary>
+    internal const long InlineMaxBytes = 4 * 1024 * 1024;
 
     /// <summary>"clips/pan.mp4" → "clips/pan-styled.mp4" (or .webm).</summary>
     internal static string DefaultOutput(string input, VideoFormat format) =>

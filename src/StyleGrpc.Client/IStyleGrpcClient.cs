@@ -56,6 +56,14 @@ public interface IStyleGrpcClient : IDisposable
     Task<VideoCompleted> StylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
         IProgress<VideoProgress>? progress = null, DateTime? deadline = null, CancellationToken cancellationToken = default);
 
+    Task<VideoUpload> UploadVideoAsync(Stream source, CancellationToken cancellationToken = default);
+
+    Task<VideoJobOperation> SubmitStylizeVideoAsync(VideoUpload upload, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        CancellationToken cancellationToken = default);
+
+    Task<VideoCompleted> StylizeVideoAsync(VideoUpload upload, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        IProgress<VideoProgress>? progress = null, DateTime? deadline = null, CancellationToken cancellationToken = default);
+
     Task<VideoJobOperation> GetVideoJobAsync(string name, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="StyleGrpcClient.ReadVideoResultAsync"/>

@@ -284,6 +284,7 @@ internal static class ProtoConversions
         i.Limits?.Video is { } v ? new ServerVideoLimits(v.Available, v.MaxBytes, v.MaxDurationSeconds, v.MaxFrames, v.MaxPixelsPerFrame, v.MaxFrameRate, v.MaxSide)
         {
             InlineResultBytes = v.InlineResultBytes,
+            UploadRetentionSeconds = v.UploadRetentionSeconds,
         } : null);
 
     internal static LossValues ToLosses(P.Losses? l) => l is null ? new LossValues(0, 0, 0, 0) : new LossValues(l.Content, l.Style, l.TotalVariation, l.Total);

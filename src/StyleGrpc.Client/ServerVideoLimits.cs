@@ -1,7 +1,7 @@
 namespace StyleGrpc.Client;
 
 /// <summary>
-/// What the server accepts in <see cref="StyleGrpcClient.SubmitStylizeVideoAsync"/> (<see cref="ServerDetails.Video"/>).
+/// What the server accepts in <see cref="StyleGrpcClient.SubmitStylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, CancellationToken)"/> (<see cref="ServerDetails.Video"/>).
 /// </summary>
 /// <param name="Available">False when the server has no ffmpeg: video submissions are FAILED_PRECONDITION.</param>
 /// <param name="MaxBytes">Largest video file, in bytes.</param>
@@ -14,4 +14,7 @@ public sealed record ServerVideoLimits(bool Available, long MaxBytes, double Max
 {
     /// <summary>Largest result sent inline (<see cref="VideoCompleted.Video"/>); a larger one is <see cref="VideoCompleted.Chunked"/>.</summary>
     public long InlineResultBytes { get; init; }
+
+    /// <summary>How long an upload (<see cref="StyleGrpcClient.UploadVideoAsync"/>) is kept, in seconds.</summary>
+    public long UploadRetentionSeconds { get; init; }
 }

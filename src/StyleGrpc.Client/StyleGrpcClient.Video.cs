@@ -19,14 +19,14 @@ public sealed partial class StyleGrpcClient
     /// <param name="video">The encoded video file.</param>
     /// <param name="style">The style, as for a picture.</param>
     /// <param name="videoOptions">Per-frame options, frame range, rate and format; null = the server's defaults.</param>
-    /// <param name="cancellationToken">Gives up waiting for the answer (a job the server admitted may still run: see <see cref="StylizeVideoAsync"/>).</param>
+    /// <param name="cancellationToken">Gives up waiting for the answer (a job the server admitted may still run: see <see cref="StylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, IProgress{VideoProgress}?, DateTime?, CancellationToken)"/>).</param>
     public async Task<VideoJobOperation> SubmitStylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
         CancellationToken cancellationToken = default) =>
         VideoProtoConversions.ToVideoOperation(await SubmitVideoAsync(VideoProtoConversions.ToRequest(video, style, videoOptions), null, cancellationToken)
             .ConfigureAwait(false));
 
     /// <summary>
-    /// Stylises a video and returns it: submits the job (<see cref="SubmitStylizeVideoAsync"/>), follows it (re-attaching a lost watch,
+    /// Stylises a video and returns it: submits the job (<see cref="SubmitStylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, CancellationToken)"/>), follows it (re-attaching a lost watch,
     /// <see cref="StyleGrpcClientOptions.ReattachOnDisconnect"/>) and reports its progress to <paramref name="progress"/>: once when
     /// accepted, when queued or started, and after every stylised frame with that frame as <see cref="VideoProgress.Preview"/>.
     /// Cancelling the token or passing <paramref name="deadline"/> cancels the job on the server (best effort) and ends with CANCELLED
@@ -38,10 +38,78 @@ public sealed partial class StyleGrpcClient
     /// <param name="progress">Where progress goes; null = nowhere.</param>
     /// <param name="deadline">When to give up (UTC); null = never.</param>
     /// <param name="cancellationToken">Cancels the job.</param>
-    public async Task<VideoCompleted> StylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
-        IProgress<VideoProgress>? progress = null, DateTime? deadline = null, CancellationToken cancellationToken = default)
+    public Task<VideoCompleted> StylizeVideoAsync(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        IProgress<VideoProgress>? progress = null, DateTime? deadline = null, CancellationToken cancellationToken = default) =>
+        StylizeVideoAsync(VideoProtoConversions.ToRequest(video, style, videoOptions), progress, deadline, cancellationToken);
+
+    /// <summary>
+    /// Sends a video file to the server in pieces of 64 KiB (one client-streaming UploadVideo call), for a file larger than one
+    /// message may be (<see cref="ServerDetails.MaxRequestBytes"/>), up to <see cref="ServerVideoLimits.MaxBytes"/>. Jobs name
+    /// it with <see cref="SubmitStylizeVideoAsync(VideoUpload, StyleSpec, StylizeVideoOptions?, CancellationToken)"/> or
+    /// <see cref="StylizeVideoAsync(VideoUpload, StyleSpec, StylizeVideoOptions?, IProgress{VideoProgress}?, DateTime?, CancellationToken)"/>
+    /// until <see cref="VideoUpload.ExpireTime"/>; only this caller sees it. INVALID_ARGUMENT naming <c>data</c> for an empty
+    /// file or one over the limit. Not retried: a call cut off part way keeps nothing; call again.
+    /// </summary>
+    /// <param name="source">The file's bytes, read to its end.</param>
+    /// <param name="cancellationToken">Cancels the upload (nothing of it is kept).</param>
+    public async Task<VideoUpload> UploadVideoAsync(Stream source, CancellationToken cancellationToken = default)
     {
-        var submitted = await SubmitVideoAsync(VideoProtoConversions.ToRequest(video, style, videoOptions), deadline, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(source);
+        try
+        {
+            using var call = client.UploadVideo(cancellationToken: cancellationToken);
+            var buffer = new byte[UploadPieceBytes];
+            try
+            {
+                int read;
+                while ((read = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    await call.RequestStream.WriteAsync(new P.UploadVideoRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken)
+                        .ConfigureAwait(false);
+                }
+                await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The server ended the call before the last piece (it refused the upload): its status, below, says why.
+            }
+            return VideoProtoConversions.ToUpload(await call.ResponseAsync.ConfigureAwait(false));
+        }
+        catch (RpcException ex)
+        {
+            throw StyleGrpcException.From(ex);
+        }
+    }
+
+    /// <summary>As <see cref="SubmitStylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, CancellationToken)"/>, for a video uploaded before (<see cref="UploadVideoAsync"/>); NOT_FOUND naming <c>video_upload</c> when it has expired.</summary>
+    /// <param name="upload">The upload.</param>
+    /// <param name="style">The style, as for a picture.</param>
+    /// <param name="videoOptions">Per-frame options, frame range, rate and format; null = the server's defaults.</param>
+    /// <param name="cancellationToken">Gives up waiting for the answer.</param>
+    public async Task<VideoJobOperation> SubmitStylizeVideoAsync(VideoUpload upload, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        CancellationToken cancellationToken = default) =>
+        VideoProtoConversions.ToVideoOperation(await SubmitVideoAsync(VideoProtoConversions.ToRequest(upload, style, videoOptions), null, cancellationToken)
+            .ConfigureAwait(false));
+
+    /// <summary>As <see cref="StylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, IProgress{VideoProgress}?, DateTime?, CancellationToken)"/>, for a video uploaded before (<see cref="UploadVideoAsync"/>).</summary>
+    /// <param name="upload">The upload.</param>
+    /// <param name="style">The style, as for a picture.</param>
+    /// <param name="videoOptions">Per-frame options, frame range, rate and format; null = the server's defaults.</param>
+    /// <param name="progress">Where progress goes; null = nowhere.</param>
+    /// <param name="deadline">When to give up (UTC); null = never.</param>
+    /// <param name="cancellationToken">Cancels the job.</param>
+    public Task<VideoCompleted> StylizeVideoAsync(VideoUpload upload, StyleSpec style, StylizeVideoOptions? videoOptions = null,
+        IProgress<VideoProgress>? progress = null, DateTime? deadline = null, CancellationToken cancellationToken = default) =>
+        StylizeVideoAsync(VideoProtoConversions.ToRequest(upload, style, videoOptions), progress, deadline, cancellationToken);
+
+    // The size of UploadVideoAsync's pieces: inside the message limit of any server that takes pictures at all (its default
+    // is 32 MiB); HTTP/2 cuts messages into 16 KiB frames whatever their size.
+    private const int UploadPieceBytes = 64 * 1024;
+
+    private async Task<VideoCompleted> StylizeVideoAsync(P.StylizeVideoRequest request, IProgress<VideoProgress>? progress, DateTime? deadline,
+        CancellationToken cancellationToken)
+    {
+        var submitted = await SubmitVideoAsync(request, deadline, cancellationToken).ConfigureAwait(false);
         var tracker = new VideoProgressTracker(submitted.Name);
         await foreach (var update in FollowSubmittedAsync(submitted.Name, deadline, cancellationToken).ConfigureAwait(false))
         {

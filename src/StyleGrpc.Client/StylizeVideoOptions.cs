@@ -1,7 +1,7 @@
 namespace StyleGrpc.Client;
 
 /// <summary>
-/// Options of <see cref="StyleGrpcClient.StylizeVideoAsync"/> and <see cref="StyleGrpcClient.SubmitStylizeVideoAsync"/>; null = the
+/// Options of <see cref="StyleGrpcClient.StylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, IProgress{VideoProgress}?, DateTime?, CancellationToken)"/> and <see cref="StyleGrpcClient.SubmitStylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, CancellationToken)"/>; null = the
 /// server's default. Each frame is stylised as a picture would be (docs/video.md), starting from the previous stylised frame warped by
 /// the optical flow. Previews, tiling, coarse-to-fine and regions do not apply to video.
 /// </summary>

@@ -2,7 +2,7 @@ namespace StyleGrpc.Client;
 
 /// <summary>
 /// A stylised video: the last frame of a video job's stream (<see cref="StyleGrpcClient.WatchStylizeAsync"/>) and what
-/// <see cref="StyleGrpcClient.StylizeVideoAsync"/> returns.
+/// <see cref="StyleGrpcClient.StylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, IProgress{VideoProgress}?, DateTime?, CancellationToken)"/> returns.
 /// </summary>
 /// <param name="JobId">The job's ID.</param>
 /// <param name="Video">The encoded video, in <see cref="Format"/>; empty when <see cref="Chunked"/> (read it with

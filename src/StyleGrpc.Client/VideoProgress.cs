@@ -1,7 +1,7 @@
 namespace StyleGrpc.Client;
 
 /// <summary>
-/// Where a video job is, as <see cref="StyleGrpcClient.StylizeVideoAsync"/> reports it: once when it is accepted (with its
+/// Where a video job is, as <see cref="StyleGrpcClient.StylizeVideoAsync(ReadOnlyMemory{byte}, StyleSpec, StylizeVideoOptions?, IProgress{VideoProgress}?, DateTime?, CancellationToken)"/> reports it: once when it is accepted (with its
 /// <see cref="OperationName"/>), while it waits in the queue, when it starts, and after every stylised frame.
 /// </summary>
 /// <param name="OperationName">The job's operation, <c>operations/{job_id}</c>.</param>

@@ -10,6 +10,27 @@ internal static class VideoProtoConversions
 {
     public static P.StylizeVideoRequest ToRequest(ReadOnlyMemory<byte> video, StyleSpec style, StylizeVideoOptions? options)
     {
+        var request = ToRequest(style, options);
+        request.Video = ByteString.CopyFrom(video.Span);
+        return request;
+    }
+
+    /// <summary>The request for a video uploaded before (<see cref="StyleGrpcClient.UploadVideoAsync"/>).</summary>
+    public static P.StylizeVideoRequest ToRequest(VideoUpload upload, StyleSpec style, StylizeVideoOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        var request = ToRequest(style, options);
+        request.VideoUpload = upload.Name;
+        return request;
+    }
+
+    /// <summary>A video upload as the client library gives it.</summary>
+    public static VideoUpload ToUpload(P.VideoUpload upload) =>
+        new(upload.Name, upload.SizeBytes, upload.Sha256, upload.CreateTime.ToDateTimeOffset(), upload.ExpireTime.ToDateTimeOffset());
+
+    // Everything but the video's source.
+    private static P.StylizeVideoRequest ToRequest(StyleSpec style, StylizeVideoOptions? options)
+    {
         options ??= new StylizeVideoOptions();
         // The per-frame options are a picture's: one mapping of them, ProtoConversions'.
         var frame = new StylizeOptions
@@ -24,7 +45,6 @@ internal static class VideoProtoConversions
         };
         var request = new P.StylizeVideoRequest
         {
-            Video = ByteString.CopyFrom(video.Span),
             Options = ProtoConversions.ToProto(frame),
             FrameRange = new P.VideoFrameRange { First = options.FirstFrame, Count = options.FrameCount ?? 0 },
             FrameRate = options.FrameRate ?? 0,

@@ -42,6 +42,22 @@ public sealed class CliVideoTests(CliServer server) : IClassFixture<CliServer>
         Assert.Equal(written, await File.ReadAllBytesAsync(output));
     }
 
+    // --upload (automatic above 4 MiB): the file goes in pieces first, the job names it.
+    [Fact]
+    public async Task StylizeVideo_Upload_SendsTheFileInPiecesFirst_AndWritesTheVideo()
+    {
+        var output = Path.Combine(TestData.NewTempDirectory(), "uploaded.mp4");
+        var uploads = Path.Combine(server.Host.DataDirectory, "data", "uploads");
+        var before = Directory.Exists(uploads) ? Directory.GetDirectories(uploads).Length : 0;
+
+        var run = await CliRunner.RunAsync(server.Host.Address, ["stylize-video", TestData.Video("pan.mp4"), .. Small, "--count", "2", "--upload", "-o", output]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(before + 1, Directory.GetDirectories(uploads).Length);
+        var probed = await ProbeAsync(output);
+        Assert.Equal((48, 32, 2L), (probed.Width, probed.Height, probed.FrameCount));
+    }
+
     [Fact]
     public async Task StylizeVideo_Json_PrintsProgressPerFrameAndTheResult_WrittenBesideTheInputByDefault()
     {

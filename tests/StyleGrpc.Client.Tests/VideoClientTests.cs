@@ -37,6 +37,29 @@ public sealed class VideoClientTests(OpenServer open) : IClassFixture<OpenServer
         return new VideoProbe(new FfmpegTool()).ProbeAsync(path, CancellationToken.None);
     }
 
+    // A file sent with UploadVideo first (as one too large for a message must be) makes the very video the file sent inline does.
+    [Fact]
+    public async Task UploadVideoAsync_ThenAJobNamingIt_MakesTheSameVideoAsTheFileSentInline()
+    {
+        using var client = Connect();
+        using var timeout = new CancellationTokenSource(Timeout);
+
+        using var file = File.OpenRead(TestData.Video("pan.mp4"));
+        var upload = await client.UploadVideoAsync(file, timeout.Token);
+        var fromUpload = await client.StylizeVideoAsync(upload, StyleSpec.Registered("starry"), Small(2), cancellationToken: timeout.Token);
+        var inline = await client.StylizeVideoAsync(Pan, StyleSpec.Registered("starry"), Small(2), cancellationToken: timeout.Token);
+
+        Assert.Matches("^uploads/[0-9a-f]{24}$", upload.Name);
+        Assert.Equal((Pan.LongLength, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Pan))), (upload.SizeBytes, upload.Sha256));
+        Assert.True(upload.ExpireTime > upload.CreateTime);
+        Assert.Equal(2, fromUpload.Frames);
+        Assert.Equal(inline.Video, fromUpload.Video);
+        // A name no upload has: NOT_FOUND.
+        var unknown = await Assert.ThrowsAsync<StyleGrpcException>(() =>
+            client.SubmitStylizeVideoAsync(upload with { Name = "uploads/000000000000000000000000" }, StyleSpec.Registered("starry"), Small(2), timeout.Token));
+        Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
+    }
+
     [Fact]
     public async Task StylizeVideoAsync_FourFramesOfPan_ReturnsAnMp4OfFourFrames_ReportedFrameByFrame()
     {

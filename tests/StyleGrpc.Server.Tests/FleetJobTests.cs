@@ -78,7 +78,7 @@ public sealed class FleetJobTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Sigkill_TheReplicaRunningAVideo_TheOtherFinishesItFromItsStoredPartsAndCheckpoint()
+    public async Task Sigkill_TheReplicaRunningAVideo_TheOtherFinishesItFromItsStoredPartsAndCheckpoint_ItsClipUploadedToTheOther()
     {
         using var redis = RedisServer.Shared();
         // A result over 4 KiB is kept in Redis in chunks and read with ReadVideoResult.
@@ -86,9 +86,22 @@ public sealed class FleetJobTests(ITestOutputHelper output)
         await using var fleet = await TwoReplicas.StartAsync(settings);
         var (clientA, operationsA) = Clients(fleet.A, AdminKey);
         await RegisterStarryAsync(clientA);
+        // The clip goes up to one replica (UploadVideo) and a job on the other names it: uploads are in Redis, seen by the fleet.
+        var (clientB, _) = Clients(fleet.B, AdminKey);
+        VideoUpload upload;
+        using (var call = clientB.UploadVideo())
+        {
+            var clip = File.ReadAllBytes(TestData.Video("pan.mp4"));
+            for (var offset = 0; offset < clip.Length; offset += 10_000)
+            {
+                await call.RequestStream.WriteAsync(new UploadVideoRequest { Data = Google.Protobuf.ByteString.CopyFrom(clip, offset, Math.Min(10_000, clip.Length - offset)) });
+            }
+            await call.RequestStream.CompleteAsync();
+            upload = await call.ResponseAsync;
+        }
         var name = (await clientA.SubmitStylizeVideoAsync(new StylizeVideoRequest
         {
-            Video = Google.Protobuf.ByteString.CopyFrom(File.ReadAllBytes(TestData.Video("pan.mp4"))),
+            VideoUpload = upload.Name,
             StyleName = "starry",
             Options = new StylizeOptions { MaxSide = 64, Iterations = 30, Optimizer = Optimizer.Adam },
             FrameRange = new VideoFrameRange { Count = 24 },

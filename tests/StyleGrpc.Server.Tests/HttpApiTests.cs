@@ -107,6 +107,37 @@ public sealed class HttpApiTests(HttpServer server) : IClassFixture<HttpServer>
         Assert.Equal((64, 48), (image.Width, image.Height));
     }
 
+    // UploadVideo's HTTP form: the file as the body of POST /v1/uploads, then a video job naming it over HTTP+JSON.
+    [Fact]
+    public async Task VideoUpload_TheFileAsTheBody_ThenAJobNamesIt_OverHttp()
+    {
+        var http = server.Http;
+        var clip = await File.ReadAllBytesAsync(TestData.Video("pan.mp4"));
+
+        var uploaded = await http.PostAsync("/v1/uploads", new ByteArrayContent(clip));
+        Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
+        var upload = (await uploaded.Content.ReadFromJsonAsync<JsonObject>())!;
+        var name = upload["name"]!.GetValue<string>();
+        Assert.Matches("^uploads/[0-9a-f]{24}$", name);
+        Assert.Equal(clip.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), upload["sizeBytes"]!.GetValue<string>());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(clip)), upload["sha256"]!.GetValue<string>());
+
+        var submitted = await http.PostAsJsonAsync("/v1/videos:stylize",
+            new { videoUpload = name, styleName = "starry", options = new { maxSide = 64, iterations = 2 }, frameRange = new { count = 2 } });
+        Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
+        var operation = (await submitted.Content.ReadFromJsonAsync<JsonObject>())!["name"]!.GetValue<string>();
+        var watched = await http.GetStringAsync($"/v1/{operation}:watch?after_sequence=0");
+        var last = JsonNode.Parse(watched.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1])!.AsObject();
+        Assert.Equal(2, last["videoResult"]!["frames"]!.GetValue<int>());
+
+        // An empty body, and a name no upload has: the same errors as over gRPC.
+        var empty = await http.PostAsync("/v1/uploads", new ByteArrayContent([]));
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.StartsWith("data:", (await empty.Content.ReadFromJsonAsync<JsonObject>())!["message"]!.GetValue<string>());
+        var unknown = await http.PostAsJsonAsync("/v1/videos:stylize", new { videoUpload = "uploads/000000000000000000000000", styleName = "starry" });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
     [Fact]
     public async Task BadRequest_Returns400NamingTheSameFieldAsGrpc()
     {

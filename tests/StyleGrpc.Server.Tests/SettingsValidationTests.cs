@@ -15,6 +15,8 @@ public sealed class SettingsValidationTests
     [InlineData("StyleGrpc:QueueCapacity", "-1", "between 0 and")]
     [InlineData("StyleGrpc:MemoryBudgetShare", "1.5", "between 0.05 and 1")]
     [InlineData("StyleGrpc:Video:FlowScale", "0", "between 0.05 and 1")]
+    [InlineData("StyleGrpc:Video:UploadRetentionSeconds", "10", "between 60 and 604800")]
+    [InlineData("StyleGrpc:Video:MaxBytes", "2147483648", "between 1024 and 1073741824")]
     [InlineData("StyleGrpc:Keys:0:Sha256", "ba30f59c2ec033f40fcd0f8dc89c9765a4d4ed51ee5140e915a8b3ccd2b43986", "published example key 'change-me-admin'")]
     [InlineData("StyleGrpc:KeysFile", "/nonexistent/stylegrpc-keys.json", "does not exist")]
     [InlineData("StyleGrpc:BlobDirectory", "/tmp/stylegrpc-blobs-of-a-file-store", "is for StyleGrpc:Store redis")]

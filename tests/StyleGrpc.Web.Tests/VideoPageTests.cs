@@ -57,8 +57,8 @@ public sealed class VideoPageTests(ITestOutputHelper output)
         await using var browser = await PageTests.LaunchAsync(playwright);
         var page = await OpenVideoAsync(browser, url);
 
-        // The server's limits (defaults: 32 MiB; the server's JSON body limit makes room for the clip's base64).
-        await Assertions.Expect(page.Locator("#video-limits")).ToContainTextAsync("up to 32 MiB, 120 s, 3600 frames");
+        // The server's limits (defaults: 128 MiB; a clip over 1 MiB is uploaded first, a smaller one goes inside the request).
+        await Assertions.Expect(page.Locator("#video-limits")).ToContainTextAsync("up to 128 MiB, 120 s, 3600 frames");
         await Assertions.Expect(page.Locator("#video-style")).ToHaveTextAsync("The Starry Night");
 
         await page.Locator("#video-file").SetInputFilesAsync(TestData.Video("pan.mp4"));
@@ -133,6 +133,38 @@ public sealed class VideoPageTests(ITestOutputHelper output)
         await page.Locator("#video-cancel").ClickAsync();
         await Assertions.Expect(page.Locator("#video-status")).ToHaveTextAsync("cancelled");
         Assert.True(await ServerTestSetup.EventuallyAsync(() => host.Scheduler.Running == 0, TimeSpan.FromSeconds(30)), "the job kept running on the server");
+        Assert.Empty(await page.Locator("#error").InnerTextAsync());
+    }
+
+    // A clip over a 32nd of the request limit (here 1 MiB: 32 KiB) goes first as the body of POST /v1/uploads, as it is; the
+    // job's request names the upload instead of carrying the clip.
+    [Fact]
+    public async Task VideoPage_ALargerClip_IsUploadedFirst_AndTheJobNamesTheUpload()
+    {
+        var (host, url) = await PageTests.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:MaxRequestBytes"] = "1048576" });
+        await using var _ = host;
+        await PageTests.RegisterAsync(url, "starry", "starry_night.jpg", "The Starry Night");
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await PageTests.LaunchAsync(playwright);
+        var page = await OpenVideoAsync(browser, url);
+        var clip = File.ReadAllBytes(TestData.Video("zoom.mp4"));
+        Assert.True(clip.Length > 32 * 1024);
+
+        await page.Locator("#video-file").SetInputFilesAsync(TestData.Video("zoom.mp4"));
+        await Assertions.Expect(page.Locator("#video-chosen")).ToContainTextAsync("zoom.mp4");
+        await page.Locator("#video-max-side").FillAsync("48");
+        await page.Locator("#video-iterations").FillAsync("2");
+        await page.Locator("#video-count").FillAsync("2");
+        var sent = await SubmitAsync(page);
+        // What the server stored (Chromium does not hand a File body to Playwright's request): the clip's bytes.
+        var name = sent.GetProperty("videoUpload").GetString()!;
+        Assert.Matches("^uploads/[0-9a-f]{24}$", name);
+        var upload = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(host.DataDirectory, "data", name, "upload.json"))).RootElement;
+
+        Assert.Equal(clip.Length, upload.GetProperty("sizeBytes").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(clip)), upload.GetProperty("sha256").GetString());
+        Assert.False(sent.TryGetProperty("video", out var _));
+        await Assertions.Expect(page.Locator("#video-status")).ToContainTextAsync("done: 2 frames", new() { Timeout = 2 * PageTests.Timeout });
         Assert.Empty(await page.Locator("#error").InnerTextAsync());
     }
 

@@ -21,6 +21,9 @@ public static class ErrorReasons
     /// <summary>No operation of this caller with that name.</summary>
     public const string OperationNotFound = "OPERATION_NOT_FOUND";
 
+    /// <summary>No upload of this caller with that name (unknown, expired, another caller's; metadata <c>field</c>).</summary>
+    public const string UploadNotFound = "UPLOAD_NOT_FOUND";
+
     /// <summary>The operation has not ended (DeleteOperation of a running job).</summary>
     public const string OperationNotDone = "OPERATION_NOT_DONE";
 

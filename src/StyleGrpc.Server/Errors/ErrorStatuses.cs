@@ -42,6 +42,7 @@ public static class ErrorStatuses
             StyleNotFoundException e => (StatusCode.NotFound, ErrorReasons.StyleNotFound, e.Message),
             StyleAlreadyExistsException e => (StatusCode.AlreadyExists, ErrorReasons.StyleExists, e.Message),
             OperationNotFoundException e => (StatusCode.NotFound, ErrorReasons.OperationNotFound, e.Message),
+            Uploads.UploadNotFoundException e => (StatusCode.NotFound, ErrorReasons.UploadNotFound, e.Message),
             OperationNotDoneException e => (StatusCode.FailedPrecondition, ErrorReasons.OperationNotDone, e.Message),
             PreconditionFailedException e => (StatusCode.FailedPrecondition, ErrorReasons.PreconditionFailed, e.Message),
             QueueFullException e => (StatusCode.ResourceExhausted, ErrorReasons.QueueFull, e.Message),
@@ -70,6 +71,9 @@ public static class ErrorStatuses
                 break;
             case Video.Media.VideoRejectedException e:
                 field = e.Field;
+                break;
+            case Uploads.UploadNotFoundException e:
+                metadata["field"] = e.Field;
                 break;
             case PreconditionFailedException { Field: { } f }:
                 metadata["field"] = f;

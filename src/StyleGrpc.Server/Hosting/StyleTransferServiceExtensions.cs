@@ -86,6 +86,12 @@ public static class StyleTransferServiceExtensions
         services.AddSingleton<CallerQuotas>();
         services.AddSingleton<Videos.VideoAdmission>();
         services.AddSingleton<Videos.VideoRun>();
+        // Videos sent in pieces before their job: beside the jobs, in the data directory or in Redis.
+        services.AddSingleton<Uploads.IVideoUploadStore>(sp => ServerSettings(sp).Store == StoreSetting.Redis
+            ? ActivatorUtilities.CreateInstance<Uploads.RedisVideoUploadStore>(sp)
+            : ActivatorUtilities.CreateInstance<Uploads.FileVideoUploadStore>(sp));
+        services.AddSingleton<Uploads.VideoUploads>();
+        services.AddHostedService<Uploads.VideoUploadRetention>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<ReplicaAddress>();
         services.AddSingleton<IJobFrames, JobFrames>();
@@ -213,6 +219,8 @@ public static class StyleTransferServiceExtensions
         app.MapGrpcService<OperationsGrpcService>().EnableGrpcWeb().Add(ListOperationsBeforeGetOperation);
         app.MapGrpcHealthChecksService().EnableGrpcWeb();
         app.MapGrpcReflectionService();
+        // UploadVideo's HTTP form: transcoding has no client streaming.
+        app.MapPost(UploadEndpoint.Path, UploadEndpoint.HandleAsync).RequireAuthorization(AccessRoles.User);
         return app;
     }
 

@@ -22,11 +22,11 @@ public sealed record VideoJobSpec(ReadOnlyMemory<byte> Video, VideoDecodePlan De
     public override string Network => Frame.Network;
 
     /// <summary>
-    /// One frame's run, plus what the video adds while it runs: a few frames at the output size (current, previous, warped,
+    /// One frame's run, plus what the video adds while it runs: the file itself, a few frames at the output size (current, previous, warped,
     /// flows and mask in float) and ffmpeg's decoder and encoder.
     /// </summary>
     [JsonIgnore]
-    public override long EstimatedBytes => Frame.EstimatedBytes + 16L * Decode.Size.Width * Decode.Size.Height * 4 + (96L << 20);
+    public override long EstimatedBytes => Frame.EstimatedBytes + Video.Length + 16L * Decode.Size.Width * Decode.Size.Height * 4 + (96L << 20);
 
     /// <summary>A video's progress counts frames: those the decode should give.</summary>
     [JsonIgnore]

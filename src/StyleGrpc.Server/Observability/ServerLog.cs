@@ -130,4 +130,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(64, LogLevel.Warning, "Videos are off: {Reason}")]
     public static partial void VideosOff(ILogger logger, string reason);
+
+    [LoggerMessage(75, LogLevel.Information, "Upload {Name}: {Bytes} bytes stored in {Chunks} chunk(s)")]
+    public static partial void VideoUploaded(ILogger logger, string name, long bytes, int chunks);
+
+    [LoggerMessage(76, LogLevel.Warning, "Upload {Name}: what was stored of it could not be deleted; it expires on its own")]
+    public static partial void UploadNotDeleted(ILogger logger, string name, Exception exception);
+
+    [LoggerMessage(77, LogLevel.Information, "Deleted {Count} expired upload(s)")]
+    public static partial void UploadsExpired(ILogger logger, int count);
+
+    [LoggerMessage(78, LogLevel.Warning, "Expired uploads could not be swept; trying again in a minute")]
+    public static partial void UploadsNotSwept(ILogger logger, Exception exception);
 }

@@ -59,6 +59,20 @@ public sealed class ErrorMappingInterceptor(JobScheduler scheduler, ILogger<Erro
         }
     }
 
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            RefuseWhileDraining(context);
+            return await continuation(requestStream, context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Map(ex, context);
+        }
+    }
+
     private void RefuseWhileDraining(ServerCallContext context)
     {
         if (scheduler.IsStopping && context.Method.StartsWith("/stylegrpc.", StringComparison.Ordinal))

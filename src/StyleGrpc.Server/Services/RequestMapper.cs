@@ -315,7 +315,8 @@ public static class RequestMapper
     /// <param name="sizeMultiple">The serving network's size multiple: the frames are decoded at a size it keeps.</param>
     public static VideoDecodeOptions ToVideoDecode(StylizeVideoRequest request, StyleGrpcServerOptions limits, int sizeMultiple)
     {
-        Require(!request.Video.IsEmpty, "video", "is required: the video file's bytes");
+        Require(request.SourceCase == StylizeVideoRequest.SourceOneofCase.VideoUpload || !request.Video.IsEmpty, "video",
+            "is required: the video file's bytes, or video_upload naming a file sent with UploadVideo");
         RequireSize(request.Video.Length + (request.StyleCase == StylizeVideoRequest.StyleOneofCase.StyleImage ? request.StyleImage.Length : 0),
             "video", limits);
         var range = request.FrameRange ?? new VideoFrameRange();
@@ -359,13 +360,16 @@ public static class RequestMapper
         return frame;
     }
 
-    /// <summary>A checked video job: its decode, how each frame is stylised, the temporal weight (unset = 1) and the output format.</summary>
-    public static VideoJobSpec ToVideoJob(StylizeVideoRequest request, VideoDecodePlan decode, StylizeJobSpec frame)
+    /// <summary>
+    /// A checked video job: its file (the request's own or its upload's), its decode, how each frame is stylised, the temporal
+    /// weight (unset = 1) and the output format.
+    /// </summary>
+    public static VideoJobSpec ToVideoJob(StylizeVideoRequest request, ReadOnlyMemory<byte> video, VideoDecodePlan decode, StylizeJobSpec frame)
     {
         Require(!request.HasTemporalWeight || request.TemporalWeight is >= 0 and <= MaxTemporalWeight, "temporal_weight",
             $"must be 0 (every frame on its own) to {MaxTemporalWeight}; unset = 1");
         Require(Enum.IsDefined(request.OutputFormat), "output_format", "is not a known video format");
-        return new VideoJobSpec(request.Video.Memory, decode, frame, request.HasTemporalWeight ? request.TemporalWeight : 1,
+        return new VideoJobSpec(video, decode, frame, request.HasTemporalWeight ? request.TemporalWeight : 1,
             ProtoEnums.ToEngine(request.OutputFormat));
     }
 

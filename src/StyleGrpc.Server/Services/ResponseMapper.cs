@@ -16,6 +16,16 @@ namespace StyleGrpc.Server.Services;
 /// <summary>Engine and registry types to proto messages.</summary>
 public static class ResponseMapper
 {
+    /// <summary>A stored upload as UploadVideo answers it.</summary>
+    public static VideoUpload ToProto(Uploads.VideoUploadRecord record) => new()
+    {
+        Name = Uploads.UploadNames.Of(record.Id),
+        SizeBytes = record.SizeBytes,
+        Sha256 = record.Sha256,
+        CreateTime = Timestamp.FromDateTimeOffset(record.CreateTime),
+        ExpireTime = Timestamp.FromDateTimeOffset(record.ExpireTime),
+    };
+
     public static Style ToProto(StyleRecord record)
     {
         var primary = record.Targets.FirstOrDefault(t => t.Preset == record.Preset) ?? record.Targets.FirstOrDefault();
@@ -176,6 +186,7 @@ public static class ResponseMapper
                     MaxFrameRate = video.MaxFramesPerSecond,
                     MaxSide = video.MaxSide,
                     InlineResultBytes = limits.Video.InlineResultBytes,
+                    UploadRetentionSeconds = limits.Video.UploadRetentionSeconds,
                 },
             },
             // As the contract defines it: the network is loaded (it serves READY styles) and there are photos to train on.

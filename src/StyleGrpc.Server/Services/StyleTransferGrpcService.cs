@@ -34,6 +34,7 @@ public sealed class StyleTransferGrpcService(
     RunLimits runLimits,
     Webhooks.WebhookPolicy webhooks,
     Videos.VideoAdmission videos,
+    Uploads.VideoUploads uploads,
     IOptions<StyleGrpcServerOptions> options,
     ILogger<StyleTransferGrpcService> logger) : StyleTransferService.StyleTransferServiceBase
 {
@@ -154,10 +155,14 @@ public sealed class StyleTransferGrpcService(
     public override async Task<Google.LongRunning.Operation> SubmitStylizeVideo(StylizeVideoRequest request, ServerCallContext context)
     {
         var decode = RequestMapper.ToVideoDecode(request, limits, model.Engine.Network.SizeMultiple);
-        var (plan, firstFrame) = await videos.InspectAsync(request.Video.Memory, decode, context.CancellationToken);
+        var uploaded = request.SourceCase == StylizeVideoRequest.SourceOneofCase.VideoUpload;
+        var video = uploaded
+            ? await uploads.ReadAsync(request.VideoUpload, Caller(context), "video_upload", context.CancellationToken)
+            : request.Video.Memory;
+        var (plan, firstFrame) = await videos.InspectAsync(video, decode, uploaded ? "video_upload" : "video", context.CancellationToken);
         var method = await VideoMethodAsync(request, context.CancellationToken);
         var frame = await CheckAsync(RequestMapper.ToVideoFrame(request, firstFrame, method), context);
-        var spec = RequestMapper.ToVideoJob(request, plan, frame);
+        var spec = RequestMapper.ToVideoJob(request, video, plan, frame);
         var notify = await webhooks.ResolveAsync(request.Notification?.Url, Caller(context), context.CancellationToken);
         var id = await operations.SubmitAsync(spec, Caller(context), RequestMapper.ToJobRequest(request, request.RequestId), notify, context.CancellationToken);
         return OperationMapper.ToOperation(await operations.GetAsync(OperationNames.Of(id), OperationsGrpcService.Caller(context), context.CancellationToken));
@@ -196,6 +201,18 @@ public sealed class StyleTransferGrpcService(
         await foreach (var frame in operations.WatchAsync(request.Name, request.AfterSequence, OperationsGrpcService.Caller(context), context.CancellationToken))
         {
             await responseStream.WriteAsync(frame, context.CancellationToken);
+        }
+    }
+
+    public override async Task<VideoUpload> UploadVideo(IAsyncStreamReader<UploadVideoRequest> requestStream, ServerCallContext context) =>
+        ResponseMapper.ToProto(await uploads.ReceiveAsync(Pieces(requestStream, context.CancellationToken), Caller(context), context.CancellationToken));
+
+    private static async IAsyncEnumerable<ReadOnlyMemory<byte>> Pieces(IAsyncStreamReader<UploadVideoRequest> requestStream,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var piece in requestStream.ReadAllAsync(cancellationToken))
+        {
+            yield return piece.Data.Memory;
         }
     }
 

@@ -83,7 +83,8 @@ public sealed class StyleGrpcServerOptionsValidator : IValidateOptions<StyleGrpc
         Range("Training:Iterations", o.Training.Iterations, 1, Math.Max(1, o.Training.MaxIterations));
         Range("Training:ImageSize", o.Training.ImageSize, 64, Math.Max(64, o.Training.MaxImageSize));
         Range("Training:BatchSize", o.Training.BatchSize, 1, Math.Max(1, o.Training.MaxBatchSize));
-        Range("Video:MaxBytes", o.Video.MaxBytes, 1024, 1L << 40);
+        Range("Video:MaxBytes", o.Video.MaxBytes, 1024, 1L << 30);
+        Range("Video:UploadRetentionSeconds", o.Video.UploadRetentionSeconds, 60, 7 * 24 * 3600);
         Range("Video:MaxDurationSeconds", o.Video.MaxDurationSeconds, 0.1, 86_400);
         Range("Video:MaxFrames", o.Video.MaxFrames, 1, 10_000_000);
         Range("Video:MaxPixelsPerFrame", o.Video.MaxPixelsPerFrame, 64 * 64, 1L << 30);

@@ -12,8 +12,15 @@ public sealed class VideoOptions
     /// <summary>The ffprobe program. Default "ffprobe".</summary>
     public string FfprobePath { get; set; } = "ffprobe";
 
-    /// <summary>Largest video file, in bytes (also bounded by <see cref="StyleGrpcServerOptions.MaxRequestBytes"/>). Default 32 MiB.</summary>
-    public long MaxBytes { get; set; } = 32 * 1024 * 1024;
+    /// <summary>
+    /// Largest video file, in bytes (at most 1 GiB): sent inside the request (then also within
+    /// <see cref="StyleGrpcServerOptions.MaxRequestBytes"/>) or uploaded in pieces first (UploadVideo). A job holds its file
+    /// in memory while it waits and runs. Default 128 MiB.
+    /// </summary>
+    public long MaxBytes { get; set; } = 128 * 1024 * 1024;
+
+    /// <summary>How long an upload (UploadVideo) is kept for jobs to name it, in seconds (60 to 7 days). Default 3600.</summary>
+    public int UploadRetentionSeconds { get; set; } = 3600;
 
     /// <summary>Longest video (or range of it), in seconds. Default 120.</summary>
     public double MaxDurationSeconds { get; set; } = 120;

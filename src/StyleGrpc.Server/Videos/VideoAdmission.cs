@@ -38,7 +38,7 @@ public sealed class VideoAdmission(IOptions<StyleGrpcServerOptions> options, ILo
             var o = options.Value;
             return new VideoLimits
             {
-                MaxBytes = Math.Min(o.Video.MaxBytes, o.MaxRequestBytes),
+                MaxBytes = o.Video.MaxBytes,
                 MaxDurationSeconds = o.Video.MaxDurationSeconds,
                 MaxFrames = o.Video.MaxFrames,
                 MaxPixelsPerFrame = o.Video.MaxPixelsPerFrame,
@@ -58,9 +58,13 @@ public sealed class VideoAdmission(IOptions<StyleGrpcServerOptions> options, ILo
     /// <summary>
     /// Checks the uploaded file and works out its decode; gives the range's first frame at the frames' size.
     /// </summary>
-    /// <exception cref="VideoRejectedException">The field at fault: <c>video</c>, <c>max_side</c>, <c>frame_rate</c> or <c>frame_range</c>.</exception>
+    /// <param name="video">The file.</param>
+    /// <param name="decode">The decode the request asks for.</param>
+    /// <param name="field">The request field the file came in (<c>video</c> or <c>video_upload</c>), named when it is at fault.</param>
+    /// <param name="cancellationToken">Stops the inspection.</param>
+    /// <exception cref="VideoRejectedException">The field at fault: <paramref name="field"/>, <c>max_side</c>, <c>frame_rate</c> or <c>frame_range</c>.</exception>
     /// <exception cref="PreconditionFailedException">This server has no ffmpeg.</exception>
-    public async Task<(VideoDecodePlan Decode, RgbImage FirstFrame)> InspectAsync(ReadOnlyMemory<byte> video, VideoDecodeOptions decode,
+    public async Task<(VideoDecodePlan Decode, RgbImage FirstFrame)> InspectAsync(ReadOnlyMemory<byte> video, VideoDecodeOptions decode, string field,
         CancellationToken cancellationToken)
     {
         if (!Available)
@@ -82,11 +86,16 @@ public sealed class VideoAdmission(IOptions<StyleGrpcServerOptions> options, ILo
             {
                 return (plan, frame);
             }
-            throw new VideoRejectedException("video", $"no frame could be decoded at frame {plan.Range.First}");
+            throw new VideoRejectedException(field, $"no frame could be decoded at frame {plan.Range.First}");
         }
         catch (VideoToolTimeoutException)
         {
-            throw new VideoRejectedException("video", $"reading it took longer than {limits.ToolTimeoutSeconds} s");
+            throw new VideoRejectedException(field, $"reading it took longer than {limits.ToolTimeoutSeconds} s");
+        }
+        catch (VideoRejectedException ex) when (ex.Field == "video" && field != "video")
+        {
+            // The media code names the file "video"; it came in another field.
+            throw new VideoRejectedException(field, ex.Reason);
         }
         finally
         {

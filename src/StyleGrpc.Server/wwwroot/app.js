@@ -15,7 +15,7 @@ const state = {
   // Masks of the regions sent with a job, by operation ID, for "How this was made" (this tab only).
   sentMasks: {},
   // The clip chosen for a video (base64) and the Blob URL its result plays from; the video job this page follows.
-  video: { data: null, name: "", url: "" }, videoRun: null,
+  video: { data: null, file: null, name: "", url: "" }, videoRun: null,
 };
 
 // ---- API ---------------------------------------------------------------------------------------------------------
@@ -1065,13 +1065,25 @@ function formatBytes(n) {
   return `${n} bytes`;
 }
 
-// The largest clip this page can send: the server's video limit and its request limit (the server's JSON body limit makes
-// room for base64). 64-bit integers come as strings in JSON.
+// The largest clip this page can send: the server's video limit (a clip too large for one request is uploaded first).
+// 64-bit integers come as strings in JSON.
 function videoByteLimit() {
-  const limits = state.info?.limits || {};
-  const video = Number(limits.video?.maxBytes) || Infinity;
-  const request = Number(limits.maxRequestBytes) || Infinity;
-  return Math.min(video, request);
+  return Number(state.info?.limits?.video?.maxBytes) || Infinity;
+}
+
+// Clips up to a 32nd of the request limit (1 MiB by default) go inside the request as base64; larger ones are sent first
+// as they are, with POST /v1/uploads (UploadVideo), and the request names the upload.
+function inlineClipLimit() {
+  return (Number(state.info?.limits?.maxRequestBytes) || 32 * 1024 * 1024) / 32;
+}
+
+// Sends the clip's bytes as the body of POST /v1/uploads; gives the upload's name.
+async function uploadClip(file) {
+  const response = await fetch("/v1/uploads", { method: "POST", headers: { ...headers(false), "Content-Type": "application/octet-stream" }, body: file });
+  const text = await response.text();
+  const parsed = text ? JSON.parse(text) : {};
+  if (!response.ok) throw new Error(describeError(parsed, response.status));
+  return parsed.name;
 }
 
 // Shown only where the server can take videos (it has ffmpeg); the limits are the server's.
@@ -1115,6 +1127,7 @@ async function takeVideo(file) {
   if (!file) return;
   showError("");
   state.video.data = null;
+  state.video.file = null;
   $("video-chosen").textContent = "";
   const limit = videoByteLimit();
   if (file.size > limit) {
@@ -1122,7 +1135,8 @@ async function takeVideo(file) {
     showError(`video: ${file.name} is ${formatBytes(file.size)}, over the ${formatBytes(limit)} this server takes`);
     return;
   }
-  state.video.data = base64Of(await readFile(file));
+  state.video.file = file;
+  state.video.data = file.size <= inlineClipLimit() ? base64Of(await readFile(file)) : null;
   state.video.name = file.name;
   $("video-chosen").textContent = `${file.name} · ${formatBytes(file.size)}`;
   describeClip(file);
@@ -1292,12 +1306,12 @@ async function followVideo(id, fresh) {
 async function stylizeVideo() {
   showError("");
   if (!state.style) { showError("style: pick or register a style first"); return; }
-  if (!state.video.data) { showError("video: drop or choose a clip first"); return; }
+  if (!state.video.file) { showError("video: drop or choose a clip first"); return; }
   const method = $("video-method").value;
   const options = { method };
   if ($("video-max-side").value !== "") options.maxSide = Number($("video-max-side").value);
   if (method !== "METHOD_FEED_FORWARD") options.iterations = Number($("video-iterations").value);
-  const body = { video: state.video.data, styleName: state.style, options, outputFormat: $("video-format").value };
+  const body = { styleName: state.style, options, outputFormat: $("video-format").value };
   if ($("video-temporal").value !== "") body.temporalWeight = Number($("video-temporal").value);
   if ($("video-first").value !== "" || $("video-count").value !== "") {
     body.frameRange = { first: Number($("video-first").value || 0), count: Number($("video-count").value || 0) };
@@ -1305,9 +1319,11 @@ async function stylizeVideo() {
   stopFollowingVideo();
   $("video-stylize").disabled = true;
   $("video-cancel").disabled = true;
-  $("video-status").textContent = "sending";
+  $("video-status").textContent = state.video.data ? "sending" : "uploading";
   let operation;
   try {
+    if (state.video.data) body.video = state.video.data;
+    else body.videoUpload = await uploadClip(state.video.file);
     operation = await api("POST", "/v1/videos:stylize", body);
   } catch (e) {
     $("video-status").textContent = "failed";
