@@ -26,7 +26,8 @@ namespace StyleGrpc.Bench;
 /// Options: <c>--ff-weights FILE</c> (a network trained before; else one is trained here, within <c>--ff-train-seconds</c>,
 /// default 270, and at most <c>--ff-iterations</c>, default 300, at 256 px on <c>--photos DIR</c>), <c>--ff-save FILE</c>
 /// (keep the network trained), <c>--video-opt-frames N</c> (default 16), <c>--video-opt-iterations N</c> (default 50),
-/// <c>--video-memory-seconds 10,30</c>, <c>--video-memory-fps N</c>, <c>--video-weights 0,1,3</c>, <c>--video-skip ff,opt,speed,memory</c>,
+/// <c>--video-memory-seconds 10,30</c>, <c>--video-memory-fps N</c>, <c>--video-weights 0,1,3</c>,
+/// <c>--video-blends default;contrast:r=1/2/4</c> (feed-forward <see cref="TemporalBlend"/> variants, one row per variant and weight), <c>--video-skip ff,opt,speed,memory</c>,
 /// <c>--gallery DIR</c> (the strips and the side-by-side clip of docs/gallery.md).
 /// </remarks>
 internal static class VideoBench
@@ -50,6 +51,9 @@ internal static class VideoBench
         // --video-flow-scale S: the size the guides' flow is found at (the server's StyleGrpc:Video:FlowScale; default 1); the
         // warping error's own flow is always found at full size.
         var flowScale = Value("--video-flow-scale") is { } scaleText ? double.Parse(scaleText, CultureInfo.InvariantCulture) : 1;
+        // --video-blends: the TemporalBlend variants compared (ParseBlend), ';'-separated; the targets are checked on the first.
+        // Default: the server's blend alone.
+        var blends = (Value("--video-blends") ?? "default").Split(';', StringSplitOptions.RemoveEmptyEntries).Select(ParseBlend).ToList();
         var tool = new FfmpegTool();
         var images = settings.ImagesDirectory;
         var styleImagePath = Path.Combine(images, "starry_night.jpg");
@@ -128,8 +132,19 @@ internal static class VideoBench
                 clock.Restart();
                 var raw = frames.Select(f => model.Stylize(f, 0, CancellationToken.None)).ToList();
                 var networkSeconds = clock.Elapsed.TotalSeconds / frames.Count;
-                var rows = weights.Select(w => (Weight: w, Frames: Blend(raw, guideFlows, w))).ToList();
-                var measured = Compare(engine, style512, new StyleTransferOptions(), name, frames, flows, rows, md, targets, "feed-forward");
+                var rows = new List<(double Weight, List<RgbImage> Frames)> { (0, raw) };
+                var labels = new List<string> { "" };
+                foreach (var (label, options) in blends)
+                {
+                    foreach (var w in weights.Where(w => w > 0))
+                    {
+                        var (blended, blendSeconds) = Blend(raw, guideFlows, w, options);
+                        rows.Add((w, blended));
+                        labels.Add(blends.Count > 1 ? label : "");
+                        Console.WriteLine($"  blend {label}, w = {W(w)}: {F(blendSeconds * 1000 / (raw.Count - 1), "F1")} ms/frame (the blend alone; load {LoadAverage()})");
+                    }
+                }
+                var measured = Compare(engine, style512, new StyleTransferOptions(), name, frames, flows, rows, md, targets, "feed-forward", labels);
                 Console.WriteLine($"  feed-forward {name}: flow {F(flowSeconds, "F3")} s/pair, network {F(networkSeconds, "F3")} s/frame (load {LoadAverage()}); {measured}");
                 timings.Add($"{name}: flow (both directions and the mask) {F(flowSeconds, "F3")} s per pair, network {F(networkSeconds, "F3")} s per frame (load average {LoadAverage()})");
                 if (name == "pan" && settings.GalleryDirectory is { } gallery)
@@ -265,6 +280,38 @@ internal static class VideoBench
         return md.ToString();
     }
 
+    // One --video-blends variant: default (the server's), plain, contrast, lowpass or vpformula (TemporalBlendMode), then
+    // ':'-separated r=R1/R2/… (Radii), s= (StatisticsScale), gmin=, g= (MinGain, MaxGain), dw= (DetailWeight); e.g.
+    // contrast:r=1/2/4:s=2. The spec is the variant's label in the table.
+    private static (string Label, TemporalBlendOptions Options) ParseBlend(string spec)
+    {
+        var parts = spec.Split(':');
+        var options = new TemporalBlendOptions();
+        options = parts[0] switch
+        {
+            "default" => options,
+            "plain" => options with { Mode = TemporalBlendMode.Plain },
+            "contrast" => options with { Mode = TemporalBlendMode.ContrastPreserving },
+            "lowpass" => options with { Mode = TemporalBlendMode.LowPass },
+            "vpformula" => options with { Mode = TemporalBlendMode.VarianceFormula },
+            _ => throw new ArgumentException($"unknown blend {parts[0]}"),
+        };
+        foreach (var part in parts.Skip(1))
+        {
+            var (key, value) = part.Split('=') is [var k, var v] ? (k, v) : (part, "");
+            options = key switch
+            {
+                "r" => options with { Radii = [.. value.Split('/').Select(r => int.Parse(r, CultureInfo.InvariantCulture))] },
+                "gmin" => options with { MinGain = float.Parse(value, CultureInfo.InvariantCulture) },
+                "dw" => options with { DetailWeight = double.Parse(value, CultureInfo.InvariantCulture) },
+                "s" => options with { StatisticsScale = float.Parse(value, CultureInfo.InvariantCulture) },
+                "g" => options with { MaxGain = float.Parse(value, CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown blend option {part}"),
+            };
+        }
+        return (spec, options);
+    }
+
     private static string W(double weight) => weight.ToString(CultureInfo.InvariantCulture);
 
     // A part that fails says so in the report and the others still run.
@@ -337,15 +384,21 @@ internal static class VideoBench
     private static TemporalGuide Guide(RgbImage previousOutput, (FlowField Backward, float[] Mask) flow, double weight) =>
         TemporalGuides.Of(flow.Backward, flow.Mask, previousOutput, weight);
 
-    // As VideoRun: frame t's network output blended with output t−1 warped, where the flow holds.
-    private static List<RgbImage> Blend(IReadOnlyList<RgbImage> raw, IReadOnlyList<(FlowField Backward, float[] Mask)> flows, double weight)
+    // As VideoRun (with the options' formula, the server's by default): frame t's network output blended with output t−1
+    // warped, where the flow holds; and the seconds spent in TemporalBlend.Blend alone.
+    private static (List<RgbImage> Frames, double BlendSeconds) Blend(IReadOnlyList<RgbImage> raw, IReadOnlyList<(FlowField Backward, float[] Mask)> flows,
+        double weight, TemporalBlendOptions options)
     {
         var outputs = new List<RgbImage> { raw[0] };
+        var clock = new Stopwatch();
         for (var t = 1; t < raw.Count; t++)
         {
-            outputs.Add(weight > 0 ? TemporalBlend.Blend(raw[t], Guide(outputs[t - 1], flows[t - 1], weight)) : raw[t]);
+            var guide = Guide(outputs[t - 1], flows[t - 1], weight);
+            clock.Start();
+            outputs.Add(TemporalBlend.Blend(raw[t], guide, options));
+            clock.Stop();
         }
-        return outputs;
+        return (outputs, clock.Elapsed.TotalSeconds);
     }
 
     private static double Error(IReadOnlyList<RgbImage> frames, IReadOnlyList<(FlowField Backward, float[] Mask)> flows)
@@ -358,29 +411,30 @@ internal static class VideoBench
         return error.Mean;
     }
 
-    // The table rows of one clip and method, and the targets: temporal (w = 1) within 2× the input's warping error and at most
-    // half the per-frame one, its style loss within 10 % of per-frame's.
+    // The table rows of one clip and method, and the targets: temporal (w = 1; of the first variant when rows are labelled)
+    // within 2× the input's warping error and at most half the per-frame one, its style loss within 10 % of per-frame's.
     private static string Compare(StyleTransferEngine engine, StyleTargets style, StyleTransferOptions options, string clip, IReadOnlyList<RgbImage> inputs,
         IReadOnlyList<(FlowField Backward, float[] Mask)> flows, IReadOnlyList<(double Weight, List<RgbImage> Frames)> rows, StringBuilder md,
-        List<(string, string, bool)> targets, string method)
+        List<(string, string, bool)> targets, string method, IReadOnlyList<string>? labels = null)
     {
         var input = Error(inputs, flows);
         md.AppendLine($"| {clip} | input | {input:E3} | 1 | | | |");
         var perFrameError = double.NaN;
         var perFrameStyle = double.NaN;
         var line = new StringBuilder($"input {input:E3}");
-        foreach (var (weight, frames) in rows)
+        foreach (var ((weight, frames), index) in rows.Select((row, index) => (row, index)))
         {
+            var label = labels?[index] is { Length: > 0 } named ? $" [{named}]" : "";
             var error = Error(frames, flows);
             var styleLoss = frames.Select((f, t) => engine.Measure(f, inputs[t], style, options).Style).Average();
             if (weight == 0)
             {
                 (perFrameError, perFrameStyle) = (error, styleLoss);
             }
-            var run = weight == 0 ? "per-frame (w = 0)" : $"temporal, w = {W(weight)}";
+            var run = weight == 0 ? "per-frame (w = 0)" : $"temporal, w = {W(weight)}{label}";
             md.AppendLine($"| {clip} | {run} | {error:E3} | {F(error / input, "F2")} | {F(error / perFrameError, "F2")} | {styleLoss:E3} | {F(styleLoss / perFrameStyle, "F3")} |");
-            line.Append($"; w={weight}: error {error:E3}, style {styleLoss:E3}");
-            if (weight == 1)
+            line.Append($"\n    w={weight}{label}: error {error:E3} ({F(error / input, "F2")}× input, {F(error / perFrameError, "F3")}× per-frame), style {styleLoss:E3} ({F((styleLoss / perFrameStyle - 1) * 100, "+0.0;-0.0")} %)");
+            if (weight == 1 && (labels is null || labels[index] == labels[1]))
             {
                 targets.Add(($"video {method} ({clip}): warping error, temporal w = 1 ≤ 2× the input's", $"{F(error / input, "F2")}× ({error:E2} vs {input:E2})", error <= 2 * input));
                 targets.Add(($"video {method} ({clip}): warping error, temporal w = 1 ≤ ½ per-frame's", $"{F(error / perFrameError, "F2")}× ({error:E2} vs {perFrameError:E2})", error <= 0.5 * perFrameError));

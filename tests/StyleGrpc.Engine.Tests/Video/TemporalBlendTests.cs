@@ -3,12 +3,13 @@ using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Engine.Tests.Video;
 
-/// <summary>The feed-forward method's blend with the warped previous output: plain arrays, no tensors.</summary>
+/// <summary>The feed-forward method's blend with the warped previous output (the server's, and the benchmark's variants): plain arrays, no tensors.</summary>
 public sealed class TemporalBlendTests
 {
     // 2×1: pixel 0 goes from (0, 100, 200) to the warped (200, 100, 0), pixel 1 from (10, 20, 30) to (250, 250, 250).
     private static readonly RgbImage Current = new(2, 1, [0, 100, 200, 10, 20, 30]);
     private static readonly RgbImage Warped = new(2, 1, [200, 100, 0, 250, 250, 250]);
+    private static readonly TemporalBlendOptions Contrast = new() { Mode = TemporalBlendMode.ContrastPreserving };
 
     [Theory]
     [InlineData(0, 0)]
@@ -73,5 +74,86 @@ public sealed class TemporalBlendTests
         var error = Assert.Throws<InvalidStyleOptionException>(() => TemporalBlend.Blend(Current, guide));
 
         Assert.Equal(field, error.Field);
+    }
+
+    [Fact]
+    public void Blend_DefaultOptions_IsThePlainBlend()
+    {
+        var guide = new TemporalGuide { Warped = Noise(32, 24, 1), Weights = Reliable(32 * 24, 0.8f), Weight = 1 };
+        var current = Noise(32, 24, 2);
+
+        Assert.Equal(TemporalBlend.Blend(current, guide, new TemporalBlendOptions { Mode = TemporalBlendMode.Plain }).Pixels,
+            TemporalBlend.Blend(current, guide).Pixels);
+    }
+
+    [Fact]
+    public void Blend_ContrastPreservingUncorrelatedTextures_KeepsTheirContrastWhereThePlainBlendLosesIt()
+    {
+        // Two independent noises of σ ≈ 40: their plain half-and-half average has σ ≈ 40/√2; restoring each band's local
+        // contrast gives back the network's.
+        var current = Noise(96, 64, 1);
+        var guide = new TemporalGuide { Warped = Noise(96, 64, 2), Weights = Reliable(96 * 64, 1), Weight = 1 };
+
+        var plain = StandardDeviation(TemporalBlend.Blend(current, guide).Pixels) / StandardDeviation(current.Pixels);
+        var kept = StandardDeviation(TemporalBlend.Blend(current, guide, Contrast).Pixels) / StandardDeviation(current.Pixels);
+
+        Assert.InRange(plain, 0.65, 0.76);
+        Assert.InRange(kept, 0.92, 1.08);
+    }
+
+    [Theory]
+    [InlineData(1f, 1)]
+    [InlineData(1f, 3)]
+    [InlineData(0f, 3)]
+    public void Blend_ContrastPreservingAgreeingTexturesOrOccluded_ChangesNothing(float reliability, double weight)
+    {
+        // Where the warped output is the network's own texture (a static region), or nowhere reliable, every gain is 1.
+        var current = Noise(48, 32, 3);
+        var warped = reliability == 1 ? current : Noise(48, 32, 4);
+        var guide = new TemporalGuide { Warped = warped, Weights = Reliable(48 * 32, reliability), Weight = weight };
+
+        Assert.Equal(current.Pixels, TemporalBlend.Blend(current, guide, Contrast).Pixels);
+    }
+
+    [Fact]
+    public void Blend_LowPassOfAFlatDifference_IsThePlainBlend()
+    {
+        // warped = current + 40 everywhere: the difference is its own low-pass, so only α·40 is added.
+        var current = new RgbImage(16, 8, [.. Enumerable.Range(0, 16 * 8 * 3).Select(i => (byte)(i % 200))]);
+        var warped = new RgbImage(16, 8, [.. current.Pixels.Select(p => (byte)(p + 40))]);
+        var guide = new TemporalGuide { Warped = warped, Weights = Reliable(16 * 8, 1), Weight = 1 };
+
+        var blended = TemporalBlend.Blend(current, guide, new TemporalBlendOptions { Mode = TemporalBlendMode.LowPass });
+
+        Assert.Equal(current.Pixels.Select(p => (byte)(p + 20)), blended.Pixels);
+    }
+
+    [Fact]
+    public void Blend_NoRadius_IsRejected()
+    {
+        var guide = new TemporalGuide { Warped = Warped, Weights = [1f, 1f], Weight = 1 };
+
+        Assert.Throws<ArgumentException>(() => TemporalBlend.Blend(Current, guide, Contrast with { Radii = [] }));
+    }
+
+    private static float[] Reliable(int pixels, float value) => [.. Enumerable.Repeat(value, pixels)];
+
+    // Independent Gaussian noise per value, mean 128, σ 40, clamped to bytes; seeded.
+    private static RgbImage Noise(int width, int height, int seed)
+    {
+        var random = new Random(seed);
+        var pixels = new byte[width * height * 3];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            var gaussian = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+            pixels[i] = (byte)Math.Clamp(Math.Round(128 + 40 * gaussian), 0, 255);
+        }
+        return new RgbImage(width, height, pixels);
+    }
+
+    private static double StandardDeviation(byte[] values)
+    {
+        var mean = values.Average(v => (double)v);
+        return Math.Sqrt(values.Average(v => (v - mean) * (v - mean)));
     }
 }
