@@ -53,54 +53,64 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             var range = new FrameRange(decode.Range.First + from, decode.Range.Count is { } count ? count - from : null);
             var index = from;
             RgbImage? previousInput = null;
-            // Feed-forward frames overlap by one: frame t+1's pass and flow run while frame t is blended, encoded, checkpointed
-            // and reported, so the network never waits for that work.
-            FeedForwardFrame? underWay = null;
+            RunPlan? warmStart = null;
             await using var part = new VideoPartWriter(tool, folder.FullName, decode.Size, decode.FramesPerSecond);
-            try
+            await foreach (var input in new VideoDecoder(tool).ReadFramesAsync(source, decode with { Range = range }, token).ConfigureAwait(false))
             {
-                await foreach (var input in new VideoDecoder(tool).ReadFramesAsync(source, decode with { Range = range }, token).ConfigureAwait(false))
+                if (index++ < state.Done)
                 {
-                    if (index++ < state.Done)
-                    {
-                        previousInput = input;
-                        continue;
-                    }
-                    if (network is null)
-                    {
-                        last = await OptimiseFrameAsync(job, spec, engine, targets!, state, schedule, previousInput, input, token).ConfigureAwait(false);
-                        await FinishFrameAsync(job, spec, state, part, last.Image, last, started, token).ConfigureAwait(false);
-                        schedule.Taken();
-                    }
-                    else
-                    {
-                        var before = underWay;
-                        var beforeOutput = before is null ? null : await before.Pass.ConfigureAwait(false);
-                        // The network is free: this frame's pass and flow start now, beside the previous frame's finish.
-                        underWay = new FeedForwardFrame(input, network.Model.StylizeOnWorkerAsync(input, 0, token),
-                            previousInput is not null && spec.TemporalWeight > 0 ? FlowAsync(previousInput, input, options.Value.Video.FlowScale, token) : null,
-                            time.GetTimestamp());
-                        if (before is not null)
-                        {
-                            last = await FinishFeedForwardAsync(job, spec, engine, state, part, before, beforeOutput!, started, token).ConfigureAwait(false);
-                        }
-                    }
                     previousInput = input;
+                    continue;
                 }
-                if (underWay is not null)
+                // The guide needs only the inputs and the previous output: found beside the network's pass.
+                var guiding = previousInput is not null && state.LastOutput is { } previousOutput && spec.TemporalWeight > 0
+                    ? GuideAsync(previousInput, input, previousOutput, spec.TemporalWeight, options.Value.Video.FlowScale, token)
+                    : Task.FromResult<TemporalGuide?>(null);
+                RgbImage output;
+                if (network is not null)
                 {
-                    var (lastFrame, lastOutput) = (underWay, await underWay.Pass.ConfigureAwait(false));
-                    underWay = null;
-                    last = await FinishFeedForwardAsync(job, spec, engine, state, part, lastFrame, lastOutput, started, token).ConfigureAwait(false);
+                    var pass = time.GetTimestamp();
+                    output = await network.Model.StylizeOnWorkerAsync(input, 0, token).ConfigureAwait(false);
+                    var guide = await guiding.ConfigureAwait(false);
+                    output = guide is null ? output : TemporalBlend.Blend(output, guide);
+                    last = FeedForwardResults.Of(output, frame.Plan, engine, time.GetElapsedTime(pass));
                 }
-            }
-            finally
-            {
-                // A run that stops part way leaves no pass or flow running.
-                if (underWay is not null)
+                else
                 {
-                    await underWay.SettleAsync().ConfigureAwait(false);
+                    var guide = await guiding.ConfigureAwait(false);
+                    // Inside a frame the optimiser's state is checkpointed on the jobs' rhythm (CheckpointSeconds), as a picture's is.
+                    var checkpointing = new RunCheckpointing
+                    {
+                        ResumeFrom = state.TakeResumedFrame(),
+                        IsDue = _ => schedule.IsDue,
+                        OnCheckpoint = run =>
+                        {
+                            schedule.Taken();
+                            job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint(run) });
+                        },
+                    };
+                    // A frame after the first starts from the previous output warped to it (Ruder et al.), as an
+                    // INIT_FEED_FORWARD plan starts from its start image; the first starts as the request says.
+                    var plan = guide is null ? frame.Plan : warmStart ??= frame.Plan with { Options = frame.Plan.Options with { Init = InitKind.FeedForward } };
+                    last = await engine.RunOnWorkerAsync(input, targets!, plan,
+                        new RunInputs { Start = guide?.Warped, Temporal = guide, Checkpointing = checkpointing }, token).ConfigureAwait(false);
+                    output = last.Image;
                 }
+                state.Finish(output);
+                await part.WriteAsync(state.Pending, output, token).ConfigureAwait(false);
+                if (state.Pending.Count >= options.Value.Video.PartFrames)
+                {
+                    await StorePartAsync(job, state, part, token).ConfigureAwait(false);
+                }
+                job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint() });
+                schedule.Taken();
+                var elapsed = time.GetElapsedTime(started);
+                var made = state.Done - state.ResumedFrom;
+                var eta = TimeSpan.FromTicks(elapsed.Ticks / made * Math.Max(0, spec.TotalIterations - state.Done));
+                var losses = last.Final;
+                job.Publish(new JobProgressed(new StyleTransferProgress(state.Done, Math.Max(spec.TotalIterations, state.Done), losses.ContentLoss,
+                    losses.StyleLoss, losses.TotalVariationLoss, losses.TotalLoss, elapsed, eta, output)));
+                previousInput = input;
             }
             if (state.Pending.Count > 0)
             {
@@ -130,76 +140,6 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
             }
         }
     }
-
-    // An optimised frame: after the first, it starts from the previous output warped to it (Ruder et al.), as an
-    // INIT_FEED_FORWARD plan starts from its start image, with the temporal loss where the flow holds; the first starts as the
-    // request says. Inside a frame the optimiser's state is checkpointed on the jobs' rhythm (CheckpointSeconds), as a
-    // picture's is.
-    private async Task<StyleTransferResult> OptimiseFrameAsync(Job job, VideoJobSpec spec, StyleTransferEngine engine, IReadOnlyList<StyleTargets> targets,
-        VideoProgress state, CheckpointSchedule schedule, RgbImage? previousInput, RgbImage input, CancellationToken token)
-    {
-        var guide = previousInput is not null && state.LastOutput is { } previousOutput && spec.TemporalWeight > 0
-            ? await GuideAsync(previousInput, input, previousOutput, spec.TemporalWeight, options.Value.Video.FlowScale, token).ConfigureAwait(false)
-            : null;
-        var checkpointing = new RunCheckpointing
-        {
-            ResumeFrom = state.TakeResumedFrame(),
-            IsDue = _ => schedule.IsDue,
-            OnCheckpoint = run =>
-            {
-                schedule.Taken();
-                job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint(run) });
-            },
-        };
-        var plan = guide is null ? spec.Frame.Plan : spec.Frame.Plan with { Options = spec.Frame.Plan.Options with { Init = InitKind.FeedForward } };
-        return await engine.RunOnWorkerAsync(input, targets, plan, new RunInputs { Start = guide?.Warped, Temporal = guide, Checkpointing = checkpointing }, token)
-            .ConfigureAwait(false);
-    }
-
-    // A feed-forward frame whose pass has ended: blended with the previous output warped by its flow (Ruder et al.), then
-    // finished as every frame is.
-    private async Task<StyleTransferResult> FinishFeedForwardAsync(Job job, VideoJobSpec spec, StyleTransferEngine engine, VideoProgress state,
-        VideoPartWriter part, FeedForwardFrame frame, RgbImage pass, long started, CancellationToken token)
-    {
-        var output = pass;
-        if (frame.Flow is not null && state.LastOutput is { } previousOutput)
-        {
-            var (backward, mask) = await frame.Flow.ConfigureAwait(false);
-            output = TemporalBlend.Blend(pass, TemporalGuides.Of(backward, mask, previousOutput, spec.TemporalWeight));
-        }
-        var result = FeedForwardResults.Of(output, spec.Frame.Plan, engine, time.GetElapsedTime(frame.Started));
-        await FinishFrameAsync(job, spec, state, part, output, result, started, token).ConfigureAwait(false);
-        return result;
-    }
-
-    // A finished frame: kept in the checkpoint, written to the part's encoder (the part stored once it is full), checkpointed
-    // and reported with the frame as its preview.
-    private async Task FinishFrameAsync(Job job, VideoJobSpec spec, VideoProgress state, VideoPartWriter part, RgbImage output,
-        StyleTransferResult result, long started, CancellationToken token)
-    {
-        state.Finish(output);
-        await part.WriteAsync(state.Pending, output, token).ConfigureAwait(false);
-        if (state.Pending.Count >= options.Value.Video.PartFrames)
-        {
-            await StorePartAsync(job, state, part, token).ConfigureAwait(false);
-        }
-        job.OnCheckpoint(new JobCheckpoint { Video = state.Checkpoint() });
-        var elapsed = time.GetElapsedTime(started);
-        var made = state.Done - state.ResumedFrom;
-        var eta = TimeSpan.FromTicks(elapsed.Ticks / made * Math.Max(0, spec.TotalIterations - state.Done));
-        var losses = result.Final;
-        job.Publish(new JobProgressed(new StyleTransferProgress(state.Done, Math.Max(spec.TotalIterations, state.Done), losses.ContentLoss,
-            losses.StyleLoss, losses.TotalVariationLoss, losses.TotalLoss, elapsed, eta, output)));
-    }
-
-    // The backward flow from frame t to frame t−1 and where it holds (Ruder et al.'s forward–backward consistency and motion
-    // boundaries), from the inputs alone, on a pool thread.
-    private static Task<(FlowField Backward, float[] Mask)> FlowAsync(RgbImage previousInput, RgbImage input, double flowScale, CancellationToken cancellationToken) =>
-        Task.Run(() =>
-        {
-            var flows = OpticalFlow.ComputeBoth(previousInput, input, flowScale);
-            return (flows.Backward, OcclusionMask.Compute(flows.Backward, flows.Forward));
-        }, cancellationToken);
 
     // The previous stylised frame warped to this frame by the flow between their inputs, and where that flow holds (Ruder et
     // al.'s forward–backward consistency and motion boundaries), on a pool thread.
