@@ -52,9 +52,11 @@ public sealed class VideoUploadStoreTests : IDisposable
     [Fact]
     public async Task File_ExpiredUploads_FinishedOrNot_AreSweptAndTheOthersKept()
     {
-        var (store, dispose) = Create("file");
-        using var _ = dispose;
+        var data = TestData.NewTempDirectory();
+        var store = new FileVideoUploadStore(Options.Create(new StyleGrpcServerOptions { DataDirectory = data }), time);
         var (old, unfinished, fresh) = (UploadNames.NewId(), UploadNames.NewId(), UploadNames.NewId());
+        // A folder whose first chunk is being written has neither its expiry nor its record yet: the sweep leaves it.
+        var starting = Directory.CreateDirectory(Path.Combine(data, "uploads", UploadNames.NewId()));
         await store.SaveChunkAsync(old, 0, new byte[] { 1 }, Start.AddMinutes(10), CancellationToken.None);
         await store.CompleteAsync(new VideoUploadRecord(old, "c", 1, 1, "x", Start, Start.AddMinutes(10)), CancellationToken.None);
         await store.SaveChunkAsync(unfinished, 0, new byte[] { 1 }, Start.AddMinutes(10), CancellationToken.None);
@@ -68,6 +70,7 @@ public sealed class VideoUploadStoreTests : IDisposable
         Assert.Equal(2, await store.RemoveExpiredAsync(time.GetUtcNow(), CancellationToken.None));
         Assert.Null(await store.ReadChunkAsync(unfinished, 0, CancellationToken.None));
         Assert.NotNull(await store.GetAsync(fresh, CancellationToken.None));
+        Assert.True(Directory.Exists(starting.FullName));
     }
 
     [Fact]

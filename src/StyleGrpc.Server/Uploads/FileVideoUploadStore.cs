@@ -105,7 +105,8 @@ public sealed class FileVideoUploadStore(IOptions<StyleGrpcServerOptions> option
         return removed;
     }
 
-    // When a folder's upload expires: its record's time, else (unfinished) the time its first chunk gave; null when it has neither.
+    // When a folder's upload expires: its record's time, else (unfinished) the time its last chunk gave; a folder with neither
+    // (its first chunk being written, or left so by a crash) a day after it was last written to.
     private static async Task<DateTimeOffset?> ExpiryAsync(string folder, CancellationToken cancellationToken)
     {
         try
@@ -118,7 +119,11 @@ public sealed class FileVideoUploadStore(IOptions<StyleGrpcServerOptions> option
             var text = await File.ReadAllTextAsync(Path.Combine(folder, ExpiresFile), cancellationToken).ConfigureAwait(false);
             return DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or JsonException or FormatException)
+        catch (FileNotFoundException)
+        {
+            return Directory.GetLastWriteTimeUtc(folder) + TimeSpan.FromDays(1);
+        }
+        catch (Exception ex) when (ex is DirectoryNotFoundException or JsonException or FormatException)
         {
             return null;
         }
