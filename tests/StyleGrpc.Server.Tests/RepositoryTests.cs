@@ -86,7 +86,7 @@ public sealed partial class RepositoryTests
     public void NothingBelowTheEdgeImportsIt_AndTheStoreChoiceIsMadeOnlyWhereServicesAreRegistered()
     {
         var server = Path.Combine(TestData.RepositoryRoot, "src", "StyleGrpc.Server");
-        var below = new[] { "Jobs", "Operations", "Styles", "Training", "Videos" }
+        var below = new[] { "Jobs", "Operations", "Styles", "Training", "Uploads", "Videos" }
             .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(server, folder), "*.cs", SearchOption.AllDirectories)).ToList();
         var sources = Directory.EnumerateFiles(server, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
