@@ -32,9 +32,7 @@ public static class AccessRefusal
             return Task.CompletedTask;
         }
         var unauthenticated = status.Code == (int)StatusCode.Unauthenticated;
-        response.StatusCode = unauthenticated ? StatusCodes.Status401Unauthorized
-            : status.Code == (int)StatusCode.Unavailable ? StatusCodes.Status503ServiceUnavailable
-            : StatusCodes.Status403Forbidden;
+        response.StatusCode = HttpStatuses.Of((StatusCode)status.Code);
         if (unauthenticated)
         {
             response.Headers.WWWAuthenticate = "Bearer";

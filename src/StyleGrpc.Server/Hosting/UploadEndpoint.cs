@@ -47,7 +47,7 @@ internal static class UploadEndpoint
         catch (Exception ex) when (ex is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             var status = ErrorStatuses.Of(ex, development);
-            context.Response.StatusCode = HttpStatusOf((StatusCode)status.Code);
+            context.Response.StatusCode = HttpStatuses.Of((StatusCode)status.Code);
             answer = status;
         }
         context.Response.ContentType = "application/json; charset=utf-8";
@@ -65,20 +65,4 @@ internal static class UploadEndpoint
             yield return buffer.AsMemory(0, read);
         }
     }
-
-    // google.rpc.Code's HTTP mapping (google/rpc/code.proto), as the transcoded methods answer.
-    private static int HttpStatusOf(StatusCode code) => code switch
-    {
-        StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.OutOfRange => StatusCodes.Status400BadRequest,
-        StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
-        StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
-        StatusCode.NotFound => StatusCodes.Status404NotFound,
-        StatusCode.AlreadyExists or StatusCode.Aborted => StatusCodes.Status409Conflict,
-        StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
-        StatusCode.Cancelled => 499,
-        StatusCode.Unimplemented => StatusCodes.Status501NotImplemented,
-        StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
-        StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
-        _ => StatusCodes.Status500InternalServerError,
-    };
 }
