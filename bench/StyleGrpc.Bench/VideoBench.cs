@@ -105,11 +105,13 @@ internal static class VideoBench
             return (Guarded("memory", () => Memory(tool, images, clips, memoryLengths, memoryFps, flowScale, weightsPath, styleImagePath, memoryTargetList)), memoryTargetList);
         });
 
-        // 1–2. Feed-forward at 512×288: stability and style, two clips.
+        // 1–2. Feed-forward at 512×288: stability and style, three clips.
         var pan = await VideoClips.PanAsync(tool, images, clips, feedForwardFrames);
+        var slide = await VideoClips.SlideAsync(tool, images, clips, feedForwardFrames);
         var moving = await VideoClips.ObjectAsync(tool, images, clips, feedForwardFrames);
         md.AppendLine("Clips, made by the bench with ffmpeg from tests/data/images (`bench/StyleGrpc.Bench/VideoClips.cs`), 24 fps, H.264 CRF 18: " +
             "**pan**, a 512×288 window moving right and down over tubingen.jpg by (3, 2) px a frame while the picture grows 1 % a frame; " +
+            "**slide**, the same window and motion without the zoom; " +
             "**object**, the_scream.jpg at 96×120 moving (+5, +1) px a frame over shipwreck.jpg at 512×288.\n");
         md.AppendLine("Warping error (Lai et al. 2018, `WarpingError`): mean over frame pairs of the occlusion-masked mean squared difference " +
             "(RGB in [0, 1], summed over channels) between output frame t and output frame t−1 warped by the *input's* flow; the input row is the " +
@@ -122,7 +124,7 @@ internal static class VideoBench
             md.AppendLine("| clip | run | warping error | × input | × per-frame | mean style loss | × per-frame |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
             var timings = new List<string>();
-            foreach (var (name, path) in new[] { ("pan", pan), ("object", moving) })
+            foreach (var (name, path) in new[] { ("pan", pan), ("slide", slide), ("object", moving) })
             {
                 var frames = await DecodeAsync(tool, path, 512, feedForwardFrames);
                 var clock = Stopwatch.StartNew();

@@ -18,6 +18,15 @@ internal static class VideoClips
             // Zoom by scaling the whole picture per frame (eval=frame), then a moving crop: sub-pixel exact, no zoompan jitter.
             ["-vf", "scale=w='trunc(1024*(1+0.01*n)/2)*2':h=-2:eval=frame,crop=512:288:'160+3*n':'220+2*n',format=yuv420p"]);
 
+    /// <summary>
+    /// The pan without its zoom: a 512×288 window moving right and down over tubingen.jpg (scaled to 1024 wide) by (3, 2) px a
+    /// frame, so every output stroke can be carried along unchanged in size.
+    /// </summary>
+    public static Task<string> SlideAsync(FfmpegTool tool, string images, string folder, int frames) =>
+        MakeAsync(tool, Path.Combine(folder, $"slide-{frames}.mp4"), frames,
+            ["-loop", "1", "-framerate", "24", "-i", Path.Combine(images, "tubingen.jpg")],
+            ["-vf", "scale=1024:-2,crop=512:288:'160+3*n':'220+2*n',format=yuv420p"]);
+
     /// <summary>the_scream.jpg shrunk to 96×120 moving by (+5, +1) px a frame over shipwreck.jpg shrunk to 512×288.</summary>
     public static Task<string> ObjectAsync(FfmpegTool tool, string images, string folder, int frames) =>
         MakeAsync(tool, Path.Combine(folder, $"object-{frames}.mp4"), frames,

@@ -31,6 +31,12 @@ internal sealed class InstanceNorm : nn.Module<Tensor, Tensor>
     /// <summary>Normalises <paramref name="input"/> (N×C×H×W) by each image's own statistics.</summary>
     public override Tensor forward(Tensor input)
     {
+        if (input.shape[0] == 1)
+        {
+            // One image: instance normalisation is batch normalisation over a batch of one, whose fused kernel reads a
+            // channels-last input as it is stored (about five times faster at 512×288 than the reduction over H and W).
+            return nn.functional.batch_norm(input, null, null, weight, bias, training: true, eps: Epsilon);
+        }
         var (variance, mean) = var_mean(input, [2, 3], unbiased: false, keepdim: true);
         return Apply(input, mean, variance);
     }

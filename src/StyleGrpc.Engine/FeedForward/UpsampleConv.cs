@@ -18,9 +18,9 @@ internal sealed class UpsampleConv : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        // Nearest upsampling as a broadcast view and one copy (keeps the input's channels-last layout).
-        var (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3]);
-        using var up = input.reshape(n, c, h, 1, w, 1).expand(n, c, h, 2, w, 2).reshape(n, c, 2 * h, 2 * w);
+        // libtorch's nearest upsampling keeps the input's channels-last layout (a broadcast view reshaped to 2H×2W copied it
+        // to NCHW, twice as slow and a layout change for the convolution).
+        using var up = nn.functional.interpolate(input, scale_factor: [2, 2], mode: InterpolationMode.Nearest);
         return conv.call(up);
     }
 
