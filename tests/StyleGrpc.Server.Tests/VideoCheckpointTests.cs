@@ -62,5 +62,27 @@ public sealed class VideoCheckpointTests
         Assert.Equal(frames[0].Pixels, VideoCheckpoint.Decode(read.Pending[0]).Pixels);
         Assert.Equal(frames[1].Pixels, VideoCheckpoint.Decode(read.LastOutput!).Pixels);
         Assert.Null(read.Frame);
+        Assert.Equal((0.0, 0.0), read.Motion);
+    }
+
+    [Fact]
+    public void Checkpoint_KeepsThePicturesMotion_AndOneWrittenBeforeItReadsAsNone()
+    {
+        var frame = VideoCheckpoint.Encode(Noise(16, 8, 4));
+        var checkpoint = new VideoCheckpoint(3, 0, [frame]) { LastOutput = frame, Motion = (-41.25, 7.5) };
+        using var stream = new MemoryStream();
+        checkpoint.WriteTo(stream);
+        var bytes = stream.ToArray();
+
+        Assert.Equal((-41.25, 7.5), VideoCheckpoint.ReadFrom(new MemoryStream(bytes)).Motion);
+        // The motion and its marker are the last 20 bytes: without them, the format of the checkpoints before it.
+        var older = VideoCheckpoint.ReadFrom(new MemoryStream(bytes[..^20]));
+        Assert.Equal((3, (0.0, 0.0)), (older.FramesDone, older.Motion));
+        Assert.Throws<InvalidDataException>(() => VideoCheckpoint.ReadFrom(new MemoryStream(bytes[..^4])));
+        var foreign = (byte[])bytes.Clone();
+        foreign[^20] = (byte)'X';
+        Assert.Throws<InvalidDataException>(() => VideoCheckpoint.ReadFrom(new MemoryStream(foreign)));
+        // A resumed attempt starts from it.
+        Assert.Equal((-41.25, 7.5), new VideoProgress(VideoCheckpoint.ReadFrom(new MemoryStream(bytes))).Motion);
     }
 }

@@ -27,11 +27,14 @@ internal static class ExactTiling
     /// <summary>Smallest tile core, in pixels.</summary>
     public const int MinimumTile = 16;
 
-    /// <summary>The stylised <paramref name="content"/>; tiled when <paramref name="tileSize"/> &gt; 0 and the image is larger.</summary>
-    public static RgbImage Stylize(StyleNetwork network, RgbImage content, int tileSize, CancellationToken cancellationToken)
+    /// <summary>
+    /// The stylised <paramref name="content"/>; tiled when <paramref name="tileSize"/> &gt; 0 and the image is larger, else in
+    /// one pass with the network's grid at <paramref name="phase"/> (only an untiled pass takes one).
+    /// </summary>
+    public static RgbImage Stylize(StyleNetwork network, RgbImage content, int tileSize, CancellationToken cancellationToken, GridPhase phase = default)
     {
         var pixels = new byte[content.Pixels.Length];
-        Run(network, content, tileSize, (x, y, part) =>
+        Run(network, content, tileSize, phase, (x, y, part) =>
         {
             var image = ImageTensor.ToImage(part);
             for (var row = 0; row < image.Height; row++)
@@ -47,9 +50,17 @@ internal static class ExactTiling
     /// the image) to <paramref name="write"/> with its left and top in the image: the whole image at once, or tile by tile.
     /// The tensor is only valid during the call.
     /// </summary>
-    public static void Run(StyleNetwork network, RgbImage content, int tileSize, Action<int, int, Tensor> write, CancellationToken cancellationToken)
+    public static void Run(StyleNetwork network, RgbImage content, int tileSize, Action<int, int, Tensor> write, CancellationToken cancellationToken) =>
+        Run(network, content, tileSize, GridPhase.None, write, cancellationToken);
+
+    private static void Run(StyleNetwork network, RgbImage content, int tileSize, GridPhase phase, Action<int, int, Tensor> write,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (phase.X is < 0 or >= StyleNetwork.Stride || phase.Y is < 0 or >= StyleNetwork.Stride)
+        {
+            throw new ArgumentOutOfRangeException(nameof(phase), phase, $"a grid phase is 0 to {StyleNetwork.Stride - 1} each way");
+        }
         var (width, height) = PaddedSize(content.Width, content.Height);
         var tile = TileFor(tileSize);
         using var scope = NewDisposeScope();
@@ -57,11 +68,17 @@ internal static class ExactTiling
         using var source = tensor(content.Pixels, [content.Height, content.Width, 3], ScalarType.Byte);
         if (tile == 0 || (width <= tile && height <= tile))
         {
-            using var input = Window(source, 0, 0, width, height);
+            // The grid's phase: reflected columns and rows before the left and top edges, cropped off the output.
+            var (phasedWidth, phasedHeight) = PaddedSize(content.Width + phase.X, content.Height + phase.Y);
+            using var input = Window(source, -phase.X, -phase.Y, phasedWidth, phasedHeight);
             using var output = network.forward(input);
-            using var cropped = output[.., .., 0..content.Height, 0..content.Width];
+            using var cropped = output[.., .., phase.Y..(phase.Y + content.Height), phase.X..(phase.X + content.Width)];
             write(0, 0, cropped);
             return;
+        }
+        if (phase != GridPhase.None)
+        {
+            throw new ArgumentException("a grid phase needs an untiled pass: the image is larger than the tile", nameof(phase));
         }
         Tiled(network, content, source, width, height, tile, write, cancellationToken);
     }
@@ -129,15 +146,15 @@ internal static class ExactTiling
     }
 
     // Pixels [x, x + w) × [y, y + h) of the padded image as a 1×3×h×w float tensor in [0, 1]: coordinates past the image's
-    // right or bottom edge repeat its last column or row.
+    // right or bottom edge repeat its last column or row, those before its left or top edge (a grid phase) mirror it.
     private static Tensor Window(Tensor source, int x, int y, int w, int h)
     {
         using var scope = NewDisposeScope();
         var (sourceHeight, sourceWidth) = (source.shape[0], source.shape[1]);
         using var lastRow = (sourceHeight - 1).ToScalar();
         using var lastColumn = (sourceWidth - 1).ToScalar();
-        var rows = arange(y, y + h, dtype: ScalarType.Int64).clamp_max_(lastRow);
-        var columns = arange(x, x + w, dtype: ScalarType.Int64).clamp_max_(lastColumn);
+        var rows = arange(y, y + h, dtype: ScalarType.Int64).abs_().clamp_max_(lastRow);
+        var columns = arange(x, x + w, dtype: ScalarType.Int64).abs_().clamp_max_(lastColumn);
         var window = source.index_select(0, rows).index_select(1, columns);
         return window.permute(2, 0, 1).unsqueeze(0).contiguous().to(ScalarType.Float32).div_(Scalars.ByteMax).MoveToOuterDisposeScope();
     }

@@ -4,7 +4,7 @@ namespace StyleGrpc.Engine.FeedForward;
 
 /// <summary>A trained feed-forward network, loaded: stylises any image in one pass, tiled exactly above a size.</summary>
 /// <remarks>
-/// Thread-safe for <see cref="Stylize"/> (inference only reads the weights). Tiled and untiled results agree within
+/// Thread-safe for <see cref="Stylize(RgbImage, int, CancellationToken)"/> (inference only reads the weights). Tiled and untiled results agree within
 /// <see cref="TiledTolerance"/> per output byte (float32 rounding: the statistics are summed in another order). How the
 /// exact tiling works: docs/engine.md, "Feed-forward networks".
 /// </remarks>
@@ -92,11 +92,25 @@ public sealed class FeedForwardModel : IDisposable
         return ExactTiling.Stylize(network, content, tileSize, cancellationToken);
     }
 
-    /// <summary>As <see cref="Stylize"/>, on one of the engine's worker threads.</summary>
+    /// <summary>
+    /// The stylised image in one untiled pass with the network's grid at <paramref name="phase"/>: what keeps a moving
+    /// picture's strokes from frame to frame (<see cref="GridPhase.Following"/>).
+    /// </summary>
+    public RgbImage Stylize(RgbImage content, GridPhase phase, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return ExactTiling.Stylize(network, content, 0, cancellationToken, phase);
+    }
+
+    /// <summary>As <see cref="Stylize(RgbImage, int, CancellationToken)"/>, on one of the engine's worker threads.</summary>
     public Task<RgbImage> StylizeOnWorkerAsync(RgbImage content, int tileSize, CancellationToken cancellationToken) =>
         EngineWorkers.Run(() => Stylize(content, tileSize, cancellationToken));
 
-    /// <summary>Estimated peak memory of <see cref="Stylize"/> for a width × height image, in bytes.</summary>
+    /// <summary>As <see cref="Stylize(RgbImage, GridPhase, CancellationToken)"/>, on one of the engine's worker threads.</summary>
+    public Task<RgbImage> StylizeOnWorkerAsync(RgbImage content, GridPhase phase, CancellationToken cancellationToken) =>
+        EngineWorkers.Run(() => Stylize(content, phase, cancellationToken));
+
+    /// <summary>Estimated peak memory of <see cref="Stylize(RgbImage, int, CancellationToken)"/> for a width × height image, in bytes.</summary>
     /// <remarks>
     /// A fixed cost, the images held whole (content, a byte copy, output: 9 bytes per pixel) and the network's activations
     /// over its input: the whole (padded) image untiled, one window (core plus a halo of up to 64 px a side) tiled, plus,

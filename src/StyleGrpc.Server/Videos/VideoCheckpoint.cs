@@ -8,7 +8,8 @@ namespace StyleGrpc.Server.Videos;
 /// Where a video job is: how many frames are done, how many of them are kept in stored parts, the finished frames not yet
 /// in a part (at most a part's worth, <see cref="Encode"/>), the last stylised frame (the next frame starts from it), and, for the
 /// optimisation method, the optimiser's state inside the next frame. Written as <c>SGV1</c>, the counts, then each
-/// image's length and bytes, then the frame's run checkpoint (the engine's format; length 0 when none).
+/// image's length and bytes, then the frame's run checkpoint (the engine's format; length 0 when none), then <c>SGM1</c> and
+/// the picture's motion (two float64).
 /// </summary>
 /// <param name="FramesDone">Frames stylised, in order from the range's first.</param>
 /// <param name="Parts">Stored parts (<see cref="Operations.IJobStore.SaveVideoPartAsync"/>) holding the first frames done.</param>
@@ -17,12 +18,19 @@ public sealed record VideoCheckpoint(int FramesDone, int Parts, IReadOnlyList<by
 {
     private static readonly byte[] Magic = "SGV1"u8.ToArray();
     private static readonly byte[] FrameMagic = "SGF1"u8.ToArray();
+    private static readonly byte[] MotionMagic = "SGM1"u8.ToArray();
 
     /// <summary>The last stylised frame (<see cref="Encode"/>); null before the first.</summary>
     public byte[]? LastOutput { get; init; }
 
     /// <summary>The optimisation of frame <see cref="FramesDone"/> (the next one) part way; null between frames.</summary>
     public Engine.RunCheckpoint? Frame { get; init; }
+
+    /// <summary>
+    /// How far the picture moved from the range's first frame to the last one done (<see cref="Video.Flow.GlobalMotion"/>):
+    /// where a feed-forward job's next frame puts the network's grid. (0, 0) in checkpoints written before it was kept.
+    /// </summary>
+    public (double Dx, double Dy) Motion { get; init; }
 
     public void WriteTo(Stream stream)
     {
@@ -49,6 +57,11 @@ public sealed record VideoCheckpoint(int FramesDone, int Parts, IReadOnlyList<by
         using var run = new MemoryStream();
         Frame?.WriteTo(run);
         PutBytes(run.ToArray());
+        stream.Write(MotionMagic);
+        var motion = new byte[16];
+        BinaryPrimitives.WriteDoubleLittleEndian(motion, Motion.Dx);
+        BinaryPrimitives.WriteDoubleLittleEndian(motion.AsSpan(8), Motion.Dy);
+        stream.Write(motion);
     }
 
     /// <summary>Reads what <see cref="WriteTo"/> wrote; <see cref="InvalidDataException"/> when it is damaged or of another format.</summary>
@@ -81,10 +94,26 @@ public sealed record VideoCheckpoint(int FramesDone, int Parts, IReadOnlyList<by
             }
             var last = Bytes();
             var frame = Bytes();
+            // The motion came later: a checkpoint without it ends here.
+            var marker = reader.ReadBytes(MotionMagic.Length);
+            (double, double) motion = (0, 0);
+            if (marker.Length > 0)
+            {
+                if (!marker.AsSpan().SequenceEqual(MotionMagic))
+                {
+                    throw new InvalidDataException("the video checkpoint has unknown bytes after its frames");
+                }
+                motion = (reader.ReadDouble(), reader.ReadDouble());
+                if (!double.IsFinite(motion.Item1) || !double.IsFinite(motion.Item2))
+                {
+                    throw new InvalidDataException("the video checkpoint's motion is not a number");
+                }
+            }
             return new VideoCheckpoint(framesDone, parts, pending)
             {
                 LastOutput = last.Length == 0 ? null : last,
                 Frame = frame.Length == 0 ? null : Engine.RunCheckpoint.ReadFrom(new MemoryStream(frame)),
+                Motion = motion,
             };
         }
         catch (EndOfStreamException)

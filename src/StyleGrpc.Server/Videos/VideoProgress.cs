@@ -21,6 +21,7 @@ public sealed class VideoProgress
         lastOutputKept = resume?.LastOutput;
         LastOutput = lastOutputKept is null ? null : VideoCheckpoint.Decode(lastOutputKept);
         resumeFrame = resume?.Frame;
+        Motion = resume?.Motion ?? (0, 0);
     }
 
     public int Done { get; private set; }
@@ -36,12 +37,16 @@ public sealed class VideoProgress
     /// <summary>The last stylised frame; null before the first.</summary>
     public RgbImage? LastOutput { get; private set; }
 
-    /// <summary>A frame is finished.</summary>
-    public void Finish(RgbImage output)
+    /// <summary>How far the picture moved from the range's first frame to the last one done (<see cref="VideoCheckpoint.Motion"/>).</summary>
+    public (double Dx, double Dy) Motion { get; private set; }
+
+    /// <summary>A frame is finished; <paramref name="motion"/> is the picture's motion up to it (feed-forward jobs follow it).</summary>
+    public void Finish(RgbImage output, (double Dx, double Dy) motion = default)
     {
         lastOutputKept = VideoCheckpoint.Encode(output);
         pending.Add(lastOutputKept);
         LastOutput = output;
+        Motion = motion;
         Done++;
     }
 
@@ -53,7 +58,8 @@ public sealed class VideoProgress
     }
 
     /// <summary>The checkpoint after a finished frame, or inside the next one (<paramref name="frame"/>, the optimiser's state).</summary>
-    public VideoCheckpoint Checkpoint(Engine.RunCheckpoint? frame = null) => new(Done, Parts, [.. pending]) { LastOutput = lastOutputKept, Frame = frame };
+    public VideoCheckpoint Checkpoint(Engine.RunCheckpoint? frame = null) =>
+        new(Done, Parts, [.. pending]) { LastOutput = lastOutputKept, Frame = frame, Motion = Motion };
 
     /// <summary>The optimiser's state the next frame resumes from, once: the frame the attempt resumed inside.</summary>
     public Engine.RunCheckpoint? TakeResumedFrame()

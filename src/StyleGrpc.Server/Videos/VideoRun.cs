@@ -67,10 +67,19 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                     ? GuideAsync(previousInput, input, previousOutput, spec.TemporalWeight, options.Value.Video.FlowScale, token)
                     : Task.FromResult<TemporalGuide?>(null);
                 RgbImage output;
+                var motion = state.Motion;
                 if (network is not null)
                 {
                     var pass = time.GetTimestamp();
-                    output = await network.Model.StylizeOnWorkerAsync(input, 0, token).ConfigureAwait(false);
+                    // With temporal consistency asked for, the network's grid follows the picture's motion, so a pan's
+                    // strokes move with it instead of being drawn anew (GridPhase).
+                    var phase = GridPhase.None;
+                    if (previousInput is not null && spec.TemporalWeight > 0)
+                    {
+                        motion = GlobalMotion.Accumulate(motion, GlobalMotion.Between(previousInput, input));
+                        phase = GridPhase.Following(motion.Dx, motion.Dy);
+                    }
+                    output = await network.Model.StylizeOnWorkerAsync(input, phase, token).ConfigureAwait(false);
                     var guide = await guiding.ConfigureAwait(false);
                     output = guide is null ? output : TemporalBlend.Blend(output, guide);
                     last = FeedForwardResults.Of(output, frame.Plan, engine, time.GetElapsedTime(pass));
@@ -96,7 +105,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                         new RunInputs { Start = guide?.Warped, Temporal = guide, Checkpointing = checkpointing }, token).ConfigureAwait(false);
                     output = last.Image;
                 }
-                state.Finish(output);
+                state.Finish(output, motion);
                 await part.WriteAsync(state.Pending, output, token).ConfigureAwait(false);
                 if (state.Pending.Count >= options.Value.Video.PartFrames)
                 {
