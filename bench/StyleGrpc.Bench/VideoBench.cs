@@ -156,9 +156,9 @@ internal static class VideoBench
                 var measured = Compare(engine, style512, new StyleTransferOptions(), name, frames, flows, rows, md, targets, "feed-forward", labels);
                 Console.WriteLine($"  feed-forward {name}: flow {F(flowSeconds, "F3")} s/pair, network {F(networkSeconds, "F3")} s/frame (load {LoadAverage()}); {measured}");
                 timings.Add($"{name}: flow (both directions and the mask) {F(flowSeconds, "F3")} s per pair, network {F(networkSeconds, "F3")} s per frame (load average {LoadAverage()})");
-                if (name == "pan" && settings.GalleryDirectory is { } gallery)
+                if (name is "pan" or "slide" && settings.GalleryDirectory is { } gallery)
                 {
-                    await GalleryAsync(tool, gallery, work, rows[0].Frames, rows[1].Frames);
+                    await GalleryAsync(tool, gallery, work, name == "pan" ? "video" : "video-slide", rows[0].Frames, rows[1].Frames);
                 }
             }
             md.AppendLine($"\nIn this process, no server: {string.Join("; ", timings)}.\n");
@@ -504,9 +504,11 @@ internal static class VideoBench
     }
 
     // docs/gallery.md: frames 24–27 of the pan clip, per-frame above temporal, as two strips; and the two side by side as a clip.
-    private static async Task GalleryAsync(FfmpegTool tool, string gallery, string work, IReadOnlyList<RgbImage> perFrame, IReadOnlyList<RgbImage> temporal)
+    // {prefix}-strip-per-frame.jpg, {prefix}-strip-temporal.jpg (frames 24–27) and {prefix}-per-frame-vs-temporal.mp4 (side by side).
+    private static async Task GalleryAsync(FfmpegTool tool, string gallery, string work, string prefix, IReadOnlyList<RgbImage> perFrame,
+        IReadOnlyList<RgbImage> temporal)
     {
-        foreach (var (name, frames) in new[] { ("video-strip-per-frame.jpg", perFrame), ("video-strip-temporal.jpg", temporal) })
+        foreach (var (name, frames) in new[] { ($"{prefix}-strip-per-frame.jpg", perFrame), ($"{prefix}-strip-temporal.jpg", temporal) })
         {
             var tiles = frames.Skip(Math.Max(0, Math.Min(24, frames.Count - 4))).Take(4).Select(f => ImageCodec.Resize(f, 256, 144)).ToList();
             var pixels = new byte[tiles.Count * 256 * 144 * 3];
@@ -522,7 +524,7 @@ internal static class VideoBench
         var parts = new List<string>();
         foreach (var (name, frames) in new[] { ("per-frame", perFrame), ("temporal", temporal) })
         {
-            var path = Path.Combine(work, $"gallery-{name}.mp4");
+            var path = Path.Combine(work, $"gallery-{prefix}-{name}.mp4");
             await using (var encoder = VideoEncoder.Start(tool, path, VideoContainer.Mp4H264, new FrameSize(frames[0].Width, frames[0].Height), VideoClips.FramesPerSecond, CancellationToken.None))
             {
                 foreach (var frame in frames)
@@ -534,6 +536,6 @@ internal static class VideoBench
             parts.Add(path);
         }
         await tool.RunFfmpegAsync(["-i", parts[0], "-i", parts[1], "-filter_complex", "[0:v][1:v]hstack=inputs=2,format=yuv420p",
-            "-c:v", "libx264", "-preset", "slow", "-crf", "28", "-movflags", "+faststart", "-an", "-y", Path.Combine(gallery, "video-per-frame-vs-temporal.mp4")], CancellationToken.None);
+            "-c:v", "libx264", "-preset", "slow", "-crf", "28", "-movflags", "+faststart", "-an", "-y", Path.Combine(gallery, $"{prefix}-per-frame-vs-temporal.mp4")], CancellationToken.None);
     }
 }
