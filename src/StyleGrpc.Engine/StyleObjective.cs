@@ -86,13 +86,13 @@ internal sealed class StyleObjective : IStyleObjective
             var term = guidance is null
                 ? StyleLosses.Style(features[layer.Layer], gramTargets[layer.Layer])
                 : guidance.StyleLoss(layer.Layer, features[layer.Layer]);
-            style = style + term * weight;
+            style = style.Plus(term * weight);
         }
         var tv = TotalVariationWeight > 0 ? StyleLosses.TotalVariation(image) : zeros(1, device: image.device);
         using var contentWeight = ContentWeight.ToScalar();
         using var styleWeight = StyleWeight.ToScalar();
         using var tvWeight = TotalVariationWeight.ToScalar();
-        var total = content * contentWeight + style * styleWeight + tv * tvWeight;
+        var total = (content * contentWeight).Plus(style * styleWeight).Plus(tv * tvWeight);
         if (backward)
         {
             total.backward();

@@ -502,7 +502,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         {
             var coarse = nn.functional.interpolate(content, [previous.shape[2], previous.shape[3]], mode: InterpolationMode.Area);
             var blurred = nn.functional.interpolate(coarse, size, mode: InterpolationMode.Bicubic, align_corners: false);
-            up.add_(content - blurred);
+            up.PlusInPlace(content - blurred);
         }
         return up.clamp_(Scalars.Zero, Scalars.One);
     }
@@ -647,7 +647,7 @@ public sealed class StyleTransferEngine(IFeatureNetwork network)
         }
         using var keep = (1 - options.InitNoiseRatio).ToScalar();
         using var ratio = options.InitNoiseRatio.ToScalar();
-        return content.mul(keep).add_(noise.mul_(ratio));
+        return content.mul(keep).PlusInPlace(noise.mul_(ratio));
     }
 
     private static IImageOptimizer CreateOptimizer(StyleTransferOptions options, Parameter image, double learningRate, double? curvature) =>

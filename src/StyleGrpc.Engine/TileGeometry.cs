@@ -30,7 +30,7 @@ internal sealed record TileGeometry(Dictionary<string, int> Strides, int Stride,
         var f = features[deepest];
         var (cy, cx) = (f.shape[2] / 2, f.shape[3] / 2);
         f[.., .., cy, cx].sum().backward();
-        var reach = input.grad!.abs().sum([0, 1]).gt(0).nonzero();
+        var reach = input.grad!.abs().sum([0, 1]).gt(Scalars.Zero).nonzero();
         var center = (cy * strides[deepest], cx * strides[deepest]);
         var rows = reach[.., 0].to(ScalarType.Int64).data<long>().ToArray();
         var columns = reach[.., 1].to(ScalarType.Int64).data<long>().ToArray();

@@ -100,7 +100,7 @@ internal sealed class TiledStyleObjective : IStyleObjective
                             var sums = f.sum([0, 2, 3]);
                             if (channelSums.TryGetValue(layer, out var total))
                             {
-                                total.add_(sums);
+                                total.PlusInPlace(sums);
                             }
                             else
                             {
@@ -113,7 +113,7 @@ internal sealed class TiledStyleObjective : IStyleObjective
                             var product = m.mm(m.t());
                             if (contentGrams.TryGetValue(layer, out var sum))
                             {
-                                sum.add_(product);
+                                sum.PlusInPlace(product);
                             }
                             else
                             {
@@ -183,7 +183,7 @@ internal sealed class TiledStyleObjective : IStyleObjective
                         var product = GuidedGram.Product(f, CoreMask(tile, channels[k], layer));
                         if (wholeGrams.TryGetValue((layer, k), out var sum))
                         {
-                            sum.add_(product);
+                            sum.PlusInPlace(product);
                         }
                         else
                         {
@@ -240,7 +240,7 @@ internal sealed class TiledStyleObjective : IStyleObjective
                 {
                     if (dGram.TryGetValue((layer.Layer, k), out var d))
                     {
-                        surrogate = surrogate + d.mul(GuidedGram.Product(f, CoreMask(tile, channels[k], layer.Layer))).sum();
+                        surrogate = surrogate.Plus(d.mul(GuidedGram.Product(f, CoreMask(tile, channels[k], layer.Layer))).sum());
                     }
                 }
             }
@@ -252,14 +252,14 @@ internal sealed class TiledStyleObjective : IStyleObjective
                 var share = squared.div(count);
                 contentLoss += layer.Weight * share.item<float>();
                 using var weight = (ContentWeight * layer.Weight).ToScalar();
-                surrogate = surrogate + share.mul(weight);
+                surrogate = surrogate.Plus(share.mul(weight));
             }
             if (backward)
             {
                 surrogate.backward();
                 using (no_grad())
                 {
-                    tile.Slice(image.grad!).add_(input.grad!);
+                    tile.Slice(image.grad!).PlusInPlace(input.grad!);
                 }
             }
         }

@@ -52,10 +52,10 @@ internal sealed class RegionGuidance
         var total = masks[0].clone();
         foreach (var mask in masks.Skip(1))
         {
-            total.add_(mask);
+            total.PlusInPlace(mask);
         }
         var divisor = total.clamp_min(Scalars.One);
-        var rest = total.div(divisor).neg_().add_(Scalars.One).clamp_min_(Scalars.Zero);
+        var rest = total.div(divisor).neg_().PlusInPlace(Scalars.One).clamp_min_(Scalars.Zero);
         var parts = new List<(Tensor Mask, double Weight, Dictionary<string, Tensor> Targets)> { (rest, 1.0, background) };
         for (var i = 0; i < regions.Count; i++)
         {
@@ -98,7 +98,7 @@ internal sealed class RegionGuidance
             }
             using var weight = channel.Weight.ToScalar();
             var term = GuidedGram.Loss(features, channel.SqrtMasks[layer], channel.Areas[layer], channel.Targets[layer]).mul_(weight);
-            loss = loss is null ? term : loss.add_(term);
+            loss = loss is null ? term : loss.PlusInPlace(term);
         }
         return loss ?? zeros(1, device: features.device);
     }

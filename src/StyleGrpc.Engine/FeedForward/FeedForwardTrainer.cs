@@ -146,7 +146,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
                 using var contentWeight = options.ContentWeight.ToScalar();
                 using var weightOfStyle = styleWeight.Value.ToScalar();
                 using var weightOfTv = tvWeight.ToScalar();
-                var weighted = terms.Content * contentWeight + terms.Style * weightOfStyle + terms.TotalVariation * weightOfTv;
+                var weighted = (terms.Content * contentWeight).Plus(terms.Style * weightOfStyle).Plus(terms.TotalVariation * weightOfTv);
                 Tensor? stable = null;
                 if (options.StabilityWeight > 0)
                 {
@@ -154,7 +154,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
                     using var generator = new Generator(new SplitMix64((ulong)options.Seed ^ ((ulong)iteration * 0xD1B54A32D192ED03UL)).Next(), network.Device);
                     stable = StabilityLoss.Evaluate(styleNetwork.call, batch, output, options.StabilityShift, options.StabilityNoise, generator);
                     using var weightOfStability = options.StabilityWeight.ToScalar();
-                    weighted = weighted + stable * weightOfStability;
+                    weighted = weighted.Plus(stable * weightOfStability);
                 }
                 adam.zero_grad();
                 weighted.backward();

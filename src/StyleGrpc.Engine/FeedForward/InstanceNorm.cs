@@ -49,9 +49,9 @@ internal sealed class InstanceNorm : nn.Module<Tensor, Tensor>
     {
         var c = weight.shape[0];
         using var eps = Epsilon.ToScalar();
-        var scale = variance.reshape(-1, c, 1, 1).add(eps).rsqrt().mul(weight.reshape(1, c, 1, 1));
+        var scale = variance.reshape(-1, c, 1, 1).Plus(eps).rsqrt().mul(weight.reshape(1, c, 1, 1));
         var shift = bias.reshape(1, c, 1, 1) - mean.reshape(-1, c, 1, 1) * scale;
-        return input.mul(scale).add_(shift);
+        return input.mul(scale).PlusInPlace(shift);
     }
 
     protected override void Dispose(bool disposing)

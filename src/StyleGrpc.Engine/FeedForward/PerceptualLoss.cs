@@ -48,7 +48,7 @@ internal sealed class PerceptualLoss(IFeatureNetwork network, LayerPlan plan, St
         foreach (var layer in plan.Style)
         {
             using var weight = layer.Weight.ToScalar();
-            styleLoss = styleLoss + PerImageStyle(features[layer.Layer], grams[layer.Layer]) * weight;
+            styleLoss = styleLoss.Plus(PerImageStyle(features[layer.Layer], grams[layer.Layer]) * weight);
         }
         var tv = withTotalVariation ? StyleLosses.TotalVariation(output) : zeros(1, device: output.device);
         return (content, styleLoss, tv);

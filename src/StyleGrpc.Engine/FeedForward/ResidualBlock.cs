@@ -48,7 +48,7 @@ internal sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         }
         using (h)
         {
-            return input + h;
+            return input.Plus(h);
         }
     }
 

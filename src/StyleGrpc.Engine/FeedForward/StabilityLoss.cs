@@ -38,7 +38,7 @@ internal static class StabilityLoss
         if (noise > 0)
         {
             using var sigma = noise.ToScalar();
-            var noisy = network(batch + randn(batch.shape, generator: generator, device: batch.device).mul_(sigma));
+            var noisy = network(batch.Plus(randn(batch.shape, generator: generator, device: batch.device).mul_(sigma)));
             loss = loss + nn.functional.mse_loss(noisy, output);
         }
         return loss;

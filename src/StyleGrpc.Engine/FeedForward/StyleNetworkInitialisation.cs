@@ -35,7 +35,7 @@ internal static class StyleNetworkInitialisation
             var bound = 1.0 / Math.Sqrt(fanIn);
             using var low = (-bound).ToScalar();
             using var width = (2 * bound).ToScalar();
-            parameter.copy_(rand(parameter.shape, generator: generator).mul_(width).add_(low));
+            parameter.copy_(rand(parameter.shape, generator: generator).mul_(width).PlusInPlace(low));
         }
     }
 

@@ -33,7 +33,7 @@ public static class StyleLosses
         foreach (var layer in layers)
         {
             using var weight = layer.Weight.ToScalar();
-            sum = sum + Content(features[layer.Layer], targets[layer.Layer]) * weight;
+            sum = sum.Plus(Content(features[layer.Layer], targets[layer.Layer]) * weight);
         }
         return sum;
     }
@@ -71,7 +71,7 @@ public static class StyleLosses
         var w = image.shape[3];
         var dy = image[.., .., 1..(int)h, ..] - image[.., .., 0..(int)(h - 1), ..];
         var dx = image[.., .., .., 1..(int)w] - image[.., .., .., 0..(int)(w - 1)];
-        return dy.square().mean() + dx.square().mean();
+        return dy.square().mean().Plus(dx.square().mean());
     }
 
     /// <summary>
