@@ -28,7 +28,7 @@ internal sealed class ResNetBasicBlock : Module<Tensor, Tensor>
     {
         var main = bn2.call(conv2.call(functional.relu(bn1.call(conv1.call(input)))));
         var shortcut = downsample is null ? input : downsample.call(input);
-        return functional.relu(main + shortcut);
+        return functional.relu(main.Plus(shortcut));
     }
 
     protected override void Dispose(bool disposing)
