@@ -27,7 +27,7 @@ namespace StyleGrpc.Bench;
 /// default 270, and at most <c>--ff-iterations</c>, default 300, at 256 px on <c>--photos DIR</c>), <c>--ff-save FILE</c>
 /// (keep the network trained), <c>--video-opt-frames N</c> (default 16), <c>--video-opt-iterations N</c> (default 50),
 /// <c>--video-memory-seconds 10,30</c>, <c>--video-memory-fps N</c>, <c>--video-weights 0,1,3</c>,
-/// <c>--video-blends default;contrast:r=1/2/4</c> (feed-forward <see cref="TemporalBlend"/> variants, one row per variant and weight), <c>--video-skip ff,opt,speed,memory</c>,
+/// <c>--video-blends default;contrast:r=1/2/4</c> (feed-forward <see cref="TemporalBlend"/> variants, one row per variant and weight), <c>--video-skip ff,resample,opt,speed,memory</c>,
 /// <c>--gallery DIR</c> (the strips and the side-by-side clip of docs/gallery.md).
 /// </remarks>
 internal static class VideoBench
@@ -46,7 +46,7 @@ internal static class VideoBench
         var serverFrames = settings.Quick ? 24 : 96;
         // --video-weights: the temporal weights compared (0, per-frame, always first); the targets are checked at 1, the server's default.
         var weights = (Value("--video-weights") ?? "0,1,3").Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).Append(0).Distinct().Order().ToList();
-        // --video-skip: parts not to run this time (ff, opt, speed, memory), for a follow-up run of one part.
+        // --video-skip: parts not to run this time (ff, resample, opt, speed, memory), for a follow-up run of one part.
         var skip = (Value("--video-skip") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         // --video-flow-scale S: the size the guides' flow is found at (the server's StyleGrpc:Video:FlowScale; default 1); the
         // warping error's own flow is always found at full size.
@@ -82,6 +82,8 @@ internal static class VideoBench
                 BatchSize = Int("--ff-batch", 4),
                 StabilityWeight = Value("--ff-stability") is { } stability ? double.Parse(stability, CultureInfo.InvariantCulture) : 0,
                 TotalVariationWeight = Value("--ff-tv") is { } tv ? double.Parse(tv, CultureInfo.InvariantCulture) : null,
+                // --ff-shifted-loss: the loss sees the output moved by a random sub-pixel offset (LossShift).
+                ShiftedLoss = args.Contains("--ff-shifted-loss"),
             };
             md.AppendLine(Train(engine, style512, Value("--photos") ?? "/usr/share/backgrounds/mate/nature", Int("--ff-iterations", 300),
                 training, Int("--ff-train-seconds", 270), weightsPath));
@@ -162,6 +164,13 @@ internal static class VideoBench
                 }
             }
             md.AppendLine($"\nIn this process, no server: {string.Join("; ", timings)}.\n");
+        }
+
+        // 2. What carrying an output along a warp costs on the style measure (the zoom's limit), the pan's frames.
+        if (!skip.Contains("resample"))
+        {
+            using var model = FeedForwardModel.Load(File.ReadAllBytes(weightsPath));
+            md.Append(VideoResampling.Measure(engine, style512, model, await DecodeAsync(tool, pan, 512, feedForwardFrames)));
         }
 
         // 1–2. Optimisation at 256×144 (fewer frames, few iterations: seconds per frame on this machine), the pan clip.
@@ -359,7 +368,7 @@ internal static class VideoBench
         return $"Feed-forward network trained here: {photos.Count} photos of `{photosDirectory}`, {iterations} iterations (as many as fit {seconds} s at the " +
             $"{F(probe.Elapsed.TotalSeconds / 3, "F2")} s/iteration of a 3-iteration probe; cap {maxIterations}) of {options.BatchSize} crops of {options.ImageSize} px, " +
             $"learning rate {options.LearningRate}, widths {FeedForwardArchitecture.Default}, style weight automatic ({F(result.StyleWeight, "F0")}), " +
-            $"total-variation weight {(options.TotalVariationWeight is { } tv ? F(tv, "G3") : "the preset's")}, stability weight {F(options.StabilityWeight, "G3")}" +
+            $"total-variation weight {(options.TotalVariationWeight is { } tv ? F(tv, "G3") : "the preset's")}, stability weight {F(options.StabilityWeight, "G3")}{(options.ShiftedLoss ? ", shifted loss" : "")}" +
             (options.StabilityWeight > 0 ? $" (shift {options.StabilityShift} px, noise σ {F(options.StabilityNoise, "G3")})" : "") + ": " +
             $"{F(result.Elapsed.TotalSeconds)} s, final loss {result.FinalLoss:E3}, load average after {LoadAverage()}." +
             (iterations < new FeedForwardTrainingOptions().Iterations ? " A short training: the style is real enough to flicker, not a finished network." : "") + "\n";
@@ -370,11 +379,11 @@ internal static class VideoBench
     private static List<RgbImage> GridFollowing(FeedForwardModel model, IReadOnlyList<RgbImage> frames)
     {
         var motion = (Dx: 0.0, Dy: 0.0);
-        var outputs = new List<RgbImage>();
-        for (var t = 0; t < frames.Count; t++)
+        var outputs = new List<RgbImage> { model.Stylize(frames[0], GridPhase.None, CancellationToken.None) };
+        for (var t = 1; t < frames.Count; t++)
         {
-            motion = t == 0 ? motion : GlobalMotion.Accumulate(motion, GlobalMotion.Between(frames[t - 1], frames[t]));
-            outputs.Add(model.Stylize(frames[t], GridPhase.Following(motion.Dx, motion.Dy), CancellationToken.None));
+            (motion, var phase) = GlobalMotion.Follow(motion, frames[t - 1], frames[t]);
+            outputs.Add(model.Stylize(frames[t], phase, CancellationToken.None));
         }
         return outputs;
     }
@@ -382,7 +391,7 @@ internal static class VideoBench
     // The style loss of a frame averaged over the 16 ways its pixels can sit on the loss network's stride-4 grid (the frame
     // moved by 0–3 px right and down, its left and top edges mirrored): a style measure that does not change when the
     // picture moves by a pixel, as the plain one does (docs/video.md, "Measured").
-    private static double ShiftAveragedStyle(StyleTransferEngine engine, StyleTargets style, StyleTransferOptions options, RgbImage frame, RgbImage input)
+    internal static double ShiftAveragedStyle(StyleTransferEngine engine, StyleTargets style, StyleTransferOptions options, RgbImage frame, RgbImage input)
     {
         var sum = 0.0;
         for (var sy = 0; sy < 4; sy++)

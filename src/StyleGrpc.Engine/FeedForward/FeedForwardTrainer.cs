@@ -139,10 +139,19 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
             using (NewDisposeScope())
             {
                 var batch = sampler.Next(options.BatchSize, network.Device);
-                var targets = loss.ContentFeatures(batch, allLayers: styleWeight is null);
-                styleWeight ??= loss.AutomaticStyleWeight(targets, options.AutoStyleWeightFactor);
                 var output = styleNetwork.call(batch);
-                var terms = loss.Evaluate(output, targets, tvWeight > 0);
+                // With ShiftedLoss the loss network sees output and photos moved alike by this iteration's offset (from the
+                // seed and the iteration: a resumed training draws the same); the total variation is the output's own.
+                var (seen, seenOutput) = (batch, output);
+                if (options.ShiftedLoss)
+                {
+                    var draw = new SplitMix64((ulong)options.Seed ^ ((ulong)iteration * 0x9E3779B97F4A7C15UL) ^ 0x5DEECE66DUL);
+                    var (dx, dy) = (LossShift.Range * Unit(draw.Next()), LossShift.Range * Unit(draw.Next()));
+                    (seen, seenOutput) = (LossShift.Apply(batch, dx, dy), LossShift.Apply(output, dx, dy));
+                }
+                var targets = loss.ContentFeatures(seen, allLayers: styleWeight is null);
+                styleWeight ??= loss.AutomaticStyleWeight(targets, options.AutoStyleWeightFactor);
+                var terms = loss.Evaluate(seenOutput, targets, tvWeight > 0, output);
                 using var contentWeight = options.ContentWeight.ToScalar();
                 using var weightOfStyle = styleWeight.Value.ToScalar();
                 using var weightOfTv = tvWeight.ToScalar();
@@ -190,6 +199,9 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
             StyleWeight = styleWeight ?? double.NaN,
         };
     }
+
+    // A 64-bit draw as a double in [0, 1).
+    private static double Unit(ulong draw) => (draw >> 11) * (1.0 / (1UL << 53));
 
     /// <summary>As <see cref="Train"/>, on one of the engine's worker threads (callbacks run there and must not block).</summary>
     public Task<FeedForwardTrainingResult> TrainOnWorkerAsync(TrainingPhotos photos, StyleTargets style, FeedForwardTrainingOptions options,

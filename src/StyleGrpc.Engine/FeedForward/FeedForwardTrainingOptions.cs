@@ -63,6 +63,14 @@ public sealed record FeedForwardTrainingOptions
     /// </summary>
     public double StabilityNoise { get; init; } = 0.02;
 
+    /// <summary>
+    /// The loss network sees the output and the photos moved by one random sub-pixel offset of 0–4 px per iteration
+    /// (<see cref="LossShift"/>), so the network learns style that survives being moved and resampled, as a video's frames
+    /// are, instead of a pixel pattern scored at one position on the loss network's grid. Default false: the loss sees the
+    /// output as it is, exactly as without this option.
+    /// </summary>
+    public bool ShiftedLoss { get; init; }
+
     /// <summary>Seed of the initial weights and of the crops, scales and flips: same photos and seed, same network.</summary>
     public long Seed { get; init; }
 }

@@ -39,8 +39,12 @@ internal sealed class PerceptualLoss(IFeatureNetwork network, LayerPlan plan, St
             layer => (features[layer].square().mean().item<float>(), features[layer].mean([0, 2, 3]).cpu().data<float>().ToArray()));
     }
 
-    /// <summary>The unweighted terms (content, style, total variation) of the stylised <paramref name="output"/>.</summary>
-    public (Tensor Content, Tensor Style, Tensor TotalVariation) Evaluate(Tensor output, IReadOnlyDictionary<string, Tensor> contentFeatures, bool withTotalVariation)
+    /// <summary>
+    /// The unweighted terms (content, style, total variation) of the stylised <paramref name="output"/>; the total variation
+    /// of <paramref name="totalVariationOf"/> when given (the output itself, where the loss sees it moved: <see cref="LossShift"/>).
+    /// </summary>
+    public (Tensor Content, Tensor Style, Tensor TotalVariation) Evaluate(Tensor output, IReadOnlyDictionary<string, Tensor> contentFeatures, bool withTotalVariation,
+        Tensor? totalVariationOf = null)
     {
         var features = network.Extract(output, plan.AllLayers);
         var content = StyleLosses.Content(plan.Content, features, contentFeatures, output.device);
@@ -50,7 +54,7 @@ internal sealed class PerceptualLoss(IFeatureNetwork network, LayerPlan plan, St
             using var weight = layer.Weight.ToScalar();
             styleLoss = styleLoss.Plus(PerImageStyle(features[layer.Layer], grams[layer.Layer]) * weight);
         }
-        var tv = withTotalVariation ? StyleLosses.TotalVariation(output) : zeros(1, device: output.device);
+        var tv = withTotalVariation ? StyleLosses.TotalVariation(totalVariationOf ?? output) : zeros(1, device: output.device);
         return (content, styleLoss, tv);
     }
 

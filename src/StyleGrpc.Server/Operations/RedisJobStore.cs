@@ -447,16 +447,6 @@ public sealed class RedisJobStore(RedisConnection redis, JobBlobFolder? blobs = 
 
     private async Task<bool> Fenced(Func<Task<RedisResult>> write) => (int)await Call(write).ConfigureAwait(false) == 1;
 
-    // Redis unreachable: the caller learns it as the store being unavailable (UNAVAILABLE), not as an internal error.
-    private async Task<T> Call<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
-        {
-            throw new StoreUnavailableException($"the job store ({redis.Description}) is unreachable; retry later", ex);
-        }
-    }
+    // Redis errors become the service's own (RedisConnection.CallAsync): unreachable → UNAVAILABLE, full → RESOURCE_EXHAUSTED.
+    private Task<T> Call<T>(Func<Task<T>> call) => redis.CallAsync(call, "job store", "a job");
 }

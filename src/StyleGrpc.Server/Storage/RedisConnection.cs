@@ -37,5 +37,33 @@ public sealed class RedisConnection : IDisposable
 
     public IDatabase Db => Multiplexer.GetDatabase();
 
+    /// <summary>
+    /// Runs <paramref name="call"/> on Redis with its errors as the service's own, the one place they are mapped for every
+    /// store on this connection: Redis unreachable (or the connection closed) → <see cref="StoreUnavailableException"/>
+    /// (UNAVAILABLE), Redis at maxmemory → <see cref="StorageFullException"/> (RESOURCE_EXHAUSTED), including a
+    /// transaction Redis discarded for it (EXECABORT). Other errors pass through.
+    /// </summary>
+    /// <param name="call">The Redis call.</param>
+    /// <param name="store">What the caller is, for the message ("job store").</param>
+    /// <param name="operation">What could not be stored, for the message of a full Redis ("job 'abc'").</param>
+    public async Task<T> CallAsync<T>(Func<Task<T>> call, string store, string operation)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        // A transaction whose command Redis refused as it was queued ends in EXECABORT: for this service's commands (no
+        // unknown ones, no wrong arities) that refusal is maxmemory's.
+        catch (RedisServerException ex) when (ex.Message.StartsWith("OOM", StringComparison.Ordinal) || ex.Message.StartsWith("EXECABORT", StringComparison.Ordinal))
+        {
+            throw new StorageFullException(operation, ex, $"the Redis of the {store} ({Description}) is out of memory (maxmemory)");
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        {
+            throw new StoreUnavailableException($"the {store} ({Description}) is unreachable; retry later", ex);
+        }
+    }
+
     public void Dispose() => Multiplexer.Dispose();
 }

@@ -25,6 +25,7 @@ namespace StyleGrpc.Server.Storage;
 public sealed class RedisStyleStore : IStyleStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private readonly RedisConnection connection;
     private readonly ConnectionMultiplexer redis;
     private readonly ILogger<RedisStyleStore> logger;
     private readonly TimeProvider time;
@@ -34,6 +35,7 @@ public sealed class RedisStyleStore : IStyleStore
 
     public RedisStyleStore(RedisConnection connection, ILogger<RedisStyleStore> logger, TimeProvider time)
     {
+        this.connection = connection;
         this.logger = logger;
         this.time = time;
         prefix = connection.Prefix;
@@ -252,21 +254,17 @@ public sealed class RedisStyleStore : IStyleStore
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    // Redis errors become the service's own: unreachable → UNAVAILABLE, out of memory → RESOURCE_EXHAUSTED.
+    // Redis errors become the service's own (RedisConnection.CallAsync); a full Redis is logged as well.
     private async Task<T> Run<T>(Func<Task<T>> action, string operation = "")
     {
         try
         {
-            return await action().ConfigureAwait(false);
+            return await connection.CallAsync(action, "style store", operation).ConfigureAwait(false);
         }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("OOM", StringComparison.Ordinal))
+        catch (StorageFullException ex)
         {
             ServerLog.StorageFull(logger, operation, ex);
-            throw new StorageFullException(operation, ex, "the Redis style store is out of memory (maxmemory)");
-        }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
-        {
-            throw new StoreUnavailableException($"the style store ({Description}) is unreachable; retry later", ex);
+            throw;
         }
     }
 

@@ -49,20 +49,6 @@ public sealed class RedisVideoUploadStore(RedisConnection redis) : IVideoUploadS
     // Redis expires the keys itself.
     public Task<int> RemoveExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) => Task.FromResult(0);
 
-    // Redis errors become the service's own: unreachable → UNAVAILABLE, out of memory → RESOURCE_EXHAUSTED.
-    private async Task<T> Call<T>(Func<Task<T>> call, string operation = "an upload")
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("OOM", StringComparison.Ordinal))
-        {
-            throw new StorageFullException(operation, ex, "Redis is out of memory (maxmemory)");
-        }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
-        {
-            throw new StoreUnavailableException($"the upload store ({redis.Description}) is unreachable; retry later", ex);
-        }
-    }
+    // Redis errors become the service's own (RedisConnection.CallAsync).
+    private Task<T> Call<T>(Func<Task<T>> call, string operation = "an upload") => redis.CallAsync(call, "upload store", operation);
 }

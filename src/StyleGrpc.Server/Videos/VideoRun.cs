@@ -76,8 +76,7 @@ public sealed class VideoRun(IJobStore store, StyleRegistry registry, FeedForwar
                     var phase = GridPhase.None;
                     if (previousInput is not null && spec.TemporalWeight > 0)
                     {
-                        motion = GlobalMotion.Accumulate(motion, GlobalMotion.Between(previousInput, input));
-                        phase = GridPhase.Following(motion.Dx, motion.Dy);
+                        (motion, phase) = GlobalMotion.Follow(motion, previousInput, input);
                     }
                     output = await network.Model.StylizeOnWorkerAsync(input, phase, token).ConfigureAwait(false);
                     var guide = await guiding.ConfigureAwait(false);

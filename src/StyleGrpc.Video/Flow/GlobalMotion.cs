@@ -1,4 +1,5 @@
 using OpenCvSharp;
+using StyleGrpc.Engine.FeedForward;
 using StyleGrpc.Engine.Imaging;
 
 namespace StyleGrpc.Video.Flow;
@@ -24,6 +25,19 @@ public static class GlobalMotion
     /// </summary>
     public static (double Dx, double Dy) Accumulate((double Dx, double Dy) total, (double Dx, double Dy) step) =>
         (total.Dx + (Math.Abs(step.Dx) < DeadZone ? 0 : step.Dx), total.Dy + (Math.Abs(step.Dy) < DeadZone ? 0 : step.Dy));
+
+    /// <summary>
+    /// The network's grid for <paramref name="current"/> when it follows the picture: the motion since the first frame,
+    /// <paramref name="total"/> plus the pair's (<see cref="Accumulate"/>), and the <see cref="GridPhase"/> that puts the grid
+    /// where that motion took the picture (<see cref="GridPhase.Following"/>). What a video job does for each frame after the
+    /// first when it asks for temporal consistency, and what the benchmark repeats.
+    /// </summary>
+    /// <exception cref="ArgumentException">The frames differ in size.</exception>
+    public static ((double Dx, double Dy) Motion, GridPhase Phase) Follow((double Dx, double Dy) total, RgbImage previous, RgbImage current)
+    {
+        var motion = Accumulate(total, Between(previous, current));
+        return (motion, GridPhase.Following(motion.Dx, motion.Dy));
+    }
 
     /// <summary>
     /// The displacement (<c>Dx</c>, <c>Dy</c>) of <paramref name="current"/>'s content from where it was in <paramref name="previous"/>:

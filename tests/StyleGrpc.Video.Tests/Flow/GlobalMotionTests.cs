@@ -1,3 +1,4 @@
+using StyleGrpc.Engine.FeedForward;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Video.Flow;
 using Xunit.Abstractions;
@@ -61,6 +62,22 @@ public sealed class GlobalMotionTests(PanFrames pan, ITestOutputHelper output) :
         }
         Assert.InRange(panned.Dx, -40.5, -39.5);
         Assert.InRange(panned.Dy, -0.5, 0.5);
+    }
+
+    [Fact]
+    public void Follow_Pan_AccumulatesTheMotionAndPutsTheGridWhereItTookThePicture()
+    {
+        var total = (Dx: 0.0, Dy: 0.0);
+        var phase = GridPhase.None;
+        for (var t = 1; t <= 3; t++)
+        {
+            (total, phase) = GlobalMotion.Follow(total, pan.Frames[t - 1], pan.Frames[t]);
+        }
+        // 2 px left a frame: −6 after three frames; the grid moves with it, (−round(−6)) mod 4 = 2.
+        Assert.InRange(total.Dx, -6.3, -5.7);
+        Assert.InRange(total.Dy, -0.5, 0.5);
+        Assert.Equal(GridPhase.Following(total.Dx, total.Dy), phase);
+        Assert.Equal((2, 0), (phase.X, phase.Y));
     }
 
     [Fact]
