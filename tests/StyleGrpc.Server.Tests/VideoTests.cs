@@ -69,18 +69,20 @@ public sealed class VideoTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task FeedForward_IsTheDefaultOnceTheStyleHasANetwork_TrainedWithTheStabilityTerm_AndTheBlendChangesTheFrames()
+    public async Task FeedForward_IsTheDefaultOnceTheStyleHasANetwork_TrainedForVideo_AndTheBlendChangesTheFrames()
     {
         await using var host = await ServerHost.StartAsync(Training.Settings());
         await Frames.RegisterStarryAsync(host);
         var operations = new Operations.OperationsClient(host.Channel);
-        // Trained with the stability term (Gupta et al.), as a style meant for video may be; a weight out of range is refused.
+        // Trained with the stability term (Gupta et al.) and the shifted loss, as a style meant for video may be; a weight out
+        // of range is refused.
         var bad = Training.Request(iterations: 10);
         bad.StabilityWeight = -1;
         var refused = await Assert.ThrowsAsync<RpcException>(() => host.Client.TrainStyleNetworkAsync(bad).ResponseAsync);
         Assert.Equal("stability_weight", Assert.Single(refused.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations).Field);
         var stable = Training.Request(iterations: 10);
         stable.StabilityWeight = 1;
+        stable.ShiftedLoss = true;
         var trained = await Training.DoneAsync(operations, (await host.Client.TrainStyleNetworkAsync(stable)).Name);
         Assert.Equal(Operation.ResultOneofCase.Response, trained.ResultCase);
 

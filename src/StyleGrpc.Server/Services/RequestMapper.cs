@@ -229,6 +229,7 @@ public static class RequestMapper
             ContentWeight = request.HasContentWeight ? request.ContentWeight : new FeedForwardTrainingOptions().ContentWeight,
             StyleWeight = request.HasStyleWeight ? request.StyleWeight : null,
             StabilityWeight = request.HasStabilityWeight ? request.StabilityWeight : 0,
+            ShiftedLoss = request.ShiftedLoss,
             // The loss network's layers are those the style was registered for.
             Preset = style.Preset,
         };
