@@ -10,7 +10,7 @@ namespace StyleGrpc.Bench;
 /// <summary>
 /// "Video", part <c>resample</c>: what carrying a stylised frame along a motion costs on the style measure, with no motion
 /// of the picture itself. A few of the pan's frames are stylised on their own, then each output is warped as the temporal
-/// blend warps the previous output (<see cref="FrameWarp"/>, bilinear): moved by a whole pixel (exact, the control), by half
+/// guides warp the previous output (<see cref="FrameWarp.Warp"/>, bicubic): moved by a whole pixel (exact, the control), by half
 /// a pixel, and magnified by 1 % (one frame of the pan's zoom) and 3 %; the shift-averaged style loss of each against the
 /// output itself. A consistent output of a zoom is, by definition, the previous output carried along such a warp.
 /// </summary>
@@ -27,8 +27,8 @@ internal static class VideoResampling
     public static string Measure(StyleTransferEngine engine, StyleTargets style, FeedForwardModel model, IReadOnlyList<RgbImage> frames)
     {
         var md = new StringBuilder("### What a warp costs on the style measure\n\n");
-        md.AppendLine($"Frames {string.Join(", ", Picked(frames.Count))} of the pan, each stylised on its own (512×288), then warped by `FrameWarp` " +
-            "(bilinear, as the temporal blend warps the previous output) with no change of the input; the shift-averaged style loss of the warped output " +
+        md.AppendLine($"Frames {string.Join(", ", Picked(frames.Count))} of the pan, each stylised on its own (512×288), then warped by `FrameWarp.Warp` " +
+            "(bicubic, as the temporal guides warp the previous output) with no change of the input; the shift-averaged style loss of the warped output " +
             "against the output's own, mean over the frames. A zoom's steady output is the previous one carried along such a warp.\n");
         md.AppendLine("| warp of the output | style, shift-averaged | change |");
         md.AppendLine("|---|---:|---:|");

@@ -6,7 +6,7 @@ using StyleGrpc.Client;
 namespace StyleGrpc.Cli;
 
 /// <summary>
-/// <c>stylegrpc styles train ID [--iterations N] [--image-size N] [--batch-size N] [--notify URL] [--detach] [--json]</c>: trains the style's
+/// <c>stylegrpc styles train ID [--iterations N] [--image-size N] [--batch-size N] [--stability-weight W] [--shifted-loss] [--notify URL] [--detach] [--json]</c>: trains the style's
 /// feed-forward network (admin key) and follows the operation with a progress bar, plain lines or NDJSON, until the style is instant.
 /// </summary>
 internal static class TrainCommand
@@ -19,6 +19,14 @@ internal static class TrainCommand
         var iterations = new Option<int?>("--iterations", "-n") { Description = "Training iterations (batches); default: the server's" };
         var imageSize = new Option<int?>("--image-size") { Description = "Side of the square training crops, in pixels; default: the server's" };
         var batchSize = new Option<int?>("--batch-size") { Description = "Photos per batch; default: the server's" };
+        var stability = new Option<double?>("--stability-weight")
+        {
+            Description = "Weight of the stability term, for a style meant for video (Gupta et al.; 30 is what docs/video.md measured); default off",
+        };
+        var shifted = new Option<bool>("--shifted-loss")
+        {
+            Description = "Train the loss on the output at random sub-pixel offsets, so the style survives video's warps (docs/video.md)",
+        };
         var notify = new Option<string?>("--notify")
         {
             Description = "POST the operation to this URL once the training ends (a signed webhook; it must start with one of the server's allowed prefixes); default: your default URL on the server, if any",
@@ -27,7 +35,7 @@ internal static class TrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object per change of the training's state (NDJSON) instead of a progress bar" };
         var command = new Command("train", "Train the style's feed-forward network so 'stylize --fast' answers at once (admin key)")
         {
-            id, iterations, imageSize, batchSize, notify, detach, json,
+            id, iterations, imageSize, batchSize, stability, shifted, notify, detach, json,
         };
         command.SetAction((parse, ct) => CliApp.Guard(context, parse, async (client, token) =>
         {
@@ -36,6 +44,8 @@ internal static class TrainCommand
                 Iterations = parse.GetValue(iterations),
                 ImageSize = parse.GetValue(imageSize),
                 BatchSize = parse.GetValue(batchSize),
+                StabilityWeight = parse.GetValue(stability),
+                ShiftedLoss = parse.GetValue(shifted),
                 NotifyUrl = parse.GetValue(notify),
             }, token);
             if (parse.GetValue(detach))

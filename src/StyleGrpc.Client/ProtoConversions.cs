@@ -28,7 +28,12 @@ internal static class ProtoConversions
             Iterations = options.Iterations ?? 0,
             ImageSize = options.ImageSize ?? 0,
             BatchSize = options.BatchSize ?? 0,
+            ShiftedLoss = options.ShiftedLoss,
         };
+        if (options.StabilityWeight is { } stability)
+        {
+            request.StabilityWeight = stability;
+        }
         if (options.ContentWeight is { } content)
         {
             request.ContentWeight = content;

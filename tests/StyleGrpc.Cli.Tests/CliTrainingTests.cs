@@ -42,7 +42,10 @@ public sealed class CliTrainingTests
         await using var host = await ServerHost.StartAsync(new Dictionary<string, string?> { ["StyleGrpc:Training:ContentDirectory"] = TrainingPhotosFolder.Create() });
         Assert.Equal(0, (await CliRunner.RunAsync(host.Address, "styles", "add", "starry", TestData.Image("starry_night.jpg"), "--style-size", "64")).ExitCode);
 
-        var detached = await CliRunner.RunAsync(host.Address, "styles", "train", "starry", "--iterations", "2", "--image-size", "64", "--batch-size", "1", "--detach");
+        // Trained for video: the stability term and the shifted loss reach the server (a weight out of range comes back naming it).
+        var detached = await CliRunner.RunAsync(host.Address, "styles", "train", "starry", "--iterations", "2", "--image-size", "64", "--batch-size", "1",
+            "--stability-weight", "30", "--shifted-loss", "--detach");
+        var badStability = await CliRunner.RunAsync(host.Address, "styles", "train", "starry", "--stability-weight", "2000");
         var name = detached.Output.Trim();
         var json = await CliRunner.RunAsync(host.Address, "jobs", "get", name, "--json");
         var badSize = await CliRunner.RunAsync(host.Address, "styles", "train", "starry", "--image-size", "8");
@@ -54,6 +57,8 @@ public sealed class CliTrainingTests
         Assert.Equal(name, JsonDocument.Parse(json.Output).RootElement.GetProperty("name").GetString());
         Assert.Equal(ExitCodes.InvalidArgument, badSize.ExitCode);
         Assert.Contains("image_size", badSize.Error);
+        Assert.Equal(ExitCodes.InvalidArgument, badStability.ExitCode);
+        Assert.Contains("stability_weight", badStability.Error);
         Assert.Equal(ExitCodes.NotFound, unknown.ExitCode);
     }
 }

@@ -96,7 +96,15 @@ public sealed class ControlPageTests(ITestOutputHelper output)
         await page.EvaluateAsync(TrainStatusScript);
         await page.Locator("#train-iterations").FillAsync(TrainingIterations.ToString(CultureInfo.InvariantCulture));
         await page.Locator("#train-size").FillAsync(TrainingSize);
-        await page.Locator("#train").ClickAsync();
+        // "For video": the stability term and the shifted loss go with the request.
+        await page.Locator("#train-video").CheckAsync();
+        var sent = await page.RunAndWaitForRequestAsync(() => page.Locator("#train").ClickAsync(),
+            r => r.Method == "POST" && r.Url.EndsWith(":train", StringComparison.Ordinal));
+        using (var body = System.Text.Json.JsonDocument.Parse(sent.PostData!))
+        {
+            Assert.Equal(30, body.RootElement.GetProperty("stabilityWeight").GetDouble());
+            Assert.True(body.RootElement.GetProperty("shiftedLoss").GetBoolean());
+        }
         await Assertions.Expect(page.Locator("#train")).ToBeDisabledAsync();
 
         // Done: the card says "instant", the state names the network, the training's end is noted with its loss.
