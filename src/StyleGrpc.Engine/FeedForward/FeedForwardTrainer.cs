@@ -146,7 +146,7 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
                 if (options.ShiftedLoss)
                 {
                     var draw = new SplitMix64((ulong)options.Seed ^ ((ulong)iteration * 0x9E3779B97F4A7C15UL) ^ 0x5DEECE66DUL);
-                    var (dx, dy) = (LossShift.Range * Unit(draw.Next()), LossShift.Range * Unit(draw.Next()));
+                    var (dx, dy) = (LossShift.Range * draw.NextDouble(), LossShift.Range * draw.NextDouble());
                     (seen, seenOutput) = (LossShift.Apply(batch, dx, dy), LossShift.Apply(output, dx, dy));
                 }
                 var targets = loss.ContentFeatures(seen, allLayers: styleWeight is null);
@@ -199,9 +199,6 @@ public sealed class FeedForwardTrainer(StyleTransferEngine engine)
             StyleWeight = styleWeight ?? double.NaN,
         };
     }
-
-    // A 64-bit draw as a double in [0, 1).
-    private static double Unit(ulong draw) => (draw >> 11) * (1.0 / (1UL << 53));
 
     /// <summary>As <see cref="Train"/>, on one of the engine's worker threads (callbacks run there and must not block).</summary>
     public Task<FeedForwardTrainingResult> TrainOnWorkerAsync(TrainingPhotos photos, StyleTargets style, FeedForwardTrainingOptions options,

@@ -67,10 +67,8 @@ internal sealed class SpaceToDepthKernel : IDisposable
             throw new ArgumentException($"a padded input of {padded.shape[2]}×{padded.shape[3]} does not split into {Factor}×{Factor} blocks", nameof(padded));
         }
         using var scope = NewDisposeScope();
-        using var flat = weight.reshape(-1);
-        using var withZero = cat([flat, zeros(1, dtype: weight.dtype, device: weight.device)]);
-        using var where = index.to(weight.device);
-        var blocked = withZero.index_select(0, where).reshape(outChannels * Factor * Factor, inChannels * Factor * Factor, taps, taps);
+        var withZero = cat([weight.reshape(-1), zeros(1, dtype: weight.dtype, device: weight.device)]);
+        var blocked = withZero.index_select(0, index.to(weight.device)).reshape(outChannels * Factor * Factor, inChannels * Factor * Factor, taps, taps);
         var blockedWeight = Networks.ChannelsLast.From(blocked);
         var blockedBias = bias.repeat_interleave(Factor * Factor);
         var blocks = nn.functional.pixel_unshuffle(padded, Factor);

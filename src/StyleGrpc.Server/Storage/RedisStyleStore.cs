@@ -26,10 +26,8 @@ public sealed class RedisStyleStore : IStyleStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private readonly RedisConnection connection;
-    private readonly ConnectionMultiplexer redis;
     private readonly ILogger<RedisStyleStore> logger;
     private readonly TimeProvider time;
-    private readonly string prefix;
     private readonly RedisChannel channel;
     private readonly QuarantineList quarantined = new();
 
@@ -38,14 +36,11 @@ public sealed class RedisStyleStore : IStyleStore
         this.connection = connection;
         this.logger = logger;
         this.time = time;
-        prefix = connection.Prefix;
-        redis = connection.Multiplexer;
-        Description = connection.Description;
-        channel = RedisChannel.Literal(prefix + "changed");
-        redis.GetSubscriber().Subscribe(channel, (_, message) => Changed?.Invoke(message.ToString()));
+        channel = RedisChannel.Literal(connection.Prefix + "changed");
+        connection.Multiplexer.GetSubscriber().Subscribe(channel, (_, message) => Changed?.Invoke(message.ToString()));
     }
 
-    public string Description { get; }
+    public string Description => connection.Description;
 
     public event Action<string>? Changed;
 
@@ -53,11 +48,11 @@ public sealed class RedisStyleStore : IStyleStore
 
     public IReadOnlyList<string> Quarantined => quarantined.Places;
 
-    private IDatabase Db => redis.GetDatabase();
+    private IDatabase Db => connection.Db;
 
-    private RedisKey StyleKey(string id) => prefix + "style:" + id;
+    private RedisKey StyleKey(string id) => connection.Prefix + "style:" + id;
 
-    private RedisKey IndexKey => prefix + "styles";
+    private RedisKey IndexKey => connection.Prefix + "styles";
 
     public Task<StyleRecord?> GetAsync(string id, CancellationToken cancellationToken) => Run(async () =>
     {
@@ -81,7 +76,7 @@ public sealed class RedisStyleStore : IStyleStore
     public Task<StyleRecord> SaveAsync(StyleRecord record, byte[] image, byte[] targets, bool replace, CancellationToken cancellationToken) => Run(async () =>
     {
         var db = Db;
-        var version = await db.StringIncrementAsync(prefix + "version").ConfigureAwait(false);
+        var version = await db.StringIncrementAsync(connection.Prefix + "version").ConfigureAwait(false);
         var saved = record with { Version = version };
         var key = StyleKey(saved.Id);
         var transaction = db.CreateTransaction();
@@ -215,7 +210,7 @@ public sealed class RedisStyleStore : IStyleStore
 
     public Task<IAsyncDisposable?> TryLockAsync(string name, TimeSpan lifetime, CancellationToken cancellationToken) => Run(async () =>
     {
-        var key = (RedisKey)(prefix + "lock:" + name);
+        var key = (RedisKey)(connection.Prefix + "lock:" + name);
         var token = (RedisValue)Guid.NewGuid().ToString("N");
         return await Db.LockTakeAsync(key, token, lifetime).ConfigureAwait(false) ? (IAsyncDisposable)new Held(this, key, token) : null;
     });
@@ -236,7 +231,7 @@ public sealed class RedisStyleStore : IStyleStore
 
     private async Task QuarantineAsync(string id, string reason)
     {
-        var target = $"{prefix}quarantine:{id}:{time.GetUtcNow():yyyyMMddTHHmmssfff}Z";
+        var target = $"{connection.Prefix}quarantine:{id}:{time.GetUtcNow():yyyyMMddTHHmmssfff}Z";
         var transaction = Db.CreateTransaction();
         _ = transaction.KeyRenameAsync(StyleKey(id), target);
         _ = transaction.SortedSetRemoveAsync(IndexKey, id);
@@ -247,7 +242,7 @@ public sealed class RedisStyleStore : IStyleStore
     }
 
     private Task Publish(string id, long version) =>
-        redis.GetSubscriber().PublishAsync(channel, $"{id}:{version.ToString(CultureInfo.InvariantCulture)}");
+        connection.Multiplexer.GetSubscriber().PublishAsync(channel, $"{id}:{version.ToString(CultureInfo.InvariantCulture)}");
 
     private static StyleRecord Deserialize(RedisValue meta) =>
         JsonSerializer.Deserialize<StyleRecord>((byte[])meta!, Json) ?? throw new InvalidDataException("empty style metadata");
