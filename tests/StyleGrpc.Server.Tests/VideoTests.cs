@@ -1,7 +1,11 @@
+extern alias server;
+
 using Google.LongRunning;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using StyleGrpc.Engine.Imaging;
 using StyleGrpc.Protos.V1;
 using StyleGrpc.Video.Media;
@@ -85,6 +89,14 @@ public sealed class VideoTests(ITestOutputHelper output)
         stable.ShiftedLoss = true;
         var trained = await Training.DoneAsync(operations, (await host.Client.TrainStyleNetworkAsync(stable)).Name);
         Assert.Equal(Operation.ResultOneofCase.Response, trained.ResultCase);
+        // Both options reach the training's spec as the server maps and stores it (a resumed training reads it again).
+        var serverRequest = server::StyleGrpc.Protos.V1.TrainStyleNetworkRequest.Parser.ParseFrom(stable.ToByteArray());
+        var mapped = server::StyleGrpc.Server.Services.RequestMapper.ToTraining(serverRequest, await host.Registry.GetAsync("starry", CancellationToken.None),
+            host.Services.GetRequiredService<server::StyleGrpc.Server.Model.ModelHost>().Engine,
+            host.Services.GetRequiredService<IOptions<server::StyleGrpc.Server.Settings.StyleGrpcServerOptions>>().Value.Training);
+        var stored = Assert.IsType<server::StyleGrpc.Server.Jobs.TrainingJobSpec>(server::StyleGrpc.Server.Operations.JobSpecJson.Deserialize(
+            server::StyleGrpc.Server.Operations.JobSpecJson.Serialize(mapped), server::StyleGrpc.Server.Jobs.JobKind.Training));
+        Assert.Equal((1d, true), (stored.Options.StabilityWeight, stored.Options.ShiftedLoss));
 
         async Task<VideoResult> StylizeAsync(double temporalWeight)
         {
